@@ -7,11 +7,11 @@
 
 #include "tenure/core/event_queue.hpp"
 
-using tenure::core::EventQueue;
 using tenure::core::EventSpec;
 
-TEST_CASE("EventQueue: events come out in time order", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: events come out in time order", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   for (double t : {5.0, 1.0, 3.0, 2.0, 4.0}) q.push(t, EventSpec{static_cast<std::uint32_t>(t)});
   for (std::uint32_t k = 1; k <= 5; ++k) {
     auto ev = q.pop();
@@ -21,14 +21,16 @@ TEST_CASE("EventQueue: events come out in time order", "[kernel]") {
   CHECK(q.empty());
 }
 
-TEST_CASE("EventQueue: ties at equal time run in insertion order", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: ties at equal time run in insertion order", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   for (std::uint32_t i = 0; i < 1000; ++i) q.push(7.0, EventSpec{i});
   for (std::uint32_t i = 0; i < 1000; ++i) REQUIRE(q.pop().spec.kind == i);
 }
 
-TEST_CASE("EventQueue: priority breaks ties before insertion order", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: priority breaks ties before insertion order", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   q.push(1.0, EventSpec{1, 0, 0, 5});
   q.push(1.0, EventSpec{2, 0, 0, -3});
   q.push(1.0, EventSpec{3, 0, 0, 5});
@@ -39,24 +41,27 @@ TEST_CASE("EventQueue: priority breaks ties before insertion order", "[kernel]")
   CHECK(order == std::vector<std::uint32_t>{5, 2, 4, 1, 3});
 }
 
-TEST_CASE("EventQueue: time zero and -0.0 order before positive times", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: time zero and -0.0 order before positive times", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   q.push(1e-300, EventSpec{2});
   q.push(-0.0, EventSpec{1});
   CHECK(q.pop().spec.kind == 1);
   CHECK(q.pop().spec.kind == 2);
 }
 
-TEST_CASE("EventQueue: negative, NaN and infinite times are refused", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: negative, NaN and infinite times are refused", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   CHECK_THROWS_AS(q.push(-1.0, {}), tenure::Error);
   CHECK_THROWS_AS(q.push(std::nan(""), {}), tenure::Error);
   CHECK_THROWS_AS(q.push(INFINITY, {}), tenure::Error);
   CHECK(q.empty());
 }
 
-TEST_CASE("EventQueue: cancel removes exactly the named event", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: cancel removes exactly the named event", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   auto a = q.push(1.0, EventSpec{1});
   auto b = q.push(2.0, EventSpec{2});
   auto c = q.push(3.0, EventSpec{3});
@@ -70,8 +75,9 @@ TEST_CASE("EventQueue: cancel removes exactly the named event", "[kernel]") {
   CHECK_FALSE(q.peek().has_value());
 }
 
-TEST_CASE("EventQueue: a reused slot does not revive an old handle", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: a reused slot does not revive an old handle", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   auto a = q.push(1.0, EventSpec{1});
   q.pop();
   auto b = q.push(2.0, EventSpec{2});
@@ -80,8 +86,9 @@ TEST_CASE("EventQueue: a reused slot does not revive an old handle", "[kernel]")
   CHECK(q.is_pending(b));
 }
 
-TEST_CASE("EventQueue: cancelling the head keeps peek truthful", "[kernel]") {
-  EventQueue q;
+TEMPLATE_TEST_CASE("EventQueue: cancelling the head keeps peek truthful", "[kernel]", tenure::core::LadderEventQueue,
+                   tenure::core::DaryEventQueue<4>) {
+  TestType q;
   auto a = q.push(1.0, EventSpec{1});
   q.push(2.0, EventSpec{2});
   q.cancel(a);
@@ -90,11 +97,12 @@ TEST_CASE("EventQueue: cancelling the head keeps peek truthful", "[kernel]") {
   CHECK(q.next_time() == 2.0);
 }
 
-TEST_CASE("EventQueue: random operations agree with an ordered-map reference", "[kernel]") {
+TEMPLATE_TEST_CASE("EventQueue: random operations agree with an ordered-map reference", "[kernel]",
+                   tenure::core::LadderEventQueue, tenure::core::DaryEventQueue<4>) {
   // Reference: map keyed by (time, priority, seq). Mixed push/pop/cancel with heavy ties and
   // enough cancellations to trigger compaction.
   std::mt19937_64 rng(12345);
-  EventQueue q;
+  TestType q;
   using Key = std::tuple<double, int, std::uint64_t>;
   std::map<Key, std::uint32_t> ref;
   std::vector<std::pair<tenure::core::EventHandle, Key>> handles;
@@ -125,4 +133,45 @@ TEST_CASE("EventQueue: random operations agree with an ordered-map reference", "
     REQUIRE(q.size() == ref.size());
     if (handles.size() > 5000) handles.erase(handles.begin(), handles.begin() + 2500);
   }
+}
+
+TEMPLATE_TEST_CASE("EventQueue: crowded buckets and far-future events keep exact order", "[kernel]",
+                   tenure::core::LadderEventQueue, tenure::core::DaryEventQueue<4>) {
+  // Exercises the ladder's rung spawning: clusters of near-equal times, exact ties, tiny and
+  // huge gaps, with interleaved pops, compared against an ordered map.
+  std::mt19937_64 rng(777);
+  TestType q;
+  using Key = std::tuple<double, int, std::uint64_t>;
+  std::map<Key, std::uint32_t> ref;
+  std::uint32_t kind = 0;
+  double now = 0;
+  std::exponential_distribution<double> expo(1.0);
+  for (int round = 0; round < 300; ++round) {
+    const int burst = static_cast<int>(rng() % 400);
+    const double centre = now + (rng() % 2 ? expo(rng) * 1e-6 : expo(rng) * 1e4);
+    for (int i = 0; i < burst; ++i) {
+      double t = centre;
+      switch (rng() % 4) {
+        case 0: break;                                 // exact tie
+        case 1: t += expo(rng) * 1e-9; break;          // crowded
+        case 2: t = now + expo(rng); break;            // near future
+        default: t = now + expo(rng) * 1e6; break;     // far future
+      }
+      auto h = q.push(t, EventSpec{kind});
+      ref.emplace(Key{t, 0, h.seq}, kind++);
+    }
+    const int pops = static_cast<int>(rng() % 400);
+    for (int i = 0; i < pops && !ref.empty(); ++i) {
+      auto ev = q.pop();
+      REQUIRE(ev.spec.kind == ref.begin()->second);
+      now = ev.time;
+      ref.erase(ref.begin());
+    }
+    REQUIRE(q.size() == ref.size());
+  }
+  while (!ref.empty()) {
+    REQUIRE(q.pop().spec.kind == ref.begin()->second);
+    ref.erase(ref.begin());
+  }
+  CHECK(q.empty());
 }

@@ -1,12 +1,14 @@
-// The pending-event set: a d-ary heap of small keyed entries, with cancellation by handle.
+// The pending-event set: a ladder queue of small keyed entries, cancellation by handle.
 // Order is (time, priority, sequence), so simultaneous events run in insertion order.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,183 +41,490 @@ struct EventHandle {
   friend bool operator==(const EventHandle&, const EventHandle&) = default;
 };
 
-// Arity 4 was chosen by measurement (bench/README.md: hold model against arity 2 and 8,
-// a pairing heap and std::priority_queue).
-template <unsigned Arity = 4>
-class DaryEventQueue {
-  static_assert(Arity >= 2);
+namespace detail {
 
+// One pending event inside a queue: a 16-byte key and the slot that holds its spec.
+// The spec travels inline so that popping never touches the slot table.
+struct Entry {
+  std::uint64_t time;   // bit pattern of a non-negative double: orders like the value
+  std::uint64_t order;  // (priority + 2^15) << 48 | seq
+  std::uint32_t slot;
+  std::uint32_t kind;
+  std::uint32_t target;
+  std::uint32_t aux;
+};
+static_assert(sizeof(Entry) == 32);
+inline constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << 48) - 1;
+
+inline bool less(const Entry& a, const Entry& b) {
+  return a.time < b.time || (a.time == b.time && a.order < b.order);
+}
+inline double time_of(const Entry& e) { return std::bit_cast<double>(e.time); }
+
+// Specs of pending events, by slot, and the sequence number that owns each slot. A queue
+// entry whose seq no longer owns its slot was cancelled: queues drop such entries lazily.
+class SlotTable {
  public:
-  static constexpr std::uint64_t kMaxSeq = (std::uint64_t{1} << 48) - 1;
-
-  std::size_t size() const { return heap_.size() - stale_; }
-  bool empty() const { return size() == 0; }
-  std::uint64_t scheduled_count() const { return next_seq_ - 1; }
-
-  void reserve(std::size_t n) {
-    heap_.reserve(n);
-    slots_.reserve(n);
-  }
-
-  EventHandle push(Time t, const EventSpec& spec) {
-    if (!(t >= 0.0) || !std::isfinite(t)) throw Error("event time must be finite and >= 0");
-    if (next_seq_ > kMaxSeq) throw Error("event sequence numbers exhausted (2^48 events)");
+  Entry make(Time t, const EventSpec& spec) {
+    if (!(t >= 0.0 && t <= std::numeric_limits<double>::max()) || next_seq_ > kMaxSeq) [[unlikely]]
+      refuse(t);
     const std::uint64_t seq = next_seq_++;
     std::uint32_t slot;
-    if (!free_.empty()) {
+    if (!free_.empty()) [[likely]] {
       slot = free_.back();
       free_.pop_back();
     } else {
-      if (slots_.size() >= std::numeric_limits<std::uint32_t>::max())
-        throw Error("too many pending events");
-      slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.emplace_back();
+      slot = grow();
     }
     slots_[slot] = Slot{seq, spec};
-    Entry e{time_bits(t), order_key(spec.priority, seq), slot};
-    heap_.push_back(e);
-    sift_up(heap_.size() - 1);
-    return {slot, seq};
+    const std::uint64_t prio = static_cast<std::uint64_t>(static_cast<std::int32_t>(spec.priority) + 32768);
+    return Entry{std::bit_cast<std::uint64_t>(t + 0.0), (prio << 48) | seq, slot, spec.kind,
+                 spec.target, spec.aux};
   }
-
-  // The next event, without removing it.
-  std::optional<Event> peek() const {
-    if (heap_.empty()) return std::nullopt;
-    return materialize(heap_.front());
-  }
-
-  // Time of the next event. Precondition: !empty().
-  Time next_time() const { return std::bit_cast<Time>(heap_.front().time); }
-
-  // Removes and returns the next event. Precondition: !empty().
-  Event pop() {
-    const Entry top = heap_.front();
-    Event ev = materialize(top);
-    release(top.slot);
-    remove_top();
-    drop_stale_top();
-    return ev;
-  }
-
-  // Cancels a pending event; false when it already ran or was cancelled.
-  bool cancel(EventHandle h) {
-    if (!is_pending(h)) return false;
-    release(h.slot);
-    ++stale_;
-    drop_stale_top();
-    if (stale_ > 1024 && stale_ > heap_.size() / 2) compact();
-    return true;
-  }
-
+  bool live(const Entry& e) const { return slots_[e.slot].seq == (e.order & kMaxSeq); }
   bool is_pending(EventHandle h) const {
     return h.valid() && h.slot < slots_.size() && slots_[h.slot].seq == h.seq;
   }
-
-  // The spec of a pending event (precondition: is_pending(h)).
-  const EventSpec& spec_of(EventHandle h) const { return slots_[h.slot].spec; }
-
-  void clear() {
-    heap_.clear();
-    slots_.clear();
-    free_.clear();
-    stale_ = 0;
-  }
-
-  // Every pending event, in no particular order (for snapshots and diagnostics).
-  std::vector<Event> pending() const {
-    std::vector<Event> out;
-    out.reserve(size());
-    for (const Entry& e : heap_)
-      if (live(e)) out.push_back(materialize(e));
-    return out;
-  }
-
- private:
-  struct Entry {
-    std::uint64_t time;   // bit pattern of a non-negative double: orders like the value
-    std::uint64_t order;  // (priority + 2^15) << 48 | seq
-    std::uint32_t slot;
-  };
-  struct Slot {
-    std::uint64_t seq = 0;  // 0 while the slot is free
-    EventSpec spec;
-  };
-
-  static std::uint64_t time_bits(Time t) { return std::bit_cast<std::uint64_t>(t + 0.0); }
-  static std::uint64_t order_key(std::int16_t priority, std::uint64_t seq) {
-    return (static_cast<std::uint64_t>(static_cast<std::int32_t>(priority) + 32768) << 48) | seq;
-  }
-  static bool less(const Entry& a, const Entry& b) {
-    return a.time < b.time || (a.time == b.time && a.order < b.order);
-  }
-  bool live(const Entry& e) const { return slots_[e.slot].seq == (e.order & kMaxSeq); }
-  Event materialize(const Entry& e) const {
-    return Event{std::bit_cast<Time>(e.time), e.order & kMaxSeq, slots_[e.slot].spec};
+  const EventSpec& spec(std::uint32_t slot) const { return slots_[slot].spec; }
+  static Event materialize(const Entry& e) {
+    const auto prio = static_cast<std::int16_t>(static_cast<std::int32_t>(e.order >> 48) - 32768);
+    return Event{time_of(e), e.order & kMaxSeq, EventSpec{e.kind, e.target, e.aux, prio}};
   }
   void release(std::uint32_t slot) {
     slots_[slot].seq = 0;
     free_.push_back(slot);
   }
-
-  void drop_stale_top() {
-    while (!heap_.empty() && !live(heap_.front())) {
-      remove_top();
-      --stale_;
-    }
+  void reserve(std::size_t n) { slots_.reserve(n); }
+  std::uint64_t issued() const { return next_seq_ - 1; }
+  void clear() {
+    slots_.clear();
+    free_.clear();
   }
 
-  void remove_top() {
-    const Entry last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
+ private:
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse(Time t) const {
+    if (next_seq_ > kMaxSeq) throw Error("event sequence numbers exhausted (2^48 events)");
+    throw Error("event time must be finite and >= 0, got " + std::to_string(t));
+  }
+  [[gnu::noinline]] std::uint32_t grow() {
+    if (slots_.size() >= std::numeric_limits<std::uint32_t>::max())
+      throw Error("too many pending events");
+    slots_.emplace_back();
+    return static_cast<std::uint32_t>(slots_.size() - 1);
   }
 
-  void sift_up(std::size_t i) {
-    const Entry e = heap_[i];
+  struct Slot {
+    std::uint64_t seq = 0;  // 0 while the slot is free
+    EventSpec spec;
+  };
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t next_seq_ = 1;
+};
+
+// A d-ary min-heap of entries, with the "hole" sift that moves each entry once per level.
+template <unsigned Arity>
+class EntryHeap {
+  static_assert(Arity >= 2);
+
+ public:
+  std::size_t size() const { return v_.size(); }
+  bool empty() const { return v_.empty(); }
+  const Entry& top() const { return v_.front(); }
+  void reserve(std::size_t n) { v_.reserve(n); }
+  void clear() { v_.clear(); }
+  void push(const Entry& e) {
+    v_.push_back(e);
+    std::size_t i = v_.size() - 1;
     while (i > 0) {
       const std::size_t parent = (i - 1) / Arity;
-      if (!less(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
+      if (!less(e, v_[parent])) break;
+      v_[i] = v_[parent];
       i = parent;
     }
-    heap_[i] = e;
+    v_[i] = e;
   }
+  void pop() {
+    const Entry last = v_.back();
+    v_.pop_back();
+    if (!v_.empty()) sift_down(0, last);
+  }
+  // Replaces the contents with `es` and restores heap order in O(n).
+  template <class Keep>
+  void rebuild(Keep keep) {
+    std::erase_if(v_, [&](const Entry& e) { return !keep(e); });
+    for (std::size_t i = v_.size() / Arity + 1; i-- > 0;)
+      if (i < v_.size()) sift_down(i, v_[i]);
+  }
+  const std::vector<Entry>& entries() const { return v_; }
 
-  // Places `e` into the hole at i, moving smaller children up.
+ private:
   void sift_down(std::size_t i, const Entry e) {
-    const std::size_t n = heap_.size();
+    const std::size_t n = v_.size();
     for (;;) {
       const std::size_t first = i * Arity + 1;
       if (first >= n) break;
       std::size_t best = first;
       const std::size_t end = first + Arity < n ? first + Arity : n;
       for (std::size_t c = first + 1; c < end; ++c)
-        if (less(heap_[c], heap_[best])) best = c;
-      if (!less(heap_[best], e)) break;
-      heap_[i] = heap_[best];
+        if (less(v_[c], v_[best])) best = c;
+      if (!less(v_[best], e)) break;
+      v_[i] = v_[best];
       i = best;
     }
-    heap_[i] = e;
+    v_[i] = e;
   }
-
-  void compact() {
-    std::vector<Entry> keep;
-    keep.reserve(size());
-    for (const Entry& e : heap_)
-      if (live(e)) keep.push_back(e);
-    heap_.swap(keep);
-    stale_ = 0;
-    for (std::size_t i = heap_.size() / Arity + 1; i-- > 0;)
-      if (i < heap_.size()) sift_down(i, heap_[i]);
-  }
-
-  std::vector<Entry> heap_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_;
-  std::size_t stale_ = 0;
-  std::uint64_t next_seq_ = 1;
+  std::vector<Entry> v_;
 };
 
-using EventQueue = DaryEventQueue<4>;
+}  // namespace detail
+
+// A plain d-ary heap with cancellation: the measured alternative to the ladder queue
+// (bench/README.md); its entry heap is the ladder's Bottom.
+template <unsigned Arity = 4>
+class DaryEventQueue {
+ public:
+  std::size_t size() const { return heap_.size() - stale_; }
+  bool empty() const { return size() == 0; }
+  std::uint64_t scheduled_count() const { return slots_.issued(); }
+  void reserve(std::size_t n) {
+    heap_.reserve(n);
+    slots_.reserve(n);
+  }
+  EventHandle push(Time t, const EventSpec& spec) {
+    const detail::Entry e = slots_.make(t, spec);
+    heap_.push(e);
+    return {e.slot, e.order & detail::kMaxSeq};
+  }
+  std::optional<Event> peek() const {
+    if (heap_.empty()) return std::nullopt;
+    return slots_.materialize(heap_.top());
+  }
+  Time next_time() const { return detail::time_of(heap_.top()); }
+  Event pop() {
+    const detail::Entry top = heap_.top();
+    Event ev = slots_.materialize(top);
+    slots_.release(top.slot);
+    heap_.pop();
+    drop_stale_top();
+    return ev;
+  }
+  bool cancel(EventHandle h) {
+    if (!slots_.is_pending(h)) return false;
+    slots_.release(h.slot);
+    ++stale_;
+    drop_stale_top();
+    if (stale_ > 1024 && stale_ > heap_.size() / 2) {
+      heap_.rebuild([&](const detail::Entry& e) { return slots_.live(e); });
+      stale_ = 0;
+    }
+    return true;
+  }
+  bool is_pending(EventHandle h) const { return slots_.is_pending(h); }
+  const EventSpec& spec_of(EventHandle h) const { return slots_.spec(h.slot); }
+  std::vector<Event> pending() const {
+    std::vector<Event> out;
+    for (const auto& e : heap_.entries())
+      if (slots_.live(e)) out.push_back(slots_.materialize(e));
+    return out;
+  }
+
+ private:
+  void drop_stale_top() {
+    while (!heap_.empty() && !slots_.live(heap_.top())) {
+      heap_.pop();
+      --stale_;
+    }
+  }
+  detail::EntryHeap<Arity> heap_;
+  detail::SlotTable slots_;
+  std::size_t stale_ = 0;
+};
+
+// A ladder queue (Tang, Goh and Thng 2005): far-future events wait unsorted in Top; the
+// near future is spread over rungs of buckets, each bucket split into a finer rung when it
+// is crowded; only the next bucket is ordered, in a small d-ary heap (Bottom). Amortised O(1)
+// per event for the distributions simulations produce. Ties keep exact (time, priority,
+// sequence) order: equal times always land in the same bucket, and Bottom orders the full key.
+//
+// Every event lives in one 32-byte node from push to pop; Top and the buckets are intrusive
+// singly-linked lists of node indices, so moving an event between rungs copies nothing and
+// no bucket owns an allocation. The node index is the handle's slot.
+class LadderEventQueue {
+ public:
+  static constexpr std::size_t kSpawnThreshold = 50;  // a bucket this crowded gets its own rung
+  static constexpr std::size_t kMaxRungs = 8;
+  static constexpr std::size_t kBucketFill = 4;  // events per bucket on average (measured: 1-16)
+
+  std::size_t size() const { return live_; }
+  bool empty() const { return live_ == 0; }
+  std::uint64_t scheduled_count() const { return next_seq_ - 1; }
+  void reserve(std::size_t n) { nodes_.reserve(n); }
+
+  EventHandle push(Time t, const EventSpec& spec) {
+    if (!(t >= 0.0 && t <= std::numeric_limits<double>::max()) || next_seq_ > detail::kMaxSeq)
+        [[unlikely]]
+      refuse(t);
+    const std::uint64_t seq = next_seq_++;
+    const std::uint32_t n = alloc();
+    Node& node = nodes_[n];
+    const auto prio = static_cast<std::uint64_t>(static_cast<std::int32_t>(spec.priority) + 32768);
+    node.time = std::bit_cast<std::uint64_t>(t + 0.0);
+    node.order = (prio << 48) | seq;
+    node.kind = spec.kind;
+    node.target = spec.target;
+    node.aux = spec.aux;
+    insert(n, t + 0.0);
+    ++live_;
+    if (bottom_.empty()) settle();
+    return {n, seq};
+  }
+
+  std::optional<Event> peek() const {
+    if (live_ == 0) return std::nullopt;
+    return materialize(bottom_.top().slot);
+  }
+  // Time of the next event. Precondition: !empty().
+  Time next_time() const { return detail::time_of(bottom_.top()); }
+
+  // Removes and returns the next event. Precondition: !empty().
+  Event pop() {
+    const std::uint32_t n = bottom_.top().slot;
+    Event ev = materialize(n);
+    release(n);
+    bottom_.pop();
+    --live_;
+    settle();
+    return ev;
+  }
+
+  bool cancel(EventHandle h) {
+    if (!is_pending(h)) return false;
+    // The node stays linked wherever it is; it is freed when the queue next meets it.
+    nodes_[h.slot].time = kCancelledTime;
+    --live_;
+    ++stale_;
+    settle();
+    return true;
+  }
+  bool is_pending(EventHandle h) const {
+    return h.valid() && h.slot < nodes_.size() &&
+           (nodes_[h.slot].order & detail::kMaxSeq) == h.seq && live(h.slot);
+  }
+  // Precondition: is_pending(h).
+  EventSpec spec_of(EventHandle h) const { return materialize(h.slot).spec; }
+
+  std::vector<Event> pending() const {
+    std::vector<Event> out;
+    out.reserve(live_);
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n)
+      if (live(n) && in_use(n)) out.push_back(materialize(n));
+    return out;
+  }
+
+ private:
+  static constexpr std::uint32_t kNil = std::numeric_limits<std::uint32_t>::max();
+  // A cancelled node's time becomes a NaN pattern that no pushed time can have. Lists never
+  // look at the time of a node they are about to drop, and Bottom keeps its own key copies.
+  static constexpr std::uint64_t kCancelledTime = ~std::uint64_t{0};
+  struct Node {
+    std::uint64_t time;   // bit pattern of the (non-negative) time
+    std::uint64_t order;  // (priority + 2^15) << 48 | seq; 0 while the node is free
+    std::uint32_t kind, target, aux;
+    std::uint32_t next;  // next node in the same list (Top or a bucket), or kNil
+  };
+  static_assert(sizeof(Node) == 32);
+
+  struct List {
+    std::uint32_t head = kNil;
+  };
+
+  struct Rung {
+    double start = 0, width = 1;  // bucket k holds times with floor((t - start) / width) == k
+    std::size_t cur = 0;          // buckets before cur are consumed
+    std::size_t nbuckets = 0;
+    std::vector<List> buckets;  // kept allocated between uses; all empty when inactive
+
+    // Monotone in t; clamped to the last bucket so rounding can never index past the end.
+    std::int64_t index(double t) const {
+      const double x = std::floor((t - start) / width);
+      if (x < 0) return -1;
+      const auto last = static_cast<double>(nbuckets - 1);
+      return static_cast<std::int64_t>(x < last ? x : last);
+    }
+    void init(double lo, double hi, std::size_t n) {
+      const std::size_t nb = n / kBucketFill + 1;
+      start = lo;
+      width = (hi - lo) / static_cast<double>(nb);
+      nbuckets = nb + 1;
+      cur = 0;
+      if (buckets.size() < nbuckets) buckets.resize(nbuckets);
+    }
+  };
+
+  [[noreturn, gnu::cold, gnu::noinline]] void refuse(Time t) const {
+    if (next_seq_ > detail::kMaxSeq) throw Error("event sequence numbers exhausted (2^48 events)");
+    throw Error("event time must be finite and >= 0, got " + std::to_string(t));
+  }
+
+  std::uint32_t alloc() {
+    if (free_ != kNil) [[likely]] {
+      const std::uint32_t n = free_;
+      free_ = nodes_[n].next;
+      return n;
+    }
+    if (nodes_.size() >= kNil) throw Error("too many pending events");
+    nodes_.emplace_back();
+    return static_cast<std::uint32_t>(nodes_.size() - 1);
+  }
+  void release(std::uint32_t n) {
+    nodes_[n].order = 0;
+    nodes_[n].next = free_;
+    free_ = n;
+  }
+  bool in_use(std::uint32_t n) const { return nodes_[n].order != 0; }
+  bool live(std::uint32_t n) const { return nodes_[n].time != kCancelledTime; }
+  Event materialize(std::uint32_t n) const {
+    const Node& node = nodes_[n];
+    const auto prio = static_cast<std::int16_t>(static_cast<std::int32_t>(node.order >> 48) - 32768);
+    return Event{std::bit_cast<Time>(node.time), node.order & detail::kMaxSeq,
+                 EventSpec{node.kind, node.target, node.aux, prio}};
+  }
+  detail::Entry key(std::uint32_t n) const {
+    return detail::Entry{nodes_[n].time, nodes_[n].order, n, 0, 0, 0};
+  }
+
+  static void link(List& l, std::vector<Node>& nodes, std::uint32_t n) {
+    nodes[n].next = l.head;
+    l.head = n;
+  }
+
+  void insert(std::uint32_t n, double t) {
+    if (t > top_threshold_) {
+      link(top_, nodes_, n);
+      const std::uint64_t bits = nodes_[n].time;
+      top_lo_ = bits < top_lo_ ? bits : top_lo_;
+      top_hi_ = bits > top_hi_ ? bits : top_hi_;
+      ++top_count_;
+      return;
+    }
+    for (std::size_t r = 0; r < nrungs_; ++r) {
+      Rung& rung = rungs_[r];
+      const std::int64_t k = rung.index(t);
+      if (k >= static_cast<std::int64_t>(rung.cur)) {
+        link(rung.buckets[static_cast<std::size_t>(k)], nodes_, n);
+        return;
+      }
+    }
+    bottom_.push(key(n));
+  }
+
+  // Restores the invariant: when anything is pending, Bottom's top is the next live event.
+  void settle() {
+    for (;;) {
+      while (stale_ > 0 && !bottom_.empty() && !live(bottom_.top().slot)) {
+        release(bottom_.top().slot);
+        bottom_.pop();
+        --stale_;
+      }
+      if (!bottom_.empty() || live_ == 0) return;
+      refill_bottom();
+    }
+  }
+
+  void refill_bottom() {
+    while (nrungs_ > 0) {
+      Rung& r = rungs_[nrungs_ - 1];
+      while (r.cur < r.nbuckets && r.buckets[r.cur].head == kNil) ++r.cur;
+      if (r.cur == r.nbuckets) {
+        --nrungs_;
+        continue;
+      }
+      List b = r.buckets[r.cur];
+      r.buckets[r.cur++] = List{};
+      take(b, nrungs_ < kMaxRungs);
+      return;
+    }
+    // Every rung is spent: the next epoch starts from Top, whose bounds and size were kept
+    // on insertion, so this is a single pass over its nodes.
+    if (top_.head == kNil) return;
+    const double lo = std::bit_cast<double>(top_lo_), hi = std::bit_cast<double>(top_hi_);
+    const std::size_t count = top_count_;
+    List t = top_;
+    top_ = List{};
+    top_lo_ = std::numeric_limits<std::uint64_t>::max();
+    top_hi_ = 0;
+    top_count_ = 0;
+    top_threshold_ = hi;
+    if (count > kSpawnThreshold && hi > lo) {
+      spawn(t, lo, hi, count);
+    } else {
+      to_bottom(t);
+    }
+  }
+
+  void spawn(List l, double lo, double hi, std::size_t count) {
+    Rung& r = rungs_[nrungs_++];
+    r.init(lo, hi, count);
+    for (std::uint32_t n = l.head; n != kNil;) {
+      const std::uint32_t next = nodes_[n].next;
+      if (live(n)) {
+        link(r.buckets[static_cast<std::size_t>(r.index(std::bit_cast<double>(nodes_[n].time)))],
+             nodes_, n);
+      } else {
+        release(n);
+        --stale_;
+      }
+      n = next;
+    }
+  }
+
+  void to_bottom(List l) {
+    for (std::uint32_t n = l.head; n != kNil;) {
+      const std::uint32_t next = nodes_[n].next;
+      if (live(n)) {
+        bottom_.push(key(n));
+      } else {
+        release(n);
+        --stale_;
+      }
+      n = next;
+    }
+  }
+
+  // Moves a bucket into Bottom, or into a new rung when it is crowded. The bucket is small
+  // or about to be split, so walking it twice stays in cache.
+  void take(List l, bool may_spawn) {
+    std::uint64_t lo = std::numeric_limits<std::uint64_t>::max(), hi = 0;
+    std::size_t count = 0;
+    for (std::uint32_t n = l.head; n != kNil; n = nodes_[n].next) {
+      if (!live(n)) continue;
+      lo = std::min(lo, nodes_[n].time);
+      hi = std::max(hi, nodes_[n].time);
+      ++count;
+    }
+    const double dlo = std::bit_cast<double>(lo), dhi = std::bit_cast<double>(hi);
+    if (count > kSpawnThreshold && may_spawn && dhi > dlo) {
+      spawn(l, dlo, dhi, count);
+    } else {
+      to_bottom(l);
+    }
+  }
+
+  std::vector<Node> nodes_;
+  std::uint32_t free_ = kNil;
+  std::uint64_t next_seq_ = 1;
+  List top_;
+  std::uint64_t top_lo_ = std::numeric_limits<std::uint64_t>::max(), top_hi_ = 0;  // time bits
+  std::size_t top_count_ = 0;  // nodes in Top, cancelled ones included
+  double top_threshold_ = -1.0;  // times above it go to Top
+  std::array<Rung, kMaxRungs> rungs_;
+  std::size_t nrungs_ = 0;
+  detail::EntryHeap<4> bottom_;  // keys of the next bucket's events; slot = node index
+  std::size_t live_ = 0;
+  std::size_t stale_ = 0;  // cancelled nodes not yet met and freed
+};
+
+using EventQueue = LadderEventQueue;
 
 }  // namespace tenure::core
