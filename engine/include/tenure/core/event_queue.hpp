@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/huge_page_allocator.hpp"
 #include "tenure/core/time.hpp"
 
 namespace tenure::core {
@@ -254,12 +255,16 @@ class LadderEventQueue {
  public:
   static constexpr std::size_t kSpawnThreshold = 50;  // a bucket this crowded gets its own rung
   static constexpr std::size_t kMaxRungs = 8;
-  static constexpr std::size_t kBucketFill = 4;  // events per bucket on average (measured: 1-16)
+  static constexpr std::size_t kBucketFill = 4;  // events per bucket on average (measured 1 to 16)
+  static constexpr std::size_t kPrefetchBuckets = 8;  // buckets whose first node is fetched ahead
 
   std::size_t size() const { return live_; }
   bool empty() const { return live_ == 0; }
   std::uint64_t scheduled_count() const { return next_seq_ - 1; }
-  void reserve(std::size_t n) { nodes_.reserve(n); }
+  void reserve(std::size_t n) {
+    nodes_.reserve(n);
+    top_.reserve(n);
+  }
 
   EventHandle push(Time t, const EventSpec& spec) {
     if (!(t >= 0.0 && t <= std::numeric_limits<double>::max()) || next_seq_ > detail::kMaxSeq)
@@ -343,7 +348,7 @@ class LadderEventQueue {
     double start = 0, width = 1;  // bucket k holds times with floor((t - start) / width) == k
     std::size_t cur = 0;          // buckets before cur are consumed
     std::size_t nbuckets = 0;
-    std::vector<List> buckets;  // kept allocated between uses; all empty when inactive
+    std::vector<List, HugePageAllocator<List>> buckets;  // kept allocated; all empty when inactive
 
     // Monotone in t; clamped to the last bucket so rounding can never index past the end.
     std::int64_t index(double t) const {
@@ -394,14 +399,15 @@ class LadderEventQueue {
     return detail::Entry{nodes_[n].time, nodes_[n].order, n, 0, 0, 0};
   }
 
-  static void link(List& l, std::vector<Node>& nodes, std::uint32_t n) {
+  template <class Nodes>
+  static void link(List& l, Nodes& nodes, std::uint32_t n) {
     nodes[n].next = l.head;
     l.head = n;
   }
 
   void insert(std::uint32_t n, double t) {
     if (t > top_threshold_) {
-      link(top_, nodes_, n);
+      top_.push_back(n);
       const std::uint64_t bits = nodes_[n].time;
       top_lo_ = bits < top_lo_ ? bits : top_lo_;
       top_hi_ = bits > top_hi_ ? bits : top_hi_;
@@ -442,25 +448,44 @@ class LadderEventQueue {
       }
       List b = r.buckets[r.cur];
       r.buckets[r.cur++] = List{};
+      // The buckets after this one are next: start fetching their first nodes now, so their
+      // misses overlap instead of queueing behind each other.
+      for (std::size_t k = r.cur, e = std::min(r.cur + kPrefetchBuckets, r.nbuckets); k < e; ++k)
+        if (r.buckets[k].head != kNil) __builtin_prefetch(&nodes_[r.buckets[k].head]);
       take(b, nrungs_ < kMaxRungs);
       return;
     }
     // Every rung is spent: the next epoch starts from Top, whose bounds and size were kept
-    // on insertion, so this is a single pass over its nodes.
-    if (top_.head == kNil) return;
+    // on insertion. Top is a contiguous array of node indices, so its nodes can be fetched
+    // ahead of use instead of one dependent miss at a time.
+    if (top_.empty()) return;
     const double lo = std::bit_cast<double>(top_lo_), hi = std::bit_cast<double>(top_hi_);
     const std::size_t count = top_count_;
-    List t = top_;
-    top_ = List{};
     top_lo_ = std::numeric_limits<std::uint64_t>::max();
     top_hi_ = 0;
     top_count_ = 0;
     top_threshold_ = hi;
-    if (count > kSpawnThreshold && hi > lo) {
-      spawn(t, lo, hi, count);
-    } else {
-      to_bottom(t);
+    const bool spawn_rung = count > kSpawnThreshold && hi > lo;
+    Rung* r = nullptr;
+    if (spawn_rung) {
+      r = &rungs_[nrungs_++];
+      r->init(lo, hi, count);
     }
+    constexpr std::size_t kAhead = 16;
+    for (std::size_t i = 0; i < top_.size(); ++i) {
+      if (i + kAhead < top_.size()) __builtin_prefetch(&nodes_[top_[i + kAhead]]);
+      const std::uint32_t n = top_[i];
+      if (!live(n)) {
+        release(n);
+        --stale_;
+      } else if (r) {
+        link(r->buckets[static_cast<std::size_t>(r->index(std::bit_cast<double>(nodes_[n].time)))],
+             nodes_, n);
+      } else {
+        bottom_.push(key(n));
+      }
+    }
+    top_.clear();
   }
 
   void spawn(List l, double lo, double hi, std::size_t count) {
@@ -511,10 +536,10 @@ class LadderEventQueue {
     }
   }
 
-  std::vector<Node> nodes_;
+  std::vector<Node, HugePageAllocator<Node>> nodes_;
   std::uint32_t free_ = kNil;
   std::uint64_t next_seq_ = 1;
-  List top_;
+  std::vector<std::uint32_t, HugePageAllocator<std::uint32_t>> top_;  // node indices, unsorted
   std::uint64_t top_lo_ = std::numeric_limits<std::uint64_t>::max(), top_hi_ = 0;  // time bits
   std::size_t top_count_ = 0;  // nodes in Top, cancelled ones included
   double top_threshold_ = -1.0;  // times above it go to Top
