@@ -115,6 +115,27 @@ class StreamFactory {
   std::uint64_t rep_ = 0;
 };
 
+// A light counter-based generator for the few draws one entity needs at one moment (an
+// account's churn draw in month m): SplitMix64 over the key's hash. Keyed by what the draw
+// is for, not by how many draws came before, so variants agree wherever their paths agree.
+class KeyedDraws {
+ public:
+  explicit KeyedDraws(const StreamKey& key) : state_(key.hash()) {}
+  std::uint64_t next() {
+    state_ += 0x9e3779b97f4a7c15ULL;
+    return mix64(state_);
+  }
+  double uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform_open0() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+  double normal() {  // Box-Muller, two uniforms
+    const double r = std::sqrt(-2.0 * std::log(uniform_open0()));
+    return r * std::cos(6.283185307179586 * uniform01());
+  }
+
+ private:
+  std::uint64_t state_;
+};
+
 // Exponential variate by inversion: one uniform per draw, so the number of draws a path
 // consumes never depends on the value drawn (a property common random numbers rely on).
 inline double exponential(Stream& s, double rate) { return -std::log(s.uniform_open0()) / rate; }

@@ -1,0 +1,114 @@
+// The model's extension points: strategies (time split, service style, pressure behaviour),
+// promotion policies, network generators and market models. Each is a registry entry.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "tenure/core/random.hpp"
+#include "tenure/core/registry.hpp"
+#include "tenure/model/params.hpp"
+
+namespace tenure::model {
+
+// --- strategies: three composable parts ------------------------------------------------
+
+// How a manager splits working time between hunting (prospects) and farming (the book).
+class TimeAllocation {
+ public:
+  virtual ~TimeAllocation() = default;
+  virtual double hunt_share() const = 0;
+};
+
+// How a manager answers requests from the book.
+class ServiceStyle {
+ public:
+  virtual ~ServiceStyle() = default;
+  // Probability that a request is answered at all (the rest are ignored).
+  virtual double answer_probability() const = 0;
+  // Multiplies the manager's farming time given to requests and check-ins.
+  virtual double care() const = 0;
+};
+
+// What a manager does when behind quota near quarter end.
+class PressureBehaviour {
+ public:
+  virtual ~PressureBehaviour() = default;
+  virtual bool panics() const = 0;
+  virtual double urgent_hunt_share() const = 0;     // hunting share while urgent
+  virtual double urgent_answer_factor() const = 0;  // multiplies answer probability
+  virtual double rush_discount() const = 0;         // price given away on a rushed deal
+  virtual double rush_fit_penalty() const = 0;      // satisfaction lost by a poorly fitted deal
+  virtual double go_dark_penalty() const = 0;       // book satisfaction lost per urgent spell
+};
+
+using TimeRegistry = Registry<TimeAllocation>;
+using ServiceRegistry = Registry<ServiceStyle>;
+using PressureRegistry = Registry<PressureBehaviour>;
+const TimeRegistry& time_allocations();
+const ServiceRegistry& service_styles();
+const PressureRegistry& pressure_behaviours();
+
+// --- promotion policies --------------------------------------------------------------
+
+// What a policy sees of a candidate.
+struct CandidateRecord {
+  std::uint32_t manager;
+  double new_business;    // value won in the review year
+  double retained_value;  // value of the year's opening book still held at its end
+  double total_value;     // book value now
+  double competence;
+};
+
+class PromotionPolicy {
+ public:
+  virtual ~PromotionPolicy() = default;
+  // Index into `candidates` of the one to promote. `round` counts promotions made so far.
+  virtual std::size_t choose(std::span<const CandidateRecord> candidates, std::uint64_t round,
+                             core::Stream& rng) const = 0;
+};
+using PolicyRegistry = Registry<PromotionPolicy>;
+const PolicyRegistry& promotion_policies();
+
+// --- people network --------------------------------------------------------------------
+
+// Contact persons and who talks to whom, in compressed sparse row form (built with
+// Boost.Graph generators). A complete graph is implicit: no edges are stored.
+struct Network {
+  bool complete = false;
+  std::vector<std::uint64_t> offsets;  // size n + 1 when not complete
+  std::vector<std::uint32_t> targets;
+  std::size_t node_count = 0;
+  std::span<const std::uint32_t> neighbours(std::uint32_t v) const {
+    return {targets.data() + offsets[v], targets.data() + offsets[v + 1]};
+  }
+  std::size_t edge_count() const { return targets.size() / 2; }
+};
+
+class NetworkGenerator {
+ public:
+  virtual ~NetworkGenerator() = default;
+  virtual Network generate(std::size_t nodes, core::Stream& rng) const = 0;
+};
+using NetworkRegistry = Registry<NetworkGenerator>;
+const NetworkRegistry& network_generators();
+
+// --- market ------------------------------------------------------------------------------
+
+class MarketModel {
+ public:
+  virtual ~MarketModel() = default;
+  // The regime for the next month, given the current one.
+  virtual std::size_t next(std::size_t current, const Eigen::MatrixXd& transition,
+                           core::Stream& rng) const = 0;
+};
+using MarketRegistry = Registry<MarketModel>;
+const MarketRegistry& market_models();
+
+// Long-run share of months in each regime: the stationary distribution of the chain.
+Eigen::VectorXd stationary_distribution(const Eigen::MatrixXd& transition);
+
+}  // namespace tenure::model

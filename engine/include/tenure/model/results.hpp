@@ -1,0 +1,119 @@
+// What one run of the model records: a row per month, per manager, per lost account, and
+// optionally per account; observers build these from the model's signals.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tenure/model/params.hpp"
+
+namespace tenure::model {
+
+enum class Source : std::uint8_t { Initial, Outreach, Referral, WordOfMouth, JobMove, Event };
+inline constexpr int kSourceCount = 6;
+const char* to_string(Source s);
+
+// Causes on a lost account's path; bit i of a cause mask is Cause i.
+enum class Cause : std::uint8_t {
+  IgnoredRequest, LateResponse, SupportCut, MarketStress, Competitor, QuarterEnd,
+  NoContactOrder, ManagerExit, RushedDeal, Handoff
+};
+inline constexpr int kCauseCount = 10;
+const char* to_string(Cause c);
+
+struct MonthRow {
+  std::int64_t month = 0;
+  std::int64_t active_accounts = 0;
+  std::int64_t prospects = 0;
+  double value = 0;           // sum of active (and under-notice) account value
+  double revenue = 0;         // margin x value over the month
+  double new_business = 0;    // value acquired in the month
+  std::int64_t new_clients = 0;
+  std::array<double, kSourceCount> new_by_source{};           // true source
+  std::array<double, kSourceCount> new_by_reported_source{};  // as the organisation reports it
+  double churned_value = 0;
+  std::int64_t churned = 0;
+  std::array<double, kCauseCount + 1> churned_by_cause{};  // last slot: no recorded cause
+  double mean_satisfaction = 0;
+  std::int64_t open_requests = 0;
+  std::int64_t requests = 0;
+  std::int64_t ignored_requests = 0;
+  double mean_response_days = 0;
+  double support_capacity = 0;  // support staff on duty
+  std::int64_t regime = 0;
+  double stress = 0;
+  double effectiveness = 0;
+  std::int64_t managers = 0;
+};
+
+struct ManagerRow {
+  std::string name;
+  std::string strategy;  // "time/service/pressure"
+  std::int64_t level = 0;
+  double new_business = 0;
+  std::int64_t new_clients = 0;
+  double retained_value = 0;  // summed over review years
+  double opening_value = 0;   // summed over review years
+  double retention_rate = 0;  // retained / opening
+  std::int64_t referrals = 0;
+  std::int64_t requests_answered = 0;
+  std::int64_t requests_ignored = 0;
+  std::int64_t requests_late = 0;
+  std::int64_t reviews = 0;
+  std::int64_t promotions = 0;
+  bool exited = false;
+  std::string exit_reason;  // quit | dismissed | retired
+  double exit_day = -1;
+  double book_value = 0;
+  std::int64_t book_size = 0;
+  double book_clv = 0;      // lifetime value of the book at the manager's retention rate
+  double reputation = 0;    // value-weighted satisfaction of the book
+  double blamed_value = 0;  // lost value the organisation's rule blames on this manager
+  double competence = 0;
+};
+
+struct LostAccount {
+  std::uint32_t account = 0;
+  double day = 0;
+  double value = 0;
+  std::uint32_t causes = 0;  // Cause bit mask
+  std::int64_t owner = -1;
+  std::int64_t blamed = -1;
+};
+
+struct AccountRow {
+  std::uint32_t account = 0;
+  std::string state;
+  Source source = Source::Initial;
+  Source reported_source = Source::Initial;
+  std::int64_t owner = -1;
+  double value = 0;
+  double satisfaction = 0;
+  double expectation = 0;
+  std::int64_t scars = 0;
+  double acquired_day = -1;
+  double churned_day = -1;
+  std::uint32_t causes = 0;
+};
+
+struct AccountEvent {
+  double day;
+  std::uint32_t account;
+  std::string what;
+  double satisfaction;
+};
+
+struct RunResult {
+  std::vector<MonthRow> months;
+  std::vector<ManagerRow> managers;
+  std::vector<LostAccount> lost;
+  std::vector<AccountRow> accounts;        // when record_accounts
+  std::vector<AccountEvent> account_events;  // when record_accounts
+  std::uint64_t events = 0;
+  std::int64_t accounts_created = 0;
+  double lost_value = 0;  // value of every account lost over the run
+};
+
+}  // namespace tenure::model

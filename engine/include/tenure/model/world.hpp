@@ -1,0 +1,55 @@
+// The account and career model on the kernel: one World is one replication of a scenario.
+// It owns its Simulation, entities and recorders; nothing is shared between Worlds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "tenure/core/signal.hpp"
+#include "tenure/model/params.hpp"
+#include "tenure/model/results.hpp"
+
+namespace tenure::model {
+
+class World {
+ public:
+  World(const ModelParams& params, std::uint64_t seed, std::uint64_t replication);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Runs to the horizon and returns what was recorded. Call once.
+  RunResult run();
+
+  // Observers. Arguments: day, account, value, cause mask.
+  core::Signal<double, std::uint32_t, double, std::uint32_t> account_churned;
+  // day, account, value, source
+  core::Signal<double, std::uint32_t, double, Source> account_acquired;
+  // day, manager, new level
+  core::Signal<double, std::uint32_t, std::int64_t> manager_promoted;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Convenience: one replication.
+RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication);
+
+// Checks the parameters the model relies on (positions, matrix rows, names in registries).
+// Throws tenure::Error listing every problem.
+void validate(const ModelParams& params);
+
+// Shapley attribution of lost value to factors, from counterfactual runs that switch
+// factors off on common random numbers.
+struct Attribution {
+  std::vector<Factor> factors;
+  std::vector<double> shapley;   // lost value attributed to each factor
+  double lost_all_on = 0;        // lost value with every factor on (the scenario)
+  double lost_all_off = 0;       // lost value with every listed factor off (the baseline)
+  std::vector<double> blame;     // by manager: what the organisation's rule blames
+};
+Attribution attribute(const ModelParams& params, const std::vector<Factor>& factors,
+                      std::uint64_t seed, std::uint64_t replication);
+
+}  // namespace tenure::model

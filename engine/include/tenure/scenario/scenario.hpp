@@ -1,0 +1,49 @@
+// Scenario files: YAML in, typed model parameters out. The only layer that knows YAML.
+// Every scalar key is a typed record (fields()), so validation, schema and docs agree.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tenure/core/params.hpp"
+#include "tenure/model/params.hpp"
+
+namespace tenure::scenario {
+
+struct Experiment {
+  std::int64_t replications = 10;
+  std::uint64_t seed = 1;
+  std::vector<std::string> outputs{"timeseries", "managers", "attribution", "summary"};
+};
+
+struct Scenario {
+  std::string path;
+  std::string name;
+  std::string story;  // the header comment: what it shows and which variants to compare
+  Experiment experiment;
+  model::ModelParams base;
+  std::vector<std::pair<std::string, model::ModelParams>> variants;  // in file order
+};
+
+// A scalar key of the scenario format: "service.problem_rate" and its record.
+struct Field {
+  std::string path;
+  ParamSpec spec;
+  std::function<void(model::ModelParams&, const ParamValue&)> set;
+  std::function<ParamValue(const model::ModelParams&)> get;
+};
+const std::vector<Field>& fields();
+
+// Loads a file (following `extends:`). Throws tenure::Error with every problem found, each
+// as "file:line:column: message".
+Scenario load(const std::string& path);
+Scenario load_string(const std::string& yaml, const std::string& name = "<string>");
+
+// "18 months" -> days; "0.2 per year" -> per day. Throws tenure::Error on bad text.
+double parse_duration(const std::string& text);
+double parse_rate(const std::string& text);
+
+}  // namespace tenure::scenario

@@ -1,0 +1,359 @@
+// The built-in registry entries: strategies, promotion policies, network generators and
+// market models. Each entry names its parameters with their types, units and bounds.
+#include "tenure/model/components.hpp"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+#include <boost/graph/small_world_generator.hpp>
+#include <numeric>
+#include <utility>
+
+namespace tenure::model {
+
+const char* to_string(Factor f) {
+  switch (f) {
+    case Factor::ManagerNeglect: return "manager_neglect";
+    case Factor::SupportCut: return "support_cut";
+    case Factor::Market: return "market";
+    case Factor::Competitor: return "competitor";
+    case Factor::QuarterEnd: return "quarter_end";
+    case Factor::ManagementOrder: return "management_order";
+    case Factor::ManagerExit: return "manager_exit";
+  }
+  return "?";
+}
+
+namespace {
+
+// --- strategies ----------------------------------------------------------------------------
+
+struct FixedShare : TimeAllocation {
+  double share;
+  explicit FixedShare(double s) : share(s) {}
+  double hunt_share() const override { return share; }
+};
+
+void add_time(TimeRegistry& r, const std::string& name, double share, const std::string& what) {
+  r.add({name, what,
+         {probability_param("hunt_share", share, "share of working time spent hunting prospects")},
+         [](const ParamSet& p) -> std::unique_ptr<TimeAllocation> {
+           return std::make_unique<FixedShare>(p.real("hunt_share"));
+         }});
+}
+
+struct Service : ServiceStyle {
+  double answer, care_;
+  Service(double a, double c) : answer(a), care_(c) {}
+  double answer_probability() const override { return answer; }
+  double care() const override { return care_; }
+};
+
+void add_service(ServiceRegistry& r, const std::string& name, double answer, double care,
+                 const std::string& what) {
+  r.add({name, what,
+         {probability_param("answer_probability", answer, "share of requests answered at all"),
+          real_param("care", care, "", "multiplies farming time given to the book", 0.0, 2.0)},
+         [](const ParamSet& p) -> std::unique_ptr<ServiceStyle> {
+           return std::make_unique<Service>(p.real("answer_probability"), p.real("care"));
+         }});
+}
+
+struct Pressure : PressureBehaviour {
+  bool panic;
+  double hunt, answer, discount, fit, dark;
+  double urgent_hunt_share() const override { return hunt; }
+  bool panics() const override { return panic; }
+  double urgent_answer_factor() const override { return answer; }
+  double rush_discount() const override { return discount; }
+  double rush_fit_penalty() const override { return fit; }
+  double go_dark_penalty() const override { return dark; }
+};
+
+// --- promotion policies ----------------------------------------------------------------
+
+using Metric = double (*)(const CandidateRecord&);
+
+struct ByMetric : PromotionPolicy {
+  Metric metric;
+  bool best;
+  ByMetric(Metric m, bool b) : metric(m), best(b) {}
+  std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t,
+                     core::Stream&) const override {
+    std::size_t pick = 0;
+    for (std::size_t i = 1; i < c.size(); ++i) {
+      const double a = metric(c[i]), b = metric(c[pick]);
+      if (best ? a > b : a < b) pick = i;
+    }
+    return pick;
+  }
+};
+
+struct Composite : PromotionPolicy {
+  double w_new, w_retained;
+  Composite(double a, double b) : w_new(a), w_retained(b) {}
+  std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t,
+                     core::Stream&) const override {
+    std::size_t pick = 0;
+    double best = -1e300;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const double s = w_new * c[i].new_business + w_retained * c[i].retained_value;
+      if (s > best) best = s, pick = i;
+    }
+    return pick;
+  }
+};
+
+struct RandomPick : PromotionPolicy {
+  std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t,
+                     core::Stream& rng) const override {
+    return std::min(c.size() - 1, static_cast<std::size_t>(rng.uniform01() * static_cast<double>(c.size())));
+  }
+};
+
+// Pluchino, Rapisarda and Garofalo (2010): alternate the best and the worst by a metric.
+struct Alternating : PromotionPolicy {
+  ByMetric best{[](const CandidateRecord& r) { return r.total_value; }, true};
+  ByMetric worst{[](const CandidateRecord& r) { return r.total_value; }, false};
+  std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t round,
+                     core::Stream& rng) const override {
+    return round % 2 == 0 ? best.choose(c, round, rng) : worst.choose(c, round, rng);
+  }
+};
+
+void add_metric_policy(PolicyRegistry& r, const std::string& name, Metric m, bool best,
+                       const std::string& what) {
+  r.add({name, what, {}, [m, best](const ParamSet&) -> std::unique_ptr<PromotionPolicy> {
+           return std::make_unique<ByMetric>(m, best);
+         }});
+}
+
+// --- networks ----------------------------------------------------------------------------
+
+using Edges = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+
+// Both directions of every edge, as a Boost CSR graph, copied into the model's flat form.
+Network to_network(std::size_t n, const Edges& undirected) {
+  Edges directed;
+  directed.reserve(undirected.size() * 2);
+  for (auto [u, v] : undirected) {
+    if (u == v) continue;
+    directed.emplace_back(u, v);
+    directed.emplace_back(v, u);
+  }
+  using Csr = boost::compressed_sparse_row_graph<boost::directedS, boost::no_property,
+                                                 boost::no_property, boost::no_property,
+                                                 std::uint32_t, std::uint64_t>;
+  Csr g(boost::edges_are_unsorted_multi_pass, directed.begin(), directed.end(),
+        static_cast<std::uint32_t>(n));
+  Network net;
+  net.node_count = n;
+  net.offsets.assign(g.m_forward.m_rowstart.begin(), g.m_forward.m_rowstart.end());
+  net.targets.assign(g.m_forward.m_column.begin(), g.m_forward.m_column.end());
+  return net;
+}
+
+struct Complete : NetworkGenerator {
+  Network generate(std::size_t nodes, core::Stream&) const override {
+    Network n;
+    n.complete = true;
+    n.node_count = nodes;
+    return n;
+  }
+};
+
+struct SmallWorld : NetworkGenerator {
+  std::size_t k;
+  double p;
+  SmallWorld(std::size_t k_, double p_) : k(k_), p(p_) {}
+  Network generate(std::size_t nodes, core::Stream& rng) const override {
+    using G = boost::adjacency_list<>;
+    using SWIter = boost::small_world_iterator<core::Stream, G>;
+    Edges e;
+    if (nodes > k) {
+      for (SWIter it(rng, nodes, k, p), end; it != end; ++it)
+        e.emplace_back(static_cast<std::uint32_t>(it->first), static_cast<std::uint32_t>(it->second));
+    }
+    return to_network(nodes, e);
+  }
+};
+
+// Barabasi-Albert preferential attachment: each new node links to m existing nodes chosen
+// with probability proportional to degree.
+struct ScaleFree : NetworkGenerator {
+  std::size_t m;
+  explicit ScaleFree(std::size_t m_) : m(m_) {}
+  Network generate(std::size_t nodes, core::Stream& rng) const override {
+    Edges e;
+    std::vector<std::uint32_t> ends;  // every edge end: sampling it is degree-proportional
+    const std::size_t seed = std::min(nodes, m + 1);
+    for (std::uint32_t u = 0; u < seed; ++u)
+      for (std::uint32_t v = u + 1; v < seed; ++v) {
+        e.emplace_back(u, v);
+        ends.push_back(u), ends.push_back(v);
+      }
+    std::vector<std::uint32_t> chosen;
+    for (std::size_t v = seed; v < nodes; ++v) {
+      chosen.clear();
+      while (chosen.size() < m) {
+        const auto u = ends[static_cast<std::size_t>(rng.uniform01() * static_cast<double>(ends.size()))];
+        if (std::find(chosen.begin(), chosen.end(), u) == chosen.end()) chosen.push_back(u);
+      }
+      for (auto u : chosen) {
+        e.emplace_back(static_cast<std::uint32_t>(v), u);
+        ends.push_back(static_cast<std::uint32_t>(v)), ends.push_back(u);
+      }
+    }
+    return to_network(nodes, e);
+  }
+};
+
+// --- market ------------------------------------------------------------------------------
+
+struct Fixed : MarketModel {
+  std::size_t next(std::size_t current, const Eigen::MatrixXd&, core::Stream&) const override {
+    return current;
+  }
+};
+
+struct Markov : MarketModel {
+  std::size_t next(std::size_t current, const Eigen::MatrixXd& P,
+                   core::Stream& rng) const override {
+    double u = rng.uniform01();
+    const auto row = static_cast<Eigen::Index>(current);
+    for (Eigen::Index j = 0; j < P.cols(); ++j) {
+      u -= P(row, j);
+      if (u < 0) return static_cast<std::size_t>(j);
+    }
+    return static_cast<std::size_t>(P.cols() - 1);
+  }
+};
+
+}  // namespace
+
+const TimeRegistry& time_allocations() {
+  static const TimeRegistry registry = [] {
+    TimeRegistry r("time allocation");
+    add_time(r, "hunter", 0.8, "chases new clients; little time for the book");
+    add_time(r, "farmer", 0.2, "deepens existing relationships; little outreach");
+    add_time(r, "balanced", 0.5, "splits time evenly between prospects and the book");
+    return r;
+  }();
+  return registry;
+}
+
+const ServiceRegistry& service_styles() {
+  static const ServiceRegistry registry = [] {
+    ServiceRegistry r("service style");
+    add_service(r, "attentive", 0.98, 1.0, "answers nearly every request, visits the book");
+    add_service(r, "neglectful", 0.4, 0.3, "ignores many requests ('it's the market')");
+    return r;
+  }();
+  return registry;
+}
+
+const PressureRegistry& pressure_behaviours() {
+  static const PressureRegistry registry = [] {
+    PressureRegistry r("pressure behaviour");
+    r.add({"calm", "keeps the usual time split and service near quarter end", {},
+           [](const ParamSet&) -> std::unique_ptr<PressureBehaviour> {
+             auto p = std::make_unique<Pressure>();
+             p->panic = false, p->hunt = 0, p->answer = 1, p->discount = 0, p->fit = 0, p->dark = 0;
+             return p;
+           }});
+    r.add({"urgent",
+           "behind quota near quarter end: rushes deals, cuts corners, neglects the book",
+           {probability_param("hunt_share", 0.95, "hunting share while urgent"),
+            probability_param("answer_factor", 0.5, "multiplies the answer probability while urgent"),
+            probability_param("rush_discount", 0.07, "price given away on a rushed deal (Larkin 2014: 6-8%)"),
+            real_param("fit_penalty", 1.5, "points", "satisfaction lost by a poorly fitted rushed deal", 0.0, 10.0),
+            real_param("go_dark_penalty", 0.3, "points", "satisfaction the book loses per urgent spell", 0.0, 10.0)},
+           [](const ParamSet& ps) -> std::unique_ptr<PressureBehaviour> {
+             auto p = std::make_unique<Pressure>();
+             p->panic = true;
+             p->hunt = ps.real("hunt_share");
+             p->answer = ps.real("answer_factor");
+             p->discount = ps.real("rush_discount");
+             p->fit = ps.real("fit_penalty");
+             p->dark = ps.real("go_dark_penalty");
+             return p;
+           }});
+    return r;
+  }();
+  return registry;
+}
+
+const PolicyRegistry& promotion_policies() {
+  static const PolicyRegistry registry = [] {
+    PolicyRegistry r("promotion policy");
+    add_metric_policy(r, "new_business", [](const CandidateRecord& c) { return c.new_business; },
+                      true, "promotes the candidate who won the most new business this year");
+    add_metric_policy(r, "retained_value", [](const CandidateRecord& c) { return c.retained_value; },
+                      true, "promotes the candidate who kept the most of the opening book");
+    add_metric_policy(r, "total_value",
+                      [](const CandidateRecord& c) { return c.new_business + c.retained_value; }, true,
+                      "promotes by new business plus retained value");
+    add_metric_policy(r, "competence", [](const CandidateRecord& c) { return c.competence; }, true,
+                      "promotes the most competent at the current level");
+    add_metric_policy(r, "worst", [](const CandidateRecord& c) { return c.new_business + c.retained_value; },
+                      false, "promotes the weakest by total value (a control)");
+    r.add({"composite", "weighted sum of new business and retained value",
+           {real_param("new_business_weight", 0.5, "", "weight of new business", 0.0, 1e6),
+            real_param("retained_weight", 0.5, "", "weight of retained value", 0.0, 1e6)},
+           [](const ParamSet& p) -> std::unique_ptr<PromotionPolicy> {
+             return std::make_unique<Composite>(p.real("new_business_weight"), p.real("retained_weight"));
+           }});
+    r.add({"random", "promotes a candidate chosen at random", {},
+           [](const ParamSet&) -> std::unique_ptr<PromotionPolicy> { return std::make_unique<RandomPick>(); }});
+    r.add({"alternating", "alternates the best and the worst by total value (Pluchino et al. 2010)", {},
+           [](const ParamSet&) -> std::unique_ptr<PromotionPolicy> { return std::make_unique<Alternating>(); }});
+    return r;
+  }();
+  return registry;
+}
+
+const NetworkRegistry& network_generators() {
+  static const NetworkRegistry registry = [] {
+    NetworkRegistry r("network generator");
+    r.add({"complete", "everyone can talk to everyone (well-mixed Bass diffusion); no edges stored", {},
+           [](const ParamSet&) -> std::unique_ptr<NetworkGenerator> { return std::make_unique<Complete>(); }});
+    r.add({"small_world", "Watts-Strogatz ring lattice with rewiring (Boost.Graph)",
+           {int_param("k", 6, "neighbours per node in the ring", 2, 1000),
+            probability_param("rewire", 0.1, "probability of rewiring each edge")},
+           [](const ParamSet& p) -> std::unique_ptr<NetworkGenerator> {
+             return std::make_unique<SmallWorld>(static_cast<std::size_t>(p.integer("k")), p.real("rewire"));
+           }});
+    r.add({"scale_free", "Barabasi-Albert preferential attachment",
+           {int_param("m", 3, "edges each new node brings", 1, 1000)},
+           [](const ParamSet& p) -> std::unique_ptr<NetworkGenerator> {
+             return std::make_unique<ScaleFree>(static_cast<std::size_t>(p.integer("m")));
+           }});
+    return r;
+  }();
+  return registry;
+}
+
+const MarketRegistry& market_models() {
+  static const MarketRegistry registry = [] {
+    MarketRegistry r("market model");
+    r.add({"fixed", "the market stays in its initial regime (shocks still apply)", {},
+           [](const ParamSet&) -> std::unique_ptr<MarketModel> { return std::make_unique<Fixed>(); }});
+    r.add({"markov", "regimes follow a Markov chain with a monthly transition matrix", {},
+           [](const ParamSet&) -> std::unique_ptr<MarketModel> { return std::make_unique<Markov>(); }});
+    return r;
+  }();
+  return registry;
+}
+
+Eigen::VectorXd stationary_distribution(const Eigen::MatrixXd& P) {
+  // Solve pi (P - I) = 0 with sum(pi) = 1, as a least-squares system.
+  const auto n = P.rows();
+  Eigen::MatrixXd A(n + 1, n);
+  A.topRows(n) = (P - Eigen::MatrixXd::Identity(n, n)).transpose();
+  A.row(n).setOnes();
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(n + 1);
+  b(n) = 1.0;
+  return A.colPivHouseholderQr().solve(b);
+}
+
+}  // namespace tenure::model

@@ -1,0 +1,1261 @@
+// The account and career model: event handlers for requests, service, churn, acquisition,
+// market, quarter ends, reviews and promotion, supervision and management orders.
+#include "tenure/model/world.hpp"
+
+#include <algorithm>
+#include <boost/random/lognormal_distribution.hpp>
+#include <cmath>
+#include <numeric>
+
+#include "tenure/core/error.hpp"
+#include "tenure/core/simulation.hpp"
+#include "tenure/model/components.hpp"
+
+namespace tenure::model {
+
+const char* to_string(Source s) {
+  switch (s) {
+    case Source::Initial: return "initial";
+    case Source::Outreach: return "outreach";
+    case Source::Referral: return "referral";
+    case Source::WordOfMouth: return "word_of_mouth";
+    case Source::JobMove: return "job_move";
+    case Source::Event: return "event";
+  }
+  return "?";
+}
+
+const char* to_string(Cause c) {
+  switch (c) {
+    case Cause::IgnoredRequest: return "ignored_request";
+    case Cause::LateResponse: return "late_response";
+    case Cause::SupportCut: return "support_cut";
+    case Cause::MarketStress: return "market_stress";
+    case Cause::Competitor: return "competitor";
+    case Cause::QuarterEnd: return "quarter_end";
+    case Cause::NoContactOrder: return "no_contact_order";
+    case Cause::ManagerExit: return "manager_exit";
+    case Cause::RushedDeal: return "rushed_deal";
+    case Cause::Handoff: return "handoff";
+  }
+  return "?";
+}
+
+namespace {
+
+using core::Event;
+using core::EventSpec;
+using core::KeyedDraws;
+using core::Purpose;
+using core::Simulation;
+using core::StreamKey;
+namespace cal = tenure::calendar;
+
+enum Kind : std::uint32_t {
+  kProblem,      // target: account
+  kServiceDone,  // aux: request id
+  kMonthEnd,
+  kChurn,        // target: account
+  kUrgency,      // a quarter's urgency window opens
+  kQuarterEnd,
+  kReview,
+  kConference,   // aux: conference index
+  kSupervision,
+  kOrder,        // aux: order index
+};
+
+// Priorities among simultaneous events: orders and reviews see the state before the month
+// is closed, so that the month's row records their effect.
+constexpr std::int16_t kPrioOrder = -2, kPrioReview = -1, kPrioMonth = 1;
+
+enum class State : std::uint8_t { Prospect, Active, Notice, Churned };
+
+constexpr std::uint64_t kManagerEntity = std::uint64_t{1} << 40;
+constexpr std::uint64_t kGlobalEntity = std::uint64_t{1} << 41;
+
+inline std::uint32_t bit(Cause c) { return 1u << static_cast<int>(c); }
+
+struct Accounts {  // structure of arrays: one index per account, prospects included
+  std::vector<State> state;
+  std::vector<Source> source, reported;
+  std::vector<std::uint8_t> scars, failures, flags;
+  std::vector<std::int32_t> owner;
+  std::vector<double> value, satisfaction, expectation, loyalty, acquired, silent;
+  std::vector<std::uint32_t> causes, problem_count, open_requests;
+  std::vector<core::EventHandle> churn_event;
+
+  std::size_t size() const { return state.size(); }
+  std::uint32_t add() {
+    state.push_back(State::Prospect);
+    source.push_back(Source::Initial);
+    reported.push_back(Source::Initial);
+    scars.push_back(0), failures.push_back(0), flags.push_back(0);
+    owner.push_back(-1);
+    value.push_back(0), satisfaction.push_back(0), expectation.push_back(0);
+    loyalty.push_back(0), acquired.push_back(-1), silent.push_back(0);
+    causes.push_back(0), problem_count.push_back(0), open_requests.push_back(0);
+    churn_event.emplace_back();
+    return static_cast<std::uint32_t>(state.size() - 1);
+  }
+};
+// Account flags.
+constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8;
+
+struct Manager {
+  std::string name, strategy;
+  std::unique_ptr<TimeAllocation> time;
+  std::unique_ptr<ServiceStyle> service;
+  std::unique_ptr<PressureBehaviour> pressure;
+  double hunting = 1, farming = 1, competence = 0.5, hours = 40, age_days = 0;
+  std::int64_t level = 0;
+  bool active = true, urgent = false, passed_over = false;
+  double coached_until = -1, busy_until = 0, quarter_new = 0;
+  // year-to-date and cumulative
+  double year_new = 0, opening_value = 0;
+  std::vector<std::uint32_t> opening_book;
+  ManagerRow row;
+  std::vector<std::uint32_t> book;  // account ids, lazily pruned
+
+  double hunt_share() const {
+    return urgent ? std::max(time->hunt_share(), pressure->urgent_hunt_share()) : time->hunt_share();
+  }
+  // Hours per day given to the book.
+  double farm_hours_per_day(double now) const {
+    double care = service->care();
+    if (now < coached_until) care = std::max(care, 1.0) * 1.5;
+    return std::max(0.05, hours * (1.0 - hunt_share()) * care / 7.0);
+  }
+};
+
+struct Request {
+  std::uint32_t account;
+  std::int32_t manager;  // -1: served by support
+  double arrival;
+  bool urgent_at_arrival;
+  bool support_cut_at_arrival;
+};
+
+}  // namespace
+
+struct World::Impl {
+  World& self;
+  ModelParams p;
+  std::uint64_t seed, rep;
+  Simulation sim;
+  Accounts acc;
+  std::vector<Manager> managers;
+  std::unique_ptr<PromotionPolicy> policy;
+  std::unique_ptr<MarketModel> market;
+  Network network;
+  std::vector<Request> requests;
+  std::vector<std::uint32_t> free_requests;
+  std::vector<double> support_busy;
+  std::int64_t support_staff_now = 0;
+  std::size_t regime = 0;
+  double stress = 0, competitor = 0, acquisition_mult = 1, demand_mult = 1;
+  std::uint64_t promotion_round = 0;
+  std::int64_t month = 0;
+  std::uint64_t hires = 0;
+  RunResult out;
+  MonthRow cur;  // the month being recorded
+  double response_sum = 0;
+  std::int64_t response_n = 0;
+  double problem_rate_max = 0;
+
+  Impl(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
+      : self(w), p(params), seed(s), rep(r), sim(s, r) {}
+
+  // --- random draws keyed by what they are for ---------------------------------------
+  KeyedDraws draws(std::uint64_t entity, Purpose purpose, std::uint64_t index) const {
+    return KeyedDraws(StreamKey{seed, rep, entity, purpose.id ^ core::mix64(index + 1)});
+  }
+  KeyedDraws global(Purpose purpose, std::uint64_t index) const {
+    return draws(kGlobalEntity, purpose, index);
+  }
+
+  double now() const { return sim.now(); }
+  double ceiling(std::uint32_t a) const {
+    return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.scars[a]);
+  }
+  void set_satisfaction(std::uint32_t a, double s) {
+    acc.satisfaction[a] = std::clamp(s, 0.0, ceiling(a));
+  }
+  bool served(std::uint32_t a) const {
+    return acc.state[a] == State::Active || acc.state[a] == State::Notice;
+  }
+  void log(std::uint32_t a, const char* what) {
+    if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.satisfaction[a]});
+  }
+  bool support_cut_active() const {
+    return support_staff_now < p.service.support_staff;
+  }
+
+  // --- set-up ----------------------------------------------------------------------------
+  Manager make_manager(const ManagerSpec& s, const std::string& name) {
+    Manager m;
+    m.name = name;
+    m.time = time_allocations().create(s.time.name, s.time.params);
+    m.service = service_styles().create(s.service.name, s.service.params);
+    m.pressure = pressure_behaviours().create(s.pressure.name, s.pressure.params);
+    m.strategy = s.time.name + "/" + s.service.name + "/" + s.pressure.name;
+    m.hunting = s.hunting_skill;
+    m.farming = s.farming_skill;
+    m.competence = s.competence;
+    m.hours = s.hours_per_week;
+    m.level = s.level;
+    m.age_days = s.age_years * cal::kDaysPerYear;
+    m.row.name = name;
+    m.row.strategy = m.strategy;
+    return m;
+  }
+
+  double draw_value(KeyedDraws& d) const {
+    return std::exp(p.accounts.value_log_mean + p.accounts.value_log_sd * d.normal());
+  }
+
+  void setup() {
+    policy = promotion_policies().create(p.organisation.promotion.name, p.organisation.promotion.params);
+    market = market_models().create(p.market.model.name, p.market.model.params);
+    regime = static_cast<std::size_t>(p.market.initial_regime);
+    support_staff_now = p.service.support_staff;
+    support_busy.assign(static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)), 0.0);
+
+    std::vector<double> shares;
+    for (const auto& spec : p.managers)
+      for (std::int64_t i = 0; i < spec.count; ++i) {
+        const std::string name = spec.count == 1 ? spec.name : spec.name + "-" + std::to_string(i + 1);
+        managers.push_back(make_manager(spec, name));
+        shares.push_back(spec.book_share);
+      }
+    const double share_sum = std::accumulate(shares.begin(), shares.end(), 0.0);
+
+    const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
+    for (std::size_t i = 0; i < total; ++i) acc.add();
+    // Initial clients go to managers in proportion to their book share, in account order.
+    std::vector<double> cum(shares.size());
+    std::partial_sum(shares.begin(), shares.end(), cum.begin());
+    std::size_t m = 0;
+    for (std::int64_t i = 0; i < p.accounts.initial_active; ++i) {
+      const auto a = static_cast<std::uint32_t>(i);
+      const double pos = (static_cast<double>(i) + 0.5) / static_cast<double>(p.accounts.initial_active) * share_sum;
+      while (m + 1 < cum.size() && pos > cum[m]) ++m;
+      KeyedDraws d = draws(a, Purpose("initial"), 0);
+      activate(a, managers.empty() ? -1 : static_cast<std::int32_t>(m), Source::Initial, Source::Initial,
+               draw_value(d), /*at_start=*/true);
+      set_satisfaction(a, p.accounts.initial_satisfaction + p.accounts.satisfaction_sd * d.normal());
+      acc.acquired[a] = -d.uniform01() * 5 * cal::kDaysPerYear;  // tenure up to five years
+    }
+    for (auto& mg : managers) snapshot_opening(mg);
+
+    core::Stream net_rng = sim.stream(kGlobalEntity, Purpose("network"));
+    network = network_generators()
+                  .create(p.network.generator.name, p.network.generator.params)
+                  ->generate(total, net_rng);
+
+    // Thinning bound for problem arrivals: the largest rate any regime or cut can produce.
+    double demand_max = 1;
+    for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
+    double shock_max = 0;
+    for (const auto& s : p.market.shocks) shock_max = std::max(shock_max, s.severity);
+    problem_rate_max = p.service.problem_rate * (demand_max + shock_max) * 1.5;
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (served(a)) schedule_problem(a);
+
+    sim.schedule_at(cal::months(1), EventSpec{kMonthEnd, 0, 0, kPrioMonth});
+    sim.schedule_at(cal::next_quarter_end(0) - p.organisation.urgency_window_days, EventSpec{kUrgency});
+    sim.schedule_at(cal::next_quarter_end(0), EventSpec{kQuarterEnd});
+    sim.schedule_at(cal::years(1), EventSpec{kReview, 0, 0, kPrioReview});
+    for (std::size_t i = 0; i < p.conferences.size(); ++i)
+      sim.schedule_at(p.conferences[i].start, EventSpec{kConference, 0, static_cast<std::uint32_t>(i)});
+    for (std::size_t i = 0; i < p.orders.size(); ++i)
+      sim.schedule_at(p.orders[i].at, EventSpec{kOrder, 0, static_cast<std::uint32_t>(i), kPrioOrder});
+    if (p.supervision.enabled) sim.schedule_at(p.supervision.interval_days, EventSpec{kSupervision});
+    update_market_multipliers();
+  }
+
+  void activate(std::uint32_t a, std::int32_t owner, Source src, Source reported, double value,
+                bool at_start = false) {
+    acc.state[a] = State::Active;
+    acc.owner[a] = owner;
+    acc.source[a] = src;
+    acc.reported[a] = reported;
+    acc.value[a] = value;
+    acc.expectation[a] = p.accounts.expectation;
+    acc.loyalty[a] = p.accounts.manager_loyalty_initial;
+    acc.acquired[a] = now();
+    if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
+    if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
+    if (!at_start) {
+      schedule_problem(a);
+      cur.new_business += value;
+      ++cur.new_clients;
+      cur.new_by_source[static_cast<int>(src)] += value;
+      cur.new_by_reported_source[static_cast<int>(reported)] += value;
+      if (owner >= 0) {
+        Manager& m = managers[static_cast<std::size_t>(owner)];
+        m.row.new_business += value;
+        ++m.row.new_clients;
+        m.year_new += value;
+        m.quarter_new += value;
+      }
+      if (self.account_acquired.connected()) self.account_acquired.emit(now(), a, value, src);
+      log(a, "acquired");
+    }
+  }
+
+  // --- requests and service ----------------------------------------------------------
+  void schedule_problem(std::uint32_t a) {
+    // Candidate arrivals at the bound rate; thinning accepts them at the current rate.
+    KeyedDraws d = draws(a, Purpose("problem-gap"), acc.problem_count[a]);
+    sim.schedule_in(-std::log(d.uniform_open0()) / problem_rate_max, EventSpec{kProblem, a});
+  }
+
+  double problem_rate() const {
+    const double cut = p.factor_on(Factor::SupportCut) && p.service.support_staff > 0
+                           ? 1.0 - static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+                           : 0.0;
+    return p.service.problem_rate * demand_mult * (1.0 + 0.5 * cut);
+  }
+
+  void on_problem(std::uint32_t a) {
+    if (!served(a)) return;
+    const std::uint32_t k = acc.problem_count[a]++;
+    schedule_problem(a);
+    KeyedDraws d = draws(a, Purpose("problem"), k);
+    if (d.uniform01() * problem_rate_max >= problem_rate()) return;  // thinned away
+    const double s = acc.satisfaction[a];
+    const double u_voice = d.uniform01();
+    if (s < p.service.satisfied_threshold && u_voice >= p.service.voice_probability) {
+      // The client goes quiet: the damage stays until someone visits.
+      acc.silent[a] += 1;
+      set_satisfaction(a, s - p.service.silent_penalty);
+      log(a, "silent problem");
+      return;
+    }
+    ++cur.requests;
+    const std::int32_t owner = acc.owner[a];
+    if ((acc.flags[a] & kNoContact) && p.factor_on(Factor::ManagementOrder)) {
+      // The manager may not answer: the unkept promise weighs like a loss.
+      ignore(a, owner, bit(Cause::NoContactOrder));
+      return;
+    }
+    const double support_p =
+        p.service.support_staff > 0
+            ? p.service.support_share * static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+            : 0.0;
+    const double u_route = d.uniform01();
+    if (owner < 0 || u_route < support_p) {
+      if (support_staff_now > 0) {
+        enqueue_support(a);
+        return;
+      }
+      if (owner < 0) {
+        ignore(a, owner, 0);
+        return;
+      }
+    }
+    Manager& m = managers[static_cast<std::size_t>(owner)];
+    double answer = m.service->answer_probability();
+    if (!p.factor_on(Factor::ManagerNeglect)) answer = std::max(answer, 0.98);
+    if (now() < m.coached_until) answer = std::max(answer, 0.9);
+    const bool urgent = m.urgent;
+    if (urgent) answer *= m.pressure->urgent_answer_factor();
+    if (d.uniform01() >= answer) {
+      std::uint32_t why = urgent ? bit(Cause::QuarterEnd) : bit(Cause::IgnoredRequest);
+      ignore(a, owner, why);
+      return;
+    }
+    const double service_days = p.service.request_hours / m.farm_hours_per_day(now());
+    const double start = std::max(now(), m.busy_until);
+    m.busy_until = start + service_days;
+    add_request(a, owner, urgent, m.busy_until);
+  }
+
+  void enqueue_support(std::uint32_t a) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < static_cast<std::size_t>(support_staff_now); ++i)
+      if (support_busy[i] < support_busy[best]) best = i;
+    const double service_days = p.service.request_hours / (p.service.support_hours_per_week / 7.0);
+    const double start = std::max(now(), support_busy[best]);
+    support_busy[best] = start + service_days;
+    add_request(a, -1, false, support_busy[best]);
+  }
+
+  void add_request(std::uint32_t a, std::int32_t server, bool urgent, double done) {
+    std::uint32_t id;
+    if (!free_requests.empty()) {
+      id = free_requests.back();
+      free_requests.pop_back();
+    } else {
+      id = static_cast<std::uint32_t>(requests.size());
+      requests.emplace_back();
+    }
+    requests[id] = Request{a, server, now(), urgent, support_cut_active() && p.factor_on(Factor::SupportCut)};
+    ++acc.open_requests[a];
+    sim.schedule_at(done, EventSpec{kServiceDone, a, id});
+  }
+
+  void ignore(std::uint32_t a, std::int32_t owner, std::uint32_t why) {
+    ++cur.ignored_requests;
+    acc.scars[a] = static_cast<std::uint8_t>(std::min(acc.scars[a] + 1, 20));
+    acc.causes[a] |= why;
+    double drop = p.service.ignore_penalty;
+    if (acc.flags[a] & kPromised) drop *= p.service.loss_aversion;  // a promise not kept
+    set_satisfaction(a, acc.satisfaction[a] - drop);
+    if (owner >= 0) ++managers[static_cast<std::size_t>(owner)].row.requests_ignored;
+    log(a, "request ignored");
+  }
+
+  void on_service_done(std::uint32_t id) {
+    const Request r = requests[id];
+    free_requests.push_back(id);
+    const std::uint32_t a = r.account;
+    --acc.open_requests[a];
+    const double response = now() - r.arrival;
+    response_sum += response;
+    ++response_n;
+    if (!served(a)) return;
+    const double late = std::max(0.0, response - p.service.expected_response_days);
+    double skill = 0;
+    if (r.manager >= 0) {
+      Manager& m = managers[static_cast<std::size_t>(r.manager)];
+      ++m.row.requests_answered;
+      if (late > 0) ++m.row.requests_late;
+      skill = m.farming - 1.0;
+    }
+    if (late > 0) {
+      acc.causes[a] |= bit(Cause::LateResponse);
+      if (r.support_cut_at_arrival) acc.causes[a] |= bit(Cause::SupportCut);
+      if (r.urgent_at_arrival) acc.causes[a] |= bit(Cause::QuarterEnd);
+    }
+    encounter(a, skill - p.service.late_penalty_per_day * late);
+    if (late == 0 && acc.failures[a] == 0) {
+      // A first failure recovered well lifts satisfaction; later ones do not.
+      set_satisfaction(a, acc.satisfaction[a] + p.service.recovery_bonus);
+    }
+    acc.failures[a] = static_cast<std::uint8_t>(std::min(acc.failures[a] + 1, 250));
+    log(a, late > 0 ? "request answered late" : "request answered");
+  }
+
+  // Satisfaction moves toward expectation plus the (loss-averse) gap between delivered and
+  // expected service; long-tenured clients move less.
+  void encounter(std::uint32_t a, double gap) {
+    const double tenure_years = std::max(0.0, now() - acc.acquired[a]) / cal::kDaysPerYear;
+    const double alpha = p.service.adapt_rate / (1.0 + tenure_years / p.service.tenure_damping_years);
+    const double felt = gap >= 0 ? gap : p.service.loss_aversion * gap;
+    const double target = acc.expectation[a] + felt;
+    set_satisfaction(a, acc.satisfaction[a] + alpha * (target - acc.satisfaction[a]));
+  }
+
+  // --- churn -----------------------------------------------------------------------------
+  void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
+    acc.state[a] = State::Notice;
+    acc.causes[a] |= why;
+    acc.churn_event[a] = sim.schedule_in(lag, EventSpec{kChurn, a});
+    log(a, "notice given");
+  }
+
+  void on_churn(std::uint32_t a) {
+    if (acc.state[a] != State::Notice) return;
+    acc.state[a] = State::Churned;
+    const double v = acc.value[a];
+    const std::uint32_t causes = acc.causes[a];
+    cur.churned_value += v;
+    ++cur.churned;
+    int n = 0;
+    for (int c = 0; c < kCauseCount; ++c) n += (causes >> c) & 1;
+    for (int c = 0; c < kCauseCount; ++c)
+      if ((causes >> c) & 1) cur.churned_by_cause[static_cast<std::size_t>(c)] += v / n;
+    if (n == 0) cur.churned_by_cause[kCauseCount] += v;
+    LostAccount lost{a, now(), v, causes, acc.owner[a], blame(a)};
+    if (lost.blamed >= 0) managers[static_cast<std::size_t>(lost.blamed)].row.blamed_value += v;
+    out.lost.push_back(lost);
+    out.lost_value += v;
+    if (self.account_churned.connected()) self.account_churned.emit(now(), a, v, causes);
+    log(a, "churned");
+  }
+
+  std::int64_t blame(std::uint32_t a) const {
+    if (p.organisation.blame_rule == "weakest_performer") {
+      std::int64_t worst = -1;
+      double w = 1e300;
+      for (std::size_t i = 0; i < managers.size(); ++i) {
+        if (!managers[i].active) continue;
+        const double score = managers[i].year_new + book_value(managers[i]);
+        if (score < w) w = score, worst = static_cast<std::int64_t>(i);
+      }
+      return worst;
+    }
+    return acc.owner[a];
+  }
+
+  double book_value(const Manager& m) const {
+    double v = 0;
+    for (auto a : m.book)
+      if (served(a) && acc.owner[a] == static_cast<std::int32_t>(&m - managers.data())) v += acc.value[a];
+    return v;
+  }
+
+  // --- the month -------------------------------------------------------------------------
+  void update_market_multipliers() {
+    const Regime& r = p.market.regimes[regime];
+    double shock = 0;
+    for (const auto& s : p.market.shocks)
+      if (now() >= s.start && now() < s.start + s.duration) shock = std::max(shock, s.severity);
+    const bool market_on = p.factor_on(Factor::Market);
+    stress = market_on ? r.stress + shock : 0.0;
+    demand_mult = market_on ? r.demand * (1.0 + shock) : 1.0;
+    acquisition_mult = market_on ? r.acquisition * (1.0 - 0.7 * shock) : 1.0;
+    competitor = p.factor_on(Factor::Competitor) ? r.competitor + 0.5 * shock : 0.0;
+  }
+
+  void on_month_end() {
+    const double dt = cal::kDaysPerMonth;
+    prune_books();
+    accounts_month(dt);
+    acquisition_month(dt);
+    managers_month(dt);
+    close_month();
+    ++month;
+    // The market's draw is keyed by the month, whatever else happened.
+    core::Stream s(StreamKey{seed, rep, kGlobalEntity, Purpose("market").id + static_cast<std::uint64_t>(month)});
+    regime = market->next(regime, p.market.transition, s);
+    update_market_multipliers();
+    if (now() + dt <= p.horizon_days + 1e-9)
+      sim.schedule_in(dt, EventSpec{kMonthEnd, 0, 0, kPrioMonth});
+  }
+
+  void prune_books() {
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      auto& b = managers[i].book;
+      std::erase_if(b, [&](std::uint32_t a) {
+        return !served(a) || acc.owner[a] != static_cast<std::int32_t>(i);
+      });
+    }
+  }
+
+  void accounts_month(double dt) {
+    const auto mu = static_cast<std::uint64_t>(month);
+    const ChurnParams& c = p.churn;
+    // Visit probability per manager: farming hours over the hours the book would need.
+    std::vector<double> visit_p(managers.size(), 0.0);
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      if (!m.active || m.book.empty()) continue;
+      const double hours = m.farm_hours_per_day(now()) * dt;
+      visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.book.size()) * p.service.visit_hours));
+    }
+    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+      if (!served(a)) continue;
+      KeyedDraws d = draws(a, Purpose("month"), mu);
+      const double u_visit = d.uniform01(), u_churn = d.uniform01(), u_lag = d.uniform01(),
+                   u_job = d.uniform01();
+      const std::int32_t owner = acc.owner[a];
+      // Proactive check-ins deepen the relationship and find silent problems.
+      if (owner >= 0 && !(acc.flags[a] & kNoContact) && u_visit < visit_p[static_cast<std::size_t>(owner)]) {
+        const Manager& m = managers[static_cast<std::size_t>(owner)];
+        acc.silent[a] = 0;
+        set_satisfaction(a, acc.satisfaction[a] + p.service.visit_boost * m.farming);
+        acc.loyalty[a] = std::min(0.9, acc.loyalty[a] + p.service.loyalty_gain);
+        acc.value[a] *= 1.0 + p.service.deepening * m.farming;
+      } else if (acc.silent[a] > 0) {
+        set_satisfaction(a, acc.satisfaction[a] - 0.1 * acc.silent[a]);
+      }
+      if (acc.state[a] != State::Active) continue;
+      const double s = acc.satisfaction[a];
+      const double dissatisfaction = std::max(0.0, c.reference_satisfaction - s) / c.reference_satisfaction;
+      double log_h = c.satisfaction_weight * (c.reference_satisfaction - s) + c.scar_weight * acc.scars[a] +
+                     c.market_weight * stress + c.competitor_weight * competitor * (1.0 + 5.0 * dissatisfaction);
+      double h = c.base_rate * std::exp(log_h);
+      const double tenure = now() - acc.acquired[a];
+      if ((acc.flags[a] & kRushed) && tenure < cal::kDaysPerYear) h *= c.rushed_multiplier;
+      if (acc.flags[a] & kReferred) h *= c.referred_multiplier;
+      if (u_churn < 1.0 - std::exp(-h * dt)) {
+        std::uint32_t why = 0;
+        if (stress > 0) why |= bit(Cause::MarketStress);
+        if (competitor > 0 && dissatisfaction > 0) why |= bit(Cause::Competitor);
+        if ((acc.flags[a] & kRushed) && tenure < cal::kDaysPerYear) why |= bit(Cause::RushedDeal);
+        give_notice(a, c.notice_min_days + u_lag * (c.notice_max_days - c.notice_min_days), why);
+        continue;
+      }
+      // The contact person changes employer.
+      if (u_job < 1.0 - std::exp(-p.acquisition.job_move_rate * dt)) job_move(a, d);
+    }
+  }
+
+  void job_move(std::uint32_t a, KeyedDraws& d) {
+    const double s = acc.satisfaction[a];
+    const std::int32_t owner = acc.owner[a];
+    log(a, "contact moved");
+    // The relationship was with the person: the manager-owned loyalty leaves with them.
+    acc.loyalty[a] = p.accounts.manager_loyalty_initial;
+    set_satisfaction(a, s + 0.5 * (acc.expectation[a] - s));
+    if (s < p.acquisition.warm_lead_threshold || owner < 0 || !managers[static_cast<std::size_t>(owner)].active)
+      return;
+    // A satisfied contact brings the new employer to the manager who served them.
+    const std::uint32_t target = pick_prospect(d);
+    if (target == kNone || d.uniform01() >= p.acquisition.warm_lead_conversion) return;
+    KeyedDraws vd = draws(target, Purpose("value"), 0);
+    const double v = draw_value(vd) * p.acquisition.warm_lead_value_multiplier;
+    // The organisation reports the deal as a close by outreach; the true source is the move.
+    activate(target, owner, Source::JobMove, Source::Outreach, v);
+    acc.flags[target] |= kReferred;
+  }
+
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  std::vector<std::uint32_t> prospect_list;
+  std::uint32_t pick_prospect(KeyedDraws& d) {
+    if (prospect_list.empty()) return kNone;
+    for (int tries = 0; tries < 8; ++tries) {
+      const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(prospect_list.size()));
+      const std::uint32_t t = prospect_list[std::min(i, prospect_list.size() - 1)];
+      if (acc.state[t] == State::Prospect) return t;
+    }
+    return kNone;
+  }
+
+  void acquisition_month(double dt) {
+    const auto mu = static_cast<std::uint64_t>(month);
+    const AcquisitionParams& q = p.acquisition;
+    // New prospects enter the market.
+    if (p.accounts.prospect_arrival_rate > 0) {
+      KeyedDraws g = global(Purpose("prospect-arrivals"), mu);
+      const double lambda = p.accounts.prospect_arrival_rate * dt;
+      // Poisson by inversion of the cumulative distribution (lambda is small per month).
+      double u = g.uniform01(), pk = std::exp(-lambda), cum = pk;
+      std::int64_t k = 0;
+      while (u > cum && k < 100000) {
+        ++k;
+        pk *= lambda / static_cast<double>(k);
+        cum += pk;
+      }
+      for (std::int64_t i = 0; i < k; ++i) acc.add();
+    }
+    prospect_list.clear();
+    std::vector<std::uint32_t> promoters;
+    std::int64_t detractors = 0, population = 0;
+    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+      if (acc.state[a] == State::Prospect) {
+        prospect_list.push_back(a);
+        ++population;
+      } else if (served(a)) {
+        ++population;
+        if (acc.satisfaction[a] >= p.service.promoter_threshold) promoters.push_back(a);
+        if (acc.satisfaction[a] <= p.service.detractor_threshold) ++detractors;
+      }
+    }
+    if (prospect_list.empty() || population == 0) return;
+    // Outreach: hunting time x skill, shared over the prospects.
+    std::vector<double> effort(managers.size(), 0.0);
+    double total_effort = 0;
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      if (!m.active) continue;
+      effort[i] = m.hunt_share() * m.hours / 40.0 * m.hunting;
+      total_effort += effort[i];
+    }
+    const auto n_prospects = static_cast<double>(prospect_list.size());
+    const double pop = static_cast<double>(population);
+    const double neg_share_global = static_cast<double>(detractors) / pop;
+    const double pos_share_global = static_cast<double>(promoters.size()) / pop;
+    const double outreach_h = q.outreach_rate * total_effort / n_prospects * acquisition_mult;
+    for (std::uint32_t a : prospect_list) {
+      double pos = pos_share_global, neg = neg_share_global;
+      if (!network.complete) {
+        auto nb = network.neighbours(a);
+        if (nb.empty()) {
+          pos = neg = 0;
+        } else {
+          std::size_t np = 0, nn = 0;
+          for (auto b : nb) {
+            if (!served(b)) continue;
+            np += acc.satisfaction[b] >= p.service.promoter_threshold;
+            nn += acc.satisfaction[b] <= p.service.detractor_threshold;
+          }
+          pos = static_cast<double>(np) / static_cast<double>(nb.size());
+          neg = static_cast<double>(nn) / static_cast<double>(nb.size());
+        }
+      }
+      // Negative word of mouth hits acquisition harder than retention (East et al. 2008).
+      const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
+      const double h_out = outreach_h * damp;
+      const double h_wom = q.bass_q * acquisition_mult * pos * damp;
+      const double h = h_out + h_wom;
+      if (h <= 0) continue;
+      KeyedDraws d = draws(a, Purpose("acquire"), mu);
+      if (d.uniform01() >= 1.0 - std::exp(-h * dt)) continue;
+      KeyedDraws vd = draws(a, Purpose("value"), 0);
+      double v = draw_value(vd);
+      if (d.uniform01() * h < h_out && total_effort > 0) {
+        // Which hunter closed it, in proportion to effort.
+        double u = d.uniform01() * total_effort;
+        std::size_t m = 0;
+        while (m + 1 < managers.size() && (u -= effort[m]) >= 0) ++m;
+        while (!managers[m].active) m = (m + 1) % managers.size();
+        const bool rushed = managers[m].urgent;
+        if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
+        activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
+        if (rushed) {
+          acc.flags[a] |= kRushed;
+          set_satisfaction(a, acc.satisfaction[a] - managers[m].pressure->rush_fit_penalty());
+        }
+      } else {
+        // Word of mouth: a referral from a promoter (a neighbour when the network is sparse).
+        std::uint32_t referrer = kNone;
+        if (network.complete) {
+          if (!promoters.empty())
+            referrer = promoters[std::min(promoters.size() - 1,
+                                          static_cast<std::size_t>(d.uniform01() * static_cast<double>(promoters.size())))];
+        } else {
+          auto nb = network.neighbours(a);
+          std::vector<std::uint32_t> cand;
+          for (auto b : nb)
+            if (served(b) && acc.satisfaction[b] >= p.service.promoter_threshold) cand.push_back(b);
+          if (!cand.empty())
+            referrer = cand[std::min(cand.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(cand.size())))];
+        }
+        std::int32_t owner = referrer == kNone ? -1 : acc.owner[referrer];
+        if (owner >= 0 && !managers[static_cast<std::size_t>(owner)].active) owner = -1;
+        if (owner < 0) owner = least_loaded(0);
+        v *= q.referral_value_multiplier;
+        activate(a, owner, referrer == kNone ? Source::WordOfMouth : Source::Referral,
+                 referrer == kNone ? Source::WordOfMouth : Source::Referral, v);
+        acc.flags[a] |= kReferred;
+        if (referrer != kNone && owner == acc.owner[referrer]) ++managers[static_cast<std::size_t>(owner)].row.referrals;
+      }
+    }
+  }
+
+  std::int32_t least_loaded(std::int64_t level) const {
+    std::int32_t best = -1;
+    std::size_t size = SIZE_MAX;
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      if (!managers[i].active || (level >= 0 && managers[i].level != level)) continue;
+      if (managers[i].book.size() < size) size = managers[i].book.size(), best = static_cast<std::int32_t>(i);
+    }
+    if (best < 0 && level >= 0) return least_loaded(-1);
+    return best;
+  }
+
+  void managers_month(double dt) {
+    const auto mu = static_cast<std::uint64_t>(month);
+    const std::size_t n = managers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      m.age_days += dt;
+      KeyedDraws d = draws(kManagerEntity + i, Purpose("exit"), mu);
+      const double h = p.organisation.exit_rate * (m.passed_over ? p.organisation.passed_over_multiplier : 1.0);
+      if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, "quit");
+    }
+  }
+
+  // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
+  // is handed over, and the position is filled.
+  void depart(std::size_t i, const char* reason) {
+    Manager& m = managers[i];
+    m.active = false;
+    m.row.exited = true;
+    m.row.exit_reason = reason;
+    m.row.exit_day = now();
+    m.urgent = false;
+    const std::int64_t level = m.level;
+    const std::vector<std::uint32_t> book = m.book;
+    const bool follows = p.factor_on(Factor::ManagerExit) && std::string(reason) == "quit";
+    fill_vacancy(level);
+    for (std::uint32_t a : book) {
+      if (!served(a) || acc.owner[a] != static_cast<std::int32_t>(i)) continue;
+      KeyedDraws d = draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
+      if (follows && acc.state[a] == State::Active && d.uniform01() < acc.loyalty[a]) {
+        give_notice(a, 30.0, bit(Cause::ManagerExit));
+        continue;
+      }
+      reassign(a, least_loaded(level));
+    }
+    m.book.clear();
+  }
+
+  void reassign(std::uint32_t a, std::int32_t to) {
+    acc.owner[a] = to;
+    if (to >= 0) managers[static_cast<std::size_t>(to)].book.push_back(a);
+    acc.causes[a] |= bit(Cause::Handoff);
+    acc.loyalty[a] = p.accounts.manager_loyalty_initial * 0.5;
+    set_satisfaction(a, acc.satisfaction[a] - p.organisation.handoff_penalty);
+  }
+
+  std::size_t count_at(std::int64_t level) const {
+    std::size_t c = 0;
+    for (const auto& m : managers) c += m.active && m.level == level;
+    return c;
+  }
+
+  std::int64_t positions(std::int64_t level) const {
+    const auto& pos = p.organisation.positions;
+    return level < static_cast<std::int64_t>(pos.size()) ? pos[static_cast<std::size_t>(level)] : 0;
+  }
+
+  // Fills one vacancy at `level`: promotion from below by the policy, or an outside hire at
+  // the bottom. A promotion opens a vacancy one level down, filled the same way.
+  void fill_vacancy(std::int64_t level) {
+    if (static_cast<std::int64_t>(count_at(level)) >= positions(level)) return;
+    if (level == 0) {
+      hire();
+      return;
+    }
+    std::vector<CandidateRecord> cands;
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      if (!m.active || m.level != level - 1) continue;
+      cands.push_back({static_cast<std::uint32_t>(i), m.year_new, retained_now(m), book_value(m), m.competence});
+    }
+    if (cands.empty()) return;
+    core::Stream rng(StreamKey{seed, rep, kGlobalEntity, Purpose("promotion").id + promotion_round});
+    const std::size_t pick = policy->choose(cands, promotion_round++, rng);
+    const std::uint32_t id = cands[pick].manager;
+    for (const auto& c : cands)
+      if (c.manager != id) managers[c.manager].passed_over = true;
+    Manager& m = managers[id];
+    m.level = level;
+    m.passed_over = false;
+    ++m.row.promotions;
+    KeyedDraws d = draws(kManagerEntity + id, Purpose("competence"), static_cast<std::uint64_t>(level));
+    if (p.organisation.competence_on_promotion == "redrawn") {
+      m.competence = d.uniform01();  // the skills that won the promotion need not serve the new job
+    } else {
+      m.competence = std::clamp(m.competence + p.organisation.competence_noise * d.normal(), 0.0, 1.0);
+    }
+    if (self.manager_promoted.connected()) self.manager_promoted.emit(now(), id, level);
+    fill_vacancy(level - 1);
+  }
+
+  void hire() {
+    const std::string name = "hire-" + std::to_string(++hires);
+    managers.push_back(make_manager(p.organisation.hire, name));
+    Manager& m = managers.back();
+    m.level = 0;
+    KeyedDraws d = global(Purpose("hire"), hires);
+    m.competence = std::clamp(p.organisation.hire.competence + 0.1 * d.normal(), 0.0, 1.0);
+    snapshot_opening(m);
+  }
+
+  double retained_now(const Manager& m) const {
+    const auto id = static_cast<std::int32_t>(&m - managers.data());
+    double v = 0;
+    for (auto a : m.opening_book)
+      if (served(a) && acc.owner[a] == id) v += acc.value[a];
+    return v;
+  }
+
+  void snapshot_opening(Manager& m) {
+    m.opening_book.clear();
+    const auto id = static_cast<std::int32_t>(&m - managers.data());
+    m.opening_value = 0;
+    for (auto a : m.book)
+      if (served(a) && acc.owner[a] == id) {
+        m.opening_book.push_back(a);
+        m.opening_value += acc.value[a];
+      }
+  }
+
+  double effectiveness() const {
+    double num = 0, den = 0;
+    const auto& w = p.organisation.responsibility;
+    for (std::size_t l = 0; l < p.organisation.positions.size(); ++l) {
+      const double wl = l < w.size() ? w[l] : 1.0;
+      den += wl * static_cast<double>(p.organisation.positions[l]);
+      for (const auto& m : managers)
+        if (m.active && m.level == static_cast<std::int64_t>(l)) num += wl * m.competence;
+    }
+    return den > 0 ? num / den : 0.0;
+  }
+
+  void close_month() {
+    cur.month = month;
+    double s_sum = 0;
+    std::int64_t n = 0;
+    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+      if (served(a)) {
+        ++n;
+        s_sum += acc.satisfaction[a];
+        cur.value += acc.value[a];
+        cur.open_requests += acc.open_requests[a];
+      } else if (acc.state[a] == State::Prospect) {
+        ++cur.prospects;
+      }
+    }
+    cur.active_accounts = n;
+    cur.mean_satisfaction = n ? s_sum / static_cast<double>(n) : 0.0;
+    cur.revenue = cur.value * p.accounts.margin / 12.0;
+    cur.mean_response_days = response_n ? response_sum / static_cast<double>(response_n) : 0.0;
+    cur.support_capacity = static_cast<double>(support_staff_now);
+    cur.regime = static_cast<std::int64_t>(regime);
+    cur.stress = stress;
+    cur.effectiveness = effectiveness();
+    for (const auto& m : managers) cur.managers += m.active;
+    out.months.push_back(cur);
+    cur = MonthRow{};
+    response_sum = 0;
+    response_n = 0;
+  }
+
+  // --- quarters, reviews, conferences, supervision, orders -------------------------
+  void on_urgency() {
+    for (auto& m : managers) {
+      if (!m.active || !m.pressure->panics() || !p.factor_on(Factor::QuarterEnd)) continue;
+      if (m.quarter_new >= p.organisation.quota) continue;
+      m.urgent = true;
+      // Clients notice the change and go dark.
+      for (auto a : m.book) {
+        if (!served(a)) continue;
+        acc.causes[a] |= bit(Cause::QuarterEnd);
+        set_satisfaction(a, acc.satisfaction[a] - m.pressure->go_dark_penalty());
+      }
+    }
+    // This window belongs to the quarter ending at now + window; the next one to the quarter after.
+    const double next = cal::next_quarter_end(now() + p.organisation.urgency_window_days + 1.0) -
+                        p.organisation.urgency_window_days;
+    if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kUrgency});
+  }
+
+  void on_quarter_end() {
+    for (auto& m : managers) {
+      m.urgent = false;
+      m.quarter_new = 0;
+    }
+    const double next = cal::next_quarter_end(now() + 1.0);
+    if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kQuarterEnd});
+  }
+
+  void on_review() {
+    prune_books();
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      ++m.row.reviews;
+      m.row.retained_value += retained_now(m);
+      m.row.opening_value += m.opening_value;
+    }
+    // Dismissal and retirement open vacancies before promotions fill them.
+    const std::size_t n = managers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      if (m.age_days >= p.organisation.retirement_age * cal::kDaysPerYear) depart(i, "retired");
+      else if (m.competence < p.organisation.dismissal_threshold) depart(i, "dismissed");
+    }
+    for (std::int64_t l = static_cast<std::int64_t>(p.organisation.positions.size()) - 1; l >= 0; --l)
+      while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
+        const std::size_t before = count_at(l);
+        fill_vacancy(l);
+        if (count_at(l) == before) break;  // nobody to promote
+      }
+    for (auto& m : managers) {
+      m.year_new = 0;
+      snapshot_opening(m);
+    }
+    if (now() + cal::kDaysPerYear <= p.horizon_days + 1e-9)
+      sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
+  }
+
+  void on_conference(std::size_t idx) {
+    const ConferenceParams& c = p.conferences[idx];
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      const double hunt = m.hunt_share();
+      KeyedDraws d = draws(kManagerEntity + i, Purpose("conference"), idx);
+      const auto met = static_cast<std::int64_t>(std::lround(static_cast<double>(c.prospects_met) * hunt));
+      for (std::int64_t k = 0; k < met; ++k) {
+        const std::uint32_t t = pick_prospect_all(d);
+        if (t == kNone) break;
+        if (d.uniform01() >= c.conversion * m.hunting) continue;
+        KeyedDraws vd = draws(t, Purpose("value"), 0);
+        activate(t, static_cast<std::int32_t>(i), Source::Event, Source::Event, draw_value(vd) * c.value_multiplier);
+      }
+      const auto clients = static_cast<std::int64_t>(std::lround(static_cast<double>(c.clients_met) * (1.0 - hunt)));
+      for (std::int64_t k = 0; k < clients && !m.book.empty(); ++k) {
+        const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
+        if (!served(a)) continue;
+        set_satisfaction(a, acc.satisfaction[a] + c.relationship_boost * m.farming);
+        acc.loyalty[a] = std::min(0.9, acc.loyalty[a] + c.loyalty_boost);
+        acc.value[a] *= 1.0 + 5 * p.service.deepening * m.farming;
+        log(a, "met at conference");
+      }
+    }
+  }
+
+  std::uint32_t pick_prospect_all(KeyedDraws& d) {
+    if (prospect_list.empty()) {
+      for (std::uint32_t a = 0; a < acc.size(); ++a)
+        if (acc.state[a] == State::Prospect) prospect_list.push_back(a);
+    }
+    return pick_prospect(d);
+  }
+
+  void on_supervision() {
+    const SupervisionParams& s = p.supervision;
+    const auto round = static_cast<std::uint64_t>(std::llround(now() / s.interval_days));
+    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+      if (!served(a)) continue;
+      const bool flagged = acc.satisfaction[a] < s.satisfaction_threshold || acc.state[a] == State::Notice ||
+                           (acc.scars[a] > 0 && acc.satisfaction[a] < p.accounts.expectation);
+      if (!flagged) continue;
+      const std::int32_t owner = acc.owner[a];
+      if (s.action == "coach" && owner >= 0) {
+        managers[static_cast<std::size_t>(owner)].coached_until = now() + s.coach_days;
+      } else if (s.action == "reassign" && owner >= 0) {
+        std::int32_t best = -1;
+        for (std::size_t i = 0; i < managers.size(); ++i)
+          if (managers[i].active && static_cast<std::int32_t>(i) != owner &&
+              (best < 0 || managers[i].farming * managers[i].service->answer_probability() >
+                               managers[static_cast<std::size_t>(best)].farming *
+                                   managers[static_cast<std::size_t>(best)].service->answer_probability()))
+            best = static_cast<std::int32_t>(i);
+        if (best >= 0) reassign(a, best);
+      } else {
+        // Escalation: a recovery meeting, which also raises what the client expects.
+        set_satisfaction(a, acc.satisfaction[a] + s.recovery_boost);
+        acc.expectation[a] = std::min(10.0, acc.expectation[a] + s.expectation_raise);
+        acc.silent[a] = 0;
+      }
+      if (acc.state[a] == State::Notice) {
+        KeyedDraws d = draws(a, Purpose("save"), round);
+        if (d.uniform01() < s.save_probability && sim.cancel(acc.churn_event[a])) {
+          acc.state[a] = State::Active;
+          log(a, "won back by supervision");
+        }
+      }
+    }
+    if (now() + s.interval_days <= p.horizon_days) sim.schedule_in(s.interval_days, EventSpec{kSupervision});
+  }
+
+  std::uint32_t largest_account() const {
+    std::uint32_t best = kNone;
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (served(a) && (best == kNone || acc.value[a] > acc.value[best])) best = a;
+    return best;
+  }
+
+  void on_order(std::size_t idx) {
+    const Order& o = p.orders[idx];
+    if (o.kind == "cut_support") {
+      if (!p.factor_on(Factor::SupportCut)) return;
+      support_staff_now = static_cast<std::int64_t>(std::lround(static_cast<double>(support_staff_now) * (1.0 - o.fraction)));
+      return;
+    }
+    if (o.kind == "reassign_book") {
+      if (o.manager < 0 || o.manager >= static_cast<std::int64_t>(managers.size())) return;
+      auto book = managers[static_cast<std::size_t>(o.manager)].book;
+      for (auto a : book)
+        if (served(a) && acc.owner[a] == o.manager) {
+          std::int32_t to = -1;
+          std::size_t size = SIZE_MAX;
+          for (std::size_t i = 0; i < managers.size(); ++i)
+            if (managers[i].active && static_cast<std::int64_t>(i) != o.manager && managers[i].book.size() < size)
+              size = managers[i].book.size(), to = static_cast<std::int32_t>(i);
+          reassign(a, to);
+        }
+      managers[static_cast<std::size_t>(o.manager)].book.clear();
+      return;
+    }
+    const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : largest_account();
+    if (a == kNone || a >= acc.size() || !served(a)) return;
+    if (o.kind == "recovery_meeting") {
+      set_satisfaction(a, acc.satisfaction[a] + p.supervision.recovery_boost);
+      acc.expectation[a] = std::min(10.0, acc.expectation[a] + p.supervision.expectation_raise * 2);
+      acc.silent[a] = 0;
+      acc.flags[a] |= kPromised;
+      log(a, "recovery meeting");
+    } else if (o.kind == "no_contact") {
+      if (!p.factor_on(Factor::ManagementOrder)) return;
+      acc.flags[a] |= kNoContact;
+      acc.causes[a] |= bit(Cause::NoContactOrder);
+      if (acc.flags[a] & kPromised) {
+        // The raised expectation now meets silence: the gap is felt as a loss.
+        const double raised = acc.expectation[a] - p.accounts.expectation;
+        set_satisfaction(a, acc.satisfaction[a] - p.service.loss_aversion * std::max(raised, 0.5));
+      }
+      log(a, "no-contact order");
+    } else if (o.kind == "lift_no_contact") {
+      acc.flags[a] &= static_cast<std::uint8_t>(~kNoContact);
+    }
+  }
+
+  // --- run -----------------------------------------------------------------------------------
+  void dispatch(const Event& e) {
+    switch (e.spec.kind) {
+      case kProblem: on_problem(e.spec.target); break;
+      case kServiceDone: on_service_done(e.spec.aux); break;
+      case kMonthEnd: on_month_end(); break;
+      case kChurn: on_churn(e.spec.target); break;
+      case kUrgency: on_urgency(); break;
+      case kQuarterEnd: on_quarter_end(); break;
+      case kReview: on_review(); break;
+      case kConference: on_conference(e.spec.aux); break;
+      case kSupervision: on_supervision(); break;
+      case kOrder: on_order(e.spec.aux); break;
+      default: throw Error("unknown event kind " + std::to_string(e.spec.kind));
+    }
+  }
+
+  void check_invariants() const {
+    std::int64_t counts[4] = {0, 0, 0, 0};
+    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+      ++counts[static_cast<int>(acc.state[a])];
+      if (!(acc.value[a] >= 0) || !(acc.satisfaction[a] >= 0 && acc.satisfaction[a] <= 10))
+        throw Error("invariant violated at account " + std::to_string(a) + ": value " +
+                    std::to_string(acc.value[a]) + ", satisfaction " + std::to_string(acc.satisfaction[a]));
+    }
+    if (counts[0] + counts[1] + counts[2] + counts[3] != static_cast<std::int64_t>(acc.size()))
+      throw Error("invariant violated: accounts not conserved");
+  }
+
+  RunResult run() {
+    validate(p);
+    setup();
+    sim.run_until(p.horizon_days, [this](Simulation&, const Event& e) { dispatch(e); });
+    check_invariants();
+    prune_books();
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      Manager& m = managers[i];
+      ManagerRow& r = m.row;
+      r.level = m.level;
+      r.competence = m.competence;
+      r.book_size = static_cast<std::int64_t>(m.book.size());
+      r.book_value = book_value(m);
+      r.retention_rate = r.opening_value > 0 ? std::min(1.0, r.retained_value / r.opening_value) : 0.0;
+      // CLV = m r / (1 + d - r), discount 10%: what the book is worth at this retention.
+      const double ret = std::min(r.retention_rate, 0.99);
+      r.book_clv = p.accounts.margin * r.book_value * ret / (1.1 - ret);
+      double sw = 0, w = 0;
+      for (auto a : m.book) sw += acc.satisfaction[a] * acc.value[a], w += acc.value[a];
+      r.reputation = w > 0 ? sw / w : 0.0;
+      out.managers.push_back(r);
+    }
+    out.events = sim.events_processed();
+    out.accounts_created = static_cast<std::int64_t>(acc.size());
+    if (p.record_accounts) {
+      static const char* names[] = {"prospect", "active", "notice", "churned"};
+      for (std::uint32_t a = 0; a < acc.size(); ++a) {
+        double churned = -1;
+        for (const auto& l : out.lost)
+          if (l.account == a) churned = l.day;
+        out.accounts.push_back({a, names[static_cast<int>(acc.state[a])], acc.source[a], acc.reported[a],
+                                acc.owner[a], acc.value[a], acc.satisfaction[a], acc.expectation[a],
+                                acc.scars[a], acc.acquired[a], churned, acc.causes[a]});
+      }
+    }
+    return std::move(out);
+  }
+};
+
+World::World(const ModelParams& params, std::uint64_t seed, std::uint64_t replication)
+    : impl_(std::make_unique<Impl>(*this, params, seed, replication)) {}
+World::~World() = default;
+RunResult World::run() { return impl_->run(); }
+
+RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication) {
+  World w(params, seed, replication);
+  return w.run();
+}
+
+void validate(const ModelParams& p) {
+  std::vector<std::string> problems;
+  auto check = [&](bool ok, const std::string& msg) {
+    if (!ok) problems.push_back(msg);
+  };
+  check(p.horizon_days > 0, "horizon must be positive");
+  check(!p.managers.empty(), "at least one manager is needed");
+  check(!p.organisation.positions.empty(), "organisation.positions needs at least one level");
+  const auto n = static_cast<Eigen::Index>(p.market.regimes.size());
+  check(n > 0, "market needs at least one regime");
+  if (n > 0) {
+    check(p.market.transition.rows() == n && p.market.transition.cols() == n,
+          "market.transition must be " + std::to_string(n) + "x" + std::to_string(n));
+    if (p.market.transition.rows() == n && p.market.transition.cols() == n)
+      for (Eigen::Index i = 0; i < n; ++i) {
+        check(std::abs(p.market.transition.row(i).sum() - 1.0) < 1e-9,
+              "market.transition row " + std::to_string(i) + " must sum to 1");
+        check(p.market.transition.row(i).minCoeff() >= 0, "market.transition entries must be >= 0");
+      }
+    check(p.market.initial_regime >= 0 && p.market.initial_regime < n, "market.initial_regime out of range");
+  }
+  std::vector<std::int64_t> per_level(p.organisation.positions.size(), 0);
+  for (const auto& m : p.managers) {
+    check(m.count >= 1, "manager '" + m.name + "': count must be >= 1");
+    check(m.level >= 0 && m.level < static_cast<std::int64_t>(per_level.size()),
+          "manager '" + m.name + "': level " + std::to_string(m.level) + " has no positions");
+    if (m.level >= 0 && m.level < static_cast<std::int64_t>(per_level.size()))
+      per_level[static_cast<std::size_t>(m.level)] += m.count;
+    try {
+      time_allocations().create(m.time.name, m.time.params);
+      service_styles().create(m.service.name, m.service.params);
+      pressure_behaviours().create(m.pressure.name, m.pressure.params);
+    } catch (const Error& e) {
+      problems.push_back("manager '" + m.name + "': " + e.what());
+    }
+  }
+  for (std::size_t l = 0; l < per_level.size(); ++l)
+    check(per_level[l] <= p.organisation.positions[l],
+          "level " + std::to_string(l) + " has " + std::to_string(per_level[l]) + " managers but " +
+              std::to_string(p.organisation.positions[l]) + " positions");
+  try {
+    promotion_policies().create(p.organisation.promotion.name, p.organisation.promotion.params);
+    market_models().create(p.market.model.name, p.market.model.params);
+    network_generators().create(p.network.generator.name, p.network.generator.params);
+  } catch (const Error& e) {
+    problems.push_back(e.what());
+  }
+  check(p.organisation.competence_on_promotion == "carried" || p.organisation.competence_on_promotion == "redrawn",
+        "organisation.competence_on_promotion must be carried or redrawn");
+  check(p.organisation.blame_rule == "last_owner" || p.organisation.blame_rule == "weakest_performer",
+        "organisation.blame_rule must be last_owner or weakest_performer");
+  check(p.churn.notice_max_days >= p.churn.notice_min_days, "churn notice max must be >= min");
+  for (const auto& o : p.orders)
+    check(o.kind == "cut_support" || o.kind == "no_contact" || o.kind == "lift_no_contact" ||
+              o.kind == "reassign_book" || o.kind == "recovery_meeting",
+          "unknown order kind '" + o.kind + "'");
+  const double accounts = static_cast<double>(p.accounts.initial_active + p.accounts.initial_prospects);
+  check(accounts < 4e9, "too many accounts (ids are 32-bit)");
+  if (!problems.empty()) {
+    std::string msg = "invalid model parameters:";
+    for (const auto& s : problems) msg += "\n  " + s;
+    throw Error(msg);
+  }
+}
+
+Attribution attribute(const ModelParams& params, const std::vector<Factor>& factors,
+                      std::uint64_t seed, std::uint64_t replication) {
+  const std::size_t F = factors.size();
+  if (F > 10) throw Error("attribution over more than 10 factors needs 2^F runs; choose fewer");
+  std::vector<double> lost(std::size_t{1} << F);
+  Attribution at;
+  at.factors = factors;
+  for (std::size_t mask = 0; mask < lost.size(); ++mask) {
+    // mask bit j set: factor j is ON in this counterfactual.
+    ModelParams p = params;
+    for (std::size_t j = 0; j < F; ++j)
+      if (!(mask & (std::size_t{1} << j))) p.factors_off |= 1u << static_cast<int>(factors[j]);
+    RunResult r = simulate(p, seed, replication);
+    lost[mask] = r.lost_value;
+    if (mask == lost.size() - 1) {
+      at.blame.assign(r.managers.size(), 0.0);
+      for (std::size_t i = 0; i < r.managers.size(); ++i) at.blame[i] = r.managers[i].blamed_value;
+    }
+  }
+  std::vector<double> fact(F + 1, 1.0);
+  for (std::size_t i = 1; i <= F; ++i) fact[i] = fact[i - 1] * static_cast<double>(i);
+  at.shapley.assign(F, 0.0);
+  for (std::size_t j = 0; j < F; ++j)
+    for (std::size_t mask = 0; mask < lost.size(); ++mask) {
+      if (mask & (std::size_t{1} << j)) continue;
+      const auto s = static_cast<std::size_t>(std::popcount(mask));
+      const double w = fact[s] * fact[F - s - 1] / fact[F];
+      at.shapley[j] += w * (lost[mask | (std::size_t{1} << j)] - lost[mask]);
+    }
+  at.lost_all_on = lost.back();
+  at.lost_all_off = lost.front();
+  return at;
+}
+
+}  // namespace tenure::model

@@ -1,0 +1,675 @@
+// The scenario loader: YAML (yaml-cpp) to ModelParams, through the typed field records.
+// Collects every problem of a file before failing, each with file:line:column.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <set>
+#include <sstream>
+
+#include "tenure/core/error.hpp"
+#include "tenure/core/time.hpp"
+#include "tenure/model/components.hpp"
+#include "tenure/model/world.hpp"
+#include "tenure/scenario/scenario.hpp"
+
+namespace tenure::scenario {
+
+using model::ModelParams;
+namespace cal = tenure::calendar;
+
+// --- units -------------------------------------------------------------------------------
+
+namespace {
+bool parse_number_unit(const std::string& text, double& number, std::string& unit) {
+  std::istringstream is(text);
+  if (!(is >> number)) return false;
+  std::getline(is, unit);
+  unit.erase(0, unit.find_first_not_of(" \t"));
+  unit.erase(unit.find_last_not_of(" \t") + 1);
+  return std::isfinite(number);
+}
+
+double unit_days(const std::string& u) {
+  static const std::map<std::string, double> units{
+      {"day", 1}, {"days", 1}, {"week", 7}, {"weeks", 7},
+      {"month", cal::kDaysPerMonth}, {"months", cal::kDaysPerMonth},
+      {"quarter", 3 * cal::kDaysPerMonth}, {"quarters", 3 * cal::kDaysPerMonth},
+      {"year", cal::kDaysPerYear}, {"years", cal::kDaysPerYear}};
+  auto it = units.find(u);
+  return it == units.end() ? -1.0 : it->second;
+}
+}  // namespace
+
+double parse_duration(const std::string& text) {
+  double n;
+  std::string unit;
+  if (!parse_number_unit(text, n, unit) || unit.empty())
+    throw Error("expected a duration with a unit (e.g. '18 months', '3 days'), got '" + text + "'");
+  const double d = unit_days(unit);
+  if (d < 0) throw Error("unknown time unit '" + unit + "' in '" + text + "' (use days, weeks, months, quarters or years)");
+  return n * d;
+}
+
+double parse_rate(const std::string& text) {
+  double n;
+  std::string unit;
+  if (!parse_number_unit(text, n, unit) || unit.rfind("per ", 0) != 0)
+    throw Error("expected a rate like '0.2 per year', got '" + text + "'");
+  std::string per = unit.substr(4);
+  per.erase(0, per.find_first_not_of(" \t"));
+  const double d = unit_days(per);
+  if (d < 0) throw Error("unknown time unit '" + per + "' in '" + text + "' (use day, week, month, quarter or year)");
+  return n / d;
+}
+
+// --- the field records -------------------------------------------------------------------
+
+namespace {
+
+template <class T>
+Field field(std::string path, ParamSpec spec, T& (*ref)(ModelParams&)) {
+  static const ModelParams defaults;
+  Field f;
+  f.path = std::move(path);
+  f.spec = std::move(spec);
+  f.spec.name = f.path;
+  f.set = [ref](ModelParams& p, const ParamValue& v) {
+    if constexpr (std::is_same_v<T, double>) {
+      ref(p) = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      ref(p) = std::get<std::int64_t>(v);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      ref(p) = std::get<bool>(v);
+    } else {
+      ref(p) = std::get<std::string>(v);
+    }
+  };
+  f.get = [ref](const ModelParams& p) -> ParamValue { return ref(const_cast<ModelParams&>(p)); };
+  f.spec.default_value = f.get(defaults);
+  return f;
+}
+
+#define REF(expr) [](ModelParams& p) -> auto& { return p.expr; }
+
+std::vector<Field> build_fields() {
+  const double inf = 1e300;
+  std::vector<Field> f;
+  f.push_back(field("horizon", duration_param("", 0, "how long to simulate", 1.0, 200 * cal::kDaysPerYear), +REF(horizon_days)));
+  f.push_back(field("record_accounts", bool_param("", false, "write per-account rows and histories (off for large runs)"), +REF(record_accounts)));
+  // accounts
+  f.push_back(field("accounts.initial_active", int_param("", 0, "clients at the start", 0, 2e9), +REF(accounts.initial_active)));
+  f.push_back(field("accounts.initial_prospects", int_param("", 0, "prospects at the start", 0, 2e9), +REF(accounts.initial_prospects)));
+  f.push_back(field("accounts.value_log_mean", real_param("", 0, "log currency", "mean of log account value (lognormal)", -50, 50), +REF(accounts.value_log_mean)));
+  f.push_back(field("accounts.value_log_sd", real_param("", 0, "log currency", "sd of log account value", 0, 10), +REF(accounts.value_log_sd)));
+  f.push_back(field("accounts.margin", real_param("", 0, "share per year", "margin earned on value per year", 0, 10), +REF(accounts.margin)));
+  f.push_back(field("accounts.initial_satisfaction", real_param("", 0, "points", "satisfaction of a new client (0-10)", 0, 10), +REF(accounts.initial_satisfaction)));
+  f.push_back(field("accounts.satisfaction_sd", real_param("", 0, "points", "spread of initial satisfaction", 0, 10), +REF(accounts.satisfaction_sd)));
+  f.push_back(field("accounts.expectation", real_param("", 0, "points", "what clients expect (0-10)", 0, 10), +REF(accounts.expectation)));
+  f.push_back(field("accounts.scar_cap", real_param("", 0, "points", "sigma: each scar lowers the satisfaction ceiling", 0, 10), +REF(accounts.scar_cap)));
+  f.push_back(field("accounts.manager_loyalty", probability_param("", 0, "share of a client's loyalty owned by the manager"), +REF(accounts.manager_loyalty_initial)));
+  f.push_back(field("accounts.prospect_arrival_rate", rate_param("", 0, "new prospects entering the market", 0, inf), +REF(accounts.prospect_arrival_rate)));
+  // service
+  f.push_back(field("service.problem_rate", rate_param("", 0, "problems per account (normal regime)", 0, 1), +REF(service.problem_rate)));
+  f.push_back(field("service.voice_probability", probability_param("", 0, "a dissatisfied client voices a problem (TARP: 1 in 27)"), +REF(service.voice_probability)));
+  f.push_back(field("service.satisfied_threshold", real_param("", 0, "points", "at or above, every problem is voiced", 0, 10), +REF(service.satisfied_threshold)));
+  f.push_back(field("service.request_hours", real_param("", 0, "hours", "work to resolve one request", 0.01, 1000), +REF(service.request_hours)));
+  f.push_back(field("service.expected_response", duration_param("", 0, "answered later than this counts as late", 0, inf), +REF(service.expected_response_days)));
+  f.push_back(field("service.support_share", probability_param("", 0, "share of requests routed to support staff"), +REF(service.support_share)));
+  f.push_back(field("service.support_staff", int_param("", 0, "support servers", 0, 100000), +REF(service.support_staff)));
+  f.push_back(field("service.support_hours_per_week", real_param("", 0, "hours/week", "hours each support server works", 0.1, 168), +REF(service.support_hours_per_week)));
+  f.push_back(field("service.adapt_rate", probability_param("", 0, "alpha: how far satisfaction moves per encounter"), +REF(service.adapt_rate)));
+  f.push_back(field("service.loss_aversion", real_param("", 0, "", "kappa: losses weigh more than gains (Mittal et al. 1998)", 1, 10), +REF(service.loss_aversion)));
+  f.push_back(field("service.tenure_damping_years", real_param("", 0, "years", "long-tenured clients move less (Bolton 1998)", 0.01, 1000), +REF(service.tenure_damping_years)));
+  f.push_back(field("service.late_penalty_per_day", real_param("", 0, "points/day", "quality lost per day late", 0, 10), +REF(service.late_penalty_per_day)));
+  f.push_back(field("service.ignore_penalty", real_param("", 0, "points", "satisfaction lost when a request is ignored", 0, 10), +REF(service.ignore_penalty)));
+  f.push_back(field("service.silent_penalty", real_param("", 0, "points", "satisfaction lost by an unvoiced problem", 0, 10), +REF(service.silent_penalty)));
+  f.push_back(field("service.recovery_bonus", real_param("", 0, "points", "first well-recovered failure lifts satisfaction", 0, 10), +REF(service.recovery_bonus)));
+  f.push_back(field("service.visit_hours", real_param("", 0, "hours", "a proactive check-in", 0.01, 1000), +REF(service.visit_hours)));
+  f.push_back(field("service.visit_boost", real_param("", 0, "points", "satisfaction gained per check-in (x farming skill)", 0, 10), +REF(service.visit_boost)));
+  f.push_back(field("service.loyalty_gain", probability_param("", 0, "manager-owned loyalty gained per check-in"), +REF(service.loyalty_gain)));
+  f.push_back(field("service.deepening", real_param("", 0, "share", "value growth per check-in (share of wallet)", 0, 1), +REF(service.deepening)));
+  f.push_back(field("service.promoter_threshold", real_param("", 0, "points", "talks positively at or above", 0, 10), +REF(service.promoter_threshold)));
+  f.push_back(field("service.detractor_threshold", real_param("", 0, "points", "talks negatively at or below", 0, 10), +REF(service.detractor_threshold)));
+  // churn
+  f.push_back(field("churn.base_rate", rate_param("", 0, "h0: attrition at reference satisfaction (15%/yr, retail banking)", 0, 1), +REF(churn.base_rate)));
+  f.push_back(field("churn.satisfaction_weight", real_param("", 0, "per point", "bS", 0, 10), +REF(churn.satisfaction_weight)));
+  f.push_back(field("churn.reference_satisfaction", real_param("", 0, "points", "Sref", 0, 10), +REF(churn.reference_satisfaction)));
+  f.push_back(field("churn.scar_weight", real_param("", 0, "per scar", "bk", 0, 10), +REF(churn.scar_weight)));
+  f.push_back(field("churn.market_weight", real_param("", 0, "", "bM: weight of market stress", 0, 10), +REF(churn.market_weight)));
+  f.push_back(field("churn.competitor_weight", real_param("", 0, "", "weight of competitor pressure", 0, 10), +REF(churn.competitor_weight)));
+  f.push_back(field("churn.notice_min", duration_param("", 0, "shortest notice lag", 0, inf), +REF(churn.notice_min_days)));
+  f.push_back(field("churn.notice_max", duration_param("", 0, "longest notice lag", 0, inf), +REF(churn.notice_max_days)));
+  f.push_back(field("churn.rushed_multiplier", real_param("", 0, "", "hazard multiplier for rushed deals in their first year", 0, 100), +REF(churn.rushed_multiplier)));
+  f.push_back(field("churn.referred_multiplier", real_param("", 0, "", "hazard multiplier for referred clients", 0, 100), +REF(churn.referred_multiplier)));
+  // acquisition
+  f.push_back(field("acquisition.outreach_rate", rate_param("", 0, "deals per full-time hunter at skill 1", 0, inf), +REF(acquisition.outreach_rate)));
+  f.push_back(field("acquisition.bass_q", rate_param("", 0, "imitation coefficient (Bass; 0.38 per year)", 0, inf), +REF(acquisition.bass_q)));
+  f.push_back(field("acquisition.negative_weight", real_param("", 0, "", "how hard detractors damp acquisition", 0, 100), +REF(acquisition.negative_weight)));
+  f.push_back(field("acquisition.referral_value_multiplier", real_param("", 0, "", "referred clients are worth more (Schmitt et al. 2011)", 0, 100), +REF(acquisition.referral_value_multiplier)));
+  f.push_back(field("acquisition.job_move_rate", rate_param("", 0, "contact persons changing employer (0.17 per year)", 0, 1), +REF(acquisition.job_move_rate)));
+  f.push_back(field("acquisition.warm_lead_threshold", real_param("", 0, "points", "a contact this satisfied brings the new employer", 0, 10), +REF(acquisition.warm_lead_threshold)));
+  f.push_back(field("acquisition.warm_lead_conversion", probability_param("", 0, "a warm lead becomes a client"), +REF(acquisition.warm_lead_conversion)));
+  f.push_back(field("acquisition.warm_lead_value_multiplier", real_param("", 0, "", "the new employer is a big prospect", 0, 1000), +REF(acquisition.warm_lead_value_multiplier)));
+  // organisation
+  f.push_back(field("organisation.competence_on_promotion", choice_param("", "", {"carried", "redrawn"}, "carried over with noise, or redrawn at the new level (Peter hypothesis)"), +REF(organisation.competence_on_promotion)));
+  f.push_back(field("organisation.competence_noise", real_param("", 0, "", "sd of competence change on promotion when carried", 0, 1), +REF(organisation.competence_noise)));
+  f.push_back(field("organisation.dismissal_threshold", probability_param("", 0, "competence below this at review: dismissed"), +REF(organisation.dismissal_threshold)));
+  f.push_back(field("organisation.retirement_age", real_param("", 0, "years", "age of retirement", 16, 120), +REF(organisation.retirement_age)));
+  f.push_back(field("organisation.exit_rate", rate_param("", 0, "managers quitting (0.2 per year)", 0, 1), +REF(organisation.exit_rate)));
+  f.push_back(field("organisation.passed_over_multiplier", real_param("", 0, "", "exit hazard multiplier after being passed over", 0, 100), +REF(organisation.passed_over_multiplier)));
+  f.push_back(field("organisation.quota", real_param("", 0, "currency/quarter", "new business expected per manager per quarter", 0, inf), +REF(organisation.quota)));
+  f.push_back(field("organisation.urgency_window", duration_param("", 0, "last part of a quarter when pressure bites", 0, 91), +REF(organisation.urgency_window_days)));
+  f.push_back(field("organisation.handoff_penalty", real_param("", 0, "points", "satisfaction lost when an account changes hands", 0, 10), +REF(organisation.handoff_penalty)));
+  f.push_back(field("organisation.blame_rule", choice_param("", "", {"last_owner", "weakest_performer"}, "whom the organisation blames for a lost account"), +REF(organisation.blame_rule)));
+  // supervision
+  f.push_back(field("supervision.enabled", bool_param("", false, "periodic checkpoints audit accounts and act"), +REF(supervision.enabled)));
+  f.push_back(field("supervision.interval", duration_param("", 0, "time between checkpoints", 1, inf), +REF(supervision.interval_days)));
+  f.push_back(field("supervision.satisfaction_threshold", real_param("", 0, "points", "accounts below this are flagged", 0, 10), +REF(supervision.satisfaction_threshold)));
+  f.push_back(field("supervision.action", choice_param("", "", {"coach", "reassign", "escalate"}, "what a checkpoint does about a flagged account"), +REF(supervision.action)));
+  f.push_back(field("supervision.recovery_boost", real_param("", 0, "points", "satisfaction gained by a recovery meeting", 0, 10), +REF(supervision.recovery_boost)));
+  f.push_back(field("supervision.expectation_raise", real_param("", 0, "points", "a recovery meeting raises expectations", 0, 10), +REF(supervision.expectation_raise)));
+  f.push_back(field("supervision.save_probability", probability_param("", 0, "a client under notice is won back by escalation"), +REF(supervision.save_probability)));
+  f.push_back(field("supervision.coach_days", duration_param("", 0, "how long coaching lasts", 0, inf), +REF(supervision.coach_days)));
+  f.push_back(field("market.initial_regime", int_param("", 0, "index of the starting regime", 0, 100), +REF(market.initial_regime)));
+  return f;
+}
+#undef REF
+
+}  // namespace
+
+const std::vector<Field>& fields() {
+  static const std::vector<Field> f = build_fields();
+  return f;
+}
+
+// --- parsing ------------------------------------------------------------------------------
+
+namespace {
+
+struct Ctx {
+  std::string file;
+  std::vector<std::string> errors;
+  std::set<std::string> seen;
+  void error(const YAML::Mark& m, const std::string& msg) {
+    std::string e = file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg;
+    if (seen.insert(e).second) errors.push_back(e);
+  }
+};
+
+std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
+
+// A YAML scalar as the record's type; an empty string in `err` when it fits.
+ParamValue to_value(const YAML::Node& n, const ParamSpec& spec, std::string& err) {
+  if (!n.IsScalar()) {
+    err = "expected " + spec.expectation();
+    return {};
+  }
+  const std::string s = n.Scalar();
+  try {
+    switch (spec.type) {
+      case ParamType::Duration: return parse_duration(s);
+      case ParamType::Rate: return parse_rate(s);
+      case ParamType::Boolean:
+        if (s == "true" || s == "false") return s == "true";
+        err = "expected true or false, got '" + s + "'";
+        return {};
+      case ParamType::Integer: {
+        std::size_t used = 0;
+        const double d = std::stod(s, &used);
+        if (used != s.size() || std::floor(d) != d) throw std::invalid_argument("x");
+        return static_cast<std::int64_t>(d);
+      }
+      case ParamType::Real:
+      case ParamType::Probability: {
+        std::size_t used = 0;
+        const double d = std::stod(s, &used);
+        if (used != s.size()) throw std::invalid_argument("x");
+        return d;
+      }
+      case ParamType::Text:
+      case ParamType::Choice: return s;
+    }
+  } catch (const Error& e) {
+    err = e.what();
+    return {};
+  } catch (const std::exception&) {
+    err = "expected " + spec.expectation() + ", got '" + s + "'";
+    return {};
+  }
+  return {};
+}
+
+// Component parameters take their types from the registry entry's records.
+template <class Reg>
+model::Component component(Ctx& ctx, const YAML::Node& n, const Reg& reg) {
+  model::Component c;
+  if (n.IsScalar()) {
+    c.name = n.Scalar();
+  } else if (n.IsMap() && n["name"]) {
+    c.name = scalar(n["name"]);
+  } else {
+    ctx.error(n.Mark(), "expected a " + reg.kind() + " name, or a map with 'name' and its parameters");
+    return c;
+  }
+  if (!reg.contains(c.name)) {
+    ctx.error(n.IsMap() ? n["name"].Mark() : n.Mark(), unknown_name_message(reg.kind(), c.name, reg.names()));
+    return c;
+  }
+  const auto& entry = reg.at(c.name);
+  if (n.IsMap()) {
+    std::vector<std::string> known;
+    for (const auto& s : entry.params) known.push_back(s.name);
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (key == "name") continue;
+      auto spec = std::find_if(entry.params.begin(), entry.params.end(), [&](const ParamSpec& s) { return s.name == key; });
+      if (spec == entry.params.end()) {
+        ctx.error(it->first.Mark(), unknown_name_message(reg.kind() + " '" + c.name + "' parameter", key, known));
+        continue;
+      }
+      std::string err;
+      ParamValue v = to_value(it->second, *spec, err);
+      if (err.empty()) err = spec->check(v);
+      if (!err.empty()) ctx.error(it->second.Mark(), key + ": " + err);
+      else c.params[key] = v;
+    }
+  }
+  return c;
+}
+
+void unknown_key(Ctx& ctx, const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
+  ctx.error(key.Mark(), unknown_name_message("key", prefix + key.Scalar(), known));
+}
+
+double duration_of(Ctx& ctx, const YAML::Node& n) {
+  try {
+    return parse_duration(scalar(n));
+  } catch (const Error& e) {
+    ctx.error(n.Mark(), e.what());
+    return 0;
+  }
+}
+
+double number_of(Ctx& ctx, const YAML::Node& n, const std::string& what, double lo, double hi) {
+  try {
+    const double d = n.as<double>();
+    if (d < lo || d > hi) ctx.error(n.Mark(), what + ": value " + n.Scalar() + " is out of range: expected " + std::to_string(lo) + " to " + std::to_string(hi));
+    return d;
+  } catch (const std::exception&) {
+    ctx.error(n.Mark(), what + ": expected a number, got '" + scalar(n) + "'");
+    return 0;
+  }
+}
+
+model::ManagerSpec manager_spec(Ctx& ctx, const YAML::Node& n) {
+  model::ManagerSpec m;
+  if (!n.IsMap()) {
+    ctx.error(n.Mark(), "expected a manager: a map with name, strategy and skills");
+    return m;
+  }
+  static const std::vector<std::string> keys{"name", "count", "strategy", "time", "service", "pressure", "hunting_skill",
+                                             "farming_skill", "competence", "hours_per_week", "level", "age", "book_share"};
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    const YAML::Node& v = it->second;
+    if (k == "name") m.name = scalar(v);
+    else if (k == "count") m.count = static_cast<std::int64_t>(number_of(ctx, v, "count", 1, 1e7));
+    else if (k == "strategy") {
+      // Shorthand "time/service/pressure", e.g. hunter/neglectful/urgent.
+      std::vector<std::string> parts;
+      std::stringstream ss(scalar(v));
+      for (std::string part; std::getline(ss, part, '/');) parts.push_back(part);
+      if (parts.size() != 3) {
+        ctx.error(v.Mark(), "strategy: expected 'time/service/pressure', e.g. 'hunter/attentive/calm'");
+        continue;
+      }
+      YAML::Node t(parts[0]), s(parts[1]), p(parts[2]);
+      auto check = [&](const std::string& name, const auto& reg) {
+        if (!reg.contains(name)) ctx.error(v.Mark(), unknown_name_message(reg.kind(), name, reg.names()));
+      };
+      check(parts[0], model::time_allocations());
+      check(parts[1], model::service_styles());
+      check(parts[2], model::pressure_behaviours());
+      m.time.name = parts[0], m.service.name = parts[1], m.pressure.name = parts[2];
+    } else if (k == "time") m.time = component(ctx, v, model::time_allocations());
+    else if (k == "service") m.service = component(ctx, v, model::service_styles());
+    else if (k == "pressure") m.pressure = component(ctx, v, model::pressure_behaviours());
+    else if (k == "hunting_skill") m.hunting_skill = number_of(ctx, v, k, 0, 10);
+    else if (k == "farming_skill") m.farming_skill = number_of(ctx, v, k, 0, 10);
+    else if (k == "competence") m.competence = number_of(ctx, v, k, 0, 1);
+    else if (k == "hours_per_week") m.hours_per_week = number_of(ctx, v, k, 0, 168);
+    else if (k == "level") m.level = static_cast<std::int64_t>(number_of(ctx, v, k, 0, 100));
+    else if (k == "age") m.age_years = number_of(ctx, v, k, 16, 120);
+    else if (k == "book_share") m.book_share = number_of(ctx, v, k, 0, 1e6);
+    else unknown_key(ctx, it->first, "", keys);
+  }
+  if (m.name.empty()) ctx.error(n.Mark(), "a manager needs a name");
+  return m;
+}
+
+template <class F>
+void each(Ctx& ctx, const YAML::Node& n, const std::string& what, F f) {
+  if (!n.IsSequence()) {
+    ctx.error(n.Mark(), what + ": expected a list");
+    return;
+  }
+  for (const auto& item : n) f(item);
+}
+
+void parse_market(Ctx& ctx, const YAML::Node& n, model::MarketParams& m) {
+  static const std::vector<std::string> keys{"model", "regimes", "transition", "initial_regime", "shocks"};
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    const YAML::Node& v = it->second;
+    if (k == "model") m.model = component(ctx, v, model::market_models());
+    else if (k == "initial_regime") m.initial_regime = static_cast<std::int64_t>(number_of(ctx, v, k, 0, 100));
+    else if (k == "regimes") {
+      m.regimes.clear();
+      each(ctx, v, "regimes", [&](const YAML::Node& r) {
+        model::Regime g;
+        for (auto jt = r.begin(); jt != r.end(); ++jt) {
+          const std::string rk = jt->first.Scalar();
+          if (rk == "name") g.name = scalar(jt->second);
+          else if (rk == "acquisition") g.acquisition = number_of(ctx, jt->second, rk, 0, 100);
+          else if (rk == "demand") g.demand = number_of(ctx, jt->second, rk, 0, 100);
+          else if (rk == "stress") g.stress = number_of(ctx, jt->second, rk, -10, 10);
+          else if (rk == "competitor") g.competitor = number_of(ctx, jt->second, rk, 0, 10);
+          else unknown_key(ctx, jt->first, "", {"name", "acquisition", "demand", "stress", "competitor"});
+        }
+        m.regimes.push_back(g);
+      });
+    } else if (k == "transition") {
+      std::vector<std::vector<double>> rows;
+      each(ctx, v, "transition", [&](const YAML::Node& row) {
+        std::vector<double> r;
+        each(ctx, row, "transition row", [&](const YAML::Node& x) { r.push_back(number_of(ctx, x, "transition", 0, 1)); });
+        if (!rows.empty() && r.size() != rows.front().size()) ctx.error(row.Mark(), "transition rows must have equal length");
+        else if (std::abs(std::accumulate(r.begin(), r.end(), 0.0) - 1.0) > 1e-9)
+          ctx.error(row.Mark(), "transition row must sum to 1");
+        rows.push_back(r);
+      });
+      if (!rows.empty()) {
+        m.transition.resize(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows.front().size()));
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          for (std::size_t j = 0; j < rows[i].size() && j < rows.front().size(); ++j)
+            m.transition(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j];
+      }
+    } else if (k == "shocks") {
+      m.shocks.clear();
+      each(ctx, v, "shocks", [&](const YAML::Node& s) {
+        model::Shock sh;
+        for (auto jt = s.begin(); jt != s.end(); ++jt) {
+          const std::string sk = jt->first.Scalar();
+          if (sk == "at") sh.start = duration_of(ctx, jt->second);
+          else if (sk == "duration") sh.duration = duration_of(ctx, jt->second);
+          else if (sk == "severity") sh.severity = number_of(ctx, jt->second, sk, 0, 1);
+          else unknown_key(ctx, jt->first, "", {"at", "duration", "severity"});
+        }
+        m.shocks.push_back(sh);
+      });
+    } else {
+      unknown_key(ctx, it->first, "market.", keys);
+    }
+  }
+}
+
+// Sets a scalar field, or reports why not.
+void set_field(Ctx& ctx, ModelParams& p, const Field& f, const YAML::Node& v) {
+  std::string err;
+  ParamValue val = to_value(v, f.spec, err);
+  if (err.empty()) err = f.spec.check(val);
+  if (!err.empty()) {
+    ctx.error(v.Mark(), f.path + ": " + err);
+    return;
+  }
+  f.set(p, val);
+}
+
+void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& ex) {
+  static const std::vector<std::string> sections{"name", "extends", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
+  const auto& fs = fields();
+  auto find = [&](const std::string& path) -> const Field* {
+    for (const auto& f : fs)
+      if (f.path == path) return &f;
+    return nullptr;
+  };
+  if (!root.IsMap()) {
+    ctx.error(root.Mark(), "a scenario file must be a map of sections");
+    return;
+  }
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    const YAML::Node& v = it->second;
+    if (k == "name" || k == "extends" || k == "variants") continue;
+    if (const Field* top = find(k)) {
+      set_field(ctx, p, *top, v);
+    } else if (k == "experiment") {
+      for (auto jt = v.begin(); jt != v.end(); ++jt) {
+        const std::string ek = jt->first.Scalar();
+        if (ek == "replications") ex.replications = static_cast<std::int64_t>(number_of(ctx, jt->second, ek, 1, 1e6));
+        else if (ek == "seed") ex.seed = static_cast<std::uint64_t>(number_of(ctx, jt->second, ek, 0, 1.8e19));
+        else if (ek == "horizon") p.horizon_days = duration_of(ctx, jt->second);
+        else if (ek == "outputs") {
+          ex.outputs.clear();
+          each(ctx, jt->second, "outputs", [&](const YAML::Node& o) { ex.outputs.push_back(scalar(o)); });
+        } else unknown_key(ctx, jt->first, "experiment.", {"replications", "seed", "horizon", "outputs"});
+      }
+    } else if (k == "managers") {
+      p.managers.clear();
+      each(ctx, v, "managers", [&](const YAML::Node& m) { p.managers.push_back(manager_spec(ctx, m)); });
+    } else if (k == "conferences") {
+      p.conferences.clear();
+      each(ctx, v, "conferences", [&](const YAML::Node& c) {
+        model::ConferenceParams cp;
+        for (auto jt = c.begin(); jt != c.end(); ++jt) {
+          const std::string ck = jt->first.Scalar();
+          if (ck == "at") cp.start = duration_of(ctx, jt->second);
+          else if (ck == "duration") cp.duration = duration_of(ctx, jt->second);
+          else if (ck == "prospects_met") cp.prospects_met = static_cast<std::int64_t>(number_of(ctx, jt->second, ck, 0, 1e6));
+          else if (ck == "clients_met") cp.clients_met = static_cast<std::int64_t>(number_of(ctx, jt->second, ck, 0, 1e6));
+          else if (ck == "conversion") cp.conversion = number_of(ctx, jt->second, ck, 0, 1);
+          else if (ck == "value_multiplier") cp.value_multiplier = number_of(ctx, jt->second, ck, 0, 1e6);
+          else if (ck == "relationship_boost") cp.relationship_boost = number_of(ctx, jt->second, ck, 0, 10);
+          else if (ck == "loyalty_boost") cp.loyalty_boost = number_of(ctx, jt->second, ck, 0, 1);
+          else unknown_key(ctx, jt->first, "", {"at", "duration", "prospects_met", "clients_met", "conversion", "value_multiplier", "relationship_boost", "loyalty_boost"});
+        }
+        p.conferences.push_back(cp);
+      });
+    } else if (k == "orders") {
+      p.orders.clear();
+      each(ctx, v, "orders", [&](const YAML::Node& o) {
+        model::Order od;
+        static const std::vector<std::string> kinds{"cut_support", "no_contact", "lift_no_contact", "reassign_book", "recovery_meeting"};
+        for (auto jt = o.begin(); jt != o.end(); ++jt) {
+          const std::string ok = jt->first.Scalar();
+          if (ok == "at") od.at = duration_of(ctx, jt->second);
+          else if (ok == "kind") {
+            od.kind = scalar(jt->second);
+            if (std::find(kinds.begin(), kinds.end(), od.kind) == kinds.end())
+              ctx.error(jt->second.Mark(), unknown_name_message("order kind", od.kind, kinds));
+          } else if (ok == "fraction") od.fraction = number_of(ctx, jt->second, ok, 0, 1);
+          else if (ok == "account") {
+            if (scalar(jt->second) == "largest") od.account = -1;
+            else od.account = static_cast<std::int64_t>(number_of(ctx, jt->second, ok, 0, 4e9));
+          } else if (ok == "manager") od.manager = static_cast<std::int64_t>(number_of(ctx, jt->second, ok, 0, 1e7));
+          else unknown_key(ctx, jt->first, "", {"at", "kind", "fraction", "account", "manager"});
+        }
+        p.orders.push_back(od);
+      });
+    } else if (k == "market") {
+      parse_market(ctx, v, p.market);
+    } else if (k == "network") {
+      for (auto jt = v.begin(); jt != v.end(); ++jt) {
+        if (jt->first.Scalar() == "generator") p.network.generator = component(ctx, jt->second, model::network_generators());
+        else unknown_key(ctx, jt->first, "network.", {"generator"});
+      }
+    } else if (k == "organisation" || k == "accounts" || k == "service" || k == "churn" || k == "acquisition" || k == "supervision") {
+      if (!v.IsMap()) {
+        ctx.error(v.Mark(), k + ": expected a map of keys");
+        continue;
+      }
+      std::vector<std::string> known;
+      for (const auto& rec : fs)
+        if (rec.path.rfind(k + ".", 0) == 0) known.push_back(rec.path);
+      for (auto jt = v.begin(); jt != v.end(); ++jt) {
+        const std::string sub = jt->first.Scalar();
+        const std::string path = k + "." + sub;
+        if (const Field* rec = find(path)) {
+          set_field(ctx, p, *rec, jt->second);
+        } else if (k == "organisation" && sub == "positions") {
+          p.organisation.positions.clear();
+          each(ctx, jt->second, "positions", [&](const YAML::Node& x) {
+            p.organisation.positions.push_back(static_cast<std::int64_t>(number_of(ctx, x, "positions", 0, 1e7)));
+          });
+        } else if (k == "organisation" && sub == "responsibility") {
+          p.organisation.responsibility.clear();
+          each(ctx, jt->second, "responsibility", [&](const YAML::Node& x) {
+            p.organisation.responsibility.push_back(number_of(ctx, x, "responsibility", 0, 1e6));
+          });
+        } else if (k == "organisation" && sub == "promotion") {
+          p.organisation.promotion = component(ctx, jt->second, model::promotion_policies());
+        } else if (k == "organisation" && sub == "hire") {
+          p.organisation.hire = manager_spec(ctx, jt->second);
+        } else {
+          auto all = known;
+          if (k == "organisation") all.insert(all.end(), {"organisation.positions", "organisation.responsibility", "organisation.promotion", "organisation.hire"});
+          ctx.error(jt->first.Mark(), unknown_name_message("key", path, all));
+        }
+      }
+    } else {
+      unknown_key(ctx, it->first, "", sections);
+    }
+  }
+}
+
+// Deep merge: maps merge key by key, anything else in `over` replaces `base`. Child nodes
+// are shared, so their marks still point into the files they came from.
+YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
+  if (!base.IsMap() || !over.IsMap()) return over;
+  YAML::Node out(YAML::NodeType::Map);
+  for (auto it = base.begin(); it != base.end(); ++it) out[it->first] = it->second;
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    out[it->first] = out[k] ? merge(out[k], it->second) : it->second;
+  }
+  return out;
+}
+
+std::string header_comment(const std::string& text) {
+  std::istringstream is(text);
+  std::string line, out;
+  while (std::getline(is, line)) {
+    if (line.rfind("#", 0) != 0) break;
+    std::string body = line.substr(1);
+    if (!body.empty() && body[0] == ' ') body.erase(0, 1);
+    out += body + "\n";
+  }
+  return out;
+}
+
+YAML::Node parse_text(Ctx& ctx, const std::string& text) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    ctx.error(e.mark, "YAML syntax error: " + e.msg);
+    return YAML::Node();
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open scenario file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The file's root merged over whatever it extends (recursively, with a cycle guard).
+YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, std::vector<std::string>& chain) {
+  Ctx local{path, {}, {}};
+  YAML::Node root = parse_text(local, text);
+  for (auto& e : local.errors) ctx.errors.push_back(e);
+  if (!root || !root.IsMap()) return root;
+  if (root["extends"]) {
+    namespace fs = std::filesystem;
+    const fs::path parent = fs::path(path).parent_path() / scalar(root["extends"]);
+    const std::string pp = parent.lexically_normal().string();
+    if (std::find(chain.begin(), chain.end(), pp) != chain.end()) {
+      local.error(root["extends"].Mark(), "extends: cycle through " + pp);
+      for (auto& e : local.errors) ctx.errors.push_back(e);
+      return root;
+    }
+    std::string base_text;
+    try {
+      base_text = read_file(pp);
+    } catch (const Error&) {
+      local.error(root["extends"].Mark(), "extends: cannot open '" + pp + "'");
+      for (auto& e : local.errors) ctx.errors.push_back(e);
+      return root;
+    }
+    chain.push_back(pp);
+    YAML::Node base = resolve(ctx, pp, base_text, chain);
+    if (base && base.IsMap()) {
+      YAML::Node stripped = merge(YAML::Node(YAML::NodeType::Map), root);
+      stripped.remove("extends");
+      return merge(base, stripped);
+    }
+  }
+  return root;
+}
+
+Scenario load_text(const std::string& text, const std::string& path) {
+  Ctx ctx{path, {}, {}};
+  std::vector<std::string> chain{path};
+  YAML::Node root = resolve(ctx, path, text, chain);
+  Scenario sc;
+  sc.path = path;
+  sc.story = header_comment(text);
+  if (ctx.errors.empty() && root && root.IsMap()) {
+    sc.name = root["name"] ? scalar(root["name"]) : std::filesystem::path(path).stem().string();
+    parse_params(ctx, root, sc.base, sc.experiment);
+    if (root["variants"]) {
+      const YAML::Node vs = root["variants"];
+      if (!vs.IsMap()) ctx.error(vs.Mark(), "variants: expected a map of name: overrides");
+      else
+        for (auto it = vs.begin(); it != vs.end(); ++it) {
+          YAML::Node merged = merge(root, it->second);
+          merged.remove("variants");
+          model::ModelParams vp;
+          Experiment ignored;
+          parse_params(ctx, merged, vp, ignored);
+          sc.variants.emplace_back(it->first.Scalar(), vp);
+        }
+    }
+    if (ctx.errors.empty()) {
+      auto check = [&](const model::ModelParams& p, const std::string& which) {
+        try {
+          model::validate(p);
+        } catch (const Error& e) {
+          ctx.errors.push_back(path + ": " + which + e.what());
+        }
+      };
+      check(sc.base, "");
+      for (const auto& [name, vp] : sc.variants) check(vp, "variant '" + name + "': ");
+    }
+  } else if (ctx.errors.empty()) {
+    ctx.errors.push_back(path + ":1:1: a scenario file must be a map of sections");
+  }
+  if (!ctx.errors.empty()) {
+    std::string msg;
+    for (const auto& e : ctx.errors) msg += (msg.empty() ? "" : "\n") + e;
+    throw Error(msg);
+  }
+  return sc;
+}
+
+}  // namespace
+
+Scenario load(const std::string& path) { return load_text(read_file(path), path); }
+Scenario load_string(const std::string& yaml, const std::string& name) { return load_text(yaml, name); }
+
+}  // namespace tenure::scenario
