@@ -266,8 +266,8 @@ const PressureRegistry& pressure_behaviours() {
            {probability_param("hunt_share", 0.95, "hunting share while urgent"),
             probability_param("answer_factor", 0.5, "multiplies the answer probability while urgent"),
             probability_param("rush_discount", 0.07, "price given away on a rushed deal (Larkin 2014: 6-8%)"),
-            real_param("fit_penalty", 1.5, "points", "satisfaction lost by a poorly fitted rushed deal", 0.0, 10.0),
-            real_param("go_dark_penalty", 0.3, "points", "satisfaction the book loses per urgent spell", 0.0, 10.0)},
+            real_param("fit_penalty", 2.5, "points", "satisfaction lost by a poorly fitted rushed deal", 0.0, 10.0),
+            real_param("go_dark_penalty", 1.0, "points", "satisfaction the book loses per urgent spell", 0.0, 10.0)},
            [](const ParamSet& ps) -> std::unique_ptr<PressureBehaviour> {
              auto p = std::make_unique<Pressure>();
              p->panic = true;

@@ -66,7 +66,9 @@ enum Kind : std::uint32_t {
 
 // Priorities among simultaneous events: orders and reviews see the state before the month
 // is closed, so that the month's row records their effect.
-constexpr std::int16_t kPrioOrder = -2, kPrioReview = -1, kPrioMonth = 1;
+// The quarter closes after the month that ends with it, so the month's deals still see the
+// quarter-end pressure.
+constexpr std::int16_t kPrioOrder = -2, kPrioReview = -1, kPrioMonth = 1, kPrioQuarter = 2;
 
 enum class State : std::uint8_t { Prospect, Active, Notice, Churned };
 
@@ -258,12 +260,13 @@ struct World::Impl {
     double shock_max = 0;
     for (const auto& s : p.market.shocks) shock_max = std::max(shock_max, s.severity);
     problem_rate_max = p.service.problem_rate * (demand_max + shock_max) * 1.5;
+    if (!(problem_rate_max > 0)) problem_rate_max = 0;  // no problems at all: none scheduled
     for (std::uint32_t a = 0; a < acc.size(); ++a)
       if (served(a)) schedule_problem(a);
 
     sim.schedule_at(cal::months(1), EventSpec{kMonthEnd, 0, 0, kPrioMonth});
     sim.schedule_at(cal::next_quarter_end(0) - p.organisation.urgency_window_days, EventSpec{kUrgency});
-    sim.schedule_at(cal::next_quarter_end(0), EventSpec{kQuarterEnd});
+    sim.schedule_at(cal::next_quarter_end(0), EventSpec{kQuarterEnd, 0, 0, kPrioQuarter});
     sim.schedule_at(cal::years(1), EventSpec{kReview, 0, 0, kPrioReview});
     for (std::size_t i = 0; i < p.conferences.size(); ++i)
       sim.schedule_at(p.conferences[i].start, EventSpec{kConference, 0, static_cast<std::uint32_t>(i)});
@@ -305,6 +308,7 @@ struct World::Impl {
 
   // --- requests and service ----------------------------------------------------------
   void schedule_problem(std::uint32_t a) {
+    if (problem_rate_max <= 0) return;
     // Candidate arrivals at the bound rate; thinning accepts them at the current rate.
     KeyedDraws d = draws(a, Purpose("problem-gap"), acc.problem_count[a]);
     sim.schedule_in(-std::log(d.uniform_open0()) / problem_rate_max, EventSpec{kProblem, a});
@@ -556,7 +560,7 @@ struct World::Impl {
         const Manager& m = managers[static_cast<std::size_t>(owner)];
         acc.silent[a] = 0;
         set_satisfaction(a, acc.satisfaction[a] + p.service.visit_boost * m.farming);
-        acc.loyalty[a] = std::min(0.9, acc.loyalty[a] + p.service.loyalty_gain);
+        acc.loyalty[a] = std::min(p.service.loyalty_cap, acc.loyalty[a] + p.service.loyalty_gain);
         acc.value[a] *= 1.0 + p.service.deepening * m.farming;
       } else if (acc.silent[a] > 0) {
         set_satisfaction(a, acc.satisfaction[a] - 0.1 * acc.silent[a]);
@@ -692,7 +696,9 @@ struct World::Impl {
         std::size_t m = 0;
         while (m + 1 < managers.size() && (u -= effort[m]) >= 0) ++m;
         while (!managers[m].active) m = (m + 1) % managers.size();
-        const bool rushed = managers[m].urgent;
+        // Deals are booked at month end; the part of the month under pressure is rushed.
+        const bool rushed = managers[m].urgent &&
+                            d.uniform01() < std::min(1.0, p.organisation.urgency_window_days / dt);
         if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
         activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
         if (rushed) {
@@ -923,7 +929,7 @@ struct World::Impl {
       m.quarter_new = 0;
     }
     const double next = cal::next_quarter_end(now() + 1.0);
-    if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kQuarterEnd});
+    if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kQuarterEnd, 0, 0, kPrioQuarter});
   }
 
   void on_review() {
@@ -977,7 +983,7 @@ struct World::Impl {
         const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
         if (!served(a)) continue;
         set_satisfaction(a, acc.satisfaction[a] + c.relationship_boost * m.farming);
-        acc.loyalty[a] = std::min(0.9, acc.loyalty[a] + c.loyalty_boost);
+        acc.loyalty[a] = std::min(p.service.loyalty_cap, acc.loyalty[a] + c.loyalty_boost);
         acc.value[a] *= 1.0 + 5 * p.service.deepening * m.farming;
         log(a, "met at conference");
       }
@@ -1029,6 +1035,7 @@ struct World::Impl {
     if (now() + s.interval_days <= p.horizon_days) sim.schedule_in(s.interval_days, EventSpec{kSupervision});
   }
 
+  std::uint32_t named_largest = kNone;
   std::uint32_t largest_account() const {
     std::uint32_t best = kNone;
     for (std::uint32_t a = 0; a < acc.size(); ++a)
@@ -1058,7 +1065,10 @@ struct World::Impl {
       managers[static_cast<std::size_t>(o.manager)].book.clear();
       return;
     }
-    const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : largest_account();
+    // "largest" is resolved once, at the first order that names it, so that a sequence of
+    // orders (a meeting, then a no-contact order) concerns the same client.
+    if (o.account < 0 && named_largest == kNone) named_largest = largest_account();
+    const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : named_largest;
     if (a == kNone || a >= acc.size() || !served(a)) return;
     if (o.kind == "recovery_meeting") {
       set_satisfaction(a, acc.satisfaction[a] + p.supervision.recovery_boost);

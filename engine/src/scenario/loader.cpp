@@ -131,6 +131,7 @@ std::vector<Field> build_fields() {
   f.push_back(field("service.visit_hours", real_param("", 0, "hours", "a proactive check-in", 0.01, 1000), +REF(service.visit_hours)));
   f.push_back(field("service.visit_boost", real_param("", 0, "points", "satisfaction gained per check-in (x farming skill)", 0, 10), +REF(service.visit_boost)));
   f.push_back(field("service.loyalty_gain", probability_param("", 0, "manager-owned loyalty gained per check-in"), +REF(service.loyalty_gain)));
+  f.push_back(field("service.loyalty_cap", probability_param("", 0, "largest share of loyalty a manager can own (Palmatier et al. 2007)"), +REF(service.loyalty_cap)));
   f.push_back(field("service.deepening", real_param("", 0, "share", "value growth per check-in (share of wallet)", 0, 1), +REF(service.deepening)));
   f.push_back(field("service.promoter_threshold", real_param("", 0, "points", "talks positively at or above", 0, 10), +REF(service.promoter_threshold)));
   f.push_back(field("service.detractor_threshold", real_param("", 0, "points", "talks negatively at or below", 0, 10), +REF(service.detractor_threshold)));

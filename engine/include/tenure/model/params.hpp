@@ -63,7 +63,8 @@ struct ServiceParams {
   double recovery_bonus = 0.5;         // first well-recovered failure (Maxham and Netemeyer 2002)
   double visit_hours = 2.0;            // a proactive check-in
   double visit_boost = 0.3;            // satisfaction gained per check-in, times farming skill
-  double loyalty_gain = 0.02;          // manager-owned loyalty gained per check-in
+  double loyalty_gain = 0.01;          // manager-owned loyalty gained per check-in
+  double loyalty_cap = 0.5;            // at most this share of loyalty is the manager's
   double deepening = 0.003;            // value growth per check-in (share of wallet)
   double promoter_threshold = 8.0;     // talks positively at or above
   double detractor_threshold = 4.0;    // talks negatively at or below
@@ -83,14 +84,14 @@ struct ChurnParams {
 };
 
 struct AcquisitionParams {
-  double outreach_rate = 6.0 / 365.25;  // deals per day per full-time hunter at skill 1
+  double outreach_rate = 20.0 / 365.25;  // deals per day per full-time hunter at skill 1
   double bass_q = 0.38 / 365.25;        // imitation coefficient per day (Bass)
   double negative_weight = 2.0;         // negative word of mouth hits acquisition harder (East et al.)
   double referral_value_multiplier = 1.16;  // Schmitt, Skiera and Van den Bulte 2011
   double job_move_rate = 0.17 / 365.25;  // contact persons change employer (BLS tenure 4.1 y)
   double warm_lead_threshold = 7.0;      // a contact this satisfied brings the new employer
-  double warm_lead_conversion = 0.6;
-  double warm_lead_value_multiplier = 5.0;  // the new employer is a big prospect
+  double warm_lead_conversion = 0.3;
+  double warm_lead_value_multiplier = 2.0;  // the new employer is often a bigger prospect
   double acquisition_cost_multiple = 5.0;   // cost of acquiring vs keeping (HBR: 5 to 25)
 };
 
@@ -143,7 +144,7 @@ struct SupervisionParams {
   double satisfaction_threshold = 5.0;
   double open_request_days = 14.0;
   std::string action = "escalate";  // coach | reassign | escalate
-  double recovery_boost = 1.5;
+  double recovery_boost = 1.0;
   double expectation_raise = 0.5;
   double save_probability = 0.3;    // a client under notice is won back by escalation
   double coach_days = 90.0;

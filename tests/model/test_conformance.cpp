@@ -1,0 +1,126 @@
+// Conformance: every registered strategy part, promotion policy, network generator and
+// market model runs; accounts are conserved; nothing goes negative; the same seed gives the
+// same result, also when run on another thread.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "helpers.hpp"
+#include "tenure/model/components.hpp"
+
+using namespace tenure;
+using tenure::testing::small_params;
+
+namespace {
+void check_run(const model::ModelParams& p, const std::string& what) {
+  INFO(what);
+  model::RunResult a = model::simulate(p, 7, 0);  // run() checks conservation itself
+  model::RunResult b = model::simulate(p, 7, 0);
+  model::RunResult c;
+  std::thread t([&] { c = model::simulate(p, 7, 0); });
+  t.join();
+  REQUIRE(a.months.size() == b.months.size());
+  std::int64_t lost = 0, gained = 0;
+  for (std::size_t i = 0; i < a.months.size(); ++i) {
+    const auto& m = a.months[i];
+    CHECK(m.value >= 0);
+    CHECK(m.active_accounts >= 0);
+    CHECK(m.new_business >= 0);
+    CHECK(m.churned_value >= 0);
+    CHECK(m.mean_satisfaction >= 0);
+    CHECK(m.mean_satisfaction <= 10);
+    CHECK(m.open_requests >= 0);
+    CHECK(m.value == b.months[i].value);
+    CHECK(m.value == c.months[i].value);
+    CHECK(m.churned == b.months[i].churned);
+    lost += m.churned;
+    gained += m.new_clients;
+  }
+  // Accounts are conserved: clients at the end = at the start + acquired - lost.
+  CHECK(a.months.back().active_accounts == p.accounts.initial_active + gained - lost);
+  CHECK(a.months.back().active_accounts + a.months.back().prospects + lost == a.accounts_created);
+  CHECK(a.lost.size() == static_cast<std::size_t>(lost));
+  for (const auto& m : a.managers) {
+    CHECK(m.new_business >= 0);
+    CHECK(m.retention_rate >= 0);
+    CHECK(m.retention_rate <= 1);
+    CHECK(m.book_value >= 0);
+  }
+}
+}  // namespace
+
+TEST_CASE("Conformance: every strategy combination runs and conserves accounts", "[model][conformance]") {
+  for (const auto& t : model::time_allocations().names())
+    for (const auto& s : model::service_styles().names())
+      for (const auto& pr : model::pressure_behaviours().names()) {
+        auto p = small_params();
+        for (auto& m : p.managers) m.time = {t, {}}, m.service = {s, {}}, m.pressure = {pr, {}};
+        p.organisation.quota = 1e9;  // everyone behind quota: pressure always bites
+        check_run(p, t + "/" + s + "/" + pr);
+      }
+}
+
+TEST_CASE("Conformance: every promotion policy runs and promotes", "[model][conformance]") {
+  for (const auto& name : model::promotion_policies().names()) {
+    auto p = small_params();
+    p.organisation.promotion = {name, {}};
+    check_run(p, name);
+    auto r = model::simulate(p, 7, 0);
+    std::int64_t promotions = 0;
+    for (const auto& m : r.managers) promotions += m.promotions;
+    CHECK(promotions >= 1);  // the level-1 position is vacant at the first review
+  }
+}
+
+TEST_CASE("Conformance: every network generator and market model runs", "[model][conformance]") {
+  for (const auto& name : model::network_generators().names()) {
+    auto p = small_params();
+    p.network.generator = {name, {}};
+    check_run(p, name);
+  }
+  for (const auto& name : model::market_models().names()) {
+    auto p = small_params();
+    p.market.model = {name, {}};
+    p.market.regimes = {{"a", 1, 1, 0, 0.1}, {"b", 0.5, 1.5, 0.5, 0.3}};
+    p.market.transition.resize(2, 2);
+    p.market.transition << 0.9, 0.1, 0.2, 0.8;
+    check_run(p, name);
+  }
+}
+
+TEST_CASE("Conformance: supervision, orders and conferences keep the invariants", "[model][conformance]") {
+  auto p = small_params();
+  p.supervision.enabled = true;
+  for (const char* action : {"coach", "reassign", "escalate"}) {
+    p.supervision.action = action;
+    p.orders = {{100, "cut_support", 0.5, -1, -1},   {120, "recovery_meeting", 0, -1, -1},
+                {130, "no_contact", 0, -1, -1},       {200, "reassign_book", 0, -1, 0},
+                {300, "lift_no_contact", 0, -1, -1}};
+    p.conferences = {model::ConferenceParams{}};
+    p.conferences[0].start = 60;
+    check_run(p, action);
+  }
+}
+
+TEST_CASE("Model: a different seed or replication gives a different run", "[model][determinism]") {
+  auto p = small_params();
+  auto a = model::simulate(p, 7, 0), b = model::simulate(p, 8, 0), c = model::simulate(p, 7, 1);
+  CHECK(a.months.back().value != b.months.back().value);
+  CHECK(a.months.back().value != c.months.back().value);
+}
+
+TEST_CASE("Model: invalid parameters are refused with every problem listed", "[model]") {
+  auto p = small_params();
+  p.organisation.positions = {1};
+  p.managers[0].time = {"huntr", {}};
+  p.market.transition = Eigen::MatrixXd::Constant(1, 1, 0.5);
+  try {
+    model::simulate(p, 1, 0);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Catch::Contains("did you mean 'hunter'"));
+    CHECK_THAT(msg, Catch::Contains("level 0 has 2 managers but 1 positions"));
+    CHECK_THAT(msg, Catch::Contains("row 0 must sum to 1"));
+  }
+}

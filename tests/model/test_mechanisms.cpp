@@ -1,0 +1,106 @@
+// Mechanisms against closed forms, with tolerances derived from the number of runs:
+// constant-hazard survival, Bass (logistic) diffusion on a complete graph with churn off,
+// and the regime chain's long-run shares.
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "tenure/core/time.hpp"
+#include "tenure/model/components.hpp"
+
+using namespace tenure;
+using tenure::testing::small_params;
+using tenure::testing::stats;
+namespace cal = tenure::calendar;
+
+namespace {
+// Everything switched off but what the test looks at.
+model::ModelParams quiet(std::int64_t active, std::int64_t prospects) {
+  auto p = small_params();
+  p.accounts.initial_active = active;
+  p.accounts.initial_prospects = prospects;
+  p.accounts.satisfaction_sd = 0;
+  p.service.problem_rate = 0;
+  p.churn.satisfaction_weight = 0;
+  p.churn.scar_weight = 0;
+  p.churn.market_weight = 0;
+  p.churn.competitor_weight = 0;
+  p.acquisition.outreach_rate = 0;
+  p.acquisition.bass_q = 0;
+  p.acquisition.job_move_rate = 0;
+  p.organisation.exit_rate = 0;
+  p.organisation.dismissal_threshold = 0;
+  p.organisation.positions = {2};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("Churn: constant hazard gives exponential survival", "[model][statistical]") {
+  auto p = quiet(5000, 0);
+  p.horizon_days = cal::years(3);
+  p.churn.base_rate = cal::per_year(0.3);
+  p.churn.notice_min_days = p.churn.notice_max_days = 0;
+  const auto r = model::simulate(p, 99, 0);
+  const double n = 5000;
+  for (int months : {6, 12, 24, 36}) {
+    // Hazard draws happen at month ends; an account lost by then survived none of them.
+    const double t = months * cal::kDaysPerMonth;
+    double lost = 0;
+    for (const auto& l : r.lost) lost += l.day <= t + 1e-9;
+    const double q = 1 - std::exp(-p.churn.base_rate * t);
+    const double sd = std::sqrt(n * q * (1 - q));
+    INFO("month " << months << ": lost " << lost << ", expected " << n * q << " +- " << sd);
+    CHECK(std::abs(lost - n * q) < 4 * sd);
+  }
+}
+
+TEST_CASE("Acquisition: word of mouth on a complete graph follows Bass/logistic diffusion", "[model][statistical]") {
+  // Churn off, outreach off: A' = q A (1 - A/M), the Bass model with p = 0.
+  const double M = 10000, A0 = 100, q = 0.6;  // q per year
+  auto p = quiet(static_cast<std::int64_t>(A0), static_cast<std::int64_t>(M - A0));
+  p.churn.base_rate = 0;
+  p.accounts.initial_satisfaction = 9;  // every client is a promoter
+  p.acquisition.bass_q = cal::per_year(q);
+  p.horizon_days = cal::years(10);
+  const int R = 20;
+  for (double years : {4.0, 6.0, 8.0, 10.0}) {
+    const auto k = static_cast<std::size_t>(std::lround(years * 12)) - 1;
+    std::vector<double> a;
+    for (int rep = 0; rep < R; ++rep) a.push_back(static_cast<double>(model::simulate(p, 5, rep).months[k].active_accounts));
+    const auto s = stats(a);
+    // The model applies the month-start share over each month: its mean-field recursion.
+    double rec = A0;
+    for (std::size_t m = 0; m <= k; ++m) rec += (M - rec) * (1 - std::exp(-q * rec / M / 12.0));
+    const double ode = M / (1 + (M / A0 - 1) * std::exp(-q * years));
+    INFO(years << " y: model " << s.mean << " +- " << s.se << ", recursion " << rec << ", closed form " << ode);
+    CHECK(std::abs(s.mean - rec) < 4 * s.se + 1.0);
+    // Against the closed form, the monthly step adds a bias that the recursion measures.
+    CHECK(std::abs(s.mean - ode) < 4 * s.se + std::abs(rec - ode) + 1.0);
+    CHECK(std::abs(rec - ode) < 0.05 * M);  // at q = 0.6 per year the monthly step costs < 5% of M
+  }
+}
+
+TEST_CASE("Market: the regime chain's long-run shares match its stationary distribution", "[model][statistical]") {
+  auto p = quiet(10, 0);
+  p.horizon_days = cal::years(25);
+  p.market.model = {"markov", {}};
+  p.market.regimes = {{"boom", 1, 1, 0, 0}, {"normal", 1, 1, 0, 0}, {"downturn", 1, 1, 0, 0}};
+  p.market.transition.resize(3, 3);
+  p.market.transition << 0.90, 0.10, 0.00, 0.05, 0.90, 0.05, 0.00, 0.20, 0.80;
+  const Eigen::VectorXd pi = model::stationary_distribution(p.market.transition);
+  CHECK(pi.sum() == Approx(1.0));
+  CHECK((pi.transpose() * p.market.transition - pi.transpose()).norm() < 1e-12);
+  const int R = 30, burn_in = 24;
+  std::vector<std::vector<double>> shares(3);
+  for (int rep = 0; rep < R; ++rep) {
+    const auto r = model::simulate(p, 3, rep);
+    std::vector<double> count(3, 0);
+    for (std::size_t m = burn_in; m < r.months.size(); ++m) count[static_cast<std::size_t>(r.months[m].regime)] += 1;
+    for (int j = 0; j < 3; ++j) shares[j].push_back(count[j] / static_cast<double>(r.months.size() - burn_in));
+  }
+  for (int j = 0; j < 3; ++j) {
+    const auto s = stats(shares[j]);
+    INFO("regime " << j << ": " << s.mean << " +- " << s.se << " vs " << pi(j));
+    CHECK(std::abs(s.mean - pi(j)) < 4 * s.se);
+    CHECK(s.se < 0.05);
+  }
+}
