@@ -3,7 +3,7 @@
 #include "tenure/model/world.hpp"
 
 #include <algorithm>
-#include <boost/random/lognormal_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 #include <numeric>
 
@@ -165,11 +165,17 @@ struct World::Impl {
   double problem_rate_max = 0;
 
   Impl(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
-      : self(w), p(params), seed(s), rep(r), sim(s, r) {}
+      : self(w), p(params), seed(s), rep(r), sim(s, r) {
+    run_hash = StreamKey{seed, rep, 0, 0}.hash();
+  }
 
   // --- random draws keyed by what they are for ---------------------------------------
+  // (seed, replication) hashed once; each draw set then costs three mixer rounds.
+  std::uint64_t run_hash = 0;
   KeyedDraws draws(std::uint64_t entity, Purpose purpose, std::uint64_t index) const {
-    return KeyedDraws(StreamKey{seed, rep, entity, purpose.id ^ core::mix64(index + 1)});
+    std::uint64_t h = core::mix64(run_hash ^ (entity * 0x9e3779b97f4a7c15ULL));
+    h = core::mix64(h ^ purpose.id);
+    return KeyedDraws::from_state(core::mix64(h ^ (index * 0xd1b54a32d192ed03ULL + 1)));
   }
   KeyedDraws global(Purpose purpose, std::uint64_t index) const {
     return draws(kGlobalEntity, purpose, index);
@@ -307,10 +313,15 @@ struct World::Impl {
   }
 
   // --- requests and service ----------------------------------------------------------
+  // Candidate arrivals at the bound rate; thinning accepts them at the current rate. The
+  // k-th candidate's draws also give the gap to candidate k + 1.
   void schedule_problem(std::uint32_t a) {
     if (problem_rate_max <= 0) return;
-    // Candidate arrivals at the bound rate; thinning accepts them at the current rate.
-    KeyedDraws d = draws(a, Purpose("problem-gap"), acc.problem_count[a]);
+    KeyedDraws d = draws(a, Purpose("problem"), acc.problem_count[a]);
+    schedule_problem(a, d);
+  }
+  void schedule_problem(std::uint32_t a, KeyedDraws& d) {
+    if (problem_rate_max <= 0) return;
     sim.schedule_in(-std::log(d.uniform_open0()) / problem_rate_max, EventSpec{kProblem, a});
   }
 
@@ -323,9 +334,9 @@ struct World::Impl {
 
   void on_problem(std::uint32_t a) {
     if (!served(a)) return;
-    const std::uint32_t k = acc.problem_count[a]++;
-    schedule_problem(a);
+    const std::uint32_t k = ++acc.problem_count[a];
     KeyedDraws d = draws(a, Purpose("problem"), k);
+    schedule_problem(a, d);
     if (d.uniform01() * problem_rate_max >= problem_rate()) return;  // thinned away
     const double s = acc.satisfaction[a];
     const double u_voice = d.uniform01();
@@ -623,16 +634,9 @@ struct World::Impl {
     const AcquisitionParams& q = p.acquisition;
     // New prospects enter the market.
     if (p.accounts.prospect_arrival_rate > 0) {
-      KeyedDraws g = global(Purpose("prospect-arrivals"), mu);
-      const double lambda = p.accounts.prospect_arrival_rate * dt;
-      // Poisson by inversion of the cumulative distribution (lambda is small per month).
-      double u = g.uniform01(), pk = std::exp(-lambda), cum = pk;
-      std::int64_t k = 0;
-      while (u > cum && k < 100000) {
-        ++k;
-        pk *= lambda / static_cast<double>(k);
-        cum += pk;
-      }
+      core::Stream g(StreamKey{seed, rep, kGlobalEntity, Purpose("prospect-arrivals").id + mu});
+      boost::random::poisson_distribution<std::int64_t, double> arrivals(p.accounts.prospect_arrival_rate * dt);
+      const std::int64_t k = arrivals(g);
       for (std::int64_t i = 0; i < k; ++i) acc.add();
     }
     prospect_list.clear();
@@ -649,87 +653,129 @@ struct World::Impl {
       }
     }
     if (prospect_list.empty() || population == 0) return;
-    // Outreach: hunting time x skill, shared over the prospects.
-    std::vector<double> effort(managers.size(), 0.0);
-    double total_effort = 0;
-    for (std::size_t i = 0; i < managers.size(); ++i) {
-      const Manager& m = managers[i];
-      if (!m.active) continue;
-      effort[i] = m.hunt_share() * m.hours / 40.0 * m.hunting;
-      total_effort += effort[i];
+    if (network.complete) {
+      acquire_complete(dt, static_cast<double>(promoters.size()) / static_cast<double>(population),
+                       static_cast<double>(detractors) / static_cast<double>(population), promoters);
+      return;
     }
-    const auto n_prospects = static_cast<double>(prospect_list.size());
-    const double pop = static_cast<double>(population);
-    const double neg_share_global = static_cast<double>(detractors) / pop;
-    const double pos_share_global = static_cast<double>(promoters.size()) / pop;
-    const double outreach_h = q.outreach_rate * total_effort / n_prospects * acquisition_mult;
-    for (std::uint32_t a : prospect_list) {
-      double pos = pos_share_global, neg = neg_share_global;
-      if (!network.complete) {
-        auto nb = network.neighbours(a);
-        if (nb.empty()) {
-          pos = neg = 0;
-        } else {
-          std::size_t np = 0, nn = 0;
-          for (auto b : nb) {
-            if (!served(b)) continue;
-            np += acc.satisfaction[b] >= p.service.promoter_threshold;
-            nn += acc.satisfaction[b] <= p.service.detractor_threshold;
-          }
-          pos = static_cast<double>(np) / static_cast<double>(nb.size());
-          neg = static_cast<double>(nn) / static_cast<double>(nb.size());
+    // Sparse network: each prospect hears only its neighbours, so hazards differ.
+    std::vector<double> effort;
+    const double total_effort = hunting_effort(effort);
+    const double outreach_h = q.outreach_rate * total_effort / static_cast<double>(prospect_list.size()) * acquisition_mult;
+    const std::vector<std::uint32_t> listed = prospect_list;
+    for (std::uint32_t a : listed) {
+      if (acc.state[a] != State::Prospect) continue;
+      double pos = 0, neg = 0;
+      if (auto nb = network.neighbours(a); !nb.empty()) {
+        std::size_t np = 0, nn = 0;
+        for (auto b : nb) {
+          if (!served(b)) continue;
+          np += acc.satisfaction[b] >= p.service.promoter_threshold;
+          nn += acc.satisfaction[b] <= p.service.detractor_threshold;
         }
+        pos = static_cast<double>(np) / static_cast<double>(nb.size());
+        neg = static_cast<double>(nn) / static_cast<double>(nb.size());
       }
       // Negative word of mouth hits acquisition harder than retention (East et al. 2008).
       const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
       const double h_out = outreach_h * damp;
-      const double h_wom = q.bass_q * acquisition_mult * pos * damp;
-      const double h = h_out + h_wom;
+      const double h = h_out + q.bass_q * acquisition_mult * pos * damp;
       if (h <= 0) continue;
       KeyedDraws d = draws(a, Purpose("acquire"), mu);
       if (d.uniform01() >= 1.0 - std::exp(-h * dt)) continue;
-      KeyedDraws vd = draws(a, Purpose("value"), 0);
-      double v = draw_value(vd);
-      if (d.uniform01() * h < h_out && total_effort > 0) {
-        // Which hunter closed it, in proportion to effort.
-        double u = d.uniform01() * total_effort;
-        std::size_t m = 0;
-        while (m + 1 < managers.size() && (u -= effort[m]) >= 0) ++m;
-        while (!managers[m].active) m = (m + 1) % managers.size();
-        // Deals are booked at month end; the part of the month under pressure is rushed.
-        const bool rushed = managers[m].urgent &&
-                            d.uniform01() < std::min(1.0, p.organisation.urgency_window_days / dt);
-        if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
-        activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
-        if (rushed) {
-          acc.flags[a] |= kRushed;
-          set_satisfaction(a, acc.satisfaction[a] - managers[m].pressure->rush_fit_penalty());
-        }
-      } else {
-        // Word of mouth: a referral from a promoter (a neighbour when the network is sparse).
-        std::uint32_t referrer = kNone;
-        if (network.complete) {
-          if (!promoters.empty())
-            referrer = promoters[std::min(promoters.size() - 1,
-                                          static_cast<std::size_t>(d.uniform01() * static_cast<double>(promoters.size())))];
-        } else {
-          auto nb = network.neighbours(a);
-          std::vector<std::uint32_t> cand;
-          for (auto b : nb)
-            if (served(b) && acc.satisfaction[b] >= p.service.promoter_threshold) cand.push_back(b);
-          if (!cand.empty())
-            referrer = cand[std::min(cand.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(cand.size())))];
-        }
-        std::int32_t owner = referrer == kNone ? -1 : acc.owner[referrer];
-        if (owner >= 0 && !managers[static_cast<std::size_t>(owner)].active) owner = -1;
-        if (owner < 0) owner = least_loaded(0);
-        v *= q.referral_value_multiplier;
-        activate(a, owner, referrer == kNone ? Source::WordOfMouth : Source::Referral,
-                 referrer == kNone ? Source::WordOfMouth : Source::Referral, v);
-        acc.flags[a] |= kReferred;
-        if (referrer != kNone && owner == acc.owner[referrer]) ++managers[static_cast<std::size_t>(owner)].row.referrals;
-      }
+      convert(a, d, h_out, h, effort, total_effort, promoters, dt);
     }
+  }
+
+  // A prospect becomes a client: by outreach (a hunter, in proportion to effort) or by word
+  // of mouth (a referral from a promoter; a neighbour when the network is sparse).
+  void convert(std::uint32_t a, KeyedDraws& d, double h_out, double h, const std::vector<double>& effort,
+               double total_effort, const std::vector<std::uint32_t>& promoters, double dt) {
+    KeyedDraws vd = draws(a, Purpose("value"), 0);
+    double v = draw_value(vd);
+    if (d.uniform01() * h < h_out && total_effort > 0) {
+      double u = d.uniform01() * total_effort;
+      std::size_t m = 0;
+      while (m + 1 < managers.size() && (u -= effort[m]) >= 0) ++m;
+      while (!managers[m].active) m = (m + 1) % managers.size();
+      // Deals are booked at month end; the part of the month under pressure is rushed.
+      const bool rushed = managers[m].urgent &&
+                          d.uniform01() < std::min(1.0, p.organisation.urgency_window_days / dt);
+      if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
+      activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
+      if (rushed) {
+        acc.flags[a] |= kRushed;
+        set_satisfaction(a, acc.satisfaction[a] - managers[m].pressure->rush_fit_penalty());
+      }
+      return;
+    }
+    std::uint32_t referrer = kNone;
+    if (network.complete) {
+      if (!promoters.empty())
+        referrer = promoters[std::min(promoters.size() - 1,
+                                      static_cast<std::size_t>(d.uniform01() * static_cast<double>(promoters.size())))];
+    } else {
+      std::vector<std::uint32_t> cand;
+      for (auto b : network.neighbours(a))
+        if (served(b) && acc.satisfaction[b] >= p.service.promoter_threshold) cand.push_back(b);
+      if (!cand.empty())
+        referrer = cand[std::min(cand.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(cand.size())))];
+    }
+    std::int32_t owner = referrer == kNone ? -1 : acc.owner[referrer];
+    if (owner >= 0 && !managers[static_cast<std::size_t>(owner)].active) owner = -1;
+    if (owner < 0) owner = least_loaded(0);
+    v *= p.acquisition.referral_value_multiplier;
+    const Source src = referrer == kNone ? Source::WordOfMouth : Source::Referral;
+    activate(a, owner, src, src, v);
+    acc.flags[a] |= kReferred;
+    if (referrer != kNone && owner == acc.owner[referrer]) ++managers[static_cast<std::size_t>(owner)].row.referrals;
+  }
+
+  // On a complete graph every prospect has the same hazard h(t). A prospect converts when
+  // the shared cumulative hazard H passes its own Exp(1) threshold, drawn once: exact for a
+  // hazard that changes month to month, and only the converting prospects are touched.
+  double cumulative_hazard = 0;
+  std::vector<std::pair<double, std::uint32_t>> thresholds;  // min-heap by threshold
+  std::uint32_t thresholds_known = 0;  // accounts below this id have a threshold
+
+  void acquire_complete(double dt, double pos, double neg, const std::vector<std::uint32_t>& promoters) {
+    const AcquisitionParams& q = p.acquisition;
+    const auto later = [](const auto& x, const auto& y) { return x.first > y.first; };
+    for (; thresholds_known < acc.size(); ++thresholds_known) {
+      const std::uint32_t a = thresholds_known;
+      if (acc.state[a] != State::Prospect) continue;
+      KeyedDraws d = draws(a, Purpose("acquire-threshold"), 0);
+      thresholds.emplace_back(cumulative_hazard - std::log(d.uniform_open0()), a);
+      std::push_heap(thresholds.begin(), thresholds.end(), later);
+    }
+    std::vector<double> effort;
+    const double total_effort = hunting_effort(effort);
+    const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
+    const double h_out = q.outreach_rate * total_effort / static_cast<double>(prospect_list.size()) * acquisition_mult * damp;
+    const double h_wom = q.bass_q * acquisition_mult * pos * damp;
+    const double h = h_out + h_wom;
+    cumulative_hazard += h * dt;
+    const auto mu = static_cast<std::uint64_t>(month);
+    while (!thresholds.empty() && thresholds.front().first <= cumulative_hazard) {
+      std::pop_heap(thresholds.begin(), thresholds.end(), later);
+      const std::uint32_t a = thresholds.back().second;
+      thresholds.pop_back();
+      if (acc.state[a] != State::Prospect) continue;  // taken another way meanwhile
+      KeyedDraws d = draws(a, Purpose("acquire"), mu);
+      convert(a, d, h_out, h, effort, total_effort, promoters, dt);
+    }
+  }
+
+  double hunting_effort(std::vector<double>& effort) const {
+    effort.assign(managers.size(), 0.0);
+    double total = 0;
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      if (!m.active) continue;
+      effort[i] = m.hunt_share() * m.hours / 40.0 * m.hunting;
+      total += effort[i];
+    }
+    return total;
   }
 
   std::int32_t least_loaded(std::int64_t level) const {
@@ -766,8 +812,15 @@ struct World::Impl {
     m.row.exit_day = now();
     m.urgent = false;
     const std::int64_t level = m.level;
-    const std::vector<std::uint32_t> book = m.book;
+    // The partial year counts: what was still held, of the year's opening book, at departure.
+    m.row.retained_value += retained_now(m);
+    m.row.opening_value += m.opening_value;
+    m.opening_value = 0;
+    m.opening_book.clear();
+    std::vector<std::uint32_t> book;
+    book.swap(m.book);
     const bool follows = p.factor_on(Factor::ManagerExit) && std::string(reason) == "quit";
+    // Filling the vacancy may hire, which grows `managers`: no reference into it survives.
     fill_vacancy(level);
     for (std::uint32_t a : book) {
       if (!served(a) || acc.owner[a] != static_cast<std::int32_t>(i)) continue;
@@ -778,7 +831,6 @@ struct World::Impl {
       }
       reassign(a, least_loaded(level));
     }
-    m.book.clear();
   }
 
   void reassign(std::uint32_t a, std::int32_t to) {

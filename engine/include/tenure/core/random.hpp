@@ -121,6 +121,12 @@ class StreamFactory {
 class KeyedDraws {
  public:
   explicit KeyedDraws(const StreamKey& key) : state_(key.hash()) {}
+  // From an already well-mixed 64-bit state (a caller that derives keys its own way).
+  static KeyedDraws from_state(std::uint64_t state) {
+    KeyedDraws d(StreamKey{});
+    d.state_ = state;
+    return d;
+  }
   std::uint64_t next() {
     state_ += 0x9e3779b97f4a7c15ULL;
     return mix64(state_);

@@ -1,0 +1,89 @@
+// Model benchmarks. `bench_model FILE [--reps N]` times replications of a scenario (median
+// wall time, events/s). `bench_model FILE --accounts N [--years Y]` scales the scenario's
+// base to N clients (3N prospects, one manager per 100 clients) and reports wall time,
+// events/s and peak memory. Run one size per process so peak memory is that size's own.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "tenure/core/time.hpp"
+#include "tenure/model/world.hpp"
+#include "tenure/scenario/scenario.hpp"
+
+using namespace tenure;
+
+namespace {
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+double peak_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_model FILE [--reps N] [--accounts N] [--years Y]\n");
+    return 2;
+  }
+  int reps = 5;
+  double accounts = 0, years = 0;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--years")) years = std::atof(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
+  }
+  try {
+    const auto sc = scenario::load(argv[1]);
+    model::ModelParams p = sc.base;
+    if (years > 0) p.horizon_days = years * calendar::kDaysPerYear;
+    if (accounts > 0) {
+      const auto n = static_cast<std::int64_t>(accounts);
+      const double scale = accounts / static_cast<double>(p.accounts.initial_active);
+      p.accounts.initial_active = n;
+      p.accounts.initial_prospects = 3 * n;
+      p.accounts.prospect_arrival_rate *= scale;
+      std::int64_t managers = 0;
+      for (auto& m : p.managers) {
+        m.count = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(static_cast<double>(m.count) * scale)));
+        managers += m.count;
+      }
+      std::vector<std::int64_t> per_level(p.organisation.positions.size(), 0);
+      for (const auto& m : p.managers) per_level[static_cast<std::size_t>(m.level)] += m.count;
+      p.organisation.positions = per_level;
+      p.service.support_staff = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(static_cast<double>(p.service.support_staff) * scale)));
+      reps = 1;
+    }
+    std::vector<double> times;
+    std::uint64_t events = 0;
+    std::int64_t created = 0;
+    for (int r = 0; r < reps; ++r) {
+      const double t0 = now_s();
+      const auto res = model::simulate(p, sc.experiment.seed, static_cast<std::uint64_t>(r));
+      times.push_back(now_s() - t0);
+      events = res.events;
+      created = res.accounts_created;
+    }
+    std::sort(times.begin(), times.end());
+    const double t = times[times.size() / 2];
+    std::printf("| %s | %lld clients | %.1f years | %d reps | %.4f s | %.2fM events | %.2fM events/s | %.0f MiB peak | %lld accounts ever |\n",
+                sc.name.c_str(), static_cast<long long>(p.accounts.initial_active), p.horizon_days / calendar::kDaysPerYear,
+                reps, t, static_cast<double>(events) / 1e6, static_cast<double>(events) / t / 1e6, peak_mib(),
+                static_cast<long long>(created));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 1;
+  }
+}
