@@ -82,11 +82,18 @@ struct Accounts {  // structure of arrays: one index per account, prospects incl
   std::vector<Source> source, reported;
   std::vector<std::uint8_t> scars, failures, flags;
   std::vector<std::int32_t> owner;
-  std::vector<double> value, satisfaction, expectation, loyalty, acquired, silent;
+  std::vector<double> value, acquired;
+  std::vector<float> satisfaction, expectation, loyalty, silent;
   std::vector<std::uint32_t> causes, problem_count, open_requests;
   std::vector<core::EventHandle> churn_event;
 
   std::size_t size() const { return state.size(); }
+  void reserve(std::size_t n) {
+    state.reserve(n), source.reserve(n), reported.reserve(n), scars.reserve(n), failures.reserve(n);
+    flags.reserve(n), owner.reserve(n), value.reserve(n), acquired.reserve(n), satisfaction.reserve(n);
+    expectation.reserve(n), loyalty.reserve(n), silent.reserve(n), causes.reserve(n);
+    problem_count.reserve(n), open_requests.reserve(n), churn_event.reserve(n);
+  }
   std::uint32_t add() {
     state.push_back(State::Prospect);
     source.push_back(Source::Initial);
@@ -110,6 +117,7 @@ struct Manager {
   std::unique_ptr<PressureBehaviour> pressure;
   double hunting = 1, farming = 1, competence = 0.5, hours = 40, age_days = 0;
   std::int64_t level = 0;
+  std::size_t level_slot = 0;  // index in the level's member list
   bool active = true, urgent = false, passed_over = false;
   double coached_until = -1, busy_until = 0, quarter_new = 0;
   // year-to-date and cumulative
@@ -146,6 +154,8 @@ struct World::Impl {
   Simulation sim;
   Accounts acc;
   std::vector<Manager> managers;
+  std::vector<std::vector<std::uint32_t>> members;  // active managers by level
+  std::uint64_t assignments = 0;
   std::unique_ptr<PromotionPolicy> policy;
   std::unique_ptr<MarketModel> market;
   Network network;
@@ -186,7 +196,7 @@ struct World::Impl {
     return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.scars[a]);
   }
   void set_satisfaction(std::uint32_t a, double s) {
-    acc.satisfaction[a] = std::clamp(s, 0.0, ceiling(a));
+    acc.satisfaction[a] = static_cast<float>(std::clamp(s, 0.0, ceiling(a)));
   }
   bool served(std::uint32_t a) const {
     return acc.state[a] == State::Active || acc.state[a] == State::Notice;
@@ -236,8 +246,12 @@ struct World::Impl {
         shares.push_back(spec.book_share);
       }
     const double share_sum = std::accumulate(shares.begin(), shares.end(), 0.0);
+    members.assign(p.organisation.positions.size(), {});
+    for (std::uint32_t i = 0; i < managers.size(); ++i) join(i, managers[i].level);
 
     const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
+    // Room for the prospects expected to arrive, so that growth never doubles peak memory.
+    acc.reserve(total + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * p.horizon_days + 64));
     for (std::size_t i = 0; i < total; ++i) acc.add();
     // Initial clients go to managers in proportion to their book share, in account order.
     std::vector<double> cum(shares.size());
@@ -265,7 +279,12 @@ struct World::Impl {
     for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
     double shock_max = 0;
     for (const auto& s : p.market.shocks) shock_max = std::max(shock_max, s.severity);
-    problem_rate_max = p.service.problem_rate * (demand_max + shock_max) * 1.5;
+    // A support cut raises the rate by half the fraction cut, and only scenarios that order
+    // a cut need the head room.
+    double cut_max = 0;
+    for (const auto& o : p.orders)
+      if (o.kind == "cut_support") cut_max = 1.0;
+    problem_rate_max = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
     if (!(problem_rate_max > 0)) problem_rate_max = 0;  // no problems at all: none scheduled
     for (std::uint32_t a = 0; a < acc.size(); ++a)
       if (served(a)) schedule_problem(a);
@@ -289,8 +308,8 @@ struct World::Impl {
     acc.source[a] = src;
     acc.reported[a] = reported;
     acc.value[a] = value;
-    acc.expectation[a] = p.accounts.expectation;
-    acc.loyalty[a] = p.accounts.manager_loyalty_initial;
+    acc.expectation[a] = static_cast<float>(p.accounts.expectation);
+    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial);
     acc.acquired[a] = now();
     if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
     if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
@@ -337,7 +356,11 @@ struct World::Impl {
     const std::uint32_t k = ++acc.problem_count[a];
     KeyedDraws d = draws(a, Purpose("problem"), k);
     schedule_problem(a, d);
-    if (d.uniform01() * problem_rate_max >= problem_rate()) return;  // thinned away
+    const double rate = problem_rate();
+    if (rate > problem_rate_max * (1 + 1e-12))
+      throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
+                  std::to_string(problem_rate_max) + " at day " + std::to_string(now()));
+    if (d.uniform01() * problem_rate_max >= rate) return;  // thinned away
     const double s = acc.satisfaction[a];
     const double u_voice = d.uniform01();
     if (s < p.service.satisfied_threshold && u_voice >= p.service.voice_probability) {
@@ -571,7 +594,7 @@ struct World::Impl {
         const Manager& m = managers[static_cast<std::size_t>(owner)];
         acc.silent[a] = 0;
         set_satisfaction(a, acc.satisfaction[a] + p.service.visit_boost * m.farming);
-        acc.loyalty[a] = std::min(p.service.loyalty_cap, acc.loyalty[a] + p.service.loyalty_gain);
+        acc.loyalty[a] = static_cast<float>(std::min(p.service.loyalty_cap, acc.loyalty[a] + p.service.loyalty_gain));
         acc.value[a] *= 1.0 + p.service.deepening * m.farming;
       } else if (acc.silent[a] > 0) {
         set_satisfaction(a, acc.satisfaction[a] - 0.1 * acc.silent[a]);
@@ -603,7 +626,7 @@ struct World::Impl {
     const std::int32_t owner = acc.owner[a];
     log(a, "contact moved");
     // The relationship was with the person: the manager-owned loyalty leaves with them.
-    acc.loyalty[a] = p.accounts.manager_loyalty_initial;
+    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial);
     set_satisfaction(a, s + 0.5 * (acc.expectation[a] - s));
     if (s < p.acquisition.warm_lead_threshold || owner < 0 || !managers[static_cast<std::size_t>(owner)].active)
       return;
@@ -778,14 +801,43 @@ struct World::Impl {
     return total;
   }
 
-  std::int32_t least_loaded(std::int64_t level) const {
+  void join(std::uint32_t id, std::int64_t level) {
+    auto& list = members[static_cast<std::size_t>(level)];
+    managers[id].level = level;
+    managers[id].level_slot = list.size();
+    list.push_back(id);
+  }
+  void leave(std::uint32_t id) {
+    auto& list = members[static_cast<std::size_t>(managers[id].level)];
+    const std::size_t slot = managers[id].level_slot;
+    list[slot] = list.back();
+    managers[list[slot]].level_slot = slot;
+    list.pop_back();
+  }
+
+  // The least loaded of up to eight managers drawn at `level` ("power of d choices"): near
+  // the true minimum, at a cost that does not grow with the size of the organisation. Falls
+  // back to the nearest level that has anyone.
+  std::int32_t least_loaded(std::int64_t level) {
+    const std::vector<std::uint32_t>* list = nullptr;
+    for (std::size_t k = 0; k < members.size() && !list; ++k) {
+      const auto l = static_cast<std::size_t>(level >= 0 ? level : 0);
+      for (std::size_t cand : {l + k, l >= k ? l - k : SIZE_MAX})
+        if (cand < members.size() && !members[cand].empty()) {
+          list = &members[cand];
+          break;
+        }
+    }
+    if (!list) return -1;
+    KeyedDraws d = global(Purpose("assign"), assignments++);
     std::int32_t best = -1;
     std::size_t size = SIZE_MAX;
-    for (std::size_t i = 0; i < managers.size(); ++i) {
-      if (!managers[i].active || (level >= 0 && managers[i].level != level)) continue;
-      if (managers[i].book.size() < size) size = managers[i].book.size(), best = static_cast<std::int32_t>(i);
+    const std::size_t tries = std::min<std::size_t>(8, list->size());
+    for (std::size_t t = 0; t < tries; ++t) {
+      const std::uint32_t id = list->size() <= 8 ? (*list)[t]
+          : (*list)[std::min(list->size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(list->size())))];
+      if (managers[id].book.size() < size) size = managers[id].book.size(), best = static_cast<std::int32_t>(id);
     }
-    if (best < 0 && level >= 0) return least_loaded(-1);
     return best;
   }
 
@@ -820,8 +872,10 @@ struct World::Impl {
     std::vector<std::uint32_t> book;
     book.swap(m.book);
     const bool follows = p.factor_on(Factor::ManagerExit) && std::string(reason) == "quit";
-    // Filling the vacancy may hire, which grows `managers`: no reference into it survives.
-    fill_vacancy(level);
+    leave(static_cast<std::uint32_t>(i));
+    // A bottom vacancy is hired at once (which grows `managers`: no reference into it
+    // survives); vacancies above wait for the annual review's promotions.
+    if (level == 0) fill_vacancy(0, {});
     for (std::uint32_t a : book) {
       if (!served(a) || acc.owner[a] != static_cast<std::int32_t>(i)) continue;
       KeyedDraws d = draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
@@ -837,15 +891,11 @@ struct World::Impl {
     acc.owner[a] = to;
     if (to >= 0) managers[static_cast<std::size_t>(to)].book.push_back(a);
     acc.causes[a] |= bit(Cause::Handoff);
-    acc.loyalty[a] = p.accounts.manager_loyalty_initial * 0.5;
+    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
     set_satisfaction(a, acc.satisfaction[a] - p.organisation.handoff_penalty);
   }
 
-  std::size_t count_at(std::int64_t level) const {
-    std::size_t c = 0;
-    for (const auto& m : managers) c += m.active && m.level == level;
-    return c;
-  }
+  std::size_t count_at(std::int64_t level) const { return members[static_cast<std::size_t>(level)].size(); }
 
   std::int64_t positions(std::int64_t level) const {
     const auto& pos = p.organisation.positions;
@@ -854,26 +904,27 @@ struct World::Impl {
 
   // Fills one vacancy at `level`: promotion from below by the policy, or an outside hire at
   // the bottom. A promotion opens a vacancy one level down, filled the same way.
-  void fill_vacancy(std::int64_t level) {
+  // `records` holds the review's snapshot of every manager's numbers, by manager id.
+  void fill_vacancy(std::int64_t level, const std::vector<CandidateRecord>& records) {
     if (static_cast<std::int64_t>(count_at(level)) >= positions(level)) return;
     if (level == 0) {
       hire();
       return;
     }
     std::vector<CandidateRecord> cands;
-    for (std::size_t i = 0; i < managers.size(); ++i) {
-      const Manager& m = managers[i];
-      if (!m.active || m.level != level - 1) continue;
-      cands.push_back({static_cast<std::uint32_t>(i), m.year_new, retained_now(m), book_value(m), m.competence});
-    }
+    for (std::uint32_t i : members[static_cast<std::size_t>(level - 1)])
+      // Someone hired during this review has no numbers yet.
+      cands.push_back(i < records.size() ? records[i] : CandidateRecord{i, 0, 0, 0, managers[i].competence});
+    std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.manager < b.manager; });
     if (cands.empty()) return;
     core::Stream rng(StreamKey{seed, rep, kGlobalEntity, Purpose("promotion").id + promotion_round});
     const std::size_t pick = policy->choose(cands, promotion_round++, rng);
     const std::uint32_t id = cands[pick].manager;
     for (const auto& c : cands)
       if (c.manager != id) managers[c.manager].passed_over = true;
+    leave(id);
+    join(id, level);
     Manager& m = managers[id];
-    m.level = level;
     m.passed_over = false;
     ++m.row.promotions;
     KeyedDraws d = draws(kManagerEntity + id, Purpose("competence"), static_cast<std::uint64_t>(level));
@@ -883,14 +934,14 @@ struct World::Impl {
       m.competence = std::clamp(m.competence + p.organisation.competence_noise * d.normal(), 0.0, 1.0);
     }
     if (self.manager_promoted.connected()) self.manager_promoted.emit(now(), id, level);
-    fill_vacancy(level - 1);
+    fill_vacancy(level - 1, records);
   }
 
   void hire() {
     const std::string name = "hire-" + std::to_string(++hires);
     managers.push_back(make_manager(p.organisation.hire, name));
+    join(static_cast<std::uint32_t>(managers.size() - 1), 0);
     Manager& m = managers.back();
-    m.level = 0;
     KeyedDraws d = global(Purpose("hire"), hires);
     m.competence = std::clamp(p.organisation.hire.competence + 0.1 * d.normal(), 0.0, 1.0);
     snapshot_opening(m);
@@ -1001,10 +1052,16 @@ struct World::Impl {
       if (m.age_days >= p.organisation.retirement_age * cal::kDaysPerYear) depart(i, "retired");
       else if (m.competence < p.organisation.dismissal_threshold) depart(i, "dismissed");
     }
+    // One snapshot of the year's numbers serves every promotion of this review.
+    std::vector<CandidateRecord> records(managers.size());
+    for (std::uint32_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? book_value(m) : 0.0, m.competence};
+    }
     for (std::int64_t l = static_cast<std::int64_t>(p.organisation.positions.size()) - 1; l >= 0; --l)
       while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
         const std::size_t before = count_at(l);
-        fill_vacancy(l);
+        fill_vacancy(l, records);
         if (count_at(l) == before) break;  // nobody to promote
       }
     for (auto& m : managers) {
@@ -1035,7 +1092,7 @@ struct World::Impl {
         const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
         if (!served(a)) continue;
         set_satisfaction(a, acc.satisfaction[a] + c.relationship_boost * m.farming);
-        acc.loyalty[a] = std::min(p.service.loyalty_cap, acc.loyalty[a] + c.loyalty_boost);
+        acc.loyalty[a] = static_cast<float>(std::min(p.service.loyalty_cap, acc.loyalty[a] + c.loyalty_boost));
         acc.value[a] *= 1.0 + 5 * p.service.deepening * m.farming;
         log(a, "met at conference");
       }
@@ -1073,7 +1130,7 @@ struct World::Impl {
       } else {
         // Escalation: a recovery meeting, which also raises what the client expects.
         set_satisfaction(a, acc.satisfaction[a] + s.recovery_boost);
-        acc.expectation[a] = std::min(10.0, acc.expectation[a] + s.expectation_raise);
+        acc.expectation[a] = static_cast<float>(std::min(10.0, acc.expectation[a] + s.expectation_raise));
         acc.silent[a] = 0;
       }
       if (acc.state[a] == State::Notice) {
@@ -1124,7 +1181,7 @@ struct World::Impl {
     if (a == kNone || a >= acc.size() || !served(a)) return;
     if (o.kind == "recovery_meeting") {
       set_satisfaction(a, acc.satisfaction[a] + p.supervision.recovery_boost);
-      acc.expectation[a] = std::min(10.0, acc.expectation[a] + p.supervision.expectation_raise * 2);
+      acc.expectation[a] = static_cast<float>(std::min(10.0, acc.expectation[a] + p.supervision.expectation_raise * 2));
       acc.silent[a] = 0;
       acc.flags[a] |= kPromised;
       log(a, "recovery meeting");
