@@ -865,8 +865,7 @@ struct World::Impl {
     m.urgent = false;
     const std::int64_t level = m.level;
     // The partial year counts: what was still held, of the year's opening book, at departure.
-    m.row.retained_value += retained_now(m);
-    m.row.opening_value += m.opening_value;
+    record_retention(m);
     m.opening_value = 0;
     m.opening_book.clear();
     std::vector<std::uint32_t> book;
@@ -953,6 +952,19 @@ struct World::Impl {
     for (auto a : m.opening_book)
       if (served(a) && acc.owner[a] == id) v += acc.value[a];
     return v;
+  }
+  std::int64_t retained_clients_now(const Manager& m) const {
+    const auto id = static_cast<std::int32_t>(&m - managers.data());
+    std::int64_t n = 0;
+    for (auto a : m.opening_book) n += served(a) && acc.owner[a] == id;
+    return n;
+  }
+  // Closes a retention period (a review year, or the part of one before a departure).
+  void record_retention(Manager& m) {
+    m.row.retained_value += retained_now(m);
+    m.row.opening_value += m.opening_value;
+    m.row.retained_clients += retained_clients_now(m);
+    m.row.opening_clients += static_cast<std::int64_t>(m.opening_book.size());
   }
 
   void snapshot_opening(Manager& m) {
@@ -1041,8 +1053,7 @@ struct World::Impl {
       Manager& m = managers[i];
       if (!m.active) continue;
       ++m.row.reviews;
-      m.row.retained_value += retained_now(m);
-      m.row.opening_value += m.opening_value;
+      record_retention(m);
     }
     // Dismissal and retirement open vacancies before promotions fill them.
     const std::size_t n = managers.size();
@@ -1242,7 +1253,7 @@ struct World::Impl {
       r.competence = m.competence;
       r.book_size = static_cast<std::int64_t>(m.book.size());
       r.book_value = book_value(m);
-      r.retention_rate = r.opening_value > 0 ? std::min(1.0, r.retained_value / r.opening_value) : 0.0;
+      r.retention_rate = r.opening_clients > 0 ? static_cast<double>(r.retained_clients) / static_cast<double>(r.opening_clients) : 0.0;
       // CLV = m r / (1 + d - r), discount 10%: what the book is worth at this retention.
       const double ret = std::min(r.retention_rate, 0.99);
       r.book_clv = p.accounts.margin * r.book_value * ret / (1.1 - ret);

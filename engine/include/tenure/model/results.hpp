@@ -56,7 +56,9 @@ struct ManagerRow {
   std::int64_t new_clients = 0;
   double retained_value = 0;  // summed over review years
   double opening_value = 0;   // summed over review years
-  double retention_rate = 0;  // retained / opening
+  std::int64_t opening_clients = 0;   // summed over review years
+  std::int64_t retained_clients = 0;  // of those, still held at the year's end
+  double retention_rate = 0;  // retained_clients / opening_clients
   std::int64_t referrals = 0;
   std::int64_t requests_answered = 0;
   std::int64_t requests_ignored = 0;

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every benchmark in bench/ and prints markdown tables (the figures in bench/README.md).
+# Usage: bash bench/run_all.sh [--quick]   (quick: skips the 1e7 hold size and 1e6 clients)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh >/dev/null
+quick=${1:-}
+echo "## Machine"; echo; echo '```'; lscpu | grep -E "Model name|^CPU\(s\)|L2|L3"; echo '```'; echo
+echo "## Hold model"; echo
+if [ "$quick" = --quick ]; then ./build/bench/bench_hold --sizes 1e3,1e4,1e5,1e6; else ./build/bench/bench_hold; fi
+echo; echo "## PHOLD (ROSS semantics, sequential)"; echo
+./build/bench/bench_phold --lps 1000 --events-per-lp 1 --remote 0.9 --events 2e7 --reps 5
+echo
+./build/bench/bench_phold --lps 1000 --events-per-lp 10 --remote 0.9 --events 2e7 --reps 3 | tail -1
+echo; echo "## Model"; echo
+./build/bench/bench_model scenarios/baseline.yaml --reps 9
+for n in 1e4 1e5; do ./build/bench/bench_model scenarios/baseline.yaml --accounts $n | tail -1; done
+[ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 | tail -1

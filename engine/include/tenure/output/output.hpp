@@ -1,0 +1,38 @@
+// Writes what runs recorded: CSV tables and a summary with confidence intervals and paired
+// differences. Every file is written to a temporary name and renamed into place.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tenure/scenario/experiment.hpp"
+
+namespace tenure::output {
+
+// Scalar outcomes of one run, the rows of the summary.
+struct Metric {
+  const char* name;
+  double (*of)(const model::RunResult&);
+};
+const std::vector<Metric>& metrics();
+
+struct Interval {
+  double mean = 0, low = 0, high = 0;
+  std::size_t n = 0;
+};
+// Mean with a 95% Student-t interval; low = high = mean when n < 2.
+Interval mean_ci(const std::vector<double>& x);
+
+void write_timeseries(const std::string& path, const scenario::RunSet& rs);
+void write_managers(const std::string& path, const scenario::RunSet& rs);
+void write_lost(const std::string& path, const scenario::RunSet& rs);
+void write_accounts(const std::string& path, const scenario::RunSet& rs);
+void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version);
+
+// Text of a number that reads back to the same double (shortest round trip).
+std::string number(double x);
+
+// Writes `text` to `path` atomically: a temporary file in the same folder, then rename.
+void write_atomically(const std::string& path, const std::string& text);
+
+}  // namespace tenure::output

@@ -1,0 +1,32 @@
+// Runs a scenario's variants and replications on a pool of threads. Each replication is an
+// independent World keyed by (seed, replication), so results do not depend on thread count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tenure/model/results.hpp"
+#include "tenure/scenario/scenario.hpp"
+
+namespace tenure::scenario {
+
+struct RunOptions {
+  std::uint64_t seed = 0;           // 0: the scenario's experiment seed
+  std::int64_t replications = 0;    // 0: the scenario's experiment replications
+  std::vector<std::string> variants;  // empty: base only; "base" may be listed
+  unsigned threads = 0;             // 0: all cores
+  std::function<void(std::size_t done, std::size_t total)> progress;  // called from one thread
+};
+
+struct RunSet {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::vector<std::string> variants;                  // "base" first when run
+  std::vector<std::vector<model::RunResult>> results;  // [variant][replication]
+};
+
+RunSet run(const Scenario& sc, const RunOptions& options);
+
+}  // namespace tenure::scenario

@@ -1,0 +1,236 @@
+// The `tenure` command: run, validate and list. Bad input exits with status 2 and writes
+// nothing; every error names the file, line and column.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "tenure/core/error.hpp"
+#include "tenure/model/components.hpp"
+#include "tenure/output/output.hpp"
+#include "tenure/scenario/experiment.hpp"
+
+#ifndef TENURE_VERSION
+#define TENURE_VERSION "0.0.0"
+#endif
+
+using namespace tenure;
+
+namespace {
+
+template <class Reg>
+void list_registry(const Reg& reg) {
+  for (const auto* e : reg.entries()) {
+    std::printf("  %-16s %s\n", e->name.c_str(), e->description.c_str());
+    for (const auto& p : e->params)
+      std::printf("      %-20s %s (default %s): %s\n", p.name.c_str(), p.expectation().c_str(),
+                  format_value(p.default_value).c_str(), p.description.c_str());
+  }
+}
+
+std::string human(double x) {
+  char buf[64];
+  const double a = std::fabs(x);
+  if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
+  else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
+  else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.3g", x);
+  return buf;
+}
+
+void print_table(const scenario::RunSet& rs) {
+  std::printf("\n%-26s", "metric (mean [95% CI])");
+  for (const auto& v : rs.variants) std::printf(" | %-28s", v.c_str());
+  std::printf("\n");
+  for (const auto& m : output::metrics()) {
+    std::printf("%-26s", m.name);
+    for (std::size_t v = 0; v < rs.variants.size(); ++v) {
+      std::vector<double> x;
+      for (const auto& r : rs.results[v]) x.push_back(m.of(r));
+      const auto iv = output::mean_ci(x);
+      std::string cell = human(iv.mean) + " [" + human(iv.low) + ", " + human(iv.high) + "]";
+      std::printf(" | %-28s", cell.c_str());
+    }
+    std::printf("\n");
+  }
+  if (rs.variants.size() > 1 && rs.variants.front() == "base") {
+    std::printf("\npaired difference vs base (common random numbers):\n");
+    for (std::size_t v = 1; v < rs.variants.size(); ++v)
+      for (const auto& m : output::metrics()) {
+        std::vector<double> d;
+        for (std::size_t r = 0; r < rs.results[v].size(); ++r) d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[0][r]));
+        const auto iv = output::mean_ci(d);
+        const bool clear = iv.low > 0 || iv.high < 0;
+        std::printf("  %-22s %-24s %s [%s, %s]%s\n", rs.variants[v].c_str(), m.name, human(iv.mean).c_str(),
+                    human(iv.low).c_str(), human(iv.high).c_str(), clear ? "  *" : "");
+      }
+    std::printf("  (* the 95%% interval excludes zero)\n");
+  }
+}
+
+// Per-manager view of the base variant: the "look at her numbers" table.
+void print_managers(const scenario::RunSet& rs) {
+  const auto& runs = rs.results.front();
+  struct Acc { double nb = 0, ret = 0, retained = 0, promo = 0, exited = 0; int n = 0; };
+  std::vector<std::pair<std::string, Acc>> rows;
+  for (const auto& r : runs)
+    for (const auto& m : r.managers) {
+      if (m.name.rfind("hire", 0) == 0) continue;
+      auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& x) { return x.first == m.name; });
+      if (it == rows.end()) rows.push_back({m.name, {}}), it = rows.end() - 1;
+      it->second.nb += m.new_business, it->second.ret += m.retention_rate, it->second.retained += m.retained_value;
+      it->second.promo += static_cast<double>(m.promotions), it->second.exited += m.exited, ++it->second.n;
+    }
+  if (rows.size() > 12) return;
+  std::printf("\nmanagers in %s (means over %zu replications):\n", rs.variants.front().c_str(), runs.size());
+  std::printf("  %-14s %14s %10s %16s %11s %8s\n", "manager", "new business", "retention", "retained value",
+              "promotions", "left");
+  for (const auto& [name, a] : rows)
+    std::printf("  %-14s %14s %9.0f%% %16s %11.2f %7.0f%%\n", name.c_str(), human(a.nb / a.n).c_str(),
+                100 * a.ret / a.n, human(a.retained / a.n).c_str(), a.promo / a.n, 100 * a.exited / a.n);
+}
+
+int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
+            bool all, std::string out, unsigned threads, bool quiet) {
+  scenario::Scenario sc = scenario::load(file);
+  if (all) {
+    variants = {"base"};
+    for (const auto& v : sc.variants) variants.push_back(v.first);
+  }
+  if (out.empty()) out = "results/" + sc.name;
+  scenario::RunOptions o;
+  o.seed = seed;
+  o.replications = reps;
+  o.variants = variants;
+  o.threads = threads;
+  const bool tty = isatty(2) && !quiet;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (tty)
+    o.progress = [&](std::size_t done, std::size_t total) {
+      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (el < 1.0 && done < total) return;
+      const double eta = done ? el / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+      const int width = 30, fill = static_cast<int>(width * done / total);
+      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs, %.1fs elapsed, ETA %.1fs ", fill,
+                   "##############################", width - fill, "", done, total, el, eta);
+      if (done == total) std::fprintf(stderr, "\n");
+    };
+  const auto rs = scenario::run(sc, o);
+  std::filesystem::create_directories(out);
+  output::write_timeseries(out + "/timeseries.csv", rs);
+  output::write_managers(out + "/managers.csv", rs);
+  output::write_lost(out + "/lost.csv", rs);
+  bool any_accounts = false;
+  for (const auto& v : rs.results)
+    for (const auto& r : v) any_accounts |= !r.accounts.empty();
+  if (any_accounts) output::write_accounts(out + "/accounts.csv", rs);
+  output::write_summary(out + "/summary.json", rs, TENURE_VERSION);
+  if (!quiet) {
+    std::printf("%s\n", sc.story.c_str());
+    print_table(rs);
+    print_managers(rs);
+    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s,summary.json}\n", out.c_str(),
+                any_accounts ? ",accounts.csv" : "");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tenure: discrete-event simulation of careers and client accounts"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", TENURE_VERSION);
+
+  std::string file, out;
+  std::uint64_t seed = 0;
+  std::int64_t reps = 0;
+  std::vector<std::string> variants;
+  bool all = false, quiet = false;
+  unsigned threads = 0;
+  auto* run = app.add_subcommand("run", "run a scenario's replications and write results");
+  run->add_option("file", file, "scenario file (YAML)")->required();
+  run->add_option("--seed", seed, "master seed (default: the scenario's)");
+  run->add_option("--replications,-r", reps, "replications (default: the scenario's)")->check(CLI::PositiveNumber);
+  run->add_option("--variant", variants, "variant to run (repeatable; 'base' is the scenario itself)");
+  run->add_flag("--all-variants", all, "run the base and every variant");
+  run->add_option("--out,-o", out, "output folder (default: results/<scenario name>)");
+  run->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
+  run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+
+  std::vector<std::string> files;
+  auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
+  validate->add_option("files", files, "scenario files")->required();
+
+  std::string what;
+  auto* list = app.add_subcommand("list", "list registered components or the bundled scenarios");
+  list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
+      ->required()
+      ->check(CLI::IsMember({"strategies", "policies", "generators", "markets", "scenarios"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  try {
+    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet);
+    if (*validate) {
+      int bad = 0;
+      for (const auto& f : files) {
+        try {
+          const auto sc = scenario::load(f);
+          std::printf("%s: ok (%zu variants)\n", f.c_str(), sc.variants.size());
+        } catch (const Error& e) {
+          std::fprintf(stderr, "%s\n", e.what());
+          ++bad;
+        }
+      }
+      return bad ? 2 : 0;
+    }
+    if (*list) {
+      if (what == "strategies") {
+        std::printf("time allocation:\n");
+        list_registry(model::time_allocations());
+        std::printf("service style:\n");
+        list_registry(model::service_styles());
+        std::printf("pressure behaviour:\n");
+        list_registry(model::pressure_behaviours());
+      } else if (what == "policies") {
+        list_registry(model::promotion_policies());
+      } else if (what == "generators") {
+        list_registry(model::network_generators());
+      } else if (what == "markets") {
+        list_registry(model::market_models());
+      } else {
+        const std::filesystem::path dir = std::filesystem::path(TENURE_SCENARIO_DIR);
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(dir))
+          if (e.path().extension() == ".yaml") names.push_back(e.path().string());
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) {
+          const auto sc = scenario::load(n);
+          const std::string first = sc.story.substr(0, sc.story.find('\n'));
+          std::printf("  %-44s %s\n", n.c_str(), first.c_str());
+        }
+      }
+      return 0;
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tenure: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
