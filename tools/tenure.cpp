@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
@@ -93,8 +94,32 @@ void print_managers(const scenario::RunSet& rs) {
                 100 * a.ret / a.n, human(a.retained / a.n).c_str(), a.promo / a.n, 100 * a.exited / a.n);
 }
 
+void print_attribution(const scenario::RunSet& rs, const scenario::AttributionSet& at) {
+  std::printf("\nwhat caused the lost value (Shapley values over counterfactual runs) vs whom the rule blames, %s:\n",
+              rs.variants.front().c_str());
+  for (std::size_t j = 0; j < at.factors.size(); ++j) {
+    std::vector<double> x;
+    for (const auto& a : at.results.front()) x.push_back(a.shapley[j]);
+    const auto iv = output::mean_ci(x);
+    std::printf("  %-18s %12s [%s, %s]\n", model::to_string(at.factors[j]), human(iv.mean).c_str(),
+                human(iv.low).c_str(), human(iv.high).c_str());
+  }
+  std::vector<double> base;
+  for (const auto& a : at.results.front()) base.push_back(a.lost_all_off);
+  std::printf("  %-18s %12s (lost with every factor off)\n", "baseline", human(output::mean_ci(base).mean).c_str());
+  std::map<std::string, double> blame;
+  for (const auto& r : rs.results.front())
+    for (const auto& m : r.managers) blame[m.name] += m.blamed_value / static_cast<double>(rs.results.front().size());
+  std::vector<std::pair<double, std::string>> top;
+  for (const auto& [n, b] : blame) top.emplace_back(-b, n);
+  std::sort(top.begin(), top.end());
+  std::printf("  blamed: ");
+  for (std::size_t i = 0; i < top.size() && i < 4; ++i) std::printf("%s%s %s", i ? ", " : "", top[i].second.c_str(), human(-top[i].first).c_str());
+  std::printf("\n");
+}
+
 int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
-            bool all, std::string out, unsigned threads, bool quiet) {
+            bool all, std::string out, unsigned threads, bool quiet, bool attribution) {
   scenario::Scenario sc = scenario::load(file);
   if (all) {
     variants = {"base"};
@@ -127,13 +152,19 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   for (const auto& v : rs.results)
     for (const auto& r : v) any_accounts |= !r.accounts.empty();
   if (any_accounts) output::write_accounts(out + "/accounts.csv", rs);
+  scenario::AttributionSet at;
+  if (attribution) {
+    at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
+    output::write_attribution(out + "/attribution.csv", rs, at);
+  }
   output::write_summary(out + "/summary.json", rs, TENURE_VERSION);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);
     print_managers(rs);
-    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s,summary.json}\n", out.c_str(),
-                any_accounts ? ",accounts.csv" : "");
+    if (attribution) print_attribution(rs, at);
+    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s%s,summary.json}\n", out.c_str(),
+                any_accounts ? ",accounts.csv" : "", attribution ? ",attribution.csv" : "");
   }
   return 0;
 }
@@ -149,7 +180,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0;
   std::int64_t reps = 0;
   std::vector<std::string> variants;
-  bool all = false, quiet = false;
+  bool all = false, quiet = false, attribution = false;
   unsigned threads = 0;
   auto* run = app.add_subcommand("run", "run a scenario's replications and write results");
   run->add_option("file", file, "scenario file (YAML)")->required();
@@ -160,6 +191,8 @@ int main(int argc, char** argv) {
   run->add_option("--out,-o", out, "output folder (default: results/<scenario name>)");
   run->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
   run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  run->add_flag("--attribution", attribution,
+                "also attribute lost value to factors by Shapley values over counterfactual runs (2^F runs each)");
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
@@ -183,7 +216,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet);
+    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution);
     if (*validate) {
       int bad = 0;
       for (const auto& f : files) {

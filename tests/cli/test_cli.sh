@@ -30,5 +30,9 @@ check "bad option exits 2" '[ $rc -eq 2 ]'
 check "validate accepts the bundled scenarios" '[ $rc -eq 0 ]'
 "$bin" list policies | grep -q alternating; check "list policies" '[ $? -eq 0 ]'
 
+"$bin" run "$src/scenarios/market_shock.yaml" -r 2 --attribution --out "$work/at" -q; rc=$?
+check "attribution run exits 0" '[ $rc -eq 0 ]'
+check "attribution.csv has Shapley rows for the support cut and blame rows" 'grep -q ",shapley,support_cut," "$work/at/attribution.csv" && grep -q ",blame,John," "$work/at/attribution.csv"'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

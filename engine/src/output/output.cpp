@@ -167,6 +167,24 @@ void write_accounts(const std::string& path, const scenario::RunSet& rs) {
   write_atomically(path, o.str());
 }
 
+void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at) {
+  std::ostringstream o;
+  o << "variant,replication,kind,name,lost_value\n";
+  for (std::size_t v = 0; v < rs.variants.size(); ++v)
+    for (std::size_t r = 0; r < at.results[v].size(); ++r) {
+      const auto& a = at.results[v][r];
+      for (std::size_t j = 0; j < a.factors.size(); ++j)
+        o << rs.variants[v] << ',' << r << ",shapley," << model::to_string(a.factors[j]) << ',' << number(a.shapley[j]) << '\n';
+      o << rs.variants[v] << ',' << r << ",baseline,all_factors_off," << number(a.lost_all_off) << '\n';
+      const auto& managers = rs.results[v][r].managers;
+      for (std::size_t m = 0; m < managers.size(); ++m)
+        if (managers[m].blamed_value > 0)
+          o << rs.variants[v] << ',' << r << ",blame," << csv_text(managers[m].name) << ','
+            << number(managers[m].blamed_value) << '\n';
+    }
+  write_atomically(path, o.str());
+}
+
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version) {
   auto iv_json = [](const Interval& iv) {
     return "{\"mean\": " + number(iv.mean) + ", \"ci95\": [" + number(iv.low) + ", " + number(iv.high) +

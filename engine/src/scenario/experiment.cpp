@@ -13,6 +13,81 @@
 
 namespace tenure::scenario {
 
+namespace {
+// Runs job(i) for i in [0, n) on `threads` threads; the first exception wins and stops the rest.
+template <class Job>
+void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<void(std::size_t, std::size_t)>& progress = {}) {
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()),
+                                                        std::max<std::size_t>(n, 1)));
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex mu;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+        next = n;
+        return;
+      }
+      const std::size_t d = done.fetch_add(1) + 1;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        progress(d, n);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+const model::ModelParams& params_of(const Scenario& sc, const std::string& name) {
+  if (name == "base") return sc.base;
+  for (const auto& [n, p] : sc.variants)
+    if (n == name) return p;
+  std::vector<std::string> known{"base"};
+  for (const auto& v : sc.variants) known.push_back(v.first);
+  throw Error(unknown_name_message("variant", name, known));
+}
+}  // namespace
+
+std::vector<model::Factor> default_factors(const model::ModelParams& p) {
+  using F = model::Factor;
+  std::vector<F> f{F::ManagerNeglect, F::Market, F::Competitor};
+  bool cut = false, order = false, urgent = false;
+  for (const auto& o : p.orders) cut |= o.kind == "cut_support", order |= o.kind == "no_contact";
+  for (const auto& m : p.managers) urgent |= m.pressure.name == "urgent";
+  if (cut) f.push_back(F::SupportCut);
+  if (order) f.push_back(F::ManagementOrder);
+  if (urgent) f.push_back(F::QuarterEnd);
+  if (p.organisation.exit_rate > 0) f.push_back(F::ManagerExit);
+  return f;
+}
+
+AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector<model::Factor>& factors,
+                         unsigned threads) {
+  AttributionSet at;
+  at.factors = factors;
+  at.results.resize(rs.variants.size());
+  std::size_t reps = 0;
+  for (std::size_t v = 0; v < rs.variants.size(); ++v) {
+    at.results[v].resize(rs.results[v].size());
+    reps = rs.results[v].size();
+  }
+  parallel_for(rs.variants.size() * reps, threads, [&](std::size_t job) {
+    const std::size_t v = job / reps, r = job % reps;
+    at.results[v][r] = model::attribute(params_of(sc, rs.variants[v]), factors, rs.seed, r);
+  });
+  return at;
+}
+
 RunSet run(const Scenario& sc, const RunOptions& o) {
   RunSet rs;
   rs.scenario = sc.name;
@@ -21,51 +96,14 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   std::vector<const model::ModelParams*> params;
   std::vector<std::string> wanted = o.variants.empty() ? std::vector<std::string>{"base"} : o.variants;
   for (const auto& name : wanted) {
-    if (name == "base") {
-      params.push_back(&sc.base);
-    } else {
-      auto it = std::find_if(sc.variants.begin(), sc.variants.end(), [&](const auto& v) { return v.first == name; });
-      if (it == sc.variants.end()) {
-        std::vector<std::string> known{"base"};
-        for (const auto& v : sc.variants) known.push_back(v.first);
-        throw Error(unknown_name_message("variant", name, known));
-      }
-      params.push_back(&it->second);
-    }
+    params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
   }
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
-  const std::size_t total = params.size() * reps;
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(total, 1)));
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex mu;
-  std::exception_ptr failure;
-  auto worker = [&] {
-    for (;;) {
-      const std::size_t job = next.fetch_add(1);
-      if (job >= total) return;
-      const std::size_t v = job / reps, r = job % reps;
-      try {
-        rs.results[v][r] = model::simulate(*params[v], rs.seed, r);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mu);
-        if (!failure) failure = std::current_exception();
-        next = total;  // stop handing out work
-        return;
-      }
-      const std::size_t d = done.fetch_add(1) + 1;
-      if (o.progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        o.progress(d, total);
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
+    const std::size_t v = job / reps, r = job % reps;
+    rs.results[v][r] = model::simulate(*params[v], rs.seed, r);
+  }, o.progress);
   return rs;
 }
 

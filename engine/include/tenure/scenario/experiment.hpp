@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tenure/model/results.hpp"
+#include "tenure/model/world.hpp"
 #include "tenure/scenario/scenario.hpp"
 
 namespace tenure::scenario {
@@ -28,5 +29,17 @@ struct RunSet {
 };
 
 RunSet run(const Scenario& sc, const RunOptions& options);
+
+// Shapley attribution of lost value, per variant and replication, on the same thread pool.
+// 2^F runs per replication, so F is limited (model::attribute refuses more than 10).
+struct AttributionSet {
+  std::vector<model::Factor> factors;
+  std::vector<std::vector<model::Attribution>> results;  // [variant][replication], as in RunSet
+};
+AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector<model::Factor>& factors,
+                         unsigned threads);
+
+// The factors worth attributing in a scenario: those it can switch on.
+std::vector<model::Factor> default_factors(const model::ModelParams& p);
 
 }  // namespace tenure::scenario
