@@ -306,19 +306,147 @@ double number_of(Ctx& ctx, const YAML::Node& n, const std::string& what, double 
   }
 }
 
-model::ManagerSpec manager_spec(Ctx& ctx, const YAML::Node& n) {
-  model::ManagerSpec m;
-  if (!n.IsMap()) {
-    ctx.error(n.Mark(), "expected a manager: a map with name, strategy and skills");
-    return m;
+// --- typed records for the items of list sections -------------------------------------
+
+template <class T>
+struct ItemField {
+  ParamSpec spec;  // spec.name is the YAML key
+  std::function<void(T&, const ParamValue&)> set;
+  std::function<ParamValue(const T&)> get;
+};
+
+template <class T, class M>
+ItemField<T> item(ParamSpec spec, M T::*member) {
+  static const T defaults{};
+  ItemField<T> f;
+  f.spec = std::move(spec);
+  f.set = [member](T& t, const ParamValue& v) {
+    if constexpr (std::is_same_v<M, double>)
+      t.*member = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+    else if constexpr (std::is_same_v<M, std::int64_t>) t.*member = std::get<std::int64_t>(v);
+    else t.*member = std::get<std::string>(v);
+  };
+  f.get = [member](const T& t) -> ParamValue { return t.*member; };
+  f.spec.default_value = f.get(defaults);
+  return f;
+}
+
+ParamSpec text_param(std::string name, std::string description) {
+  return ParamSpec{std::move(name), ParamType::Text, "", std::string(), {}, {}, std::move(description), {}};
+}
+
+const std::vector<ItemField<model::ManagerSpec>>& manager_fields() {
+  using M = model::ManagerSpec;
+  static const std::vector<ItemField<M>> f{
+      item<M>(text_param("name", "manager name (numbered when count > 1)"), &M::name),
+      item<M>(int_param("count", 1, "this many managers like this one", 1, 1e7), &M::count),
+      item<M>(real_param("hunting_skill", 1, "", "multiplies outreach and conference conversion", 0, 10), &M::hunting_skill),
+      item<M>(real_param("farming_skill", 1, "", "multiplies visit effect and service quality", 0, 10), &M::farming_skill),
+      item<M>(probability_param("competence", 0, "competence at the current level"), &M::competence),
+      item<M>(real_param("hours_per_week", 0, "hours/week", "working hours", 0, 168), &M::hours_per_week),
+      item<M>(int_param("level", 0, "career level (0 is the bottom)", 0, 100), &M::level),
+      item<M>(real_param("age", 0, "years", "age at the start", 16, 120), &M::age_years),
+      item<M>(real_param("book_share", 0, "", "relative share of the initial book", 0, 1e6), &M::book_share),
+  };
+  return f;
+}
+
+const std::vector<ItemField<model::ConferenceParams>>& conference_fields() {
+  using C = model::ConferenceParams;
+  static const std::vector<ItemField<C>> f{
+      item<C>(duration_param("at", 0, "when the conference starts"), &C::start),
+      item<C>(duration_param("duration", 0, "how long it lasts"), &C::duration),
+      item<C>(int_param("prospects_met", 0, "prospects met per manager at full hunting focus", 0, 1e6), &C::prospects_met),
+      item<C>(int_param("clients_met", 0, "own clients met per manager at full farming focus", 0, 1e6), &C::clients_met),
+      item<C>(probability_param("conversion", 0, "a prospect met converts (times hunting skill)"), &C::conversion),
+      item<C>(real_param("value_multiplier", 0, "", "conference deals are this many times a drawn value", 0, 1e6), &C::value_multiplier),
+      item<C>(real_param("relationship_boost", 0, "points", "satisfaction gained by a client met (times farming skill)", 0, 10), &C::relationship_boost),
+      item<C>(probability_param("loyalty_boost", 0, "manager-owned loyalty gained by a client met"), &C::loyalty_boost),
+  };
+  return f;
+}
+
+const std::vector<ItemField<model::Shock>>& shock_fields() {
+  using S = model::Shock;
+  static const std::vector<ItemField<S>> f{
+      item<S>(duration_param("at", 0, "when the shock starts"), &S::start),
+      item<S>(duration_param("duration", 0, "how long it lasts"), &S::duration),
+      item<S>(probability_param("severity", 0, "0 to 1: added to stress, scales demand and acquisition"), &S::severity),
+  };
+  return f;
+}
+
+const std::vector<ItemField<model::Regime>>& regime_fields() {
+  using R = model::Regime;
+  static const std::vector<ItemField<R>> f{
+      item<R>(text_param("name", "regime name"), &R::name),
+      item<R>(real_param("acquisition", 0, "", "multiplies outreach and word of mouth", 0, 100), &R::acquisition),
+      item<R>(real_param("demand", 0, "", "multiplies request rates", 0, 100), &R::demand),
+      item<R>(real_param("stress", 0, "", "enters the churn hazard", -10, 10), &R::stress),
+      item<R>(real_param("competitor", 0, "", "competitor pressure", 0, 10), &R::competitor),
+  };
+  return f;
+}
+
+const std::vector<ItemField<model::Order>>& order_fields() {
+  using O = model::Order;
+  static const std::vector<ItemField<O>> f{
+      item<O>(duration_param("at", 0, "when the order is given"), &O::at),
+      item<O>(choice_param("kind", "cut_support", {"cut_support", "no_contact", "lift_no_contact", "reassign_book", "recovery_meeting"},
+                           "what management orders"), &O::kind),
+      item<O>(probability_param("fraction", 0, "cut_support: share of support staff cut"), &O::fraction),
+      item<O>(int_param("manager", -1, "reassign_book: index of the manager whose book is handed over", -1, 1e7), &O::manager),
+  };
+  return f;
+}
+
+// Parses a list of maps through an item table; `extra` handles keys outside the table and
+// returns false for unknown ones. Every problem is reported with its position.
+template <class T, class Extra>
+std::vector<T> parse_items(Ctx& ctx, const YAML::Node& n, const std::string& what,
+                           const std::vector<ItemField<T>>& fields, const std::vector<std::string>& extra_keys,
+                           Extra extra) {
+  std::vector<T> out;
+  if (!n.IsSequence()) {
+    ctx.error(n.Mark(), what + ": expected a list");
+    return out;
   }
-  static const std::vector<std::string> keys{"name", "count", "strategy", "time", "service", "pressure", "hunting_skill",
-                                             "farming_skill", "competence", "hours_per_week", "level", "age", "book_share"};
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string k = it->first.Scalar();
-    const YAML::Node& v = it->second;
-    if (k == "name") m.name = scalar(v);
-    else if (k == "count") m.count = static_cast<std::int64_t>(number_of(ctx, v, "count", 1, 1e7));
+  std::vector<std::string> known;
+  for (const auto& f : fields) known.push_back(f.spec.name);
+  known.insert(known.end(), extra_keys.begin(), extra_keys.end());
+  for (const auto& node : n) {
+    T t{};
+    if (!node.IsMap()) {
+      ctx.error(node.Mark(), what + ": each item must be a map of keys");
+      continue;
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      auto f = std::find_if(fields.begin(), fields.end(), [&](const auto& x) { return x.spec.name == key; });
+      if (f != fields.end()) {
+        std::string err;
+        ParamValue v = to_value(it->second, f->spec, err);
+        if (err.empty()) err = f->spec.check(v);
+        if (!err.empty()) ctx.error(it->second.Mark(), key + ": " + err);
+        else f->set(t, v);
+      } else if (!extra(t, key, it->second)) {
+        ctx.error(it->first.Mark(), unknown_name_message(what + " key", key, known));
+      }
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+template <class T>
+bool no_extra(T&, const std::string&, const YAML::Node&) { return false; }
+
+// Managers: the table plus the strategy, as a shorthand or as three components.
+std::vector<model::ManagerSpec> parse_managers(Ctx& ctx, const YAML::Node& n, const std::string& what) {
+  auto extra = [&](model::ManagerSpec& m, const std::string& k, const YAML::Node& v) {
+    if (k == "time") m.time = component(ctx, v, model::time_allocations());
+    else if (k == "service") m.service = component(ctx, v, model::service_styles());
+    else if (k == "pressure") m.pressure = component(ctx, v, model::pressure_behaviours());
     else if (k == "strategy") {
       // Shorthand "time/service/pressure", e.g. hunter/neglectful/urgent.
       std::vector<std::string> parts;
@@ -326,9 +454,8 @@ model::ManagerSpec manager_spec(Ctx& ctx, const YAML::Node& n) {
       for (std::string part; std::getline(ss, part, '/');) parts.push_back(part);
       if (parts.size() != 3) {
         ctx.error(v.Mark(), "strategy: expected 'time/service/pressure', e.g. 'hunter/attentive/calm'");
-        continue;
+        return true;
       }
-      YAML::Node t(parts[0]), s(parts[1]), p(parts[2]);
       auto check = [&](const std::string& name, const auto& reg) {
         if (!reg.contains(name)) ctx.error(v.Mark(), unknown_name_message(reg.kind(), name, reg.names()));
       };
@@ -336,20 +463,15 @@ model::ManagerSpec manager_spec(Ctx& ctx, const YAML::Node& n) {
       check(parts[1], model::service_styles());
       check(parts[2], model::pressure_behaviours());
       m.time.name = parts[0], m.service.name = parts[1], m.pressure.name = parts[2];
-    } else if (k == "time") m.time = component(ctx, v, model::time_allocations());
-    else if (k == "service") m.service = component(ctx, v, model::service_styles());
-    else if (k == "pressure") m.pressure = component(ctx, v, model::pressure_behaviours());
-    else if (k == "hunting_skill") m.hunting_skill = number_of(ctx, v, k, 0, 10);
-    else if (k == "farming_skill") m.farming_skill = number_of(ctx, v, k, 0, 10);
-    else if (k == "competence") m.competence = number_of(ctx, v, k, 0, 1);
-    else if (k == "hours_per_week") m.hours_per_week = number_of(ctx, v, k, 0, 168);
-    else if (k == "level") m.level = static_cast<std::int64_t>(number_of(ctx, v, k, 0, 100));
-    else if (k == "age") m.age_years = number_of(ctx, v, k, 16, 120);
-    else if (k == "book_share") m.book_share = number_of(ctx, v, k, 0, 1e6);
-    else unknown_key(ctx, it->first, "", keys);
-  }
-  if (m.name.empty()) ctx.error(n.Mark(), "a manager needs a name");
-  return m;
+    } else {
+      return false;
+    }
+    return true;
+  };
+  auto ms = parse_items(ctx, n, what, manager_fields(), {"strategy", "time", "service", "pressure"}, extra);
+  for (std::size_t i = 0; i < ms.size() && i < n.size(); ++i)
+    if (ms[i].name.empty()) ctx.error(n[i].Mark(), what + ": a manager needs a name");
+  return ms;
 }
 
 template <class F>
@@ -365,24 +487,11 @@ void parse_market(Ctx& ctx, const YAML::Node& n, model::MarketParams& m) {
   static const std::vector<std::string> keys{"model", "regimes", "transition", "initial_regime", "shocks"};
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string k = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;
     if (k == "model") m.model = component(ctx, v, model::market_models());
     else if (k == "initial_regime") m.initial_regime = static_cast<std::int64_t>(number_of(ctx, v, k, 0, 100));
     else if (k == "regimes") {
-      m.regimes.clear();
-      each(ctx, v, "regimes", [&](const YAML::Node& r) {
-        model::Regime g;
-        for (auto jt = r.begin(); jt != r.end(); ++jt) {
-          const std::string rk = jt->first.Scalar();
-          if (rk == "name") g.name = scalar(jt->second);
-          else if (rk == "acquisition") g.acquisition = number_of(ctx, jt->second, rk, 0, 100);
-          else if (rk == "demand") g.demand = number_of(ctx, jt->second, rk, 0, 100);
-          else if (rk == "stress") g.stress = number_of(ctx, jt->second, rk, -10, 10);
-          else if (rk == "competitor") g.competitor = number_of(ctx, jt->second, rk, 0, 10);
-          else unknown_key(ctx, jt->first, "", {"name", "acquisition", "demand", "stress", "competitor"});
-        }
-        m.regimes.push_back(g);
-      });
+      m.regimes = parse_items(ctx, v, "regimes", regime_fields(), {}, no_extra<model::Regime>);
     } else if (k == "transition") {
       std::vector<std::vector<double>> rows;
       each(ctx, v, "transition", [&](const YAML::Node& row) {
@@ -400,18 +509,7 @@ void parse_market(Ctx& ctx, const YAML::Node& n, model::MarketParams& m) {
             m.transition(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = rows[i][j];
       }
     } else if (k == "shocks") {
-      m.shocks.clear();
-      each(ctx, v, "shocks", [&](const YAML::Node& s) {
-        model::Shock sh;
-        for (auto jt = s.begin(); jt != s.end(); ++jt) {
-          const std::string sk = jt->first.Scalar();
-          if (sk == "at") sh.start = duration_of(ctx, jt->second);
-          else if (sk == "duration") sh.duration = duration_of(ctx, jt->second);
-          else if (sk == "severity") sh.severity = number_of(ctx, jt->second, sk, 0, 1);
-          else unknown_key(ctx, jt->first, "", {"at", "duration", "severity"});
-        }
-        m.shocks.push_back(sh);
-      });
+      m.shocks = parse_items(ctx, v, "shocks", shock_fields(), {}, no_extra<model::Shock>);
     } else {
       unknown_key(ctx, it->first, "market.", keys);
     }
@@ -444,7 +542,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
   }
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string k = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;
     if (k == "name" || k == "extends" || k == "variants") continue;
     if (const Field* top = find(k)) {
       set_field(ctx, p, *top, v);
@@ -460,47 +558,21 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         } else unknown_key(ctx, jt->first, "experiment.", {"replications", "seed", "horizon", "outputs"});
       }
     } else if (k == "managers") {
-      p.managers.clear();
-      each(ctx, v, "managers", [&](const YAML::Node& m) { p.managers.push_back(manager_spec(ctx, m)); });
+      p.managers = parse_managers(ctx, v, "managers");
     } else if (k == "conferences") {
-      p.conferences.clear();
-      each(ctx, v, "conferences", [&](const YAML::Node& c) {
-        model::ConferenceParams cp;
-        for (auto jt = c.begin(); jt != c.end(); ++jt) {
-          const std::string ck = jt->first.Scalar();
-          if (ck == "at") cp.start = duration_of(ctx, jt->second);
-          else if (ck == "duration") cp.duration = duration_of(ctx, jt->second);
-          else if (ck == "prospects_met") cp.prospects_met = static_cast<std::int64_t>(number_of(ctx, jt->second, ck, 0, 1e6));
-          else if (ck == "clients_met") cp.clients_met = static_cast<std::int64_t>(number_of(ctx, jt->second, ck, 0, 1e6));
-          else if (ck == "conversion") cp.conversion = number_of(ctx, jt->second, ck, 0, 1);
-          else if (ck == "value_multiplier") cp.value_multiplier = number_of(ctx, jt->second, ck, 0, 1e6);
-          else if (ck == "relationship_boost") cp.relationship_boost = number_of(ctx, jt->second, ck, 0, 10);
-          else if (ck == "loyalty_boost") cp.loyalty_boost = number_of(ctx, jt->second, ck, 0, 1);
-          else unknown_key(ctx, jt->first, "", {"at", "duration", "prospects_met", "clients_met", "conversion", "value_multiplier", "relationship_boost", "loyalty_boost"});
-        }
-        p.conferences.push_back(cp);
-      });
+      p.conferences = parse_items(ctx, v, "conferences", conference_fields(), {}, no_extra<model::ConferenceParams>);
     } else if (k == "orders") {
-      p.orders.clear();
-      each(ctx, v, "orders", [&](const YAML::Node& o) {
-        model::Order od;
-        static const std::vector<std::string> kinds{"cut_support", "no_contact", "lift_no_contact", "reassign_book", "recovery_meeting"};
-        for (auto jt = o.begin(); jt != o.end(); ++jt) {
-          const std::string ok = jt->first.Scalar();
-          if (ok == "at") od.at = duration_of(ctx, jt->second);
-          else if (ok == "kind") {
-            od.kind = scalar(jt->second);
-            if (std::find(kinds.begin(), kinds.end(), od.kind) == kinds.end())
-              ctx.error(jt->second.Mark(), unknown_name_message("order kind", od.kind, kinds));
-          } else if (ok == "fraction") od.fraction = number_of(ctx, jt->second, ok, 0, 1);
-          else if (ok == "account") {
-            if (scalar(jt->second) == "largest") od.account = -1;
-            else od.account = static_cast<std::int64_t>(number_of(ctx, jt->second, ok, 0, 4e9));
-          } else if (ok == "manager") od.manager = static_cast<std::int64_t>(number_of(ctx, jt->second, ok, 0, 1e7));
-          else unknown_key(ctx, jt->first, "", {"at", "kind", "fraction", "account", "manager"});
-        }
-        p.orders.push_back(od);
-      });
+      // `account` is an index or the word `largest` (resolved when the first order runs).
+      p.orders = parse_items(ctx, v, "orders", order_fields(), {"account"},
+                             [&](model::Order& o, const std::string& key, const YAML::Node& val) {
+                               if (key != "account") return false;
+                               if (scalar(val) == "largest") o.account = -1;
+                               else o.account = static_cast<std::int64_t>(number_of(ctx, val, "account", 0, 4e9));
+                               return true;
+                             });
+      for (std::size_t i = 0; i < p.orders.size() && i < v.size(); ++i)
+        if (p.orders[i].kind.empty()) ctx.error(v[i].Mark(), "orders: each order needs a kind (" +
+                                                                 order_fields()[1].spec.expectation() + ")");
     } else if (k == "market") {
       parse_market(ctx, v, p.market);
     } else if (k == "network") {
@@ -534,7 +606,10 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         } else if (k == "organisation" && sub == "promotion") {
           p.organisation.promotion = component(ctx, jt->second, model::promotion_policies());
         } else if (k == "organisation" && sub == "hire") {
-          p.organisation.hire = manager_spec(ctx, jt->second);
+          YAML::Node one(YAML::NodeType::Sequence);
+          one.push_back(jt->second);
+          auto hires = parse_managers(ctx, one, "organisation.hire");
+          if (!hires.empty()) p.organisation.hire = hires.front();
         } else {
           auto all = known;
           if (k == "organisation") all.insert(all.end(), {"organisation.positions", "organisation.responsibility", "organisation.promotion", "organisation.hire"});
