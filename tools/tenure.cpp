@@ -119,8 +119,9 @@ void print_attribution(const scenario::RunSet& rs, const scenario::AttributionSe
 }
 
 int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
-            bool all, std::string out, unsigned threads, bool quiet, bool attribution) {
-  scenario::Scenario sc = scenario::load(file);
+            bool all, std::string out, unsigned threads, bool quiet, bool attribution,
+            const std::vector<std::string>& sets) {
+  scenario::Scenario sc = scenario::load(file, sets);
   if (all) {
     variants = {"base"};
     for (const auto& v : sc.variants) variants.push_back(v.first);
@@ -158,12 +159,23 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
     output::write_attribution(out + "/attribution.csv", rs, at);
   }
   output::write_summary(out + "/summary.json", rs, TENURE_VERSION);
+  {
+    // The effective scenario, with the seed and replications this run used, so that running
+    // it again reproduces these results exactly.
+    scenario::Scenario eff = sc;
+    eff.experiment.seed = rs.seed;
+    eff.experiment.replications = static_cast<std::int64_t>(rs.results.front().size());
+    const std::string body = scenario::effective_yaml(eff);
+    output::write_atomically(out + "/scenario.effective.yaml",
+                             "# effective scenario written by tenure " TENURE_VERSION " from " + file + "\n# hash " +
+                                 scenario::content_hash(body) + "\n" + body);
+  }
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);
     print_managers(rs);
     if (attribution) print_attribution(rs, at);
-    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s%s,summary.json}\n", out.c_str(),
+    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s%s,summary.json,scenario.effective.yaml}\n", out.c_str(),
                 any_accounts ? ",accounts.csv" : "", attribution ? ",attribution.csv" : "");
   }
   return 0;
@@ -194,6 +206,15 @@ int main(int argc, char** argv) {
   run->add_flag("--attribution", attribution,
                 "also attribute lost value to factors by Shapley values over counterfactual runs (2^F runs each)");
 
+  std::vector<std::string> sets;
+  run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'");
+
+  std::string explain_file;
+  std::vector<std::string> explain_sets;
+  auto* explain = app.add_subcommand("explain", "print the effective scenario: every parameter, defaults filled in");
+  explain->add_option("file", explain_file, "scenario file")->required();
+  explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)");
+
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
   validate->add_option("files", files, "scenario files")->required();
@@ -216,7 +237,13 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution);
+    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets);
+    if (*explain) {
+      const auto sc = scenario::load(explain_file, explain_sets);
+      const std::string body = scenario::effective_yaml(sc);
+      std::printf("# hash %s\n%s", scenario::content_hash(body).c_str(), body.c_str());
+      return 0;
+    }
     if (*validate) {
       int bad = 0;
       for (const auto& f : files) {

@@ -34,5 +34,24 @@ check "validate accepts the bundled scenarios" '[ $rc -eq 0 ]'
 check "attribution run exits 0" '[ $rc -eq 0 ]'
 check "attribution.csv has Shapley rows for the support cut and blame rows" 'grep -q ",shapley,support_cut," "$work/at/attribution.csv" && grep -q ",blame,John," "$work/at/attribution.csv"'
 
+# The effective scenario reproduces the run exactly.
+"$bin" run "$src/scenarios/covert_farmer.yaml" --all-variants -r 3 --out "$work/e1" -q
+"$bin" run "$work/e1/scenario.effective.yaml" --all-variants --out "$work/e2" -q; rc=$?
+check "effective scenario runs" '[ $rc -eq 0 ]'
+for f in timeseries.csv managers.csv lost.csv; do
+  check "re-running scenario.effective.yaml gives an identical $f" 'cmp -s "$work/e1/$f" "$work/e2/$f"'
+done
+check "effective scenario carries its hash" 'grep -q "^# hash [0-9a-f]\{16\}$" "$work/e1/scenario.effective.yaml"'
+
+# --set overrides a record everywhere, and is checked like the file.
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 3 --set "churn.base_rate=0.6 per year" --out "$work/s1" -q; rc=$?
+check "--set runs" '[ $rc -eq 0 ]'
+check "--set changes the results" '! cmp -s "$work/e1/lost.csv" "$work/s1/lost.csv"'
+check "--set is recorded in the effective scenario" 'grep -q "base_rate: 0.0016427104722792608 per day" "$work/s1/scenario.effective.yaml"'
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 1 --set "churn.base_rat=0.6 per year" --out "$work/s2" -q 2>"$work/err3"; rc=$?
+check "--set with an unknown key exits 2, suggests, writes nothing" '[ $rc -eq 2 ] && grep -q "did you mean .churn.base_rate." "$work/err3" && [ ! -e "$work/s2" ]'
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 1 --set "churn.base_rate=0.6" --out "$work/s3" -q 2>"$work/err4"; rc=$?
+check "--set with a rate without unit exits 2" '[ $rc -eq 2 ] && grep -q "expected a rate like" "$work/err4"'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -698,10 +700,73 @@ YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, s
   return root;
 }
 
-Scenario load_text(const std::string& text, const std::string& path) {
+struct Setting {
+  std::vector<std::string> keys;
+  YAML::Node value;
+};
+
+// "--set service.problem_rate=3 per year": only typed scalar records can be set; the value is
+// checked against its record before anything runs.
+std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
+  std::vector<std::string> errors, known;
+  for (const auto& f : fields()) known.push_back(f.path);
+  known.insert(known.end(), {"experiment.replications", "experiment.seed"});
+  std::vector<Setting> out;
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      errors.push_back("--set " + s + ": expected key.path=value");
+      continue;
+    }
+    const std::string path = s.substr(0, eq), value = s.substr(eq + 1);
+    if (std::find(known.begin(), known.end(), path) == known.end()) {
+      errors.push_back("--set " + s + ": " + unknown_name_message("key", path, known));
+      continue;
+    }
+    for (const auto& f : fields())
+      if (f.path == path) {
+        std::string err;
+        ParamValue v = to_value(YAML::Node(value), f.spec, err);
+        if (err.empty()) err = f.spec.check(v);
+        if (!err.empty()) errors.push_back("--set " + s + ": " + err);
+      }
+    Setting st;
+    std::stringstream ss(path);
+    for (std::string k; std::getline(ss, k, '.');) st.keys.push_back(k);
+    st.value = YAML::Node(value);
+    out.push_back(st);
+  }
+  if (!errors.empty()) {
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    throw Error(msg);
+  }
+  return out;
+}
+
+void apply_sets(YAML::Node& root, const std::vector<Setting>& sets) {
+  for (const auto& st : sets) {
+    if (st.keys.size() == 1) {
+      root[st.keys[0]] = st.value;
+    } else {
+      YAML::Node section = root[st.keys[0]];
+      if (!section || !section.IsMap()) section = YAML::Node(YAML::NodeType::Map);
+      YAML::Node copy = merge(YAML::Node(YAML::NodeType::Map), section);
+      copy[st.keys[1]] = st.value;
+      root[st.keys[0]] = copy;
+    }
+  }
+}
+
+Scenario load_text(const std::string& text, const std::string& path, const std::vector<std::string>& sets) {
   Ctx ctx{path, {}, {}};
   std::vector<std::string> chain{path};
+  const std::vector<Setting> settings = parse_sets(sets);
   YAML::Node root = resolve(ctx, path, text, chain);
+  if (root && root.IsMap() && !settings.empty()) {
+    root = merge(YAML::Node(YAML::NodeType::Map), root);
+    apply_sets(root, settings);
+  }
   Scenario sc;
   sc.path = path;
   sc.story = header_comment(text);
@@ -715,6 +780,7 @@ Scenario load_text(const std::string& text, const std::string& path) {
         for (auto it = vs.begin(); it != vs.end(); ++it) {
           YAML::Node merged = merge(root, it->second);
           merged.remove("variants");
+          apply_sets(merged, settings);  // --set wins over the variant too
           model::ModelParams vp;
           Experiment ignored;
           parse_params(ctx, merged, vp, ignored);
@@ -745,7 +811,176 @@ Scenario load_text(const std::string& text, const std::string& path) {
 
 }  // namespace
 
-Scenario load(const std::string& path) { return load_text(read_file(path), path); }
-Scenario load_string(const std::string& yaml, const std::string& name) { return load_text(yaml, name); }
+// --- emitting the effective scenario ------------------------------------------------------
+
+namespace {
+
+std::string value_text(const ParamSpec& spec, const ParamValue& v) {
+  if (const bool* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+  const double x = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  std::string num(buf, res.ptr);
+  if (spec.type == ParamType::Integer) return std::to_string(std::get<std::int64_t>(v));
+  if (spec.type == ParamType::Duration) return num + " days";
+  if (spec.type == ParamType::Rate) return num + " per day";
+  return num;
+}
+
+void emit_value(YAML::Emitter& e, const ParamSpec& spec, const ParamValue& v) {
+  const std::string t = value_text(spec, v);
+  if (std::holds_alternative<std::string>(v)) e << YAML::DoubleQuoted << t;
+  else e << t;
+}
+
+template <class Reg>
+void emit_component(YAML::Emitter& e, const model::Component& c, const Reg& reg) {
+  e << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name;
+  for (const auto& spec : reg.at(c.name).params) {
+    auto it = c.params.find(spec.name);
+    e << YAML::Key << spec.name << YAML::Value;
+    emit_value(e, spec, it != c.params.end() ? it->second : spec.default_value);
+  }
+  e << YAML::EndMap;
+}
+
+template <class T>
+void emit_item(YAML::Emitter& e, const T& t, const std::vector<ItemField<T>>& fields) {
+  for (const auto& f : fields) {
+    e << YAML::Key << f.spec.name << YAML::Value;
+    emit_value(e, f.spec, f.get(t));
+  }
+}
+
+void emit_manager(YAML::Emitter& e, const model::ManagerSpec& m) {
+  e << YAML::BeginMap;
+  emit_item(e, m, manager_fields());
+  e << YAML::Key << "time" << YAML::Value;
+  emit_component(e, m.time, model::time_allocations());
+  e << YAML::Key << "service" << YAML::Value;
+  emit_component(e, m.service, model::service_styles());
+  e << YAML::Key << "pressure" << YAML::Value;
+  emit_component(e, m.pressure, model::pressure_behaviours());
+  e << YAML::EndMap;
+}
+
+template <class T>
+void emit_list(YAML::Emitter& e, const char* key, const std::vector<T>& items, const std::vector<ItemField<T>>& fields) {
+  e << YAML::Key << key << YAML::Value << YAML::BeginSeq;
+  for (const auto& t : items) {
+    e << YAML::Flow << YAML::BeginMap;
+    emit_item(e, t, fields);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
+// Every parameter of one ModelParams, defaults included, as the sections of a scenario file.
+void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
+  // Scalar records, grouped by section in the order they are declared.
+  std::string section;
+  for (const auto& f : fields()) {
+    const auto dot = f.path.find('.');
+    const std::string sec = dot == std::string::npos ? "" : f.path.substr(0, dot);
+    const std::string key = dot == std::string::npos ? f.path : f.path.substr(dot + 1);
+    if (sec != section) {
+      if (!section.empty()) e << YAML::EndMap;
+      if (!sec.empty()) e << YAML::Key << sec << YAML::Value << YAML::BeginMap;
+      section = sec;
+    }
+    e << YAML::Key << key << YAML::Value;
+    emit_value(e, f.spec, f.get(p));
+    if (sec == "organisation" && key == "blame_rule") {
+      e << YAML::Key << "positions" << YAML::Value << YAML::Flow << p.organisation.positions;
+      std::vector<std::string> resp;
+      for (double r : p.organisation.responsibility) resp.push_back(value_text(ParamSpec{}, r));
+      e << YAML::Key << "responsibility" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& r : resp) e << r;
+      e << YAML::EndSeq;
+      e << YAML::Key << "promotion" << YAML::Value;
+      emit_component(e, p.organisation.promotion, model::promotion_policies());
+      e << YAML::Key << "hire" << YAML::Value;
+      emit_manager(e, p.organisation.hire);
+    }
+    if (sec == "market" && key == "initial_regime") {
+      e << YAML::Key << "model" << YAML::Value;
+      emit_component(e, p.market.model, model::market_models());
+      emit_list(e, "regimes", p.market.regimes, regime_fields());
+      e << YAML::Key << "transition" << YAML::Value << YAML::BeginSeq;
+      for (Eigen::Index i = 0; i < p.market.transition.rows(); ++i) {
+        e << YAML::Flow << YAML::BeginSeq;
+        for (Eigen::Index j = 0; j < p.market.transition.cols(); ++j)
+          e << value_text(ParamSpec{}, p.market.transition(i, j));
+        e << YAML::EndSeq;
+      }
+      e << YAML::EndSeq;
+      emit_list(e, "shocks", p.market.shocks, shock_fields());
+    }
+  }
+  if (!section.empty()) e << YAML::EndMap;
+  e << YAML::Key << "network" << YAML::Value << YAML::BeginMap << YAML::Key << "generator" << YAML::Value;
+  emit_component(e, p.network.generator, model::network_generators());
+  e << YAML::EndMap;
+  e << YAML::Key << "managers" << YAML::Value << YAML::BeginSeq;
+  for (const auto& m : p.managers) emit_manager(e, m);
+  e << YAML::EndSeq;
+  emit_list(e, "conferences", p.conferences, conference_fields());
+  e << YAML::Key << "orders" << YAML::Value << YAML::BeginSeq;
+  for (const auto& o : p.orders) {
+    e << YAML::Flow << YAML::BeginMap;
+    emit_item(e, o, order_fields());
+    e << YAML::Key << "account" << YAML::Value;
+    if (o.account < 0) e << "largest";
+    else e << o.account;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+}
+
+}  // namespace
+
+std::string effective_yaml(const Scenario& sc) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "name" << YAML::Value << sc.name;
+  e << YAML::Key << "experiment" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "replications" << YAML::Value << sc.experiment.replications;
+  e << YAML::Key << "seed" << YAML::Value << sc.experiment.seed;
+  e << YAML::Key << "outputs" << YAML::Value << YAML::Flow << sc.experiment.outputs;
+  e << YAML::EndMap;
+  emit_params(e, sc.base);
+  if (!sc.variants.empty()) {
+    e << YAML::Key << "variants" << YAML::Value << YAML::BeginMap;
+    for (const auto& [name, vp] : sc.variants) {
+      e << YAML::Key << name << YAML::Value << YAML::BeginMap;
+      emit_params(e, vp);
+      e << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  if (!e.good()) throw Error("cannot write the effective scenario: " + e.GetLastError());
+  std::string story;
+  std::istringstream is(sc.story);
+  for (std::string line; std::getline(is, line);) story += "# " + line + "\n";
+  return story + std::string(e.c_str()) + "\n";
+}
+
+std::string content_hash(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Scenario load(const std::string& path, const std::vector<std::string>& sets) {
+  return load_text(read_file(path), path, sets);
+}
+Scenario load_string(const std::string& yaml, const std::string& name) { return load_text(yaml, name, {}); }
 
 }  // namespace tenure::scenario

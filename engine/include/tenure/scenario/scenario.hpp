@@ -39,8 +39,17 @@ const std::vector<Field>& fields();
 
 // Loads a file (following `extends:`). Throws tenure::Error with every problem found, each
 // as "file:line:column: message".
-Scenario load(const std::string& path);
+// `sets` are "key.path=value" overrides of scalar records, applied to the base and to every
+// variant (a --set wins over a variant's own value).
+Scenario load(const std::string& path, const std::vector<std::string>& sets = {});
 Scenario load_string(const std::string& yaml, const std::string& name = "<string>");
+
+// The effective scenario: every parameter of the base and of each variant, defaults filled
+// in, as a scenario file that loads back to the same parameters (durations in days, rates
+// per day, numbers printed to round-trip exactly).
+std::string effective_yaml(const Scenario& sc);
+// A 64-bit FNV-1a hash of a text, as 16 hex digits.
+std::string content_hash(const std::string& text);
 
 // "18 months" -> days; "0.2 per year" -> per day. Throws tenure::Error on bad text.
 double parse_duration(const std::string& text);
