@@ -22,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-PY_PACKAGES=(numpy pandas pyarrow pyyaml pytest tqdm)
+PY_PACKAGES=(numpy pandas pyarrow pyyaml pytest tqdm jsonschema)
 need_py=()
 for p in "${PY_PACKAGES[@]}"; do
   mod=$p; [ "$p" = pyyaml ] && mod=yaml

@@ -215,6 +215,10 @@ int main(int argc, char** argv) {
   explain->add_option("file", explain_file, "scenario file")->required();
   explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)");
 
+  bool markdown = false;
+  auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference)");
+  schema->add_flag("--markdown", markdown, "print the reference of keys and components as Markdown");
+
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
   validate->add_option("files", files, "scenario files")->required();
@@ -238,6 +242,10 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets);
+    if (*schema) {
+      std::fputs((markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(), stdout);
+      return 0;
+    }
     if (*explain) {
       const auto sc = scenario::load(explain_file, explain_sets);
       const std::string body = scenario::effective_yaml(sc);

@@ -2,14 +2,14 @@
 # CLI tests: exit codes, output files, nothing written on bad input, identical results for
 # any thread count. Usage: test_cli.sh TENURE_BINARY SOURCE_DIR
 set -uo pipefail
-bin=$1; src=$2
+bin=$(realpath "$1"); src=$(realpath "$2")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 fail=0; passed=0
 check() { if eval "$2"; then passed=$((passed+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
 
 "$bin" run "$src/tests/data/bad/unknown_strategy.yaml" --out "$work/bad" -q 2>"$work/err"; rc=$?
 check "bad scenario exits 2" '[ $rc -eq 2 ]'
-check "bad scenario names file:line:column and suggests" 'grep -q "unknown_strategy.yaml:3:15: unknown time allocation .huntr.; did you mean .hunter.?" "$work/err"'
+check "bad scenario names file:line:column and suggests" 'grep -q "unknown_strategy.yaml:4:15: unknown time allocation .huntr.; did you mean .hunter.?" "$work/err"'
 check "bad scenario writes nothing" '[ ! -e "$work/bad" ]'
 
 "$bin" run "$src/scenarios/covert_farmer.yaml" --all-variants -r 4 -j 1 --out "$work/j1" -q; rc1=$?
@@ -52,6 +52,48 @@ check "--set is recorded in the effective scenario" 'grep -q "base_rate: 0.00164
 check "--set with an unknown key exits 2, suggests, writes nothing" '[ $rc -eq 2 ] && grep -q "did you mean .churn.base_rate." "$work/err3" && [ ! -e "$work/s2" ]'
 "$bin" run "$src/scenarios/covert_farmer.yaml" -r 1 --set "churn.base_rate=0.6" --out "$work/s3" -q 2>"$work/err4"; rc=$?
 check "--set with a rate without unit exits 2" '[ $rc -eq 2 ] && grep -q "expected a rate like" "$work/err4"'
+
+# The catalog of bad files: each states the messages it must produce ("# expect: ...").
+for f in "$src"/tests/data/bad/*.yaml; do
+  name=$(basename "$f")
+  (cd "$src/tests/data/bad" && "$bin" validate "$name") >"$work/out" 2>"$work/err"; rc=$?
+  check "$name exits 2" '[ $rc -eq 2 ]'
+  while IFS= read -r line; do
+    expect=${line#\# expect: }
+    check "$name says: $expect" 'grep -qF -- "$expect" "$work/err"'
+  done < <(grep "^# expect: " "$f")
+done
+
+# Every YAML example in docs/scenario-format.md is a valid scenario.
+mkdir -p "$work/docs"
+python3 -c "
+import re, sys
+text = open(sys.argv[1]).read()
+for i, block in enumerate(re.findall(r'\`\`\`yaml\n(.*?)\`\`\`', text, re.S)):
+    open(sys.argv[2] + '/example%d.yaml' % i, 'w').write(block)
+" "$src/docs/scenario-format.md" "$work/docs"
+n_examples=$(ls "$work/docs" | wc -l)
+check "docs/scenario-format.md has examples" '[ $n_examples -ge 5 ]'
+ln -s "$src/scenarios" "$work/scenarios"  # `extends` paths in the examples are relative to docs/
+for f in "$work"/docs/*.yaml; do
+  "$bin" validate "$f" >/dev/null 2>"$work/docerr"; rc=$?
+  check "docs example $(basename "$f") validates" '[ $rc -eq 0 ]'
+  [ $rc -eq 0 ] || cat "$work/docerr"
+done
+
+# The reference in docs/ is generated from the records and must be current.
+"$bin" schema --markdown > "$work/scenarios.md"
+check "docs/scenarios.md is current (regenerate: tenure schema --markdown > docs/scenarios.md)" 'cmp -s "$work/scenarios.md" "$src/docs/scenarios.md"'
+# The bundled scenarios satisfy the JSON Schema (when python3 has jsonschema and yaml).
+if python3 -c "import jsonschema, yaml" 2>/dev/null; then
+  "$bin" schema > "$work/schema.json"
+  python3 -c "import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+for f in sys.argv[2:]:
+    jsonschema.validate(yaml.safe_load(open(f)), schema)" "$work/schema.json" "$src"/scenarios/*.yaml >"$work/schema.out" 2>&1; rc=$?
+  check "bundled scenarios validate against tenure schema" '[ $rc -eq 0 ]'
+  [ $rc -eq 0 ] || cat "$work/schema.out"
+fi
 
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

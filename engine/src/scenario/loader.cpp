@@ -967,6 +967,184 @@ std::string effective_yaml(const Scenario& sc) {
   return story + std::string(e.c_str()) + "\n";
 }
 
+// --- JSON Schema and the reference, from the records ----------------------------------------
+
+namespace {
+
+std::string json_string(const std::string& s) {
+  std::string o = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') o += '\\';
+    if (c == '\n') {
+      o += "\\n";
+      continue;
+    }
+    o += c;
+  }
+  return o + "\"";
+}
+
+const char* kDurationPattern = "^[-+0-9.eE]+ *(day|days|week|weeks|month|months|quarter|quarters|year|years)$";
+const char* kRatePattern = "^[-+0-9.eE]+ *per *(day|week|month|quarter|year)$";
+
+std::string spec_schema(const ParamSpec& s) {
+  std::string o = "{\"description\": " + json_string(s.description + (s.unit.empty() ? "" : " [" + s.unit + "]")) + ", ";
+  auto bounds = [&] {
+    std::string b;
+    if (s.min) b += ", \"minimum\": " + value_text(ParamSpec{}, *s.min);
+    if (s.max) b += ", \"maximum\": " + value_text(ParamSpec{}, *s.max);
+    return b;
+  };
+  switch (s.type) {
+    case ParamType::Real:
+    case ParamType::Probability: o += "\"type\": \"number\"" + bounds(); break;
+    case ParamType::Integer: o += "\"type\": \"integer\"" + bounds(); break;
+    case ParamType::Boolean: o += "\"type\": \"boolean\""; break;
+    case ParamType::Text: o += "\"type\": \"string\""; break;
+    case ParamType::Choice: {
+      o += "\"enum\": [";
+      for (std::size_t i = 0; i < s.choices.size(); ++i) o += (i ? ", " : "") + json_string(s.choices[i]);
+      o += "]";
+      break;
+    }
+    case ParamType::Duration: o += "\"type\": \"string\", \"pattern\": " + json_string(kDurationPattern); break;
+    case ParamType::Rate: o += "\"type\": \"string\", \"pattern\": " + json_string(kRatePattern); break;
+  }
+  return o + "}";
+}
+
+template <class Reg>
+std::string component_schema(const Reg& reg) {
+  std::string names;
+  std::map<std::string, const ParamSpec*> params;
+  for (const auto* e : reg.entries()) {
+    names += (names.empty() ? "" : ", ") + json_string(e->name);
+    for (const auto& p : e->params) params.emplace(p.name, &p);
+  }
+  std::string props = "\"name\": {\"enum\": [" + names + "]}";
+  for (const auto& [n, p] : params) props += ", " + json_string(n) + ": " + spec_schema(*p);
+  return "{\"description\": " + json_string("a " + reg.kind() + ": a name, or a map with name and parameters") +
+         ", \"anyOf\": [{\"enum\": [" + names + "]}, {\"type\": \"object\", \"required\": [\"name\"], "
+         "\"additionalProperties\": false, \"properties\": {" + props + "}}]}";
+}
+
+template <class T>
+std::string items_schema(const std::vector<ItemField<T>>& fields, const std::string& extra) {
+  std::string props;
+  for (const auto& f : fields) props += (props.empty() ? "" : ", ") + json_string(f.spec.name) + ": " + spec_schema(f.spec);
+  return "{\"type\": \"array\", \"items\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" +
+         props + extra + "}}}";
+}
+
+std::string manager_item_schema() {
+  std::string props;
+  for (const auto& f : manager_fields()) props += (props.empty() ? "" : ", ") + json_string(f.spec.name) + ": " + spec_schema(f.spec);
+  props += ", \"strategy\": {\"type\": \"string\", \"pattern\": \"^[a-z_]+/[a-z_]+/[a-z_]+$\", \"description\": \"time/service/pressure\"}";
+  props += ", \"time\": " + component_schema(model::time_allocations());
+  props += ", \"service\": " + component_schema(model::service_styles());
+  props += ", \"pressure\": " + component_schema(model::pressure_behaviours());
+  return "{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" + props + "}}";
+}
+
+// The sections of a scenario (without `variants`, which repeats them).
+std::string sections_schema() {
+  std::map<std::string, std::string> sections;  // section -> properties
+  std::string top;
+  for (const auto& f : fields()) {
+    const auto dot = f.path.find('.');
+    if (dot == std::string::npos) {
+      top += ", " + json_string(f.path) + ": " + spec_schema(f.spec);
+      continue;
+    }
+    auto& props = sections[f.path.substr(0, dot)];
+    props += (props.empty() ? "" : ", ") + json_string(f.path.substr(dot + 1)) + ": " + spec_schema(f.spec);
+  }
+  sections["organisation"] += ", \"positions\": {\"type\": \"array\", \"items\": {\"type\": \"integer\", \"minimum\": 0}}"
+                              ", \"responsibility\": {\"type\": \"array\", \"items\": {\"type\": \"number\", \"minimum\": 0}}"
+                              ", \"promotion\": " + component_schema(model::promotion_policies()) +
+                              ", \"hire\": " + manager_item_schema();
+  sections["market"] += ", \"model\": " + component_schema(model::market_models()) +
+                        ", \"regimes\": " + items_schema(regime_fields(), "") +
+                        ", \"transition\": {\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}"
+                        ", \"shocks\": " + items_schema(shock_fields(), "");
+  sections["network"] = "\"generator\": " + component_schema(model::network_generators());
+  std::string o = "\"name\": {\"type\": \"string\"}, \"extends\": {\"type\": \"string\", \"description\": \"a scenario file this one overrides\"}"
+                  ", \"experiment\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"
+                  "\"replications\": {\"type\": \"integer\", \"minimum\": 1}, \"seed\": {\"type\": \"integer\", \"minimum\": 0}, "
+                  "\"horizon\": {\"type\": \"string\", \"pattern\": " + json_string(kDurationPattern) + "}, "
+                  "\"outputs\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}" + top;
+  for (const auto& [name, props] : sections)
+    o += ", " + json_string(name) + ": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" + props + "}}";
+  o += ", \"managers\": {\"type\": \"array\", \"items\": " + manager_item_schema() + "}";
+  o += ", \"conferences\": " + items_schema(conference_fields(), "");
+  o += ", \"orders\": " + items_schema(order_fields(), ", \"account\": {\"anyOf\": [{\"const\": \"largest\"}, {\"type\": \"integer\", \"minimum\": 0}]}");
+  return o;
+}
+
+template <class T>
+void markdown_items(std::ostringstream& md, const std::string& title, const std::vector<ItemField<T>>& fields) {
+  md << "\n### " << title << "\n\n| key | expects | default | meaning |\n|---|---|---|---|\n";
+  for (const auto& f : fields)
+    md << "| `" << f.spec.name << "` | " << f.spec.expectation() << " | " << value_text(f.spec, f.spec.default_value)
+       << " | " << f.spec.description << " |\n";
+}
+
+template <class Reg>
+void markdown_registry(std::ostringstream& md, const Reg& reg) {
+  md << "\n### " << reg.kind() << "\n\n";
+  for (const auto* e : reg.entries()) {
+    md << "- `" << e->name << "`: " << e->description << "\n";
+    for (const auto& p : e->params)
+      md << "  - `" << p.name << "`: " << p.expectation() << ", default " << value_text(p, p.default_value) << ": "
+         << p.description << "\n";
+  }
+}
+
+}  // namespace
+
+std::string json_schema() {
+  const std::string sections = sections_schema();
+  return "{\n  \"$schema\": \"http://json-schema.org/draft-07/schema#\",\n  \"title\": \"tenure scenario\",\n"
+         "  \"type\": \"object\",\n  \"additionalProperties\": false,\n  \"properties\": {" + sections +
+         ", \"variants\": {\"type\": \"object\", \"description\": \"named overrides of the base scenario\", "
+         "\"additionalProperties\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" +
+         sections + "}}}}\n}\n";
+}
+
+std::string reference_markdown() {
+  std::ostringstream md;
+  md << "# Scenario file reference\n\n"
+        "Generated by `tenure schema --markdown` from the same typed records that validate scenario\n"
+        "files (do not edit by hand; `tests/cli/test_cli.sh` checks that it is current). The format,\n"
+        "with examples, is explained in `docs/scenario-format.md`.\n\n"
+        "Durations take a unit (`18 months`, `3 days`, `2 years`; days, weeks, months, quarters, years);\n"
+        "rates take `per` and a unit (`0.2 per year`). A month is 365.25/12 days.\n\n"
+        "## Scalar keys\n\n| key | expects | default | meaning |\n|---|---|---|---|\n";
+  static const model::ModelParams defaults;
+  for (const auto& f : fields())
+    md << "| `" << f.path << "` | " << f.spec.expectation() << " | " << value_text(f.spec, f.get(defaults)) << " | "
+       << f.spec.description << (f.spec.unit.empty() ? "" : " (" + f.spec.unit + ")") << " |\n";
+  md << "\nAlso: `organisation.positions` (positions per level, bottom first), `organisation.responsibility`\n"
+        "(weight of each level in effectiveness), `organisation.promotion` (a promotion policy),\n"
+        "`organisation.hire` (a manager entry: the profile of outside hires), `market.model`,\n"
+        "`market.regimes`, `market.transition` (rows sum to 1, per month), `market.shocks`,\n"
+        "`network.generator`, `experiment` (`replications`, `seed`, `horizon`, `outputs`), `variants`\n"
+        "(named overrides of any of the above) and `extends` (a file this one overrides).\n\n## List items\n";
+  markdown_items(md, "managers (and organisation.hire): also `strategy: time/service/pressure`, or `time:`, `service:`, `pressure:` components", manager_fields());
+  markdown_items(md, "conferences", conference_fields());
+  markdown_items(md, "orders: also `account` (an index, or `largest`)", order_fields());
+  markdown_items(md, "market.shocks", shock_fields());
+  markdown_items(md, "market.regimes", regime_fields());
+  md << "\n## Registered components\n";
+  markdown_registry(md, model::time_allocations());
+  markdown_registry(md, model::service_styles());
+  markdown_registry(md, model::pressure_behaviours());
+  markdown_registry(md, model::promotion_policies());
+  markdown_registry(md, model::network_generators());
+  markdown_registry(md, model::market_models());
+  return md.str();
+}
+
 std::string content_hash(const std::string& text) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : text) {

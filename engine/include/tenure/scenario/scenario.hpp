@@ -48,6 +48,11 @@ Scenario load_string(const std::string& yaml, const std::string& name = "<string
 // in, as a scenario file that loads back to the same parameters (durations in days, rates
 // per day, numbers printed to round-trip exactly).
 std::string effective_yaml(const Scenario& sc);
+// JSON Schema (draft 07) of scenario files, for editors with a YAML language server.
+std::string json_schema();
+// The reference of every key and registered component, as Markdown (docs/scenarios.md).
+std::string reference_markdown();
+
 // A 64-bit FNV-1a hash of a text, as 16 hex digits.
 std::string content_hash(const std::string& text);
 
