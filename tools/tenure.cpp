@@ -145,20 +145,23 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
       if (done == total) std::fprintf(stderr, "\n");
     };
   const auto rs = scenario::run(sc, o);
+  // Everything is computed before anything is written.
+  scenario::AttributionSet at;
+  if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
   std::filesystem::create_directories(out);
-  output::write_timeseries(out + "/timeseries.csv", rs);
-  output::write_managers(out + "/managers.csv", rs);
-  output::write_lost(out + "/lost.csv", rs);
+  const auto& want = sc.experiment.outputs;
+  auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
+  std::vector<std::string> written;
+  if (wanted("timeseries")) output::write_timeseries(out + "/timeseries.csv", rs), written.push_back("timeseries.csv");
+  if (wanted("managers")) output::write_managers(out + "/managers.csv", rs), written.push_back("managers.csv");
+  if (wanted("lost")) output::write_lost(out + "/lost.csv", rs), written.push_back("lost.csv");
   bool any_accounts = false;
   for (const auto& v : rs.results)
     for (const auto& r : v) any_accounts |= !r.accounts.empty();
-  if (any_accounts) output::write_accounts(out + "/accounts.csv", rs);
-  scenario::AttributionSet at;
-  if (attribution) {
-    at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
-    output::write_attribution(out + "/attribution.csv", rs, at);
-  }
-  output::write_summary(out + "/summary.json", rs, TENURE_VERSION);
+  if (any_accounts && wanted("accounts")) output::write_accounts(out + "/accounts.csv", rs), written.push_back("accounts.csv");
+  if (wanted("attribution") || attribution)
+    output::write_attribution(out + "/attribution.csv", rs, at), written.push_back("attribution.csv");
+  if (wanted("summary")) output::write_summary(out + "/summary.json", rs, TENURE_VERSION), written.push_back("summary.json");
   {
     // The effective scenario, with the seed and replications this run used, so that running
     // it again reproduces these results exactly.
@@ -175,8 +178,9 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
     print_table(rs);
     print_managers(rs);
     if (attribution) print_attribution(rs, at);
-    std::printf("\nwrote %s/{timeseries.csv,managers.csv,lost.csv%s%s,summary.json,scenario.effective.yaml}\n", out.c_str(),
-                any_accounts ? ",accounts.csv" : "", attribution ? ",attribution.csv" : "");
+    std::string files;
+    for (const auto& f : written) files += f + ",";
+    std::printf("\nwrote %s/{%sscenario.effective.yaml}\n", out.c_str(), files.c_str());
   }
   return 0;
 }

@@ -15,7 +15,7 @@ check "bad scenario writes nothing" '[ ! -e "$work/bad" ]'
 "$bin" run "$src/scenarios/covert_farmer.yaml" --all-variants -r 4 -j 1 --out "$work/j1" -q; rc1=$?
 "$bin" run "$src/scenarios/covert_farmer.yaml" --all-variants -r 4 -j 2 --out "$work/j2" -q; rc2=$?
 check "run exits 0" '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ]'
-for f in timeseries.csv managers.csv lost.csv summary.json; do
+for f in timeseries.csv managers.csv lost.csv attribution.csv summary.json scenario.effective.yaml; do
   check "$f written" '[ -s "$work/j1/$f" ]'
   check "$f identical with 1 and 2 threads" 'cmp -s "$work/j1/$f" "$work/j2/$f"'
 done
@@ -33,6 +33,15 @@ check "validate accepts the bundled scenarios" '[ $rc -eq 0 ]'
 "$bin" run "$src/scenarios/market_shock.yaml" -r 2 --attribution --out "$work/at" -q; rc=$?
 check "attribution run exits 0" '[ $rc -eq 0 ]'
 check "attribution.csv has Shapley rows for the support cut and blame rows" 'grep -q ",shapley,support_cut," "$work/at/attribution.csv" && grep -q ",blame,John," "$work/at/attribution.csv"'
+
+check "attribution.csv has blame and recorded-cause rows without --attribution" 'grep -q ",recorded_cause," "$work/j1/attribution.csv" && grep -q ",blame," "$work/j1/attribution.csv"'
+# experiment.outputs chooses the tables.
+printf 'extends: %s\nexperiment:\n  outputs: [summary]\n' "$src/scenarios/covert_farmer.yaml" > "$work/only_summary.yaml"
+"$bin" run "$work/only_summary.yaml" -r 2 --out "$work/os" -q; rc=$?
+check "outputs: [summary] writes only the summary and the effective scenario" '[ $rc -eq 0 ] && [ -s "$work/os/summary.json" ] && [ ! -e "$work/os/timeseries.csv" ] && [ -s "$work/os/scenario.effective.yaml" ]'
+printf 'extends: %s\nexperiment:\n  outputs: [timeseries, sumary]\n' "$src/scenarios/covert_farmer.yaml" > "$work/bad_outputs.yaml"
+"$bin" validate "$work/bad_outputs.yaml" 2>"$work/err5"; rc=$?
+check "an unknown output is refused with a suggestion" '[ $rc -eq 2 ] && grep -q "bad_outputs.yaml:3:25: unknown output .sumary.; did you mean .summary.?" "$work/err5"'
 
 # The effective scenario reproduces the run exactly.
 "$bin" run "$src/scenarios/covert_farmer.yaml" --all-variants -r 3 --out "$work/e1" -q

@@ -3,6 +3,7 @@
 #include "tenure/output/output.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/math/distributions/students_t.hpp>
 #include <charconv>
 #include <cmath>
@@ -171,11 +172,21 @@ void write_attribution(const std::string& path, const scenario::RunSet& rs, cons
   std::ostringstream o;
   o << "variant,replication,kind,name,lost_value\n";
   for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < at.results[v].size(); ++r) {
-      const auto& a = at.results[v][r];
-      for (std::size_t j = 0; j < a.factors.size(); ++j)
-        o << rs.variants[v] << ',' << r << ",shapley," << model::to_string(a.factors[j]) << ',' << number(a.shapley[j]) << '\n';
-      o << rs.variants[v] << ',' << r << ",baseline,all_factors_off," << number(a.lost_all_off) << '\n';
+    for (std::size_t r = 0; r < rs.results[v].size(); ++r) {
+      if (v < at.results.size() && r < at.results[v].size()) {
+        const auto& a = at.results[v][r];
+        for (std::size_t j = 0; j < a.factors.size(); ++j)
+          o << rs.variants[v] << ',' << r << ",shapley," << model::to_string(a.factors[j]) << ',' << number(a.shapley[j]) << '\n';
+        o << rs.variants[v] << ',' << r << ",baseline,all_factors_off," << number(a.lost_all_off) << '\n';
+      }
+      // Causes recorded on each lost account's path, its value split equally over them.
+      std::array<double, model::kCauseCount + 1> by_cause{};
+      for (const auto& m : rs.results[v][r].months)
+        for (std::size_t c = 0; c < by_cause.size(); ++c) by_cause[c] += m.churned_by_cause[c];
+      for (std::size_t c = 0; c < by_cause.size(); ++c)
+        o << rs.variants[v] << ',' << r << ",recorded_cause,"
+          << (c < model::kCauseCount ? model::to_string(static_cast<model::Cause>(c)) : "none") << ','
+          << number(by_cause[c]) << '\n';
       const auto& managers = rs.results[v][r].managers;
       for (std::size_t m = 0; m < managers.size(); ++m)
         if (managers[m].blamed_value > 0)

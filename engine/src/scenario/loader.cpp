@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -556,7 +557,13 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         else if (ek == "horizon") p.horizon_days = duration_of(ctx, jt->second);
         else if (ek == "outputs") {
           ex.outputs.clear();
-          each(ctx, jt->second, "outputs", [&](const YAML::Node& o) { ex.outputs.push_back(scalar(o)); });
+          each(ctx, jt->second, "outputs", [&](const YAML::Node& o) {
+            const std::string name = scalar(o);
+            const auto& known = output_names();
+            if (std::find(known.begin(), known.end(), name) == known.end())
+              ctx.error(o.Mark(), unknown_name_message("output", name, known));
+            ex.outputs.push_back(name);
+          });
         } else unknown_key(ctx, jt->first, "experiment.", {"replications", "seed", "horizon", "outputs"});
       }
     } else if (k == "managers") {
@@ -788,11 +795,41 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
         }
     }
     if (ctx.errors.empty()) {
+      // The model's own checks come without positions: point each at the section it is about.
+      auto where = [&](const std::string& problem) -> YAML::Mark {
+        auto mark_of = [&](std::initializer_list<const char*> keys) -> std::optional<YAML::Mark> {
+          YAML::Node n = root;
+          for (const char* k : keys) {
+            if (!n.IsMap() || !n[k]) return std::nullopt;
+            n = n[k];
+          }
+          return n.Mark();
+        };
+        std::optional<YAML::Mark> m;
+        if (problem.find("level") != std::string::npos || problem.find("positions") != std::string::npos)
+          m = mark_of({"organisation", "positions"});
+        else if (problem.find("transition") != std::string::npos || problem.find("regime") != std::string::npos)
+          m = mark_of({"market"});
+        else if (problem.find("order") != std::string::npos)
+          m = mark_of({"orders"});
+        else if (problem.find("manager") != std::string::npos)
+          m = mark_of({"managers"});
+        else if (problem.find("notice") != std::string::npos)
+          m = mark_of({"churn"});
+        if (!m) m = mark_of({"managers"});
+        return m ? *m : root.Mark();
+      };
       auto check = [&](const model::ModelParams& p, const std::string& which) {
         try {
           model::validate(p);
         } catch (const Error& e) {
-          ctx.errors.push_back(path + ": " + which + e.what());
+          std::istringstream lines(e.what());
+          std::string line;
+          std::getline(lines, line);  // "invalid model parameters:"
+          while (std::getline(lines, line)) {
+            line.erase(0, line.find_first_not_of(' '));
+            ctx.error(where(line), which + line);
+          }
         }
       };
       check(sc.base, "");

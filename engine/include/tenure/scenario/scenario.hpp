@@ -16,8 +16,15 @@ namespace tenure::scenario {
 struct Experiment {
   std::int64_t replications = 10;
   std::uint64_t seed = 1;
-  std::vector<std::string> outputs{"timeseries", "managers", "attribution", "summary"};
+  // Tables to write: timeseries, managers, lost, attribution, summary, accounts (the
+  // effective scenario is always written). Accounts also need record_accounts: true.
+  std::vector<std::string> outputs{"timeseries", "managers", "lost", "attribution", "summary"};
 };
+
+inline const std::vector<std::string>& output_names() {
+  static const std::vector<std::string> n{"timeseries", "managers", "lost", "attribution", "summary", "accounts"};
+  return n;
+}
 
 struct Scenario {
   std::string path;
