@@ -158,7 +158,12 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   bool any_accounts = false;
   for (const auto& v : rs.results)
     for (const auto& r : v) any_accounts |= !r.accounts.empty();
-  if (any_accounts && wanted("accounts")) output::write_accounts(out + "/accounts.csv", rs), written.push_back("accounts.csv");
+  if (any_accounts && wanted("accounts")) {
+    output::write_accounts(out + "/accounts.csv", rs);
+    output::write_account_events(out + "/account_events.csv", rs);
+    written.push_back("accounts.csv");
+    written.push_back("account_events.csv");
+  }
   if (wanted("attribution") || attribution)
     output::write_attribution(out + "/attribution.csv", rs, at), written.push_back("attribution.csv");
   if (wanted("summary")) output::write_summary(out + "/summary.json", rs, TENURE_VERSION), written.push_back("summary.json");

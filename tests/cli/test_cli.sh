@@ -104,5 +104,17 @@ for f in sys.argv[2:]:
   [ $rc -eq 0 ] || cat "$work/schema.out"
 fi
 
+# Per-account rows and histories when the scenario records them.
+"$bin" run "$src/scenarios/caught_between.yaml" -r 2 --out "$work/cb" -q; rc=$?
+check "caught_between writes accounts.csv and account_events.csv" '[ $rc -eq 0 ] && [ -s "$work/cb/accounts.csv" ] && grep -q ",no-contact order," "$work/cb/account_events.csv"'
+
+# A run longer than a second shows a progress bar with an ETA on a terminal, and none otherwise.
+if command -v script >/dev/null 2>&1; then
+  script -qec "\"$bin\" run \"$src/scenarios/baseline.yaml\" -r 60 -j 1 --out \"$work/pb\" >/dev/null" /dev/null >"$work/tty.out" 2>&1
+  check "progress bar with ETA on a terminal" 'grep -q "ETA" "$work/tty.out"'
+fi
+"$bin" run "$src/scenarios/baseline.yaml" -r 60 -j 1 --out "$work/pb2" >/dev/null 2>"$work/notty.err"
+check "no progress bar when stderr is not a terminal" '[ ! -s "$work/notty.err" ]'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

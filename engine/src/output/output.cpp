@@ -196,6 +196,17 @@ void write_attribution(const std::string& path, const scenario::RunSet& rs, cons
   write_atomically(path, o.str());
 }
 
+void write_account_events(const std::string& path, const scenario::RunSet& rs) {
+  std::ostringstream o;
+  o << "variant,replication,day,account,event,satisfaction\n";
+  for (std::size_t v = 0; v < rs.variants.size(); ++v)
+    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
+      for (const auto& e : rs.results[v][r].account_events)
+        o << rs.variants[v] << ',' << r << ',' << number(e.day) << ',' << e.account << ',' << e.what << ','
+          << number(e.satisfaction) << '\n';
+  write_atomically(path, o.str());
+}
+
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version) {
   auto iv_json = [](const Interval& iv) {
     return "{\"mean\": " + number(iv.mean) + ", \"ci95\": [" + number(iv.low) + ", " + number(iv.high) +

@@ -27,6 +27,8 @@ void write_timeseries(const std::string& path, const scenario::RunSet& rs);
 void write_managers(const std::string& path, const scenario::RunSet& rs);
 void write_lost(const std::string& path, const scenario::RunSet& rs);
 void write_accounts(const std::string& path, const scenario::RunSet& rs);
+// Each account's history: what happened to it, when, and its satisfaction just after.
+void write_account_events(const std::string& path, const scenario::RunSet& rs);
 // One row per (variant, replication, factor) with its Shapley value of lost value, and one per
 // (variant, replication, manager) with the lost value the organisation's rule blames on them.
 void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at);
