@@ -77,34 +77,31 @@ constexpr std::uint64_t kGlobalEntity = std::uint64_t{1} << 41;
 
 inline std::uint32_t bit(Cause c) { return 1u << static_cast<int>(c); }
 
-struct Accounts {  // structure of arrays: one index per account, prospects included
-  std::vector<State> state;
-  std::vector<Source> source, reported;
-  std::vector<std::uint8_t> scars, failures, flags;
-  std::vector<std::int32_t> owner;
-  std::vector<double> value, acquired;
-  std::vector<float> satisfaction, expectation, loyalty, silent;
-  std::vector<std::uint32_t> causes, problem_count, open_requests;
+// One record per account (prospects included): a request touches one record, not a dozen
+// parallel arrays. The churn event's handle, needed rarely, lives apart.
+struct Account {
+  double value = 0, acquired = -1;
+  float satisfaction = 0, expectation = 0, loyalty = 0, silent = 0;
+  std::int32_t owner = -1;
+  std::uint32_t causes = 0, problem_count = 0, open_requests = 0;
+  State state = State::Prospect;
+  Source source = Source::Initial, reported = Source::Initial;
+  std::uint8_t scars = 0, failures = 0, flags = 0;
+};
+
+struct Accounts {
+  std::vector<Account> rec;
   std::vector<core::EventHandle> churn_event;
 
-  std::size_t size() const { return state.size(); }
+  std::size_t size() const { return rec.size(); }
   void reserve(std::size_t n) {
-    state.reserve(n), source.reserve(n), reported.reserve(n), scars.reserve(n), failures.reserve(n);
-    flags.reserve(n), owner.reserve(n), value.reserve(n), acquired.reserve(n), satisfaction.reserve(n);
-    expectation.reserve(n), loyalty.reserve(n), silent.reserve(n), causes.reserve(n);
-    problem_count.reserve(n), open_requests.reserve(n), churn_event.reserve(n);
+    rec.reserve(n);
+    churn_event.reserve(n);
   }
   std::uint32_t add() {
-    state.push_back(State::Prospect);
-    source.push_back(Source::Initial);
-    reported.push_back(Source::Initial);
-    scars.push_back(0), failures.push_back(0), flags.push_back(0);
-    owner.push_back(-1);
-    value.push_back(0), satisfaction.push_back(0), expectation.push_back(0);
-    loyalty.push_back(0), acquired.push_back(-1), silent.push_back(0);
-    causes.push_back(0), problem_count.push_back(0), open_requests.push_back(0);
+    rec.emplace_back();
     churn_event.emplace_back();
-    return static_cast<std::uint32_t>(state.size() - 1);
+    return static_cast<std::uint32_t>(rec.size() - 1);
   }
 };
 // Account flags.
@@ -193,16 +190,16 @@ struct World::Impl {
 
   double now() const { return sim.now(); }
   double ceiling(std::uint32_t a) const {
-    return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.scars[a]);
+    return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.rec[a].scars);
   }
   void set_satisfaction(std::uint32_t a, double s) {
-    acc.satisfaction[a] = static_cast<float>(std::clamp(s, 0.0, ceiling(a)));
+    acc.rec[a].satisfaction = static_cast<float>(std::clamp(s, 0.0, ceiling(a)));
   }
   bool served(std::uint32_t a) const {
-    return acc.state[a] == State::Active || acc.state[a] == State::Notice;
+    return acc.rec[a].state == State::Active || acc.rec[a].state == State::Notice;
   }
   void log(std::uint32_t a, const char* what) {
-    if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.satisfaction[a]});
+    if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.rec[a].satisfaction});
   }
   bool support_cut_active() const {
     return support_staff_now < p.service.support_staff;
@@ -265,7 +262,7 @@ struct World::Impl {
       activate(a, managers.empty() ? -1 : static_cast<std::int32_t>(m), Source::Initial, Source::Initial,
                draw_value(d), /*at_start=*/true);
       set_satisfaction(a, p.accounts.initial_satisfaction + p.accounts.satisfaction_sd * d.normal());
-      acc.acquired[a] = -d.uniform01() * 5 * cal::kDaysPerYear;  // tenure up to five years
+      acc.rec[a].acquired = -d.uniform01() * 5 * cal::kDaysPerYear;  // tenure up to five years
     }
     for (auto& mg : managers) snapshot_opening(mg);
 
@@ -303,14 +300,14 @@ struct World::Impl {
 
   void activate(std::uint32_t a, std::int32_t owner, Source src, Source reported, double value,
                 bool at_start = false) {
-    acc.state[a] = State::Active;
-    acc.owner[a] = owner;
-    acc.source[a] = src;
-    acc.reported[a] = reported;
-    acc.value[a] = value;
-    acc.expectation[a] = static_cast<float>(p.accounts.expectation);
-    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial);
-    acc.acquired[a] = now();
+    acc.rec[a].state = State::Active;
+    acc.rec[a].owner = owner;
+    acc.rec[a].source = src;
+    acc.rec[a].reported = reported;
+    acc.rec[a].value = value;
+    acc.rec[a].expectation = static_cast<float>(p.accounts.expectation);
+    acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial);
+    acc.rec[a].acquired = now();
     if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
     if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
     if (!at_start) {
@@ -336,7 +333,7 @@ struct World::Impl {
   // k-th candidate's draws also give the gap to candidate k + 1.
   void schedule_problem(std::uint32_t a) {
     if (problem_rate_max <= 0) return;
-    KeyedDraws d = draws(a, Purpose("problem"), acc.problem_count[a]);
+    KeyedDraws d = draws(a, Purpose("problem"), acc.rec[a].problem_count);
     schedule_problem(a, d);
   }
   void schedule_problem(std::uint32_t a, KeyedDraws& d) {
@@ -353,7 +350,7 @@ struct World::Impl {
 
   void on_problem(std::uint32_t a) {
     if (!served(a)) return;
-    const std::uint32_t k = ++acc.problem_count[a];
+    const std::uint32_t k = ++acc.rec[a].problem_count;
     KeyedDraws d = draws(a, Purpose("problem"), k);
     schedule_problem(a, d);
     const double rate = problem_rate();
@@ -361,18 +358,18 @@ struct World::Impl {
       throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
                   std::to_string(problem_rate_max) + " at day " + std::to_string(now()));
     if (d.uniform01() * problem_rate_max >= rate) return;  // thinned away
-    const double s = acc.satisfaction[a];
+    const double s = acc.rec[a].satisfaction;
     const double u_voice = d.uniform01();
     if (s < p.service.satisfied_threshold && u_voice >= p.service.voice_probability) {
       // The client goes quiet: the damage stays until someone visits.
-      acc.silent[a] += 1;
+      acc.rec[a].silent += 1;
       set_satisfaction(a, s - p.service.silent_penalty);
       log(a, "silent problem");
       return;
     }
     ++cur.requests;
-    const std::int32_t owner = acc.owner[a];
-    if ((acc.flags[a] & kNoContact) && p.factor_on(Factor::ManagementOrder)) {
+    const std::int32_t owner = acc.rec[a].owner;
+    if ((acc.rec[a].flags & kNoContact) && p.factor_on(Factor::ManagementOrder)) {
       // The manager may not answer: the unkept promise weighs like a loss.
       ignore(a, owner, bit(Cause::NoContactOrder));
       return;
@@ -429,17 +426,17 @@ struct World::Impl {
       requests.emplace_back();
     }
     requests[id] = Request{a, server, now(), urgent, support_cut_active() && p.factor_on(Factor::SupportCut)};
-    ++acc.open_requests[a];
+    ++acc.rec[a].open_requests;
     sim.schedule_at(done, EventSpec{kServiceDone, a, id});
   }
 
   void ignore(std::uint32_t a, std::int32_t owner, std::uint32_t why) {
     ++cur.ignored_requests;
-    acc.scars[a] = static_cast<std::uint8_t>(std::min(acc.scars[a] + 1, 20));
-    acc.causes[a] |= why;
+    acc.rec[a].scars = static_cast<std::uint8_t>(std::min(acc.rec[a].scars + 1, 20));
+    acc.rec[a].causes |= why;
     double drop = p.service.ignore_penalty;
-    if (acc.flags[a] & kPromised) drop *= p.service.loss_aversion;  // a promise not kept
-    set_satisfaction(a, acc.satisfaction[a] - drop);
+    if (acc.rec[a].flags & kPromised) drop *= p.service.loss_aversion;  // a promise not kept
+    set_satisfaction(a, acc.rec[a].satisfaction - drop);
     if (owner >= 0) ++managers[static_cast<std::size_t>(owner)].row.requests_ignored;
     log(a, "request ignored");
   }
@@ -448,7 +445,7 @@ struct World::Impl {
     const Request r = requests[id];
     free_requests.push_back(id);
     const std::uint32_t a = r.account;
-    --acc.open_requests[a];
+    --acc.rec[a].open_requests;
     const double response = now() - r.arrival;
     response_sum += response;
     ++response_n;
@@ -462,42 +459,42 @@ struct World::Impl {
       skill = m.farming - 1.0;
     }
     if (late > 0) {
-      acc.causes[a] |= bit(Cause::LateResponse);
-      if (r.support_cut_at_arrival) acc.causes[a] |= bit(Cause::SupportCut);
-      if (r.urgent_at_arrival) acc.causes[a] |= bit(Cause::QuarterEnd);
+      acc.rec[a].causes |= bit(Cause::LateResponse);
+      if (r.support_cut_at_arrival) acc.rec[a].causes |= bit(Cause::SupportCut);
+      if (r.urgent_at_arrival) acc.rec[a].causes |= bit(Cause::QuarterEnd);
     }
     encounter(a, skill - p.service.late_penalty_per_day * late);
-    if (late == 0 && acc.failures[a] == 0) {
+    if (late == 0 && acc.rec[a].failures == 0) {
       // A first failure recovered well lifts satisfaction; later ones do not.
-      set_satisfaction(a, acc.satisfaction[a] + p.service.recovery_bonus);
+      set_satisfaction(a, acc.rec[a].satisfaction + p.service.recovery_bonus);
     }
-    acc.failures[a] = static_cast<std::uint8_t>(std::min(acc.failures[a] + 1, 250));
+    acc.rec[a].failures = static_cast<std::uint8_t>(std::min(acc.rec[a].failures + 1, 250));
     log(a, late > 0 ? "request answered late" : "request answered");
   }
 
   // Satisfaction moves toward expectation plus the (loss-averse) gap between delivered and
   // expected service; long-tenured clients move less.
   void encounter(std::uint32_t a, double gap) {
-    const double tenure_years = std::max(0.0, now() - acc.acquired[a]) / cal::kDaysPerYear;
+    const double tenure_years = std::max(0.0, now() - acc.rec[a].acquired) / cal::kDaysPerYear;
     const double alpha = p.service.adapt_rate / (1.0 + tenure_years / p.service.tenure_damping_years);
     const double felt = gap >= 0 ? gap : p.service.loss_aversion * gap;
-    const double target = acc.expectation[a] + felt;
-    set_satisfaction(a, acc.satisfaction[a] + alpha * (target - acc.satisfaction[a]));
+    const double target = acc.rec[a].expectation + felt;
+    set_satisfaction(a, acc.rec[a].satisfaction + alpha * (target - acc.rec[a].satisfaction));
   }
 
   // --- churn -----------------------------------------------------------------------------
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
-    acc.state[a] = State::Notice;
-    acc.causes[a] |= why;
+    acc.rec[a].state = State::Notice;
+    acc.rec[a].causes |= why;
     acc.churn_event[a] = sim.schedule_in(lag, EventSpec{kChurn, a});
     log(a, "notice given");
   }
 
   void on_churn(std::uint32_t a) {
-    if (acc.state[a] != State::Notice) return;
-    acc.state[a] = State::Churned;
-    const double v = acc.value[a];
-    const std::uint32_t causes = acc.causes[a];
+    if (acc.rec[a].state != State::Notice) return;
+    acc.rec[a].state = State::Churned;
+    const double v = acc.rec[a].value;
+    const std::uint32_t causes = acc.rec[a].causes;
     cur.churned_value += v;
     ++cur.churned;
     int n = 0;
@@ -505,7 +502,7 @@ struct World::Impl {
     for (int c = 0; c < kCauseCount; ++c)
       if ((causes >> c) & 1) cur.churned_by_cause[static_cast<std::size_t>(c)] += v / n;
     if (n == 0) cur.churned_by_cause[kCauseCount] += v;
-    LostAccount lost{a, now(), v, causes, acc.owner[a], blame(a)};
+    LostAccount lost{a, now(), v, causes, acc.rec[a].owner, blame(a)};
     if (lost.blamed >= 0) managers[static_cast<std::size_t>(lost.blamed)].row.blamed_value += v;
     out.lost.push_back(lost);
     out.lost_value += v;
@@ -524,13 +521,13 @@ struct World::Impl {
       }
       return worst;
     }
-    return acc.owner[a];
+    return acc.rec[a].owner;
   }
 
   double book_value(const Manager& m) const {
     double v = 0;
     for (auto a : m.book)
-      if (served(a) && acc.owner[a] == static_cast<std::int32_t>(&m - managers.data())) v += acc.value[a];
+      if (served(a) && acc.rec[a].owner == static_cast<std::int32_t>(&m - managers.data())) v += acc.rec[a].value;
     return v;
   }
 
@@ -567,7 +564,7 @@ struct World::Impl {
     for (std::size_t i = 0; i < managers.size(); ++i) {
       auto& b = managers[i].book;
       std::erase_if(b, [&](std::uint32_t a) {
-        return !served(a) || acc.owner[a] != static_cast<std::int32_t>(i);
+        return !served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i);
       });
     }
   }
@@ -588,31 +585,31 @@ struct World::Impl {
       KeyedDraws d = draws(a, Purpose("month"), mu);
       const double u_visit = d.uniform01(), u_churn = d.uniform01(), u_lag = d.uniform01(),
                    u_job = d.uniform01();
-      const std::int32_t owner = acc.owner[a];
+      const std::int32_t owner = acc.rec[a].owner;
       // Proactive check-ins deepen the relationship and find silent problems.
-      if (owner >= 0 && !(acc.flags[a] & kNoContact) && u_visit < visit_p[static_cast<std::size_t>(owner)]) {
+      if (owner >= 0 && !(acc.rec[a].flags & kNoContact) && u_visit < visit_p[static_cast<std::size_t>(owner)]) {
         const Manager& m = managers[static_cast<std::size_t>(owner)];
-        acc.silent[a] = 0;
-        set_satisfaction(a, acc.satisfaction[a] + p.service.visit_boost * m.farming);
-        acc.loyalty[a] = static_cast<float>(std::min(p.service.loyalty_cap, acc.loyalty[a] + p.service.loyalty_gain));
-        acc.value[a] *= 1.0 + p.service.deepening * m.farming;
-      } else if (acc.silent[a] > 0) {
-        set_satisfaction(a, acc.satisfaction[a] - 0.1 * acc.silent[a]);
+        acc.rec[a].silent = 0;
+        set_satisfaction(a, acc.rec[a].satisfaction + p.service.visit_boost * m.farming);
+        acc.rec[a].loyalty = static_cast<float>(std::min(p.service.loyalty_cap, acc.rec[a].loyalty + p.service.loyalty_gain));
+        acc.rec[a].value *= 1.0 + p.service.deepening * m.farming;
+      } else if (acc.rec[a].silent > 0) {
+        set_satisfaction(a, acc.rec[a].satisfaction - 0.1 * acc.rec[a].silent);
       }
-      if (acc.state[a] != State::Active) continue;
-      const double s = acc.satisfaction[a];
+      if (acc.rec[a].state != State::Active) continue;
+      const double s = acc.rec[a].satisfaction;
       const double dissatisfaction = std::max(0.0, c.reference_satisfaction - s) / c.reference_satisfaction;
-      double log_h = c.satisfaction_weight * (c.reference_satisfaction - s) + c.scar_weight * acc.scars[a] +
+      double log_h = c.satisfaction_weight * (c.reference_satisfaction - s) + c.scar_weight * acc.rec[a].scars +
                      c.market_weight * stress + c.competitor_weight * competitor * (1.0 + 5.0 * dissatisfaction);
       double h = c.base_rate * std::exp(log_h);
-      const double tenure = now() - acc.acquired[a];
-      if ((acc.flags[a] & kRushed) && tenure < cal::kDaysPerYear) h *= c.rushed_multiplier;
-      if (acc.flags[a] & kReferred) h *= c.referred_multiplier;
+      const double tenure = now() - acc.rec[a].acquired;
+      if ((acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear) h *= c.rushed_multiplier;
+      if (acc.rec[a].flags & kReferred) h *= c.referred_multiplier;
       if (u_churn < 1.0 - std::exp(-h * dt)) {
         std::uint32_t why = 0;
         if (stress > 0) why |= bit(Cause::MarketStress);
         if (competitor > 0 && dissatisfaction > 0) why |= bit(Cause::Competitor);
-        if ((acc.flags[a] & kRushed) && tenure < cal::kDaysPerYear) why |= bit(Cause::RushedDeal);
+        if ((acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear) why |= bit(Cause::RushedDeal);
         give_notice(a, c.notice_min_days + u_lag * (c.notice_max_days - c.notice_min_days), why);
         continue;
       }
@@ -622,12 +619,12 @@ struct World::Impl {
   }
 
   void job_move(std::uint32_t a, KeyedDraws& d) {
-    const double s = acc.satisfaction[a];
-    const std::int32_t owner = acc.owner[a];
+    const double s = acc.rec[a].satisfaction;
+    const std::int32_t owner = acc.rec[a].owner;
     log(a, "contact moved");
     // The relationship was with the person: the manager-owned loyalty leaves with them.
-    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial);
-    set_satisfaction(a, s + 0.5 * (acc.expectation[a] - s));
+    acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial);
+    set_satisfaction(a, s + 0.5 * (acc.rec[a].expectation - s));
     if (s < p.acquisition.warm_lead_threshold || owner < 0 || !managers[static_cast<std::size_t>(owner)].active)
       return;
     // A satisfied contact brings the new employer to the manager who served them.
@@ -637,7 +634,7 @@ struct World::Impl {
     const double v = draw_value(vd) * p.acquisition.warm_lead_value_multiplier;
     // The organisation reports the deal as a close by outreach; the true source is the move.
     activate(target, owner, Source::JobMove, Source::Outreach, v);
-    acc.flags[target] |= kReferred;
+    acc.rec[target].flags |= kReferred;
   }
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -647,7 +644,7 @@ struct World::Impl {
     for (int tries = 0; tries < 8; ++tries) {
       const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(prospect_list.size()));
       const std::uint32_t t = prospect_list[std::min(i, prospect_list.size() - 1)];
-      if (acc.state[t] == State::Prospect) return t;
+      if (acc.rec[t].state == State::Prospect) return t;
     }
     return kNone;
   }
@@ -666,13 +663,13 @@ struct World::Impl {
     std::vector<std::uint32_t> promoters;
     std::int64_t detractors = 0, population = 0;
     for (std::uint32_t a = 0; a < acc.size(); ++a) {
-      if (acc.state[a] == State::Prospect) {
+      if (acc.rec[a].state == State::Prospect) {
         prospect_list.push_back(a);
         ++population;
       } else if (served(a)) {
         ++population;
-        if (acc.satisfaction[a] >= p.service.promoter_threshold) promoters.push_back(a);
-        if (acc.satisfaction[a] <= p.service.detractor_threshold) ++detractors;
+        if (acc.rec[a].satisfaction >= p.service.promoter_threshold) promoters.push_back(a);
+        if (acc.rec[a].satisfaction <= p.service.detractor_threshold) ++detractors;
       }
     }
     if (prospect_list.empty() || population == 0) return;
@@ -687,14 +684,14 @@ struct World::Impl {
     const double outreach_h = q.outreach_rate * total_effort / static_cast<double>(prospect_list.size()) * acquisition_mult;
     const std::vector<std::uint32_t> listed = prospect_list;
     for (std::uint32_t a : listed) {
-      if (acc.state[a] != State::Prospect) continue;
+      if (acc.rec[a].state != State::Prospect) continue;
       double pos = 0, neg = 0;
       if (auto nb = network.neighbours(a); !nb.empty()) {
         std::size_t np = 0, nn = 0;
         for (auto b : nb) {
           if (!served(b)) continue;
-          np += acc.satisfaction[b] >= p.service.promoter_threshold;
-          nn += acc.satisfaction[b] <= p.service.detractor_threshold;
+          np += acc.rec[b].satisfaction >= p.service.promoter_threshold;
+          nn += acc.rec[b].satisfaction <= p.service.detractor_threshold;
         }
         pos = static_cast<double>(np) / static_cast<double>(nb.size());
         neg = static_cast<double>(nn) / static_cast<double>(nb.size());
@@ -717,9 +714,10 @@ struct World::Impl {
     KeyedDraws vd = draws(a, Purpose("value"), 0);
     double v = draw_value(vd);
     if (d.uniform01() * h < h_out && total_effort > 0) {
-      double u = d.uniform01() * total_effort;
-      std::size_t m = 0;
-      while (m + 1 < managers.size() && (u -= effort[m]) >= 0) ++m;
+      // Which hunter closed it, in proportion to effort: `effort` holds running totals.
+      const double u = d.uniform01() * total_effort;
+      std::size_t m = static_cast<std::size_t>(std::upper_bound(effort.begin(), effort.end(), u) - effort.begin());
+      if (m >= managers.size()) m = managers.size() - 1;
       while (!managers[m].active) m = (m + 1) % managers.size();
       // Deals are booked at month end; the part of the month under pressure is rushed.
       const bool rushed = managers[m].urgent &&
@@ -727,8 +725,8 @@ struct World::Impl {
       if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
       activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
       if (rushed) {
-        acc.flags[a] |= kRushed;
-        set_satisfaction(a, acc.satisfaction[a] - managers[m].pressure->rush_fit_penalty());
+        acc.rec[a].flags |= kRushed;
+        set_satisfaction(a, acc.rec[a].satisfaction - managers[m].pressure->rush_fit_penalty());
       }
       return;
     }
@@ -740,18 +738,18 @@ struct World::Impl {
     } else {
       std::vector<std::uint32_t> cand;
       for (auto b : network.neighbours(a))
-        if (served(b) && acc.satisfaction[b] >= p.service.promoter_threshold) cand.push_back(b);
+        if (served(b) && acc.rec[b].satisfaction >= p.service.promoter_threshold) cand.push_back(b);
       if (!cand.empty())
         referrer = cand[std::min(cand.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(cand.size())))];
     }
-    std::int32_t owner = referrer == kNone ? -1 : acc.owner[referrer];
+    std::int32_t owner = referrer == kNone ? -1 : acc.rec[referrer].owner;
     if (owner >= 0 && !managers[static_cast<std::size_t>(owner)].active) owner = -1;
     if (owner < 0) owner = least_loaded(0);
     v *= p.acquisition.referral_value_multiplier;
     const Source src = referrer == kNone ? Source::WordOfMouth : Source::Referral;
     activate(a, owner, src, src, v);
-    acc.flags[a] |= kReferred;
-    if (referrer != kNone && owner == acc.owner[referrer]) ++managers[static_cast<std::size_t>(owner)].row.referrals;
+    acc.rec[a].flags |= kReferred;
+    if (referrer != kNone && owner == acc.rec[referrer].owner) ++managers[static_cast<std::size_t>(owner)].row.referrals;
   }
 
   // On a complete graph every prospect has the same hazard h(t). A prospect converts when
@@ -766,7 +764,7 @@ struct World::Impl {
     const auto later = [](const auto& x, const auto& y) { return x.first > y.first; };
     for (; thresholds_known < acc.size(); ++thresholds_known) {
       const std::uint32_t a = thresholds_known;
-      if (acc.state[a] != State::Prospect) continue;
+      if (acc.rec[a].state != State::Prospect) continue;
       KeyedDraws d = draws(a, Purpose("acquire-threshold"), 0);
       thresholds.emplace_back(cumulative_hazard - std::log(d.uniform_open0()), a);
       std::push_heap(thresholds.begin(), thresholds.end(), later);
@@ -783,20 +781,21 @@ struct World::Impl {
       std::pop_heap(thresholds.begin(), thresholds.end(), later);
       const std::uint32_t a = thresholds.back().second;
       thresholds.pop_back();
-      if (acc.state[a] != State::Prospect) continue;  // taken another way meanwhile
+      if (acc.rec[a].state != State::Prospect) continue;  // taken another way meanwhile
       KeyedDraws d = draws(a, Purpose("acquire"), mu);
       convert(a, d, h_out, h, effort, total_effort, promoters, dt);
     }
   }
 
-  double hunting_effort(std::vector<double>& effort) const {
-    effort.assign(managers.size(), 0.0);
+  // Running totals of hunting effort (hunt share x hours x skill) over managers, for a
+  // binary search by effort; returns the total.
+  double hunting_effort(std::vector<double>& cumulative) const {
+    cumulative.assign(managers.size(), 0.0);
     double total = 0;
     for (std::size_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
-      if (!m.active) continue;
-      effort[i] = m.hunt_share() * m.hours / 40.0 * m.hunting;
-      total += effort[i];
+      if (m.active) total += m.hunt_share() * m.hours / 40.0 * m.hunting;
+      cumulative[i] = total;
     }
     return total;
   }
@@ -876,9 +875,9 @@ struct World::Impl {
     // survives); vacancies above wait for the annual review's promotions.
     if (level == 0) fill_vacancy(0, {});
     for (std::uint32_t a : book) {
-      if (!served(a) || acc.owner[a] != static_cast<std::int32_t>(i)) continue;
+      if (!served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
       KeyedDraws d = draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
-      if (follows && acc.state[a] == State::Active && d.uniform01() < acc.loyalty[a]) {
+      if (follows && acc.rec[a].state == State::Active && d.uniform01() < acc.rec[a].loyalty) {
         give_notice(a, 30.0, bit(Cause::ManagerExit));
         continue;
       }
@@ -887,11 +886,11 @@ struct World::Impl {
   }
 
   void reassign(std::uint32_t a, std::int32_t to) {
-    acc.owner[a] = to;
+    acc.rec[a].owner = to;
     if (to >= 0) managers[static_cast<std::size_t>(to)].book.push_back(a);
-    acc.causes[a] |= bit(Cause::Handoff);
-    acc.loyalty[a] = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
-    set_satisfaction(a, acc.satisfaction[a] - p.organisation.handoff_penalty);
+    acc.rec[a].causes |= bit(Cause::Handoff);
+    acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
+    set_satisfaction(a, acc.rec[a].satisfaction - p.organisation.handoff_penalty);
   }
 
   std::size_t count_at(std::int64_t level) const { return members[static_cast<std::size_t>(level)].size(); }
@@ -950,13 +949,13 @@ struct World::Impl {
     const auto id = static_cast<std::int32_t>(&m - managers.data());
     double v = 0;
     for (auto a : m.opening_book)
-      if (served(a) && acc.owner[a] == id) v += acc.value[a];
+      if (served(a) && acc.rec[a].owner == id) v += acc.rec[a].value;
     return v;
   }
   std::int64_t retained_clients_now(const Manager& m) const {
     const auto id = static_cast<std::int32_t>(&m - managers.data());
     std::int64_t n = 0;
-    for (auto a : m.opening_book) n += served(a) && acc.owner[a] == id;
+    for (auto a : m.opening_book) n += served(a) && acc.rec[a].owner == id;
     return n;
   }
   // Closes a retention period (a review year, or the part of one before a departure).
@@ -972,9 +971,9 @@ struct World::Impl {
     const auto id = static_cast<std::int32_t>(&m - managers.data());
     m.opening_value = 0;
     for (auto a : m.book)
-      if (served(a) && acc.owner[a] == id) {
+      if (served(a) && acc.rec[a].owner == id) {
         m.opening_book.push_back(a);
-        m.opening_value += acc.value[a];
+        m.opening_value += acc.rec[a].value;
       }
   }
 
@@ -997,10 +996,10 @@ struct World::Impl {
     for (std::uint32_t a = 0; a < acc.size(); ++a) {
       if (served(a)) {
         ++n;
-        s_sum += acc.satisfaction[a];
-        cur.value += acc.value[a];
-        cur.open_requests += acc.open_requests[a];
-      } else if (acc.state[a] == State::Prospect) {
+        s_sum += acc.rec[a].satisfaction;
+        cur.value += acc.rec[a].value;
+        cur.open_requests += acc.rec[a].open_requests;
+      } else if (acc.rec[a].state == State::Prospect) {
         ++cur.prospects;
       }
     }
@@ -1028,8 +1027,8 @@ struct World::Impl {
       // Clients notice the change and go dark.
       for (auto a : m.book) {
         if (!served(a)) continue;
-        acc.causes[a] |= bit(Cause::QuarterEnd);
-        set_satisfaction(a, acc.satisfaction[a] - m.pressure->go_dark_penalty());
+        acc.rec[a].causes |= bit(Cause::QuarterEnd);
+        set_satisfaction(a, acc.rec[a].satisfaction - m.pressure->go_dark_penalty());
       }
     }
     // This window belongs to the quarter ending at now + window; the next one to the quarter after.
@@ -1102,9 +1101,9 @@ struct World::Impl {
       for (std::int64_t k = 0; k < clients && !m.book.empty(); ++k) {
         const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
         if (!served(a)) continue;
-        set_satisfaction(a, acc.satisfaction[a] + c.relationship_boost * m.farming);
-        acc.loyalty[a] = static_cast<float>(std::min(p.service.loyalty_cap, acc.loyalty[a] + c.loyalty_boost));
-        acc.value[a] *= 1.0 + 5 * p.service.deepening * m.farming;
+        set_satisfaction(a, acc.rec[a].satisfaction + c.relationship_boost * m.farming);
+        acc.rec[a].loyalty = static_cast<float>(std::min(p.service.loyalty_cap, acc.rec[a].loyalty + c.loyalty_boost));
+        acc.rec[a].value *= 1.0 + 5 * p.service.deepening * m.farming;
         log(a, "met at conference");
       }
     }
@@ -1113,7 +1112,7 @@ struct World::Impl {
   std::uint32_t pick_prospect_all(KeyedDraws& d) {
     if (prospect_list.empty()) {
       for (std::uint32_t a = 0; a < acc.size(); ++a)
-        if (acc.state[a] == State::Prospect) prospect_list.push_back(a);
+        if (acc.rec[a].state == State::Prospect) prospect_list.push_back(a);
     }
     return pick_prospect(d);
   }
@@ -1123,10 +1122,10 @@ struct World::Impl {
     const auto round = static_cast<std::uint64_t>(std::llround(now() / s.interval_days));
     for (std::uint32_t a = 0; a < acc.size(); ++a) {
       if (!served(a)) continue;
-      const bool flagged = acc.satisfaction[a] < s.satisfaction_threshold || acc.state[a] == State::Notice ||
-                           (acc.scars[a] > 0 && acc.satisfaction[a] < p.accounts.expectation);
+      const bool flagged = acc.rec[a].satisfaction < s.satisfaction_threshold || acc.rec[a].state == State::Notice ||
+                           (acc.rec[a].scars > 0 && acc.rec[a].satisfaction < p.accounts.expectation);
       if (!flagged) continue;
-      const std::int32_t owner = acc.owner[a];
+      const std::int32_t owner = acc.rec[a].owner;
       if (s.action == "coach" && owner >= 0) {
         managers[static_cast<std::size_t>(owner)].coached_until = now() + s.coach_days;
       } else if (s.action == "reassign" && owner >= 0) {
@@ -1140,14 +1139,14 @@ struct World::Impl {
         if (best >= 0) reassign(a, best);
       } else {
         // Escalation: a recovery meeting, which also raises what the client expects.
-        set_satisfaction(a, acc.satisfaction[a] + s.recovery_boost);
-        acc.expectation[a] = static_cast<float>(std::min(10.0, acc.expectation[a] + s.expectation_raise));
-        acc.silent[a] = 0;
+        set_satisfaction(a, acc.rec[a].satisfaction + s.recovery_boost);
+        acc.rec[a].expectation = static_cast<float>(std::min(10.0, acc.rec[a].expectation + s.expectation_raise));
+        acc.rec[a].silent = 0;
       }
-      if (acc.state[a] == State::Notice) {
+      if (acc.rec[a].state == State::Notice) {
         KeyedDraws d = draws(a, Purpose("save"), round);
         if (d.uniform01() < s.save_probability && sim.cancel(acc.churn_event[a])) {
-          acc.state[a] = State::Active;
+          acc.rec[a].state = State::Active;
           log(a, "won back by supervision");
         }
       }
@@ -1159,7 +1158,7 @@ struct World::Impl {
   std::uint32_t largest_account() const {
     std::uint32_t best = kNone;
     for (std::uint32_t a = 0; a < acc.size(); ++a)
-      if (served(a) && (best == kNone || acc.value[a] > acc.value[best])) best = a;
+      if (served(a) && (best == kNone || acc.rec[a].value > acc.rec[best].value)) best = a;
     return best;
   }
 
@@ -1174,7 +1173,7 @@ struct World::Impl {
       if (o.manager < 0 || o.manager >= static_cast<std::int64_t>(managers.size())) return;
       auto book = managers[static_cast<std::size_t>(o.manager)].book;
       for (auto a : book)
-        if (served(a) && acc.owner[a] == o.manager) {
+        if (served(a) && acc.rec[a].owner == o.manager) {
           std::int32_t to = -1;
           std::size_t size = SIZE_MAX;
           for (std::size_t i = 0; i < managers.size(); ++i)
@@ -1191,28 +1190,31 @@ struct World::Impl {
     const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : named_largest;
     if (a == kNone || a >= acc.size() || !served(a)) return;
     if (o.kind == "recovery_meeting") {
-      set_satisfaction(a, acc.satisfaction[a] + p.supervision.recovery_boost);
-      acc.expectation[a] = static_cast<float>(std::min(10.0, acc.expectation[a] + p.supervision.expectation_raise * 2));
-      acc.silent[a] = 0;
-      acc.flags[a] |= kPromised;
+      set_satisfaction(a, acc.rec[a].satisfaction + p.supervision.recovery_boost);
+      acc.rec[a].expectation = static_cast<float>(std::min(10.0, acc.rec[a].expectation + p.supervision.expectation_raise * 2));
+      acc.rec[a].silent = 0;
+      acc.rec[a].flags |= kPromised;
       log(a, "recovery meeting");
     } else if (o.kind == "no_contact") {
       if (!p.factor_on(Factor::ManagementOrder)) return;
-      acc.flags[a] |= kNoContact;
-      acc.causes[a] |= bit(Cause::NoContactOrder);
-      if (acc.flags[a] & kPromised) {
+      acc.rec[a].flags |= kNoContact;
+      acc.rec[a].causes |= bit(Cause::NoContactOrder);
+      if (acc.rec[a].flags & kPromised) {
         // The raised expectation now meets silence: the gap is felt as a loss.
-        const double raised = acc.expectation[a] - p.accounts.expectation;
-        set_satisfaction(a, acc.satisfaction[a] - p.service.loss_aversion * std::max(raised, 0.5));
+        const double raised = acc.rec[a].expectation - p.accounts.expectation;
+        set_satisfaction(a, acc.rec[a].satisfaction - p.service.loss_aversion * std::max(raised, 0.5));
       }
       log(a, "no-contact order");
     } else if (o.kind == "lift_no_contact") {
-      acc.flags[a] &= static_cast<std::uint8_t>(~kNoContact);
+      acc.rec[a].flags &= static_cast<std::uint8_t>(~kNoContact);
     }
   }
 
   // --- run -----------------------------------------------------------------------------------
   void dispatch(const Event& e) {
+    // The next event is known already: start fetching its account while this one runs.
+    if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size())
+      __builtin_prefetch(&acc.rec[next->spec.target]);
     switch (e.spec.kind) {
       case kProblem: on_problem(e.spec.target); break;
       case kServiceDone: on_service_done(e.spec.aux); break;
@@ -1231,10 +1233,10 @@ struct World::Impl {
   void check_invariants() const {
     std::int64_t counts[4] = {0, 0, 0, 0};
     for (std::uint32_t a = 0; a < acc.size(); ++a) {
-      ++counts[static_cast<int>(acc.state[a])];
-      if (!(acc.value[a] >= 0) || !(acc.satisfaction[a] >= 0 && acc.satisfaction[a] <= 10))
+      ++counts[static_cast<int>(acc.rec[a].state)];
+      if (!(acc.rec[a].value >= 0) || !(acc.rec[a].satisfaction >= 0 && acc.rec[a].satisfaction <= 10))
         throw Error("invariant violated at account " + std::to_string(a) + ": value " +
-                    std::to_string(acc.value[a]) + ", satisfaction " + std::to_string(acc.satisfaction[a]));
+                    std::to_string(acc.rec[a].value) + ", satisfaction " + std::to_string(acc.rec[a].satisfaction));
     }
     if (counts[0] + counts[1] + counts[2] + counts[3] != static_cast<std::int64_t>(acc.size()))
       throw Error("invariant violated: accounts not conserved");
@@ -1258,7 +1260,7 @@ struct World::Impl {
       const double ret = std::min(r.retention_rate, 0.99);
       r.book_clv = p.accounts.margin * r.book_value * ret / (1.1 - ret);
       double sw = 0, w = 0;
-      for (auto a : m.book) sw += acc.satisfaction[a] * acc.value[a], w += acc.value[a];
+      for (auto a : m.book) sw += acc.rec[a].satisfaction * acc.rec[a].value, w += acc.rec[a].value;
       r.reputation = w > 0 ? sw / w : 0.0;
       out.managers.push_back(r);
     }
@@ -1270,9 +1272,9 @@ struct World::Impl {
         double churned = -1;
         for (const auto& l : out.lost)
           if (l.account == a) churned = l.day;
-        out.accounts.push_back({a, names[static_cast<int>(acc.state[a])], acc.source[a], acc.reported[a],
-                                acc.owner[a], acc.value[a], acc.satisfaction[a], acc.expectation[a],
-                                acc.scars[a], acc.acquired[a], churned, acc.causes[a]});
+        out.accounts.push_back({a, names[static_cast<int>(acc.rec[a].state)], acc.rec[a].source, acc.rec[a].reported,
+                                acc.rec[a].owner, acc.rec[a].value, acc.rec[a].satisfaction, acc.rec[a].expectation,
+                                acc.rec[a].scars, acc.rec[a].acquired, churned, acc.rec[a].causes});
       }
     }
     return std::move(out);
