@@ -157,6 +157,11 @@ struct World::Impl {
   std::unique_ptr<MarketModel> market;
   Network network;
   std::vector<Request> requests;
+  // Clients (active or under notice), in id order, pruned of churned ones each month; and the
+  // number of prospects. The monthly work then never walks the (larger) prospect pool.
+  std::vector<std::uint32_t> served_ids;
+  std::size_t served_sorted = 0;  // served_ids[0, served_sorted) is sorted
+  std::int64_t n_prospects = 0;
   std::vector<std::uint32_t> free_requests;
   std::vector<double> support_busy;
   std::int64_t support_staff_now = 0;
@@ -250,6 +255,7 @@ struct World::Impl {
     // Room for the prospects expected to arrive, so that growth never doubles peak memory.
     acc.reserve(total + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * p.horizon_days + 64));
     for (std::size_t i = 0; i < total; ++i) acc.add();
+    n_prospects = static_cast<std::int64_t>(total);
     // Initial clients go to managers in proportion to their book share, in account order.
     std::vector<double> cum(shares.size());
     std::partial_sum(shares.begin(), shares.end(), cum.begin());
@@ -300,6 +306,8 @@ struct World::Impl {
 
   void activate(std::uint32_t a, std::int32_t owner, Source src, Source reported, double value,
                 bool at_start = false) {
+    if (acc.rec[a].state == State::Prospect) --n_prospects;
+    served_ids.push_back(a);
     acc.rec[a].state = State::Active;
     acc.rec[a].owner = owner;
     acc.rec[a].source = src;
@@ -544,8 +552,19 @@ struct World::Impl {
     competitor = p.factor_on(Factor::Competitor) ? r.competitor + 0.5 * shock : 0.0;
   }
 
+  // Drops churned clients and merges the newly acquired into id order.
+  void sync_served() {
+    std::sort(served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted), served_ids.end());
+    std::inplace_merge(served_ids.begin(), served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted),
+                       served_ids.end());
+    served_ids.erase(std::unique(served_ids.begin(), served_ids.end()), served_ids.end());
+    std::erase_if(served_ids, [&](std::uint32_t a) { return !served(a); });
+    served_sorted = served_ids.size();
+  }
+
   void on_month_end() {
     const double dt = cal::kDaysPerMonth;
+    sync_served();
     prune_books();
     accounts_month(dt);
     acquisition_month(dt);
@@ -580,7 +599,9 @@ struct World::Impl {
       const double hours = m.farm_hours_per_day(now()) * dt;
       visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.book.size()) * p.service.visit_hours));
     }
-    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+    const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
+    for (std::size_t i = 0; i < n_served; ++i) {
+      const std::uint32_t a = served_ids[i];
       if (!served(a)) continue;
       KeyedDraws d = draws(a, Purpose("month"), mu);
       const double u_visit = d.uniform01(), u_churn = d.uniform01(), u_lag = d.uniform01(),
@@ -638,15 +659,20 @@ struct World::Impl {
   }
 
   static constexpr std::uint32_t kNone = 0xffffffffu;
-  std::vector<std::uint32_t> prospect_list;
+  // A prospect at random: rejection sampling over account ids (prospects are usually most of
+  // them), then a scan when they are rare.
   std::uint32_t pick_prospect(KeyedDraws& d) {
-    if (prospect_list.empty()) return kNone;
-    for (int tries = 0; tries < 8; ++tries) {
-      const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(prospect_list.size()));
-      const std::uint32_t t = prospect_list[std::min(i, prospect_list.size() - 1)];
+    if (n_prospects <= 0 || acc.size() == 0) return kNone;
+    for (int tries = 0; tries < 32; ++tries) {
+      const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(acc.size()));
+      const auto t = static_cast<std::uint32_t>(std::min(i, acc.size() - 1));
       if (acc.rec[t].state == State::Prospect) return t;
     }
-    return kNone;
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (acc.rec[a].state == State::Prospect) all.push_back(a);
+    if (all.empty()) return kNone;
+    return all[std::min(all.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(all.size())))];
   }
 
   void acquisition_month(double dt) {
@@ -658,21 +684,18 @@ struct World::Impl {
       boost::random::poisson_distribution<std::int64_t, double> arrivals(p.accounts.prospect_arrival_rate * dt);
       const std::int64_t k = arrivals(g);
       for (std::int64_t i = 0; i < k; ++i) acc.add();
+      n_prospects += k;
     }
-    prospect_list.clear();
+    sync_served();
     std::vector<std::uint32_t> promoters;
-    std::int64_t detractors = 0, population = 0;
-    for (std::uint32_t a = 0; a < acc.size(); ++a) {
-      if (acc.rec[a].state == State::Prospect) {
-        prospect_list.push_back(a);
-        ++population;
-      } else if (served(a)) {
-        ++population;
-        if (acc.rec[a].satisfaction >= p.service.promoter_threshold) promoters.push_back(a);
-        if (acc.rec[a].satisfaction <= p.service.detractor_threshold) ++detractors;
-      }
+    std::int64_t detractors = 0, population = n_prospects;
+    for (std::uint32_t a : served_ids) {
+      if (!served(a)) continue;
+      ++population;
+      if (acc.rec[a].satisfaction >= p.service.promoter_threshold) promoters.push_back(a);
+      if (acc.rec[a].satisfaction <= p.service.detractor_threshold) ++detractors;
     }
-    if (prospect_list.empty() || population == 0) return;
+    if (n_prospects <= 0 || population == 0) return;
     if (network.complete) {
       acquire_complete(dt, static_cast<double>(promoters.size()) / static_cast<double>(population),
                        static_cast<double>(detractors) / static_cast<double>(population), promoters);
@@ -681,8 +704,10 @@ struct World::Impl {
     // Sparse network: each prospect hears only its neighbours, so hazards differ.
     std::vector<double> effort;
     const double total_effort = hunting_effort(effort);
-    const double outreach_h = q.outreach_rate * total_effort / static_cast<double>(prospect_list.size()) * acquisition_mult;
-    const std::vector<std::uint32_t> listed = prospect_list;
+    const double outreach_h = q.outreach_rate * total_effort / static_cast<double>(n_prospects) * acquisition_mult;
+    std::vector<std::uint32_t> listed;
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (acc.rec[a].state == State::Prospect) listed.push_back(a);
     for (std::uint32_t a : listed) {
       if (acc.rec[a].state != State::Prospect) continue;
       double pos = 0, neg = 0;
@@ -772,7 +797,7 @@ struct World::Impl {
     std::vector<double> effort;
     const double total_effort = hunting_effort(effort);
     const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
-    const double h_out = q.outreach_rate * total_effort / static_cast<double>(prospect_list.size()) * acquisition_mult * damp;
+    const double h_out = q.outreach_rate * total_effort / static_cast<double>(n_prospects) * acquisition_mult * damp;
     const double h_wom = q.bass_q * acquisition_mult * pos * damp;
     const double h = h_out + h_wom;
     cumulative_hazard += h * dt;
@@ -993,16 +1018,14 @@ struct World::Impl {
     cur.month = month;
     double s_sum = 0;
     std::int64_t n = 0;
-    for (std::uint32_t a = 0; a < acc.size(); ++a) {
-      if (served(a)) {
-        ++n;
-        s_sum += acc.rec[a].satisfaction;
-        cur.value += acc.rec[a].value;
-        cur.open_requests += acc.rec[a].open_requests;
-      } else if (acc.rec[a].state == State::Prospect) {
-        ++cur.prospects;
-      }
+    sync_served();
+    for (std::uint32_t a : served_ids) {
+      ++n;
+      s_sum += acc.rec[a].satisfaction;
+      cur.value += acc.rec[a].value;
+      cur.open_requests += acc.rec[a].open_requests;
     }
+    cur.prospects = n_prospects;
     cur.active_accounts = n;
     cur.mean_satisfaction = n ? s_sum / static_cast<double>(n) : 0.0;
     cur.revenue = cur.value * p.accounts.margin / 12.0;
@@ -1091,7 +1114,7 @@ struct World::Impl {
       KeyedDraws d = draws(kManagerEntity + i, Purpose("conference"), idx);
       const auto met = static_cast<std::int64_t>(std::lround(static_cast<double>(c.prospects_met) * hunt));
       for (std::int64_t k = 0; k < met; ++k) {
-        const std::uint32_t t = pick_prospect_all(d);
+        const std::uint32_t t = pick_prospect(d);
         if (t == kNone) break;
         if (d.uniform01() >= c.conversion * m.hunting) continue;
         KeyedDraws vd = draws(t, Purpose("value"), 0);
@@ -1109,18 +1132,12 @@ struct World::Impl {
     }
   }
 
-  std::uint32_t pick_prospect_all(KeyedDraws& d) {
-    if (prospect_list.empty()) {
-      for (std::uint32_t a = 0; a < acc.size(); ++a)
-        if (acc.rec[a].state == State::Prospect) prospect_list.push_back(a);
-    }
-    return pick_prospect(d);
-  }
-
   void on_supervision() {
     const SupervisionParams& s = p.supervision;
     const auto round = static_cast<std::uint64_t>(std::llround(now() / s.interval_days));
-    for (std::uint32_t a = 0; a < acc.size(); ++a) {
+    sync_served();
+    for (std::size_t k = 0, n = served_ids.size(); k < n; ++k) {
+      const std::uint32_t a = served_ids[k];
       if (!served(a)) continue;
       const bool flagged = acc.rec[a].satisfaction < s.satisfaction_threshold || acc.rec[a].state == State::Notice ||
                            (acc.rec[a].scars > 0 && acc.rec[a].satisfaction < p.accounts.expectation);
@@ -1240,6 +1257,9 @@ struct World::Impl {
     }
     if (counts[0] + counts[1] + counts[2] + counts[3] != static_cast<std::int64_t>(acc.size()))
       throw Error("invariant violated: accounts not conserved");
+    if (counts[0] != n_prospects)
+      throw Error("invariant violated: " + std::to_string(counts[0]) + " prospects but the count says " +
+                  std::to_string(n_prospects));
   }
 
   RunResult run() {
