@@ -552,12 +552,13 @@ struct World::Impl {
     competitor = p.factor_on(Factor::Competitor) ? r.competitor + 0.5 * shock : 0.0;
   }
 
-  // Drops churned clients and merges the newly acquired into id order.
+  // Drops churned clients and merges the newly acquired into id order, once a month. Between
+  // syncs the list may hold churned clients (readers check served()) and, at its tail, new
+  // ones out of order; an account is activated only once, so it never appears twice.
   void sync_served() {
     std::sort(served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted), served_ids.end());
     std::inplace_merge(served_ids.begin(), served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted),
                        served_ids.end());
-    served_ids.erase(std::unique(served_ids.begin(), served_ids.end()), served_ids.end());
     std::erase_if(served_ids, [&](std::uint32_t a) { return !served(a); });
     served_sorted = served_ids.size();
   }
@@ -686,7 +687,6 @@ struct World::Impl {
       for (std::int64_t i = 0; i < k; ++i) acc.add();
       n_prospects += k;
     }
-    sync_served();
     std::vector<std::uint32_t> promoters;
     std::int64_t detractors = 0, population = n_prospects;
     for (std::uint32_t a : served_ids) {
@@ -1018,8 +1018,8 @@ struct World::Impl {
     cur.month = month;
     double s_sum = 0;
     std::int64_t n = 0;
-    sync_served();
     for (std::uint32_t a : served_ids) {
+      if (!served(a)) continue;
       ++n;
       s_sum += acc.rec[a].satisfaction;
       cur.value += acc.rec[a].value;
