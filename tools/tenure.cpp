@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,10 +14,6 @@
 #include "tenure/model/components.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/scenario/experiment.hpp"
-
-#ifndef TENURE_VERSION
-#define TENURE_VERSION "0.0.0"
-#endif
 
 using namespace tenure;
 
@@ -30,6 +27,19 @@ void list_registry(const Reg& reg) {
       std::printf("      %-20s %s (default %s): %s\n", p.name.c_str(), p.expectation().c_str(),
                   format_value(p.default_value).c_str(), p.description.c_str());
   }
+}
+
+// The bundled scenarios: $TENURE_SCENARIO_DIR, else <prefix>/share/tenure/scenarios beside an
+// installed binary, else the source tree this binary was built from.
+std::filesystem::path scenario_dir() {
+  if (const char* env = std::getenv("TENURE_SCENARIO_DIR"); env && *env) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "tenure" / "scenarios";
+    if (std::filesystem::is_directory(installed, ec)) return installed;
+  }
+  return TENURE_SCENARIO_DIR;
 }
 
 std::string human(double x) {
@@ -148,44 +158,15 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
   if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
-  std::filesystem::create_directories(out);
-  const auto& want = sc.experiment.outputs;
-  auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
-  std::vector<std::string> written;
-  if (wanted("timeseries")) output::write_timeseries(out + "/timeseries.csv", rs), written.push_back("timeseries.csv");
-  if (wanted("managers")) output::write_managers(out + "/managers.csv", rs), written.push_back("managers.csv");
-  if (wanted("lost")) output::write_lost(out + "/lost.csv", rs), written.push_back("lost.csv");
-  bool any_accounts = false;
-  for (const auto& v : rs.results)
-    for (const auto& r : v) any_accounts |= !r.accounts.empty();
-  if (any_accounts && wanted("accounts")) {
-    output::write_accounts(out + "/accounts.csv", rs);
-    output::write_account_events(out + "/account_events.csv", rs);
-    written.push_back("accounts.csv");
-    written.push_back("account_events.csv");
-  }
-  if (wanted("attribution") || attribution)
-    output::write_attribution(out + "/attribution.csv", rs, at), written.push_back("attribution.csv");
-  if (wanted("summary")) output::write_summary(out + "/summary.json", rs, TENURE_VERSION), written.push_back("summary.json");
-  {
-    // The effective scenario, with the seed and replications this run used, so that running
-    // it again reproduces these results exactly.
-    scenario::Scenario eff = sc;
-    eff.experiment.seed = rs.seed;
-    eff.experiment.replications = static_cast<std::int64_t>(rs.results.front().size());
-    const std::string body = scenario::effective_yaml(eff);
-    output::write_atomically(out + "/scenario.effective.yaml",
-                             "# effective scenario written by tenure " TENURE_VERSION " from " + file + "\n# hash " +
-                                 scenario::content_hash(body) + "\n" + body);
-  }
+  const auto written = output::write_run(out, sc, rs, attribution ? &at : nullptr, file);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);
     print_managers(rs);
     if (attribution) print_attribution(rs, at);
     std::string files;
-    for (const auto& f : written) files += f + ",";
-    std::printf("\nwrote %s/{%sscenario.effective.yaml}\n", out.c_str(), files.c_str());
+    for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
+    std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
   }
   return 0;
 }
@@ -195,7 +176,7 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
 int main(int argc, char** argv) {
   CLI::App app{"tenure: discrete-event simulation of careers and client accounts"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", TENURE_VERSION);
+  app.set_version_flag("--version", output::version());
 
   std::string file, out;
   std::uint64_t seed = 0;
@@ -289,7 +270,7 @@ int main(int argc, char** argv) {
       } else if (what == "markets") {
         list_registry(model::market_models());
       } else {
-        const std::filesystem::path dir = std::filesystem::path(TENURE_SCENARIO_DIR);
+        const std::filesystem::path dir = scenario_dir();
         std::vector<std::string> names;
         for (const auto& e : std::filesystem::directory_iterator(dir))
           if (e.path().extension() == ".yaml") names.push_back(e.path().string());

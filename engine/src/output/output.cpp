@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "tenure/core/error.hpp"
@@ -37,6 +38,8 @@ void write_atomically(const std::string& path, const std::string& text) {
   if (ec) throw Error(path + ": cannot move into place: " + ec.message());
 }
 
+const char* version() { return TENURE_VERSION; }
+
 const std::vector<Metric>& metrics() {
   static const std::vector<Metric> m{
       {"lost_value", [](const model::RunResult& r) { return r.lost_value; }},
@@ -59,6 +62,15 @@ const std::vector<Metric>& metrics() {
        }},
   };
   return m;
+}
+
+const Metric& metric(const std::string& name) {
+  std::vector<std::string> known;
+  for (const auto& m : metrics()) {
+    if (name == m.name) return m;
+    known.emplace_back(m.name);
+  }
+  throw Error(unknown_name_message("metric", name, known));
 }
 
 Interval mean_ci(const std::vector<double>& x) {
@@ -95,159 +107,409 @@ std::string causes_text(std::uint32_t mask) {
   }
   return s;
 }
+constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
+using K = Column::Kind;
+
+// Builds a table row by row: add columns once, then push values in column order.
+class Rows {
+ public:
+  explicit Rows(Table& t) : t_(t) {}
+  Rows& i(std::int64_t x) { col().integers.push_back(x); return *this; }
+  Rows& r(double x) { col().reals.push_back(x); return *this; }
+  Rows& b(bool x) { col().integers.push_back(x ? 1 : 0); return *this; }
+  Rows& s(const std::string& x) { col().push_text(x); return *this; }
+  void end() { next_ = 0; }
+
+ private:
+  Column& col() { return t_.columns[next_++]; }
+  Table& t_;
+  std::size_t next_ = 0;
+};
+
+// Calls f(variant index, replication index) for every run, in output order.
+template <class F>
+void each_run(const scenario::RunSet& rs, F f) {
+  for (std::size_t v = 0; v < rs.variants.size(); ++v)
+    for (std::size_t r = 0; r < rs.results[v].size(); ++r) f(v, r);
+}
+std::int64_t rep(const scenario::RunSet& rs, std::size_t r) {
+  return static_cast<std::int64_t>(rs.first_replication + r);
+}
 }  // namespace
 
-void write_timeseries(const std::string& path, const scenario::RunSet& rs) {
-  std::ostringstream o;
-  o << "variant,replication,month,active_accounts,prospects,value,revenue,new_business,new_clients";
-  for (int s = 0; s < model::kSourceCount; ++s) o << ",new_" << model::to_string(static_cast<model::Source>(s));
-  for (int s = 0; s < model::kSourceCount; ++s) o << ",reported_" << model::to_string(static_cast<model::Source>(s));
-  o << ",churned_value,churned";
-  for (int c = 0; c < model::kCauseCount; ++c) o << ",churned_" << model::to_string(static_cast<model::Cause>(c));
-  o << ",churned_no_cause,mean_satisfaction,open_requests,requests,ignored_requests,mean_response_days,"
-       "support_capacity,regime,stress,effectiveness,managers\n";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
-      for (const auto& m : rs.results[v][r].months) {
-        o << rs.variants[v] << ',' << r << ',' << m.month << ',' << m.active_accounts << ',' << m.prospects << ','
-          << number(m.value) << ',' << number(m.revenue) << ',' << number(m.new_business) << ',' << m.new_clients;
-        for (double x : m.new_by_source) o << ',' << number(x);
-        for (double x : m.new_by_reported_source) o << ',' << number(x);
-        o << ',' << number(m.churned_value) << ',' << m.churned;
-        for (double x : m.churned_by_cause) o << ',' << number(x);
-        o << ',' << number(m.mean_satisfaction) << ',' << m.open_requests << ',' << m.requests << ','
-          << m.ignored_requests << ',' << number(m.mean_response_days) << ',' << number(m.support_capacity) << ','
-          << m.regime << ',' << number(m.stress) << ',' << number(m.effectiveness) << ',' << m.managers << '\n';
-      }
-  write_atomically(path, o.str());
+std::size_t Column::size() const {
+  switch (kind) {
+    case Kind::Real: return reals.size();
+    case Kind::Text: return codes.size();
+    default: return integers.size();
+  }
 }
 
-void write_managers(const std::string& path, const scenario::RunSet& rs) {
-  std::ostringstream o;
-  o << "variant,replication,manager,strategy,level,new_business,new_clients,retained_value,opening_value,"
-       "opening_clients,retained_clients,retention_rate,referrals,requests_answered,requests_ignored,requests_late,reviews,promotions,exited,"
-       "exit_reason,exit_day,book_size,book_value,book_clv,reputation,blamed_value,competence\n";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
-      for (const auto& m : rs.results[v][r].managers)
-        o << rs.variants[v] << ',' << r << ',' << csv_text(m.name) << ',' << m.strategy << ',' << m.level << ','
-          << number(m.new_business) << ',' << m.new_clients << ',' << number(m.retained_value) << ','
-          << number(m.opening_value) << ',' << m.opening_clients << ',' << m.retained_clients << ','
-          << number(m.retention_rate) << ',' << m.referrals << ','
-          << m.requests_answered << ',' << m.requests_ignored << ',' << m.requests_late << ',' << m.reviews << ','
-          << m.promotions << ',' << (m.exited ? "true" : "false") << ',' << m.exit_reason << ','
-          << (m.exited ? number(m.exit_day) : "") << ',' << m.book_size << ',' << number(m.book_value) << ','
-          << number(m.book_clv) << ',' << number(m.reputation) << ',' << number(m.blamed_value) << ','
-          << number(m.competence) << '\n';
-  write_atomically(path, o.str());
-}
-
-void write_lost(const std::string& path, const scenario::RunSet& rs) {
-  std::ostringstream o;
-  o << "variant,replication,account,day,value,owner,blamed,causes\n";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
-      for (const auto& l : rs.results[v][r].lost)
-        o << rs.variants[v] << ',' << r << ',' << l.account << ',' << number(l.day) << ',' << number(l.value) << ','
-          << l.owner << ',' << l.blamed << ',' << causes_text(l.causes) << '\n';
-  write_atomically(path, o.str());
-}
-
-void write_accounts(const std::string& path, const scenario::RunSet& rs) {
-  std::ostringstream o;
-  o << "variant,replication,account,state,source,reported_source,owner,value,satisfaction,expectation,scars,"
-       "acquired_day,churned_day,causes\n";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
-      for (const auto& a : rs.results[v][r].accounts)
-        o << rs.variants[v] << ',' << r << ',' << a.account << ',' << a.state << ',' << model::to_string(a.source)
-          << ',' << model::to_string(a.reported_source) << ',' << a.owner << ',' << number(a.value) << ','
-          << number(a.satisfaction) << ',' << number(a.expectation) << ',' << a.scars << ','
-          << number(a.acquired_day) << ',' << (a.churned_day >= 0 ? number(a.churned_day) : "") << ','
-          << causes_text(a.causes) << '\n';
-  write_atomically(path, o.str());
-}
-
-void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at) {
-  std::ostringstream o;
-  o << "variant,replication,kind,name,lost_value\n";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r) {
-      if (v < at.results.size() && r < at.results[v].size()) {
-        const auto& a = at.results[v][r];
-        for (std::size_t j = 0; j < a.factors.size(); ++j)
-          o << rs.variants[v] << ',' << r << ",shapley," << model::to_string(a.factors[j]) << ',' << number(a.shapley[j]) << '\n';
-        o << rs.variants[v] << ',' << r << ",baseline,all_factors_off," << number(a.lost_all_off) << '\n';
-      }
-      // Causes recorded on each lost account's path, its value split equally over them.
-      std::array<double, model::kCauseCount + 1> by_cause{};
-      for (const auto& m : rs.results[v][r].months)
-        for (std::size_t c = 0; c < by_cause.size(); ++c) by_cause[c] += m.churned_by_cause[c];
-      for (std::size_t c = 0; c < by_cause.size(); ++c)
-        o << rs.variants[v] << ',' << r << ",recorded_cause,"
-          << (c < model::kCauseCount ? model::to_string(static_cast<model::Cause>(c)) : "none") << ','
-          << number(by_cause[c]) << '\n';
-      const auto& managers = rs.results[v][r].managers;
-      for (std::size_t m = 0; m < managers.size(); ++m)
-        if (managers[m].blamed_value > 0)
-          o << rs.variants[v] << ',' << r << ",blame," << csv_text(managers[m].name) << ','
-            << number(managers[m].blamed_value) << '\n';
+void Column::push_text(const std::string& s) {
+  // Few distinct values: a linear scan of the levels from the most recent beats hashing.
+  for (std::size_t k = levels.size(); k-- > 0;)
+    if (levels[k] == s) {
+      codes.push_back(static_cast<std::int32_t>(k));
+      return;
     }
-  write_atomically(path, o.str());
+  levels.push_back(s);
+  codes.push_back(static_cast<std::int32_t>(levels.size() - 1));
 }
 
-void write_account_events(const std::string& path, const scenario::RunSet& rs) {
-  std::ostringstream o;
-  o << "variant,replication,day,account,event,satisfaction\n";
+Column& Table::add(std::string name, Column::Kind kind) {
+  columns.push_back(Column{});
+  columns.back().name = std::move(name);
+  columns.back().kind = kind;
+  return columns.back();
+}
+
+std::string csv(const Table& t) {
+  std::string o;
+  for (std::size_t c = 0; c < t.columns.size(); ++c) (o += c ? "," : "") += t.columns[c].name;
+  o += '\n';
+  std::vector<std::string> quoted;
+  const std::size_t n = t.rows();
+  for (std::size_t row = 0; row < n; ++row) {
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      if (c) o += ',';
+      const Column& col = t.columns[c];
+      switch (col.kind) {
+        case K::Integer: o += std::to_string(col.integers[row]); break;
+        case K::Real: o += number(col.reals[row]); break;
+        case K::Boolean: o += col.integers[row] ? "true" : "false"; break;
+        case K::Text: o += csv_text(col.levels[static_cast<std::size_t>(col.codes[row])]); break;
+      }
+    }
+    o += '\n';
+  }
+  return o;
+}
+
+Table timeseries_table(const scenario::RunSet& rs) {
+  Table t;
+  for (const char* c : {"variant"}) t.add(c, K::Text);
+  for (const char* c : {"replication", "month", "active_accounts", "prospects"}) t.add(c, K::Integer);
+  for (const char* c : {"value", "revenue", "new_business"}) t.add(c, K::Real);
+  t.add("new_clients", K::Integer);
+  for (int s = 0; s < model::kSourceCount; ++s)
+    t.add(std::string("new_") + model::to_string(static_cast<model::Source>(s)), K::Real);
+  for (int s = 0; s < model::kSourceCount; ++s)
+    t.add(std::string("reported_") + model::to_string(static_cast<model::Source>(s)), K::Real);
+  t.add("churned_value", K::Real);
+  t.add("churned", K::Integer);
+  for (int c = 0; c < model::kCauseCount; ++c)
+    t.add(std::string("churned_") + model::to_string(static_cast<model::Cause>(c)), K::Real);
+  t.add("churned_no_cause", K::Real);
+  t.add("mean_satisfaction", K::Real);
+  for (const char* c : {"open_requests", "requests", "ignored_requests"}) t.add(c, K::Integer);
+  for (const char* c : {"mean_response_days", "support_capacity"}) t.add(c, K::Real);
+  t.add("regime", K::Integer);
+  for (const char* c : {"stress", "effectiveness"}) t.add(c, K::Real);
+  t.add("managers", K::Integer);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    for (const auto& m : rs.results[v][r].months) {
+      row.s(rs.variants[v]).i(rep(rs, r)).i(m.month).i(m.active_accounts).i(m.prospects);
+      row.r(m.value).r(m.revenue).r(m.new_business).i(m.new_clients);
+      for (double x : m.new_by_source) row.r(x);
+      for (double x : m.new_by_reported_source) row.r(x);
+      row.r(m.churned_value).i(m.churned);
+      for (double x : m.churned_by_cause) row.r(x);
+      row.r(m.mean_satisfaction).i(m.open_requests).i(m.requests).i(m.ignored_requests);
+      row.r(m.mean_response_days).r(m.support_capacity).i(m.regime).r(m.stress).r(m.effectiveness).i(m.managers);
+      row.end();
+    }
+  });
+  return t;
+}
+
+Table managers_table(const scenario::RunSet& rs) {
+  Table t;
+  t.add("variant", K::Text);
+  t.add("replication", K::Integer);
+  t.add("manager", K::Text);
+  t.add("strategy", K::Text);
+  t.add("level", K::Integer);
+  t.add("new_business", K::Real);
+  t.add("new_clients", K::Integer);
+  t.add("retained_value", K::Real);
+  t.add("opening_value", K::Real);
+  t.add("opening_clients", K::Integer);
+  t.add("retained_clients", K::Integer);
+  t.add("retention_rate", K::Real);
+  for (const char* c : {"referrals", "requests_answered", "requests_ignored", "requests_late", "reviews", "promotions"})
+    t.add(c, K::Integer);
+  t.add("exited", K::Boolean);
+  t.add("exit_reason", K::Text);
+  t.add("exit_day", K::Real);
+  t.add("book_size", K::Integer);
+  for (const char* c : {"book_value", "book_clv", "reputation", "blamed_value", "competence"}) t.add(c, K::Real);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    for (const auto& m : rs.results[v][r].managers) {
+      row.s(rs.variants[v]).i(rep(rs, r)).s(m.name).s(m.strategy).i(m.level).r(m.new_business).i(m.new_clients);
+      row.r(m.retained_value).r(m.opening_value).i(m.opening_clients).i(m.retained_clients).r(m.retention_rate);
+      row.i(m.referrals).i(m.requests_answered).i(m.requests_ignored).i(m.requests_late).i(m.reviews).i(m.promotions);
+      row.b(m.exited).s(m.exit_reason).r(m.exited ? m.exit_day : kMissing).i(m.book_size);
+      row.r(m.book_value).r(m.book_clv).r(m.reputation).r(m.blamed_value).r(m.competence);
+      row.end();
+    }
+  });
+  return t;
+}
+
+Table lost_table(const scenario::RunSet& rs) {
+  Table t;
+  t.add("variant", K::Text);
+  for (const char* c : {"replication", "account"}) t.add(c, K::Integer);
+  for (const char* c : {"day", "value"}) t.add(c, K::Real);
+  for (const char* c : {"owner", "blamed"}) t.add(c, K::Integer);
+  t.add("causes", K::Text);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    for (const auto& l : rs.results[v][r].lost) {
+      row.s(rs.variants[v]).i(rep(rs, r)).i(l.account).r(l.day).r(l.value).i(l.owner).i(l.blamed);
+      row.s(causes_text(l.causes));
+      row.end();
+    }
+  });
+  return t;
+}
+
+Table accounts_table(const scenario::RunSet& rs) {
+  Table t;
+  t.add("variant", K::Text);
+  for (const char* c : {"replication", "account"}) t.add(c, K::Integer);
+  for (const char* c : {"state", "source", "reported_source"}) t.add(c, K::Text);
+  t.add("owner", K::Integer);
+  for (const char* c : {"value", "satisfaction", "expectation"}) t.add(c, K::Real);
+  t.add("scars", K::Integer);
+  for (const char* c : {"acquired_day", "churned_day"}) t.add(c, K::Real);
+  t.add("causes", K::Text);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    for (const auto& a : rs.results[v][r].accounts) {
+      row.s(rs.variants[v]).i(rep(rs, r)).i(a.account).s(a.state).s(model::to_string(a.source));
+      row.s(model::to_string(a.reported_source)).i(a.owner).r(a.value).r(a.satisfaction).r(a.expectation);
+      row.i(a.scars).r(a.acquired_day).r(a.churned_day >= 0 ? a.churned_day : kMissing).s(causes_text(a.causes));
+      row.end();
+    }
+  });
+  return t;
+}
+
+Table account_events_table(const scenario::RunSet& rs) {
+  Table t;
+  t.add("variant", K::Text);
+  t.add("replication", K::Integer);
+  t.add("day", K::Real);
+  t.add("account", K::Integer);
+  t.add("event", K::Text);
+  t.add("satisfaction", K::Real);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    for (const auto& e : rs.results[v][r].account_events) {
+      row.s(rs.variants[v]).i(rep(rs, r)).r(e.day).i(e.account).s(e.what).r(e.satisfaction);
+      row.end();
+    }
+  });
+  return t;
+}
+
+Table runs_table(const scenario::RunSet& rs) {
+  Table t;
+  t.add("variant", K::Text);
+  t.add("replication", K::Integer);
+  for (const auto& m : metrics()) t.add(m.name, K::Real);
+  t.add("events", K::Integer);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    const auto& run = rs.results[v][r];
+    row.s(rs.variants[v]).i(rep(rs, r));
+    for (const auto& m : metrics()) row.r(m.of(run));
+    row.i(static_cast<std::int64_t>(run.events));
+    row.end();
+  });
+  return t;
+}
+
+namespace {
+Table interval_table(const char* variant_column) {
+  Table t;
+  t.add(variant_column, K::Text);
+  t.add("metric", K::Text);
+  for (const char* c : {"mean", "ci_low", "ci_high"}) t.add(c, K::Real);
+  t.add("n", K::Integer);
+  return t;
+}
+void interval_row(Rows& row, const std::string& variant, const char* metric, const Interval& iv) {
+  row.s(variant).s(metric).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
+  row.end();
+}
+}  // namespace
+
+Table summary_table(const scenario::RunSet& rs) {
+  Table t = interval_table("variant");
+  Rows row(t);
   for (std::size_t v = 0; v < rs.variants.size(); ++v)
-    for (std::size_t r = 0; r < rs.results[v].size(); ++r)
-      for (const auto& e : rs.results[v][r].account_events)
-        o << rs.variants[v] << ',' << r << ',' << number(e.day) << ',' << e.account << ',' << e.what << ','
-          << number(e.satisfaction) << '\n';
-  write_atomically(path, o.str());
-}
-
-void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version) {
-  auto iv_json = [](const Interval& iv) {
-    return "{\"mean\": " + number(iv.mean) + ", \"ci95\": [" + number(iv.low) + ", " + number(iv.high) +
-           "], \"n\": " + std::to_string(iv.n) + "}";
-  };
-  std::ostringstream o;
-  o << "{\n  \"scenario\": \"" << rs.scenario << "\",\n  \"tenure_version\": \"" << version << "\",\n  \"seed\": "
-    << rs.seed << ",\n  \"variants\": {";
-  for (std::size_t v = 0; v < rs.variants.size(); ++v) {
-    o << (v ? "," : "") << "\n    \"" << rs.variants[v] << "\": {";
-    bool first = true;
     for (const auto& m : metrics()) {
       std::vector<double> x;
       for (const auto& r : rs.results[v]) x.push_back(m.of(r));
-      o << (first ? "" : ",") << "\n      \"" << m.name << "\": " << iv_json(mean_ci(x));
-      first = false;
+      interval_row(row, rs.variants[v], m.name, mean_ci(x));
     }
-    o << "\n    }";
+  return t;
+}
+
+Table paired_table(const scenario::RunSet& rs, const std::string& reference) {
+  const auto ref = std::find(rs.variants.begin(), rs.variants.end(), reference);
+  if (ref == rs.variants.end()) throw Error(unknown_name_message("variant in these results", reference, rs.variants));
+  const auto b = static_cast<std::size_t>(ref - rs.variants.begin());
+  Table t = interval_table("variant");
+  t.columns.insert(t.columns.begin() + 1, Column{});
+  t.columns[1].name = "reference";
+  t.columns[1].kind = K::Text;
+  Rows row(t);
+  for (std::size_t v = 0; v < rs.variants.size(); ++v) {
+    if (v == b) continue;
+    for (const auto& m : metrics()) {
+      std::vector<double> d;
+      for (std::size_t r = 0; r < rs.results[v].size() && r < rs.results[b].size(); ++r)
+        d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[b][r]));
+      const auto iv = mean_ci(d);
+      row.s(rs.variants[v]).s(reference).s(m.name).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
+      row.end();
+    }
   }
+  return t;
+}
+
+Table attribution_table(const scenario::RunSet& rs, const scenario::AttributionSet& at) {
+  Table t;
+  t.add("variant", K::Text);
+  t.add("replication", K::Integer);
+  t.add("kind", K::Text);
+  t.add("name", K::Text);
+  t.add("lost_value", K::Real);
+  Rows row(t);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    const std::string& var = rs.variants[v];
+    if (v < at.results.size() && r < at.results[v].size()) {
+      const auto& a = at.results[v][r];
+      for (std::size_t j = 0; j < a.factors.size(); ++j)
+        row.s(var).i(rep(rs, r)).s("shapley").s(model::to_string(a.factors[j])).r(a.shapley[j]), row.end();
+      row.s(var).i(rep(rs, r)).s("baseline").s("all_factors_off").r(a.lost_all_off), row.end();
+    }
+    // Causes recorded on each lost account's path, its value split equally over them.
+    std::array<double, model::kCauseCount + 1> by_cause{};
+    for (const auto& m : rs.results[v][r].months)
+      for (std::size_t c = 0; c < by_cause.size(); ++c) by_cause[c] += m.churned_by_cause[c];
+    for (std::size_t c = 0; c < by_cause.size(); ++c)
+      row.s(var).i(rep(rs, r)).s("recorded_cause")
+          .s(c < model::kCauseCount ? model::to_string(static_cast<model::Cause>(c)) : "none")
+          .r(by_cause[c]), row.end();
+    for (const auto& m : rs.results[v][r].managers)
+      if (m.blamed_value > 0) row.s(var).i(rep(rs, r)).s("blame").s(m.name).r(m.blamed_value), row.end();
+  });
+  return t;
+}
+
+void write_timeseries(const std::string& path, const scenario::RunSet& rs) {
+  write_atomically(path, csv(timeseries_table(rs)));
+}
+void write_managers(const std::string& path, const scenario::RunSet& rs) {
+  write_atomically(path, csv(managers_table(rs)));
+}
+void write_lost(const std::string& path, const scenario::RunSet& rs) { write_atomically(path, csv(lost_table(rs))); }
+void write_accounts(const std::string& path, const scenario::RunSet& rs) {
+  write_atomically(path, csv(accounts_table(rs)));
+}
+void write_account_events(const std::string& path, const scenario::RunSet& rs) {
+  write_atomically(path, csv(account_events_table(rs)));
+}
+void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at) {
+  write_atomically(path, csv(attribution_table(rs, at)));
+}
+
+namespace {
+// The rows of an interval table as JSON objects keyed by variant, then metric.
+void intervals_json(std::ostringstream& o, const Table& t) {
+  const Column& var = t.columns.front();
+  const std::size_t mcol = t.columns.size() - 5;  // metric, mean, low, high, n are the last five
+  std::string open;
+  bool first_v = true;
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const std::string& v = var.levels[static_cast<std::size_t>(var.codes[i])];
+    if (v != open || first_v) {
+      o << (first_v ? "" : "\n    },") << "\n    \"" << v << "\": {";
+      open = v;
+      first_v = false;
+    } else {
+      o << ",";
+    }
+    const Column& m = t.columns[mcol];
+    o << "\n      \"" << m.levels[static_cast<std::size_t>(m.codes[i])] << "\": {\"mean\": "
+      << number(t.columns[mcol + 1].reals[i]) << ", \"ci95\": [" << number(t.columns[mcol + 2].reals[i]) << ", "
+      << number(t.columns[mcol + 3].reals[i]) << "], \"n\": " << t.columns[mcol + 4].integers[i] << "}";
+  }
+  if (!first_v) o << "\n    }";
+}
+}  // namespace
+
+void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version_text) {
+  std::ostringstream o;
+  o << "{\n  \"scenario\": \"" << rs.scenario << "\",\n  \"tenure_version\": \"" << version_text
+    << "\",\n  \"seed\": " << rs.seed << ",\n  \"variants\": {";
+  intervals_json(o, summary_table(rs));
   o << "\n  },\n  \"paired_differences_vs_base\": {";
-  const auto base = std::find(rs.variants.begin(), rs.variants.end(), "base");
-  bool firstv = true;
-  if (base != rs.variants.end()) {
-    const auto b = static_cast<std::size_t>(base - rs.variants.begin());
-    for (std::size_t v = 0; v < rs.variants.size(); ++v) {
-      if (v == b) continue;
-      o << (firstv ? "" : ",") << "\n    \"" << rs.variants[v] << "\": {";
-      firstv = false;
-      bool first = true;
-      for (const auto& m : metrics()) {
-        std::vector<double> d;
-        for (std::size_t r = 0; r < rs.results[v].size() && r < rs.results[b].size(); ++r)
-          d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[b][r]));
-        o << (first ? "" : ",") << "\n      \"" << m.name << "\": " << iv_json(mean_ci(d));
-        first = false;
-      }
-      o << "\n    }";
-    }
-  }
+  if (std::find(rs.variants.begin(), rs.variants.end(), "base") != rs.variants.end())
+    intervals_json(o, paired_table(rs, "base"));
   o << "\n  }\n}\n";
   write_atomically(path, o.str());
+}
+
+std::vector<std::string> write_run(const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,
+                                   const scenario::AttributionSet* attribution, const std::string& source) {
+  if (rs.first_replication != 0)
+    throw Error("these results start at replication " + std::to_string(rs.first_replication) +
+                "; append them to the earlier replications before writing, so that the effective scenario "
+                "reproduces them");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw Error(dir + ": cannot create the output folder: " + ec.message());
+  const auto& want = sc.experiment.outputs;
+  auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
+  std::vector<std::string> written;
+  auto put = [&](const std::string& name, const std::string& text) {
+    write_atomically(dir + "/" + name, text);
+    written.push_back(name);
+  };
+  if (wanted("timeseries")) put("timeseries.csv", csv(timeseries_table(rs)));
+  if (wanted("managers")) put("managers.csv", csv(managers_table(rs)));
+  if (wanted("lost")) put("lost.csv", csv(lost_table(rs)));
+  bool any_accounts = false;
+  for (const auto& v : rs.results)
+    for (const auto& r : v) any_accounts |= !r.accounts.empty();
+  if (any_accounts && wanted("accounts")) {
+    put("accounts.csv", csv(accounts_table(rs)));
+    put("account_events.csv", csv(account_events_table(rs)));
+  }
+  if (wanted("attribution") || attribution) {
+    const scenario::AttributionSet none;
+    put("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));
+  }
+  if (wanted("summary")) {
+    write_summary(dir + "/summary.json", rs, version());
+    written.push_back("summary.json");
+  }
+  // The effective scenario, with the seed and replications this run used, so that running
+  // it again reproduces these results exactly.
+  scenario::Scenario eff = sc;
+  eff.experiment.seed = rs.seed;
+  eff.experiment.replications = rs.results.empty() ? 0 : static_cast<std::int64_t>(rs.results.front().size());
+  const std::string body = scenario::effective_yaml(eff);
+  put("scenario.effective.yaml", std::string("# effective scenario written by tenure ") + version() + " from " + source +
+                                     "\n# hash " + scenario::content_hash(body) + "\n" + body);
+  return written;
 }
 
 }  // namespace tenure::output

@@ -83,7 +83,7 @@ AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector
   }
   parallel_for(rs.variants.size() * reps, threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
-    at.results[v][r] = model::attribute(params_of(sc, rs.variants[v]), factors, rs.seed, r);
+    at.results[v][r] = model::attribute(params_of(sc, rs.variants[v]), factors, rs.seed, rs.first_replication + r);
   });
   return at;
 }
@@ -92,6 +92,7 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   RunSet rs;
   rs.scenario = sc.name;
   rs.seed = o.seed ? o.seed : sc.experiment.seed;
+  rs.first_replication = o.first_replication;
   const auto reps = static_cast<std::size_t>(o.replications > 0 ? o.replications : sc.experiment.replications);
   std::vector<const model::ModelParams*> params;
   std::vector<std::string> wanted = o.variants.empty() ? std::vector<std::string>{"base"} : o.variants;
@@ -102,9 +103,24 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
   parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
-    rs.results[v][r] = model::simulate(*params[v], rs.seed, r);
+    rs.results[v][r] = model::simulate(*params[v], rs.seed, rs.first_replication + r);
   }, o.progress);
   return rs;
+}
+
+void append(RunSet& into, RunSet&& more) {
+  if (into.results.empty()) {
+    into = std::move(more);
+    return;
+  }
+  const std::size_t have = into.results.front().size();
+  if (more.scenario != into.scenario || more.seed != into.seed || more.variants != into.variants)
+    throw Error("cannot append results of another scenario, seed or set of variants");
+  if (more.first_replication != into.first_replication + have)
+    throw Error("cannot append replications from " + std::to_string(more.first_replication) + " to results that end at " +
+                std::to_string(into.first_replication + have));
+  for (std::size_t v = 0; v < into.results.size(); ++v)
+    for (auto& r : more.results[v]) into.results[v].push_back(std::move(r));
 }
 
 }  // namespace tenure::scenario

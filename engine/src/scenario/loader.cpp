@@ -199,7 +199,9 @@ struct Ctx {
   std::vector<std::string> errors;
   std::set<std::string> seen;
   void error(const YAML::Mark& m, const std::string& msg) {
-    std::string e = file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg;
+    // A node made by an override (--set, or a Python dict path) has no place in the file.
+    std::string e = m.is_null() ? file + ": in an override: " + msg
+                                : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg;
     if (seen.insert(e).second) errors.push_back(e);
   }
 };
@@ -708,16 +710,18 @@ YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, s
 }
 
 struct Setting {
+  std::string text;  // as given: key.path=value
   std::vector<std::string> keys;
   YAML::Node value;
 };
 
-// "--set service.problem_rate=3 per year": only typed scalar records can be set; the value is
-// checked against its record before anything runs.
+// "--set service.problem_rate=3 per year" sets a scalar record, checked against it before
+// anything runs. Any other path reaches into the file's tree: a list item is picked by its
+// index or its name ("managers.Darren.time.hunt_share=0.7"), a component given by name alone
+// is expanded ("time: hunter" to "time: {name: hunter}"), and what results is validated like
+// the rest of the file.
 std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
-  std::vector<std::string> errors, known;
-  for (const auto& f : fields()) known.push_back(f.path);
-  known.insert(known.end(), {"experiment.replications", "experiment.seed"});
+  std::vector<std::string> errors;
   std::vector<Setting> out;
   for (const auto& s : sets) {
     const auto eq = s.find('=');
@@ -726,8 +730,11 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
       continue;
     }
     const std::string path = s.substr(0, eq), value = s.substr(eq + 1);
-    if (std::find(known.begin(), known.end(), path) == known.end()) {
-      errors.push_back("--set " + s + ": " + unknown_name_message("key", path, known));
+    Setting st;
+    std::stringstream ss(path);
+    for (std::string k; std::getline(ss, k, '.');) st.keys.push_back(k);
+    if (std::any_of(st.keys.begin(), st.keys.end(), [](const std::string& k) { return k.empty(); })) {
+      errors.push_back("--set " + s + ": expected key.path=value with no empty key");
       continue;
     }
     for (const auto& f : fields())
@@ -737,9 +744,7 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
         if (err.empty()) err = f.spec.check(v);
         if (!err.empty()) errors.push_back("--set " + s + ": " + err);
       }
-    Setting st;
-    std::stringstream ss(path);
-    for (std::string k; std::getline(ss, k, '.');) st.keys.push_back(k);
+    st.text = s;
     st.value = YAML::Node(value);
     out.push_back(st);
   }
@@ -751,17 +756,52 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
   return out;
 }
 
-void apply_sets(YAML::Node& root, const std::vector<Setting>& sets) {
-  for (const auto& st : sets) {
-    if (st.keys.size() == 1) {
-      root[st.keys[0]] = st.value;
-    } else {
-      YAML::Node section = root[st.keys[0]];
-      if (!section || !section.IsMap()) section = YAML::Node(YAML::NodeType::Map);
-      YAML::Node copy = merge(YAML::Node(YAML::NodeType::Map), section);
-      copy[st.keys[1]] = st.value;
-      root[st.keys[0]] = copy;
+// A copy of `node` with the value at keys[i..] replaced; shares untouched subtrees.
+YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, std::string& err) {
+  if (i == st.keys.size()) return st.value;
+  const std::string& key = st.keys[i];
+  if (node && node.IsSequence()) {
+    std::size_t pick = node.size();
+    std::vector<std::string> names;
+    for (std::size_t j = 0; j < node.size(); ++j) {
+      const std::string name = node[j].IsMap() && node[j]["name"] ? scalar(node[j]["name"]) : std::to_string(j);
+      names.push_back(name);
+      if (name == key || std::to_string(j) == key) pick = pick < node.size() ? pick : j;
     }
+    if (pick == node.size()) {
+      err = "--set " + st.text + ": " + unknown_name_message("item of " + st.keys[i - 1], key, names);
+      return node;
+    }
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(j == pick ? with_value(node[j], st, i + 1, err) : node[j]);
+    return out;
+  }
+  // A fresh map with the matching entries replaced. Entries are copied by their key nodes
+  // (which keep their marks); a key is matched by its text, on every entry that has it.
+  YAML::Node out(YAML::NodeType::Map);
+  bool found = false;
+  if (node && node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->second.IsDefined()) continue;
+      const bool match = it->first.IsScalar() && it->first.Scalar() == key;
+      out[it->first] = match ? with_value(it->second, st, i + 1, err) : it->second;
+      found |= match;
+    }
+  } else if (node && node.IsScalar() && i > 0 && key != "name") {
+    out["name"] = node;  // a component given by name alone
+  }
+  if (!found) out[key] = with_value(YAML::Node(), st, i + 1, err);
+  return out;
+}
+
+void apply_sets(Ctx& ctx, YAML::Node& root, const std::vector<Setting>& sets) {
+  for (const auto& st : sets) {
+    std::string err;
+    YAML::Node changed = with_value(root, st, 0, err);
+    if (!err.empty()) {
+      if (ctx.seen.insert(ctx.file + ": " + err).second) ctx.errors.push_back(ctx.file + ": " + err);
+    }
+    else root = changed;
   }
 }
 
@@ -770,10 +810,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
   std::vector<std::string> chain{path};
   const std::vector<Setting> settings = parse_sets(sets);
   YAML::Node root = resolve(ctx, path, text, chain);
-  if (root && root.IsMap() && !settings.empty()) {
-    root = merge(YAML::Node(YAML::NodeType::Map), root);
-    apply_sets(root, settings);
-  }
+  if (root && root.IsMap() && !settings.empty()) apply_sets(ctx, root, settings);
   Scenario sc;
   sc.path = path;
   sc.story = header_comment(text);
@@ -787,7 +824,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
         for (auto it = vs.begin(); it != vs.end(); ++it) {
           YAML::Node merged = merge(root, it->second);
           merged.remove("variants");
-          apply_sets(merged, settings);  // --set wins over the variant too
+          apply_sets(ctx, merged, settings);  // --set wins over the variant too
           model::ModelParams vp;
           Experiment ignored;
           parse_params(ctx, merged, vp, ignored);
@@ -1196,6 +1233,8 @@ std::string content_hash(const std::string& text) {
 Scenario load(const std::string& path, const std::vector<std::string>& sets) {
   return load_text(read_file(path), path, sets);
 }
-Scenario load_string(const std::string& yaml, const std::string& name) { return load_text(yaml, name, {}); }
+Scenario load_string(const std::string& yaml, const std::string& name, const std::vector<std::string>& sets) {
+  return load_text(yaml, name, sets);
+}
 
 }  // namespace tenure::scenario

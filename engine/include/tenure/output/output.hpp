@@ -1,7 +1,9 @@
-// Writes what runs recorded: CSV tables and a summary with confidence intervals and paired
-// differences. Every file is written to a temporary name and renamed into place.
+// What runs recorded, as columnar tables: the CSV files, summary.json, the terminal tables
+// and the Python DataFrames are all built from the same Table builders, so they agree.
+// Every file is written to a temporary name and renamed into place.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,8 @@ struct Metric {
   double (*of)(const model::RunResult&);
 };
 const std::vector<Metric>& metrics();
+// The metric of that name; throws tenure::Error listing the known ones.
+const Metric& metric(const std::string& name);
 
 struct Interval {
   double mean = 0, low = 0, high = 0;
@@ -23,21 +27,74 @@ struct Interval {
 // Mean with a 95% Student-t interval; low = high = mean when n < 2.
 Interval mean_ci(const std::vector<double>& x);
 
+// One column of a table. Text columns are dictionary-encoded (codes into `levels`), so
+// a table of a million rows holds a handful of strings; missing reals are NaN.
+struct Column {
+  enum class Kind { Integer, Real, Boolean, Text };
+  std::string name;
+  Kind kind = Kind::Real;
+  std::vector<std::int64_t> integers;  // Integer and Boolean (0/1)
+  std::vector<double> reals;           // Real
+  std::vector<std::int32_t> codes;     // Text
+  std::vector<std::string> levels;     // Text
+
+  std::size_t size() const;
+  // Appends a text value, adding it to `levels` on first sight.
+  void push_text(const std::string& s);
+};
+
+struct Table {
+  std::vector<Column> columns;
+  std::size_t rows() const { return columns.empty() ? 0 : columns.front().size(); }
+  Column& add(std::string name, Column::Kind kind);
+};
+
+// CSV text: a header, then one line per row; reals shortest-round-trip, NaN empty,
+// booleans true/false, text quoted only when it must be.
+std::string csv(const Table& t);
+
+// The tables of a run set. `replication` columns count from rs.first_replication.
+Table timeseries_table(const scenario::RunSet& rs);
+Table managers_table(const scenario::RunSet& rs);
+Table lost_table(const scenario::RunSet& rs);
+Table accounts_table(const scenario::RunSet& rs);
+Table account_events_table(const scenario::RunSet& rs);
+// One row per run: variant, replication, and every metric.
+Table runs_table(const scenario::RunSet& rs);
+// One row per (variant, metric): mean, 95% interval, n.
+Table summary_table(const scenario::RunSet& rs);
+// One row per (variant other than `reference`, metric): the paired difference
+// variant - reference over common replications, with its 95% interval. Throws when
+// `reference` was not run.
+Table paired_table(const scenario::RunSet& rs, const std::string& reference = "base");
+// Shapley values per (variant, replication, factor), the all-off baseline, the recorded
+// causes (each lost account's value split over its causes) and the rule's blame by manager.
+Table attribution_table(const scenario::RunSet& rs, const scenario::AttributionSet& at);
+
 void write_timeseries(const std::string& path, const scenario::RunSet& rs);
 void write_managers(const std::string& path, const scenario::RunSet& rs);
 void write_lost(const std::string& path, const scenario::RunSet& rs);
 void write_accounts(const std::string& path, const scenario::RunSet& rs);
 // Each account's history: what happened to it, when, and its satisfaction just after.
 void write_account_events(const std::string& path, const scenario::RunSet& rs);
-// One row per (variant, replication, factor) with its Shapley value of lost value, and one per
-// (variant, replication, manager) with the lost value the organisation's rule blames on them.
 void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at);
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version);
+
+// Everything a run writes to its folder: the tables the scenario's experiment asks for,
+// summary.json and scenario.effective.yaml (with its hash, the tenure version and the seed
+// and replications used, so that running it again reproduces the results). The CLI and
+// Python both write through this, so their files are byte-identical. `attribution` may be
+// null. Returns the names of the files written, in order.
+std::vector<std::string> write_run(const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,
+                                   const scenario::AttributionSet* attribution, const std::string& source);
 
 // Text of a number that reads back to the same double (shortest round trip).
 std::string number(double x);
 
 // Writes `text` to `path` atomically: a temporary file in the same folder, then rename.
 void write_atomically(const std::string& path, const std::string& text);
+
+// The version of this build of tenure.
+const char* version();
 
 }  // namespace tenure::output

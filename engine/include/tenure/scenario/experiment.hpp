@@ -16,6 +16,7 @@ namespace tenure::scenario {
 struct RunOptions {
   std::uint64_t seed = 0;           // 0: the scenario's experiment seed
   std::int64_t replications = 0;    // 0: the scenario's experiment replications
+  std::uint64_t first_replication = 0;  // replications first .. first + replications - 1
   std::vector<std::string> variants;  // empty: base only; "base" may be listed
   unsigned threads = 0;             // 0: all cores
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from one thread
@@ -24,11 +25,17 @@ struct RunOptions {
 struct RunSet {
   std::string scenario;
   std::uint64_t seed = 0;
+  std::uint64_t first_replication = 0;  // results[v][i] is replication first_replication + i
   std::vector<std::string> variants;                  // "base" first when run
   std::vector<std::vector<model::RunResult>> results;  // [variant][replication]
 };
 
 RunSet run(const Scenario& sc, const RunOptions& options);
+
+// Appends `more` (the next replications of the same variants and seed) to `into`, so that
+// replications can be added in batches until an interval is narrow enough. Throws when the
+// two do not continue each other.
+void append(RunSet& into, RunSet&& more);
 
 // Shapley attribution of lost value, per variant and replication, on the same thread pool.
 // 2^F runs per replication, so F is limited (model::attribute refuses more than 10).

@@ -46,10 +46,13 @@ const std::vector<Field>& fields();
 
 // Loads a file (following `extends:`). Throws tenure::Error with every problem found, each
 // as "file:line:column: message".
-// `sets` are "key.path=value" overrides of scalar records, applied to the base and to every
-// variant (a --set wins over a variant's own value).
+// `sets` are "key.path=value" overrides, applied to the base and to every variant (a --set
+// wins over a variant's own value). A path names a scalar record ("churn.base_rate") or
+// reaches into the file: list items by index or name ("managers.Darren.time.hunt_share").
 Scenario load(const std::string& path, const std::vector<std::string>& sets = {});
-Scenario load_string(const std::string& yaml, const std::string& name = "<string>");
+// `name` stands for the file in messages; `extends:` is resolved from the working folder.
+Scenario load_string(const std::string& yaml, const std::string& name = "<string>",
+                     const std::vector<std::string>& sets = {});
 
 // The effective scenario: every parameter of the base and of each variant, defaults filled
 // in, as a scenario file that loads back to the same parameters (durations in days, rates
