@@ -1,0 +1,68 @@
+"""tenure: discrete-event simulation of careers and client accounts.
+
+    import tenure
+    sc = tenure.load("ann_vs_darren")                 # a bundled story, a file, or a dict
+    res = tenure.run(sc, replications=40, variants="all")
+    res.summary, res.compare()                        # intervals; paired differences (common random numbers)
+    res.timeseries, res.managers                      # pandas DataFrames
+    design = tenure.grid({"managers.Darren.time.hunt_share": [0.5, 0.9],
+                          "organisation.promotion": ["new_business", "total_value"]})
+    sw = tenure.sweep(sc, design, "sweeps/hunt_vs_policy")   # Parquet, resumable; client=... for Dask
+
+The names follow the command line: ``tenure run FILE --set key=value`` is
+``tenure.run(tenure.load(FILE, {"key": value}))``.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from . import _core
+from ._core import TenureError
+from .results import Results, run, run_until
+from .scenario import Scenario, bundled, load
+from .sweep import Design, SweepResult, grid, latin, morris, sobol, sweep
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "Design", "Results", "Scenario", "SweepResult", "TenureError", "bundled", "components", "grid", "latin", "load",
+    "metrics", "morris", "parameters", "policies", "run", "run_until", "sobol", "strategies", "sweep", "__version__",
+]
+
+
+def components(kind: str | None = None) -> pd.DataFrame:
+    """Registered components, one row per (component, parameter): kind (time, service,
+    pressure, promotion, network, market), name, description and each parameter's record."""
+    rows = []
+    for c in _core.components():
+        if kind is not None and c["kind"] != kind:
+            continue
+        params = c["parameters"] or [None]
+        for p in params:
+            row = {"kind": c["kind"], "name": c["name"], "description": c["description"]}
+            if p is not None:
+                row.update({f"param_{k}": v for k, v in p.items() if k != "choices"})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def strategies() -> pd.DataFrame:
+    """Strategy components (time allocation, service style, pressure behaviour) and their parameters."""
+    df = components()
+    return df[df["kind"].isin(["time", "service", "pressure"])].reset_index(drop=True)
+
+
+def policies() -> pd.DataFrame:
+    """Promotion policies and their parameters."""
+    return components("promotion")
+
+
+def parameters() -> pd.DataFrame:
+    """Every scalar key of the scenario format with its type, unit, default and bounds
+    (durations in days, rates per day), as settable by ``Scenario.with_overrides``."""
+    return pd.DataFrame(_core.fields())
+
+
+def metrics() -> list[str]:
+    """The per-run metrics of ``Results.runs``, ``summary`` and ``compare``."""
+    return list(_core.metrics())

@@ -1,0 +1,195 @@
+"""Running scenarios and reading their results as DataFrames."""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional, Sequence, Union
+
+import pandas as pd
+
+from . import _core
+from ._frames import frame
+from .scenario import Scenario
+
+Variants = Union[None, str, Sequence[str]]
+
+
+def _variant_list(scenario: Scenario, variants: Variants) -> list[str]:
+    if variants is None:
+        return ["base"]
+    if variants == "all":
+        return scenario.variants
+    if isinstance(variants, str):
+        return [variants]
+    return list(variants)
+
+
+class Results:
+    """What a run recorded. Tables are pandas DataFrames, built on first access:
+
+    - ``timeseries``: one row per (variant, replication, month)
+    - ``managers``: one row per (variant, replication, manager)
+    - ``lost``: each lost account with the causes on its path
+    - ``accounts`` and ``account_events``: when the scenario sets ``record_accounts: true``
+    - ``runs``: one row per (variant, replication) with every summary metric
+    - ``summary``: mean and 95% interval per (variant, metric)
+    - ``attribution``: Shapley values of lost value per factor, beside the rule's blame
+
+    The columns are those of the CSV files ``tenure run`` writes (docs/cli.md).
+    """
+
+    def __init__(self, scenario: Scenario, runs: Any, attribution: Any = None, threads: int = 0):
+        self.scenario = scenario
+        self._runs = runs
+        self._attribution = attribution
+        self._threads = threads
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    @property
+    def variants(self) -> list[str]:
+        return list(self._runs.variants)
+
+    @property
+    def replications(self) -> int:
+        return int(self._runs.replications)
+
+    @property
+    def seed(self) -> int:
+        return int(self._runs.seed)
+
+    @property
+    def events(self) -> int:
+        """Model events executed over every run."""
+        return int(self._runs.events)
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            if name == "attribution":
+                self._cache[name] = frame(_core.attribution_table(self._runs, self._attribute()))
+            else:
+                self._cache[name] = frame(_core.table(self._runs, name))
+        return self._cache[name]
+
+    timeseries = property(lambda self: self.table("timeseries"))
+    managers = property(lambda self: self.table("managers"))
+    lost = property(lambda self: self.table("lost"))
+    accounts = property(lambda self: self.table("accounts"))
+    account_events = property(lambda self: self.table("account_events"))
+    runs = property(lambda self: self.table("runs"))
+    summary = property(lambda self: self.table("summary"))
+    attribution = property(lambda self: self.table("attribution"))
+
+    def _attribute(self) -> Any:
+        if self._attribution is None:  # counterfactual runs: 2^F per replication
+            self._attribution = _core.attribute(self.scenario._core, self._runs, self._threads)
+        return self._attribution
+
+    def compare(self, reference: str = "base", metric: Optional[str] = None) -> pd.DataFrame:
+        """Paired differences (variant - reference) over common replications, with 95% intervals.
+
+        Variants share random numbers, so the interval is about the strategy, not the noise."""
+        t = frame(_core.table(self._runs, "paired", reference))
+        if metric is not None:
+            if metric not in _core.metrics():
+                raise ValueError(f"unknown metric {metric!r}; known: {', '.join(_core.metrics())}")
+            t = t[t["metric"] == metric].reset_index(drop=True)
+        return t
+
+    def half_width(self, metric: str, variant: str = "base") -> float:
+        s = self.summary
+        row = s[(s["variant"] == variant) & (s["metric"] == metric)]
+        if row.empty:
+            raise ValueError(f"no metric {metric!r} for variant {variant!r}")
+        return float((row["ci_high"].iloc[0] - row["ci_low"].iloc[0]) / 2)
+
+    def save(self, folder: Union[str, "os.PathLike[str]"]) -> list[str]:
+        """Writes the same files as ``tenure run --out FOLDER`` (byte for byte) and returns their names."""
+        return list(_core.write_run(os.fspath(folder), self.scenario._core, self._runs, self._attribution,
+                                    self.scenario._source))
+
+    def __repr__(self) -> str:
+        return f"Results({self.scenario.name!r}, variants={self.variants}, replications={self.replications})"
+
+
+def _progress_bar(total: int, enabled: Optional[bool]) -> tuple[Optional[Callable[[int, int], None]], Any]:
+    if not enabled:
+        return None, None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, unit="run", desc="tenure")
+
+    def update(done: int, _total: int) -> None:
+        bar.update(done - bar.n)
+
+    return update, bar
+
+
+def run(scenario: Scenario, *, seed: Optional[int] = None, replications: Optional[int] = None,
+        variants: Variants = None, threads: int = 0, attribution: bool = False,
+        progress: Optional[bool] = False) -> Results:
+    """Run replications of a scenario's variants (``"all"``, a name, or a list; default the base).
+
+    Replication r of every variant uses the same random streams (common random numbers), and
+    results do not depend on ``threads`` (0: every core). The GIL is released while it runs.
+    """
+    names = _variant_list(scenario, variants)
+    reps = replications if replications is not None else scenario.replications
+    if reps < 1:
+        raise ValueError(f"replications must be at least 1, got {reps}")
+    update, bar = _progress_bar(reps * len(names), progress)
+    try:
+        runs = _core.run(scenario._core, seed=seed or 0, replications=reps, variants=names, threads=threads,
+                         progress=update)
+    finally:
+        if bar is not None:
+            bar.close()
+    res = Results(scenario, runs, threads=threads)
+    if attribution:
+        res._attribute()
+    return res
+
+
+def run_until(scenario: Scenario, metric: str, half_width: float, *, relative: bool = False,
+              variants: Variants = None, seed: Optional[int] = None, batch: int = 10, max_replications: int = 1000,
+              threads: int = 0, progress: Optional[bool] = False) -> Results:
+    """Add replications in batches until the 95% interval of ``metric`` is at most ``half_width``
+    wide on each side for every variant run (``relative``: as a share of the mean).
+
+    Replications keep their numbers across batches, so the result equals a single run of the
+    same number of replications. Raises RuntimeError when ``max_replications`` is reached first.
+    """
+    if metric not in _core.metrics():
+        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(_core.metrics())}")
+    if half_width <= 0 or batch < 2:
+        raise ValueError("half_width must be positive and batch at least 2")
+    names = _variant_list(scenario, variants)
+    runs = None
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(unit="rep", desc=f"tenure: {metric} ± {half_width:g}")
+    try:
+        while True:
+            have = 0 if runs is None else int(runs.replications)
+            if have >= max_replications:
+                raise RuntimeError(f"{metric}: interval still wider than ±{half_width:g} after {have} replications")
+            more = _core.run(scenario._core, seed=seed or 0, replications=min(batch, max_replications - have),
+                             first_replication=have, variants=names, threads=threads)
+            if runs is None:
+                runs = more
+            else:
+                _core.append(runs, more)
+            if bar is not None:
+                bar.update(int(runs.replications) - bar.n)
+            res = Results(scenario, runs, threads=threads)
+            widths = []
+            for v in names:
+                s = res.summary
+                row = s[(s["variant"] == v) & (s["metric"] == metric)].iloc[0]
+                w = (row["ci_high"] - row["ci_low"]) / 2
+                widths.append(w / abs(row["mean"]) if relative and row["mean"] != 0 else w)
+            if max(widths) <= half_width:
+                return res
+    finally:
+        if bar is not None:
+            bar.close()

@@ -1,0 +1,140 @@
+"""Scenarios: load one from a file, a bundled story, a YAML text or a dict, and override
+parameters by dotted path, as ``tenure run --set`` does."""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+import yaml
+
+from . import _core
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _setting(path: str, value: Any) -> str:
+    """``key.path=value`` text for the engine's override syntax."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, float):
+        text = repr(value)  # shortest text that reads back to the same double
+    else:
+        text = str(value)
+    return f"{path}={text}"
+
+
+def bundled_dir() -> Path:
+    """The folder of the bundled story scenarios."""
+    installed = resources.files("tenure") / "scenarios"
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "scenarios"  # a source checkout
+
+
+def bundled() -> list[str]:
+    """Names of the bundled scenarios (the five stories and the baseline)."""
+    return sorted(p.stem for p in bundled_dir().glob("*.yaml"))
+
+
+class Scenario:
+    """A loaded, validated scenario. Immutable: ``with_overrides`` returns a new one.
+
+    Build one with :func:`tenure.load` (a file or a bundled name), :meth:`from_dict` or
+    :meth:`from_yaml`. Invalid input raises :class:`tenure.TenureError` with every problem,
+    each as ``file:line:column: message``.
+    """
+
+    def __init__(self, kind: str, source: str, text: Optional[str], sets: tuple[str, ...] = ()):
+        self._kind, self._source, self._text, self._sets = kind, source, text, tuple(sets)
+        if kind == "file":
+            self._core = _core.load(source, list(sets))
+        else:
+            assert text is not None
+            self._core = _core.load_string(text, source, list(sets))
+
+    # construction -------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: PathLike, overrides: Optional[Mapping[str, Any]] = None) -> "Scenario":
+        return cls("file", os.fspath(path), None, _sets(overrides))
+
+    @classmethod
+    def from_yaml(cls, text: str, name: str = "<string>", overrides: Optional[Mapping[str, Any]] = None) -> "Scenario":
+        return cls("text", name, text, _sets(overrides))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], name: str = "<dict>", overrides: Optional[Mapping[str, Any]] = None) -> "Scenario":
+        """A scenario from a dict shaped like a scenario file (durations and rates as text)."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"from_dict expects a mapping, got {type(data).__name__}")
+        return cls("text", name, yaml.safe_dump(dict(data), sort_keys=False), _sets(overrides))
+
+    def with_overrides(self, overrides: Optional[Mapping[str, Any]] = None, **more: Any) -> "Scenario":
+        """A copy with parameters overridden by dotted path, e.g.
+        ``{"churn.base_rate": "0.2 per year", "managers.Darren.time.hunt_share": 0.7}``.
+        Overrides apply to the base and to every variant, and win over a variant's own value."""
+        merged = dict(overrides or {})
+        merged.update({k.replace("__", "."): v for k, v in more.items()})
+        return Scenario(self._kind, self._source, self._text, self._sets + _sets(merged))
+
+    # what it is ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._core.name
+
+    @property
+    def story(self) -> str:
+        """The file's header comment: what it shows and which variants to compare."""
+        return self._core.story
+
+    @property
+    def variants(self) -> list[str]:
+        """``base`` then the variants, in file order."""
+        return list(self._core.variants)
+
+    @property
+    def replications(self) -> int:
+        return int(self._core.replications)
+
+    @property
+    def seed(self) -> int:
+        return int(self._core.seed)
+
+    @property
+    def overrides(self) -> tuple[str, ...]:
+        return self._sets
+
+    def value(self, path: str, variant: str = "base") -> Any:
+        """The value of a scalar parameter (durations in days, rates per day)."""
+        return self._core.value(path, variant)
+
+    def effective_yaml(self) -> str:
+        """Every parameter of the base and each variant, defaults filled in; loads back to the same parameters."""
+        return self._core.effective_yaml()
+
+    def portable(self) -> tuple[str, str]:
+        """(effective YAML, name): what a remote worker needs to rebuild this scenario exactly."""
+        return self.effective_yaml(), self.name
+
+    def __reduce__(self):  # pickled as its effective scenario, so it needs no file on the other side
+        return (Scenario, ("text", self.name, self.effective_yaml(), ()))
+
+    def __repr__(self) -> str:
+        return f"Scenario({self.name!r}, variants={self.variants}, overrides={list(self._sets)})"
+
+
+def _sets(overrides: Optional[Mapping[str, Any]]) -> tuple[str, ...]:
+    if not overrides:
+        return ()
+    return tuple(_setting(k, v) for k, v in overrides.items())
+
+
+def load(source: Union[PathLike, Mapping[str, Any]], overrides: Optional[Mapping[str, Any]] = None) -> Scenario:
+    """Load a scenario from a file path, a bundled story's name ("ann_vs_darren") or a dict."""
+    if isinstance(source, Mapping):
+        return Scenario.from_dict(source, overrides=overrides)
+    path = Path(os.fspath(source))
+    if not path.exists() and path.suffix == "" and path.name in bundled():
+        path = bundled_dir() / f"{path.name}.yaml"
+    return Scenario.from_file(path, overrides)

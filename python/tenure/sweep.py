@@ -1,0 +1,374 @@
+"""Parameter sweeps: a design of points, replications on common random numbers, results
+streamed to Parquet as each point finishes, resume after an interruption, and the same
+sweep on a Dask cluster by passing a client.
+
+Each point runs every replication of the requested variants with the same seed, so point
+i and point j see the same random numbers wherever their paths agree: differences between
+points come from the parameters. A point's result depends only on the scenario, the point
+and the seed, never on where or in which order it ran, so a local sweep and a Dask sweep
+give identical files.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import shutil
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.parquet as pq
+
+from . import _core
+from ._frames import frame
+from .scenario import Scenario, _setting
+
+SWEEP_TABLES = ("runs", "timeseries", "managers")
+
+
+@dataclass
+class Design:
+    """Points of a sweep: one row per point, one column per parameter (a dotted path).
+
+    ``kind`` is grid, latin, sobol or morris; ``problem`` is the SALib problem for the
+    sampled designs, which sensitivity analysis needs."""
+
+    kind: str
+    points: pd.DataFrame
+    problem: Optional[dict] = None
+    options: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def fingerprint(self) -> str:
+        text = json.dumps({"kind": self.kind, "points": self.points.to_dict(orient="list"), "problem": self.problem},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def grid(parameters: Mapping[str, Sequence[Any]]) -> Design:
+    """Every combination of the listed values, e.g.
+    ``grid({"managers.Darren.time.hunt_share": [0.5, 0.7, 0.9], "organisation.promotion": ["new_business", "total_value"]})``."""
+    if not parameters:
+        raise ValueError("grid: give at least one parameter")
+    names = list(parameters)
+    for n in names:
+        if len(parameters[n]) == 0:
+            raise ValueError(f"grid: parameter {n!r} has no values")
+    rows = list(itertools.product(*(list(parameters[n]) for n in names)))
+    return Design("grid", pd.DataFrame(rows, columns=names))
+
+
+def _problem(bounds: Mapping[str, tuple[float, float]]) -> dict:
+    if not bounds:
+        raise ValueError("give at least one parameter with (low, high) bounds")
+    for n, b in bounds.items():
+        if len(b) != 2 or not b[0] < b[1]:
+            raise ValueError(f"parameter {n!r}: bounds must be (low, high) with low < high, got {b!r}")
+    return {"num_vars": len(bounds), "names": list(bounds), "bounds": [[float(b[0]), float(b[1])] for b in bounds.values()]}
+
+
+def _points(problem: dict, x: np.ndarray, bounds: Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+    df = pd.DataFrame(x, columns=problem["names"])
+    for n, b in bounds.items():  # integer bounds give integer parameters
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in b):
+            df[n] = np.rint(df[n]).astype(np.int64)
+    return df
+
+
+def latin(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = 1) -> Design:
+    """A Latin hypercube of ``n`` points within the bounds."""
+    from SALib.sample import latin as salib_latin
+
+    problem = _problem(bounds)
+    return Design("latin", _points(problem, salib_latin.sample(problem, n, seed=seed), bounds), problem, {"n": n, "seed": seed})
+
+
+def sobol(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = 1, second_order: bool = False) -> Design:
+    """Saltelli's design for Sobol indices: n x (D + 2) points (n x (2D + 2) with second order); n a power of 2."""
+    from SALib.sample import sobol as salib_sobol
+
+    problem = _problem(bounds)
+    x = salib_sobol.sample(problem, n, calc_second_order=second_order, seed=seed)
+    return Design("sobol", _points(problem, x, bounds), problem, {"n": n, "seed": seed, "second_order": second_order})
+
+
+def morris(bounds: Mapping[str, tuple[float, float]], trajectories: int, levels: int = 4, seed: int = 1) -> Design:
+    """Morris elementary-effects design: trajectories x (D + 1) points."""
+    from SALib.sample import morris as salib_morris
+
+    problem = _problem(bounds)
+    x = salib_morris.sample(problem, trajectories, num_levels=levels, seed=seed)
+    return Design("morris", _points(problem, x, bounds), problem,
+                  {"trajectories": trajectories, "levels": levels, "seed": seed, "x": x.tolist()})
+
+
+# ---------------------------------------------------------------------------------------
+# One point: the unit of work, identical wherever it runs.
+
+def _point_sets(row: Mapping[str, Any]) -> list[str]:
+    return [_setting(k, v.item() if isinstance(v, np.generic) else v) for k, v in row.items()]
+
+
+def run_point(text: str, name: str, sets: Sequence[str], seed: int, replications: int, variants: Sequence[str],
+              tables: Sequence[str], point: int, params: Mapping[str, Any]) -> dict[str, pa.Table]:
+    """Runs one point of a sweep on one thread and returns its tables as Arrow tables, each
+    with the point's number and parameter values in front. Used locally and on Dask workers."""
+    sc = _core.load_string(text, name, list(sets))
+    rs = _core.run(sc, seed=seed, replications=replications, variants=list(variants), threads=1)
+    out = {}
+    for t in tables:
+        df = frame(_core.table(rs, t))
+        front = {"point": np.full(len(df), point, dtype=np.int64)}
+        for k, v in params.items():
+            front[k] = np.repeat(np.asarray([v]), len(df))
+        df = pd.concat([pd.DataFrame(front), df], axis=1)
+        for c in df.columns:  # plain strings on disk: categories would differ between parts
+            if isinstance(df[c].dtype, pd.CategoricalDtype):
+                df[c] = df[c].astype(str)
+        out[t] = pa.Table.from_pandas(df, preserve_index=False)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+
+class SweepResult:
+    """A sweep's folder: ``sweep.json`` (what was swept), ``design.parquet`` (the points), and
+    one Parquet file per point and table under ``<table>/``. Reading is lazy: ``dataset``
+    scans files without loading them, so a sweep larger than memory can be filtered and
+    aggregated; ``table`` loads one table into pandas."""
+
+    def __init__(self, folder: Union[str, "os.PathLike[str]"]):
+        self.folder = Path(folder)
+        manifest = self.folder / "sweep.json"
+        if not manifest.exists():
+            raise FileNotFoundError(f"{manifest}: no sweep here")
+        self.manifest = json.loads(manifest.read_text())
+        self.design = Design(self.manifest["design"]["kind"], pd.read_parquet(self.folder / "design.parquet"),
+                             self.manifest["design"]["problem"], self.manifest["design"]["options"])
+
+    def done(self) -> list[int]:
+        """Points whose results are on disk."""
+        return sorted(int(p.stem.split("-")[1]) for p in (self.folder / "runs").glob("point-*.parquet"))
+
+    @property
+    def complete(self) -> bool:
+        return len(self.done()) == len(self.design)
+
+    def dataset(self, name: str = "runs") -> pads.Dataset:
+        return pads.dataset(str(self.folder / name), format="parquet")
+
+    def table(self, name: str = "runs") -> pd.DataFrame:
+        """One table of every finished point, ordered by point, variant and replication."""
+        df = self.dataset(name).to_table().to_pandas()
+        keys = [k for k in ("point", "variant", "replication", "month", "manager") if k in df.columns]
+        return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    def means(self, metric: str, variant: str = "base") -> pd.DataFrame:
+        """Per point: the parameters, the mean of ``metric`` over replications, and its 95% interval."""
+        from scipy import stats
+
+        runs = self.dataset("runs").to_table(columns=["point", "variant", metric]).to_pandas()
+        runs = runs[runs["variant"] == variant]
+        g = runs.groupby("point")[metric]
+        out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.size()})
+        t = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1))
+        out["ci_low"] = out["mean"] - t * out["sd"] / np.sqrt(out["n"])
+        out["ci_high"] = out["mean"] + t * out["sd"] / np.sqrt(out["n"])
+        return self.design.points.join(out, how="inner")
+
+    def sensitivity(self, metric: str, variant: str = "base") -> pd.DataFrame:
+        """Sensitivity indices of ``metric`` (its mean over replications at each point) with
+        SALib: Sobol (S1, ST with intervals) for a sobol design, Morris (mu*, sigma) for a
+        morris design."""
+        if not self.complete:
+            raise RuntimeError(f"sensitivity needs every point: {len(self.done())} of {len(self.design)} are done")
+        y = self.means(metric, variant)["mean"].to_numpy()
+        problem = self.design.problem
+        if self.design.kind == "sobol":
+            from SALib.analyze import sobol as analyze
+
+            si = analyze.analyze(problem, y, calc_second_order=self.design.options["second_order"],
+                                 seed=self.design.options["seed"])
+            return pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
+                                 "ST": si["ST"], "ST_conf": si["ST_conf"]})
+        if self.design.kind == "morris":
+            from SALib.analyze import morris as analyze
+
+            x = np.asarray(self.design.options["x"])
+            si = analyze.analyze(problem, x, y, num_levels=self.design.options["levels"], seed=self.design.options["seed"])
+            return pd.DataFrame({"parameter": problem["names"], "mu": si["mu"], "mu_star": si["mu_star"],
+                                 "mu_star_conf": si["mu_star_conf"], "sigma": si["sigma"]})
+        raise ValueError(f"sensitivity indices need a sobol or morris design, this one is {self.design.kind}")
+
+    def __repr__(self) -> str:
+        return f"SweepResult({str(self.folder)!r}, {len(self.done())}/{len(self.design)} points)"
+
+
+def _write_parquet(path: Path, table: pa.Table) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"], *, replications: Optional[int] = None,
+          seed: Optional[int] = None, variants: Union[None, str, Sequence[str]] = None,
+          tables: Sequence[str] = ("runs",), workers: Optional[int] = None, client: Any = None,
+          progress: bool = True, resume: bool = True) -> SweepResult:
+    """Runs every point of ``design`` and streams each point's tables to ``out`` as Parquet.
+
+    - ``replications`` and ``seed`` default to the scenario's; all points share the seed
+      (common random numbers across points).
+    - ``tables``: any of runs (per-replication metrics), timeseries, managers.
+    - ``workers``: threads on this machine (default: every core); ``client``: a
+      ``dask.distributed.Client`` to run the points on its cluster instead.
+    - ``resume``: an interrupted sweep continues where it stopped; finished points are kept
+      and not recomputed. A folder holding a different sweep is refused.
+    """
+    from .results import _variant_list
+
+    for t in tables:
+        if t not in SWEEP_TABLES:
+            raise ValueError(f"unknown sweep table {t!r}; known: {', '.join(SWEEP_TABLES)}")
+    if "runs" not in tables:
+        tables = ("runs",) + tuple(tables)
+    tables = ("runs",) + tuple(t for t in tables if t != "runs")
+    names = _variant_list(scenario, variants)
+    reps = int(replications if replications is not None else scenario.replications)
+    master_seed = int(seed if seed is not None else scenario.seed)
+    text, name = scenario.portable()
+    folder = Path(out)
+    manifest = {
+        "scenario": name,
+        "scenario_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+        "seed": master_seed,
+        "replications": reps,
+        "variants": names,
+        "tables": list(tables),
+        "design": {"kind": design.kind, "problem": design.problem, "options": design.options,
+                   "fingerprint": design.fingerprint(), "points": len(design)},
+        "tenure_version": _core.__version__,
+    }
+    records = design.points.to_dict(orient="records")
+    _check_points(text, name, records, range(len(design)))  # before anything is written
+    mpath = folder / "sweep.json"
+    if mpath.exists():
+        old = json.loads(mpath.read_text())
+        if not resume:
+            shutil.rmtree(folder)
+        elif old != manifest:
+            diff = [k for k in manifest if old.get(k) != manifest[k]]
+            raise ValueError(f"{folder}: holds a different sweep (differs in: {', '.join(diff)}); "
+                             "choose another folder or pass resume=False to start over")
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in tables:
+        (folder / t).mkdir(exist_ok=True)
+    if not (folder / "design.parquet").exists():
+        _write_parquet(folder / "design.parquet", pa.Table.from_pandas(design.points, preserve_index=False))
+    if not mpath.exists():
+        _atomic_text(mpath, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+    done = set(SweepResult(folder).done())
+    todo = [i for i in range(len(design)) if i not in done]
+
+    def job(i: int) -> tuple:
+        params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in records[i].items()}
+        return (text, name, _point_sets(params), master_seed, reps, names, tables, i, params)
+
+    def store(i: int, result: dict[str, pa.Table]) -> None:
+        # "runs" last: its file marks the point as done.
+        for t in reversed(tables):
+            _write_parquet(folder / t / f"point-{i:06d}.parquet", result[t])
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(design), initial=len(done), unit="point", desc=f"sweep {name}")
+    try:
+        if client is not None:
+            _run_dask(client, todo, job, store, bar)
+        else:
+            _run_local(workers or os.cpu_count() or 1, todo, job, store, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    return SweepResult(folder)
+
+
+def _check_points(text: str, name: str, records: list, todo: Sequence[int]) -> None:
+    """Loads every point's scenario before anything runs, so that a bad point is reported at
+    once (with every bad point listed) instead of after hours of finished ones."""
+    problems = []
+    seen: set = set()
+    for i in todo:
+        sets = tuple(_point_sets(records[i]))
+        if sets in seen:
+            continue
+        seen.add(sets)
+        try:
+            _core.load_string(text, name, list(sets))
+        except _core.TenureError as e:
+            problems.append(f"point {i} ({', '.join(sets)}): {e}")
+    if problems:
+        more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise _core.TenureError("the design has points the scenario refuses:\n" + "\n".join(problems[:10]) + more)
+
+
+def _run_local(workers: int, todo: list[int], job, store, bar) -> None:
+    # Threads are enough: the engine releases the GIL while it simulates. At most 2 x workers
+    # points are in flight, so memory stays flat however large the sweep.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: dict = {}
+        it: Iterator[int] = iter(todo)
+        while True:
+            while len(pending) < 2 * workers:
+                i = next(it, None)
+                if i is None:
+                    break
+                pending[pool.submit(run_point, *job(i))] = i
+            if not pending:
+                return
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                i = pending.pop(f)
+                store(i, f.result())
+                if bar is not None:
+                    bar.update(1)
+
+
+def _run_dask(client: Any, todo: list[int], job, store, bar) -> None:
+    from distributed import as_completed
+
+    # Keep a bounded number of points in flight on the cluster; results come back as each finishes.
+    width = max(2, 2 * sum(client.nthreads().values()))
+    it: Iterator[int] = iter(todo)
+    futures = {}
+    for i in itertools.islice(it, width):
+        futures[client.submit(run_point, *job(i), pure=False)] = i
+    ac = as_completed(list(futures))
+    for f in ac:
+        i = futures.pop(f)
+        store(i, f.result())
+        f.release()
+        if bar is not None:
+            bar.update(1)
+        nxt = next(it, None)
+        if nxt is not None:
+            nf = client.submit(run_point, *job(nxt), pure=False)
+            futures[nf] = nxt
+            ac.add(nf)
