@@ -22,11 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY=${PYTHON:-python3}
-PY_PACKAGES=(numpy pandas pyarrow pyyaml pytest tqdm jsonschema)
+# package=module pairs: what pip installs, and what proves it is there.
+PY_PACKAGES=(numpy=numpy pandas=pandas pyarrow=pyarrow pyyaml=yaml pytest=pytest tqdm=tqdm jsonschema=jsonschema
+             scipy=scipy SALib=SALib "dask[distributed]=distributed" matplotlib=matplotlib nbclient=nbclient
+             nbformat=nbformat ipykernel=ipykernel scikit-build-core=scikit_build_core pybind11=pybind11)
 need_py=()
-for p in "${PY_PACKAGES[@]}"; do
-  mod=$p; [ "$p" = pyyaml ] && mod=yaml
-  "$PY" -c "import $mod" 2>/dev/null || need_py+=("$p")
+for pm in "${PY_PACKAGES[@]}"; do
+  "$PY" -c "import ${pm##*=}" 2>/dev/null || need_py+=("${pm%=*}")
 done
 if [ ${#need_py[@]} -gt 0 ]; then
   echo "setup: installing Python packages: ${need_py[*]}"
