@@ -27,7 +27,6 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from . import _core
-from ._frames import frame
 from .scenario import Scenario, _setting
 
 SWEEP_TABLES = ("runs", "timeseries", "managers")
@@ -118,24 +117,33 @@ def _point_sets(row: Mapping[str, Any]) -> list[str]:
     return [_setting(k, v.item() if isinstance(v, np.generic) else v) for k, v in row.items()]
 
 
+def _arrow(columns, front: Mapping[str, Any]) -> pa.Table:
+    """An Arrow table from the engine's columns, with constant columns in front. Text
+    columns become plain strings (dictionaries would differ between points' files)."""
+    n = len(columns[0][2]) if columns else 0
+    arrays, names = [], []
+    for k, v in front.items():
+        arrays.append(pa.repeat(pa.scalar(v), n) if n else pa.array([], type=pa.scalar(v).type))
+        names.append(k)
+    for name, kind, values, levels in columns:
+        if kind == "text":
+            arrays.append(pa.array(levels, type=pa.string()).take(pa.array(values)))
+        elif kind == "bool":
+            arrays.append(pa.array(np.asarray(values) != 0))
+        else:
+            arrays.append(pa.array(values))
+        names.append(name)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
 def run_point(text: str, name: str, sets: Sequence[str], seed: int, replications: int, variants: Sequence[str],
               tables: Sequence[str], point: int, params: Mapping[str, Any]) -> dict[str, pa.Table]:
     """Runs one point of a sweep on one thread and returns its tables as Arrow tables, each
     with the point's number and parameter values in front. Used locally and on Dask workers."""
     sc = _core.load_string(text, name, list(sets))
     rs = _core.run(sc, seed=seed, replications=replications, variants=list(variants), threads=1)
-    out = {}
-    for t in tables:
-        df = frame(_core.table(rs, t))
-        front = {"point": np.full(len(df), point, dtype=np.int64)}
-        for k, v in params.items():
-            front[k] = np.repeat(np.asarray([v]), len(df))
-        df = pd.concat([pd.DataFrame(front), df], axis=1)
-        for c in df.columns:  # plain strings on disk: categories would differ between parts
-            if isinstance(df[c].dtype, pd.CategoricalDtype):
-                df[c] = df[c].astype(str)
-        out[t] = pa.Table.from_pandas(df, preserve_index=False)
-    return out
+    front = {"point": point, **params}
+    return {t: _arrow(_core.table(rs, t), front) for t in tables}
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,14 +236,16 @@ def _atomic_text(path: Path, text: str) -> None:
 def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"], *, replications: Optional[int] = None,
           seed: Optional[int] = None, variants: Union[None, str, Sequence[str]] = None,
           tables: Sequence[str] = ("runs",), workers: Optional[int] = None, client: Any = None,
-          progress: bool = True, resume: bool = True) -> SweepResult:
+          progress: bool = True, resume: bool = True, points_per_task: Optional[int] = None) -> SweepResult:
     """Runs every point of ``design`` and streams each point's tables to ``out`` as Parquet.
 
     - ``replications`` and ``seed`` default to the scenario's; all points share the seed
       (common random numbers across points).
     - ``tables``: any of runs (per-replication metrics), timeseries, managers.
     - ``workers``: threads on this machine (default: every core); ``client``: a
-      ``dask.distributed.Client`` to run the points on its cluster instead.
+      ``dask.distributed.Client`` to run the points on its cluster instead, in tasks of
+      ``points_per_task`` points (default: about eight tasks per worker thread, at most 16
+      points each; a point's files are written as its task returns).
     - ``resume``: an interrupted sweep continues where it stopped; finished points are kept
       and not recomputed. A folder holding a different sweep is refused.
     """
@@ -264,7 +274,7 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
         "tenure_version": _core.__version__,
     }
     records = design.points.to_dict(orient="records")
-    _check_points(text, name, records, range(len(design)))  # before anything is written
+    _check_points(text, name, records, range(len(design)), workers or os.cpu_count() or 1)  # before anything is written
     mpath = folder / "sweep.json"
     if mpath.exists():
         old = json.loads(mpath.read_text())
@@ -301,7 +311,7 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
         bar = tqdm(total=len(design), initial=len(done), unit="point", desc=f"sweep {name}")
     try:
         if client is not None:
-            _run_dask(client, todo, job, store, bar)
+            _run_dask(client, todo, job, store, bar, points_per_task)
         else:
             _run_local(workers or os.cpu_count() or 1, todo, job, store, bar)
     finally:
@@ -310,20 +320,23 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
     return SweepResult(folder)
 
 
-def _check_points(text: str, name: str, records: list, todo: Sequence[int]) -> None:
-    """Loads every point's scenario before anything runs, so that a bad point is reported at
-    once (with every bad point listed) instead of after hours of finished ones."""
-    problems = []
-    seen: set = set()
+def _check_points(text: str, name: str, records: list, todo: Sequence[int], workers: int) -> None:
+    """Loads every point's scenario before anything runs (on the worker threads: loading
+    releases the GIL), so that bad points are reported at once, all of them, instead of
+    after hours of finished ones."""
+    unique: dict[tuple, int] = {}
     for i in todo:
-        sets = tuple(_point_sets(records[i]))
-        if sets in seen:
-            continue
-        seen.add(sets)
+        unique.setdefault(tuple(_point_sets(records[i])), i)
+
+    def check(sets: tuple) -> Optional[str]:
         try:
             _core.load_string(text, name, list(sets))
+            return None
         except _core.TenureError as e:
-            problems.append(f"point {i} ({', '.join(sets)}): {e}")
+            return f"point {unique[sets]} ({', '.join(sets)}): {e}"
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        problems = [p for p in pool.map(check, list(unique)) if p]
     if problems:
         more = f"\n... and {len(problems) - 10} more" if len(problems) > 10 else ""
         raise _core.TenureError("the design has points the scenario refuses:\n" + "\n".join(problems[:10]) + more)
@@ -351,24 +364,33 @@ def _run_local(workers: int, todo: list[int], job, store, bar) -> None:
                     bar.update(1)
 
 
-def _run_dask(client: Any, todo: list[int], job, store, bar) -> None:
+def run_points(jobs: Sequence[tuple]) -> list[tuple[int, dict[str, pa.Table]]]:
+    """Several points in one task: fewer, larger tasks keep a cluster's scheduler overhead small."""
+    return [(job[7], run_point(*job)) for job in jobs]
+
+
+def _run_dask(client: Any, todo: list[int], job, store, bar, points_per_task: Optional[int]) -> None:
     from distributed import as_completed
 
-    # Keep a bounded number of points in flight on the cluster; results come back as each finishes.
-    width = max(2, 2 * sum(client.nthreads().values()))
-    it: Iterator[int] = iter(todo)
-    futures = {}
-    for i in itertools.islice(it, width):
-        futures[client.submit(run_point, *job(i), pure=False)] = i
-    ac = as_completed(list(futures))
+    workers = max(1, sum(client.nthreads().values()))
+    # About eight tasks per worker thread, at most 16 points each: enough tasks to balance the
+    # load and keep every worker busy, few enough that scheduling costs little per point.
+    per_task = points_per_task or max(1, min(16, len(todo) // (8 * workers)))
+    chunks = [todo[k:k + per_task] for k in range(0, len(todo), per_task)]
+    width = 2 * workers  # tasks in flight: results come back and are stored as each finishes
+    it: Iterator[list[int]] = iter(chunks)
+
+    def submit(chunk: list[int]):
+        return client.submit(run_points, [job(i) for i in chunk], pure=False)
+
+    futures = [submit(c) for c in itertools.islice(it, width)]
+    ac = as_completed(futures)
     for f in ac:
-        i = futures.pop(f)
-        store(i, f.result())
+        for i, result in f.result():
+            store(i, result)
+            if bar is not None:
+                bar.update(1)
         f.release()
-        if bar is not None:
-            bar.update(1)
         nxt = next(it, None)
         if nxt is not None:
-            nf = client.submit(run_point, *job(nxt), pure=False)
-            futures[nf] = nxt
-            ac.add(nf)
+            ac.add(submit(nxt))

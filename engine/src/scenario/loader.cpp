@@ -635,14 +635,27 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
 
 // Deep merge: maps merge key by key, anything else in `over` replaces `base`. Child nodes
 // are shared, so their marks still point into the files they came from.
+// The entry of a map whose key reads `key`: (key node, value node), if there is one.
+std::optional<std::pair<YAML::Node, YAML::Node>> entry(const YAML::Node& map, const std::string& key) {
+  for (auto it = map.begin(); it != map.end(); ++it)
+    if (it->first.IsScalar() && it->first.Scalar() == key) return std::make_pair(it->first, it->second);
+  return std::nullopt;
+}
+
+// `over` merged into `base`, maps key by key, anything else replaced. Keys are matched by
+// their text and each appears once in the result (yaml-cpp looks a Node key up by identity,
+// so inserting the override's key node beside the base's would keep both). Entries keep
+// the key node of the file that set them, so messages point there.
 YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
   if (!base.IsMap() || !over.IsMap()) return over;
   YAML::Node out(YAML::NodeType::Map);
-  for (auto it = base.begin(); it != base.end(); ++it) out[it->first] = it->second;
-  for (auto it = over.begin(); it != over.end(); ++it) {
-    const std::string k = it->first.Scalar();
-    out[it->first] = out[k] ? merge(out[k], it->second) : it->second;
+  for (auto it = base.begin(); it != base.end(); ++it) {
+    const auto o = it->first.IsScalar() ? entry(over, it->first.Scalar()) : std::nullopt;
+    if (o) out[o->first] = merge(it->second, o->second);
+    else out[it->first] = it->second;
   }
+  for (auto it = over.begin(); it != over.end(); ++it)
+    if (!it->first.IsScalar() || !entry(base, it->first.Scalar())) out[it->first] = it->second;
   return out;
 }
 
@@ -1012,6 +1025,31 @@ void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
   e << YAML::EndSeq;
 }
 
+// The effective parameters as a tree, from their emitted text (so scalars keep that text).
+YAML::Node params_node(const model::ModelParams& p) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  emit_params(e, p);
+  e << YAML::EndMap;
+  return YAML::Load(e.c_str());
+}
+
+// What `over` changes in `base`: its entries that differ, maps compared key by key.
+YAML::Node difference(const YAML::Node& base, const YAML::Node& over) {
+  YAML::Node out(YAML::NodeType::Map);
+  for (auto it = over.begin(); it != over.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    const YAML::Node b = base[key];
+    if (b && b.IsMap() && it->second.IsMap()) {
+      const YAML::Node sub = difference(b, it->second);
+      if (sub.size() > 0) out[key] = sub;
+    } else if (!b || YAML::Dump(b) != YAML::Dump(it->second)) {
+      out[key] = it->second;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string effective_yaml(const Scenario& sc) {
@@ -1025,11 +1063,15 @@ std::string effective_yaml(const Scenario& sc) {
   e << YAML::EndMap;
   emit_params(e, sc.base);
   if (!sc.variants.empty()) {
+    // Each variant as what it changes: the keys whose effective values differ from the
+    // base's (whole lists where a list differs). Loading merges them over the base again.
+    const YAML::Node base = params_node(sc.base);
     e << YAML::Key << "variants" << YAML::Value << YAML::BeginMap;
     for (const auto& [name, vp] : sc.variants) {
-      e << YAML::Key << name << YAML::Value << YAML::BeginMap;
-      emit_params(e, vp);
-      e << YAML::EndMap;
+      const YAML::Node changes = difference(base, params_node(vp));
+      e << YAML::Key << name << YAML::Value;
+      if (changes.size() == 0) e << YAML::Flow << YAML::BeginMap << YAML::EndMap;
+      else e << changes;
     }
     e << YAML::EndMap;
   }
