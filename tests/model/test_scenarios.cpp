@@ -89,13 +89,23 @@ TEST_CASE("Scenarios: a variant's component map replaces the base's (regression)
       "variants:\n"
       "  as_map: {organisation: {promotion: {name: total_value}}}\n"
       "  as_name: {organisation: {promotion: total_value}}\n"
-      "  share: {managers: [{name: a, time: {name: hunter, hunt_share: 0.5}}]}\n",
+      "  share: {managers: [{name: a, time: {name: hunter, hunt_share: 0.5}}]}\n"
+      "  switch: {managers: [{name: a, time: {name: hunter, hunt_share: 0.5}}], organisation: {promotion: {name: total_value}}}\n",
       "m.yaml");
-  REQUIRE(sc.variants.size() == 3);
+  REQUIRE(sc.variants.size() == 4);
   CHECK(sc.base.organisation.promotion.name == "new_business");
   CHECK(sc.variants[0].second.organisation.promotion.name == "total_value");
   CHECK(sc.variants[1].second.organisation.promotion.name == "total_value");
   CHECK(std::get<double>(sc.variants[2].second.managers[0].time.params.at("hunt_share")) == 0.5);
+  // switching a component drops the old one's parameters (calm has none of urgent's)
+  const auto sw = scenario::load_string(
+      "managers: [{name: a, pressure: {name: urgent, rush_discount: 0.1}}]\n"
+      "organisation: {positions: [1]}\n"
+      "variants:\n  calm: {managers: [{name: a, pressure: {name: calm}}]}\n",
+      "p.yaml");
+  CHECK(sw.variants[0].second.managers[0].pressure.name == "calm");
+  const auto back = scenario::load_string(scenario::effective_yaml(sw), "p2.yaml");
+  CHECK(back.variants[0].second.managers[0].pressure.name == "calm");
 }
 
 TEST_CASE("Scenarios: the effective scenario loads back to the same parameters, variants included", "[scenario]") {

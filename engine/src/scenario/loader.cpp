@@ -533,6 +533,37 @@ void set_field(Ctx& ctx, ModelParams& p, const Field& f, const YAML::Node& v) {
   f.set(p, val);
 }
 
+// The entry of a map whose key reads `key`: (key node, value node), if there is one.
+std::optional<std::pair<YAML::Node, YAML::Node>> entry(const YAML::Node& map, const std::string& key) {
+  for (auto it = map.begin(); it != map.end(); ++it)
+    if (it->first.IsScalar() && it->first.Scalar() == key) return std::make_pair(it->first, it->second);
+  return std::nullopt;
+}
+
+// `over` merged into `base`, maps key by key, anything else replaced. Keys are matched by
+// their text and each appears once in the result (yaml-cpp looks a Node key up by identity,
+// so inserting the override's key node beside the base's would keep both). Entries keep
+// the key node of the file that set them, so messages point there.
+// A map with a `name` is a component: switching to another one drops the old one's
+// parameters instead of merging them in.
+bool other_component(const YAML::Node& base, const YAML::Node& over) {
+  const auto b = entry(base, "name"), o = entry(over, "name");
+  return b && o && b->second.IsScalar() && o->second.IsScalar() && b->second.Scalar() != o->second.Scalar();
+}
+
+YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
+  if (!base.IsMap() || !over.IsMap() || other_component(base, over)) return over;
+  YAML::Node out(YAML::NodeType::Map);
+  for (auto it = base.begin(); it != base.end(); ++it) {
+    const auto o = it->first.IsScalar() ? entry(over, it->first.Scalar()) : std::nullopt;
+    if (o) out[o->first] = merge(it->second, o->second);
+    else out[it->first] = it->second;
+  }
+  for (auto it = over.begin(); it != over.end(); ++it)
+    if (!it->first.IsScalar() || !entry(base, it->first.Scalar())) out[it->first] = it->second;
+  return out;
+}
+
 void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& ex) {
   static const std::vector<std::string> sections{"name", "extends", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
   const auto& fs = fields();
@@ -618,7 +649,14 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
           p.organisation.promotion = component(ctx, jt->second, model::promotion_policies());
         } else if (k == "organisation" && sub == "hire") {
           YAML::Node one(YAML::NodeType::Sequence);
-          one.push_back(jt->second);
+          if (jt->second.IsMap() && !entry(jt->second, "name")) {
+            // The profile of outside hires: its name is only a label (hires are hire-1, hire-2...).
+            YAML::Node named = merge(YAML::Node(YAML::NodeType::Map), jt->second);
+            named["name"] = "hire";
+            one.push_back(named);
+          } else {
+            one.push_back(jt->second);
+          }
           auto hires = parse_managers(ctx, one, "organisation.hire");
           if (!hires.empty()) p.organisation.hire = hires.front();
         } else {
@@ -635,29 +673,6 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
 
 // Deep merge: maps merge key by key, anything else in `over` replaces `base`. Child nodes
 // are shared, so their marks still point into the files they came from.
-// The entry of a map whose key reads `key`: (key node, value node), if there is one.
-std::optional<std::pair<YAML::Node, YAML::Node>> entry(const YAML::Node& map, const std::string& key) {
-  for (auto it = map.begin(); it != map.end(); ++it)
-    if (it->first.IsScalar() && it->first.Scalar() == key) return std::make_pair(it->first, it->second);
-  return std::nullopt;
-}
-
-// `over` merged into `base`, maps key by key, anything else replaced. Keys are matched by
-// their text and each appears once in the result (yaml-cpp looks a Node key up by identity,
-// so inserting the override's key node beside the base's would keep both). Entries keep
-// the key node of the file that set them, so messages point there.
-YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
-  if (!base.IsMap() || !over.IsMap()) return over;
-  YAML::Node out(YAML::NodeType::Map);
-  for (auto it = base.begin(); it != base.end(); ++it) {
-    const auto o = it->first.IsScalar() ? entry(over, it->first.Scalar()) : std::nullopt;
-    if (o) out[o->first] = merge(it->second, o->second);
-    else out[it->first] = it->second;
-  }
-  for (auto it = over.begin(); it != over.end(); ++it)
-    if (!it->first.IsScalar() || !entry(base, it->first.Scalar())) out[it->first] = it->second;
-  return out;
-}
 
 std::string header_comment(const std::string& text) {
   std::istringstream is(text);
@@ -1040,7 +1055,7 @@ YAML::Node difference(const YAML::Node& base, const YAML::Node& over) {
   for (auto it = over.begin(); it != over.end(); ++it) {
     const std::string key = it->first.Scalar();
     const YAML::Node b = base[key];
-    if (b && b.IsMap() && it->second.IsMap()) {
+    if (b && b.IsMap() && it->second.IsMap() && !other_component(b, it->second)) {
       const YAML::Node sub = difference(b, it->second);
       if (sub.size() > 0) out[key] = sub;
     } else if (!b || YAML::Dump(b) != YAML::Dump(it->second)) {

@@ -134,7 +134,7 @@ struct OrganisationParams {
   double quota = 2.0e6;             // new business value per manager per quarter
   double urgency_window_days = 21;  // last days of a quarter when pressure bites
   double handoff_penalty = 0.8;     // satisfaction lost when an account changes hands
-  ManagerSpec hire;                 // profile of outside hires at the bottom level
+  ManagerSpec hire{.name = "hire"};  // profile of outside hires at the bottom level
   std::string blame_rule = "last_owner";  // last_owner | weakest_performer
 };
 
