@@ -11,8 +11,10 @@ if [ "$quick" = --quick ]; then ./build/bench/bench_hold --sizes 1e3,1e4,1e5,1e6
 echo; echo "## PHOLD (ROSS semantics, sequential)"; echo
 ./build/bench/bench_phold --lps 1000 --events-per-lp 1 --remote 0.9 --events 2e7 --reps 5
 echo
-./build/bench/bench_phold --lps 1000 --events-per-lp 10 --remote 0.9 --events 2e7 --reps 3 | tail -1
+./build/bench/bench_phold --lps 1000 --events-per-lp 10 --remote 0.9 --events 2e7 --reps 3 | tail -2
 echo; echo "## Model"; echo
+echo "| scenario | clients | horizon | replications | s per replication (median) | events per replication | events/s | peak RSS | accounts ever |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 ./build/bench/bench_model scenarios/baseline.yaml --reps 9
 for n in 1e4 1e5; do ./build/bench/bench_model scenarios/baseline.yaml --accounts $n | tail -1; done
 [ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 | tail -1
