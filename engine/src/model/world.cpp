@@ -600,6 +600,7 @@ struct World::Impl {
       const double hours = m.farm_hours_per_day(now()) * dt;
       visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.book.size()) * p.service.visit_hours));
     }
+    const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
     for (std::size_t i = 0; i < n_served; ++i) {
       const std::uint32_t a = served_ids[i];
@@ -636,7 +637,7 @@ struct World::Impl {
         continue;
       }
       // The contact person changes employer.
-      if (u_job < 1.0 - std::exp(-p.acquisition.job_move_rate * dt)) job_move(a, d);
+      if (u_job < p_job) job_move(a, d);
     }
   }
 
