@@ -13,6 +13,7 @@
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/output/output.hpp"
+#include "tenure/report/report.hpp"
 #include "tenure/scenario/experiment.hpp"
 
 using namespace tenure;
@@ -130,7 +131,7 @@ void print_attribution(const scenario::RunSet& rs, const scenario::AttributionSe
 
 int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
-            const std::vector<std::string>& sets) {
+            const std::vector<std::string>& sets, bool with_report) {
   scenario::Scenario sc = scenario::load(file, sets);
   if (all) {
     variants = {"base"};
@@ -158,7 +159,11 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
   if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
-  const auto written = output::write_run(out, sc, rs, attribution ? &at : nullptr, file);
+  auto written = output::write_run(out, sc, rs, attribution ? &at : nullptr, file);
+  if (with_report) {
+    output::write_atomically(out + "/report.html", report::html(out));
+    written.push_back("report.html");
+  }
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);
@@ -196,8 +201,15 @@ int main(int argc, char** argv) {
   run->add_flag("--attribution", attribution,
                 "also attribute lost value to factors by Shapley values over counterfactual runs (2^F runs each)");
 
+  bool with_report = false;
+  run->add_flag("--report", with_report, "also write DIR/report.html (see `tenure report`)");
   std::vector<std::string> sets;
   run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'");
+
+  std::string report_dir, report_out;
+  auto* rep = app.add_subcommand("report", "write a self-contained HTML report of a results folder");
+  rep->add_option("dir", report_dir, "results folder written by `tenure run`")->required();
+  rep->add_option("-o,--out", report_out, "the HTML file to write (default: DIR/report.html)");
 
   std::string explain_file;
   std::vector<std::string> explain_sets;
@@ -231,7 +243,14 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets);
+    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*rep) {
+      const std::string page = report::html(report_dir);
+      const std::string target = report_out.empty() ? report_dir + "/report.html" : report_out;
+      output::write_atomically(target, page);
+      std::printf("wrote %s\n", target.c_str());
+      return 0;
+    }
     if (*schema) {
       std::fputs((markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(), stdout);
       return 0;

@@ -116,5 +116,19 @@ fi
 "$bin" run "$src/scenarios/baseline.yaml" -r 60 -j 1 --out "$work/pb2" >/dev/null 2>"$work/notty.err"
 check "no progress bar when stderr is not a terminal" '[ ! -s "$work/notty.err" ]'
 
+# The report: one self-contained page from a results folder.
+"$bin" run "$src/scenarios/market_shock.yaml" --all-variants -r 3 --set "experiment.horizon=3 years" --attribution --report --out "$work/rp" -q; rc=$?
+check "run --report writes report.html" '[ $rc -eq 0 ] && [ -s "$work/rp/report.html" ] && [ -s "$work/rp/runs.csv" ]'
+check "report tells the story and draws charts" 'grep -q "a boom, a shock" "$work/rp/report.html" && [ $(grep -o "<svg" "$work/rp/report.html" | wc -l) -ge 8 ]'
+check "report has paired differences, scorecards and attribution beside blame" 'grep -q "supervised &minus; base" "$work/rp/report.html" && grep -q "look at their numbers" "$work/rp/report.html" && grep -q "factor (Shapley value)" "$work/rp/report.html" && grep -q "the rule.s blame" "$work/rp/report.html"'
+check "report needs no network (no external src or href, no script)" '! grep -Eq "(src|href)=.?https?:|<script" "$work/rp/report.html"'
+"$bin" report "$work/rp" -o "$work/again.html"; rc=$?
+check "tenure report remakes the same page" '[ $rc -eq 0 ] && cmp -s "$work/rp/report.html" "$work/again.html"'
+"$bin" report "$work/nosuch" -o "$work/x.html" 2>"$work/err5"; rc=$?
+check "report of a missing folder exits 2, writes nothing" '[ $rc -eq 2 ] && grep -q "not a results folder" "$work/err5" && [ ! -e "$work/x.html" ]'
+mkdir -p "$work/broken" && cp "$work/rp/"*.csv "$work/rp/scenario.effective.yaml" "$work/broken/" && rm "$work/broken/runs.csv"
+"$bin" report "$work/broken" 2>"$work/err6"; rc=$?
+check "report of a folder without runs.csv names the file" '[ $rc -eq 2 ] && grep -q "runs.csv: cannot read" "$work/err6"'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

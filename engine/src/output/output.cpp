@@ -497,6 +497,7 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
     const scenario::AttributionSet none;
     put("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));
   }
+  if (wanted("runs")) put("runs.csv", csv(runs_table(rs)));
   if (wanted("summary")) {
     write_summary(dir + "/summary.json", rs, version());
     written.push_back("summary.json");

@@ -16,13 +16,13 @@ namespace tenure::scenario {
 struct Experiment {
   std::int64_t replications = 10;
   std::uint64_t seed = 1;
-  // Tables to write: timeseries, managers, lost, attribution, summary, accounts (the
+  // Tables to write: timeseries, managers, lost, attribution, runs, summary, accounts (the
   // effective scenario is always written). Accounts also need record_accounts: true.
-  std::vector<std::string> outputs{"timeseries", "managers", "lost", "attribution", "summary"};
+  std::vector<std::string> outputs{"timeseries", "managers", "lost", "attribution", "runs", "summary"};
 };
 
 inline const std::vector<std::string>& output_names() {
-  static const std::vector<std::string> n{"timeseries", "managers", "lost", "attribution", "summary", "accounts"};
+  static const std::vector<std::string> n{"timeseries", "managers", "lost", "attribution", "runs", "summary", "accounts"};
   return n;
 }
 
