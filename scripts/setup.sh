@@ -7,6 +7,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-graph-dev
   libeigen3-dev libyaml-cpp-dev catch2 libcli11-dev pybind11-dev
+  chromium chromium-driver
 )
 
 missing=()
@@ -25,7 +26,8 @@ PY=${PYTHON:-python3}
 # package=module pairs: what pip installs, and what proves it is there.
 PY_PACKAGES=(numpy=numpy pandas=pandas pyarrow=pyarrow pyyaml=yaml pytest=pytest tqdm=tqdm jsonschema=jsonschema
              scipy=scipy SALib=SALib "dask[distributed]=distributed" matplotlib=matplotlib nbclient=nbclient
-             nbformat=nbformat ipykernel=ipykernel scikit-build-core=scikit_build_core pybind11=pybind11)
+             nbformat=nbformat ipykernel=ipykernel scikit-build-core=scikit_build_core pybind11=pybind11
+             selenium=selenium)
 need_py=()
 for pm in "${PY_PACKAGES[@]}"; do
   "$PY" -c "import ${pm##*=}" 2>/dev/null || need_py+=("${pm%=*}")

@@ -14,6 +14,7 @@
 #include "tenure/model/components.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/report/report.hpp"
+#include "workshop.hpp"
 #include "tenure/scenario/experiment.hpp"
 
 using namespace tenure;
@@ -211,6 +212,13 @@ int main(int argc, char** argv) {
   rep->add_option("dir", report_dir, "results folder written by `tenure run`")->required();
   rep->add_option("-o,--out", report_out, "the HTML file to write (default: DIR/report.html)");
 
+  workshop::Options ws;
+  auto* wsc = app.add_subcommand("workshop", "serve the workshop page: two panes, sliders for the levers, live re-runs");
+  wsc->add_option("file", ws.file, "a scenario to open first (the bundled stories are listed too)");
+  wsc->add_option("--host", ws.host, "address to listen on (default 127.0.0.1: this machine only)");
+  wsc->add_option("--port,-p", ws.port, "port (default 8600; 0: any free port)")->check(CLI::Range(0, 65535));
+  wsc->add_option("--replications,-r", ws.replications, "replications per pane and re-run (default 30)")->check(CLI::Range(2, 1000));
+
   std::string explain_file;
   std::vector<std::string> explain_sets;
   auto* explain = app.add_subcommand("explain", "print the effective scenario: every parameter, defaults filled in");
@@ -244,6 +252,11 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*wsc) {
+      if (!ws.file.empty()) scenario::load(ws.file);  // a bad file is reported before the server starts
+      ws.scenario_dir = scenario_dir().string();
+      return workshop::serve(ws);
+    }
     if (*rep) {
       const std::string page = report::html(report_dir);
       const std::string target = report_out.empty() ? report_dir + "/report.html" : report_out;

@@ -85,7 +85,7 @@ std::string tick_text(double v) {
   else if (a >= 1e6) x = v / 1e6, suffix = "M";
   else if (a >= 1e4) x = v / 1e3, suffix = "k";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.3g%s", x, suffix);
+  std::snprintf(buf, sizeof buf, *suffix ? "%.3g%s" : "%.4g%s", x, suffix);  // 1000, not 1e+03
   return buf;
 }
 

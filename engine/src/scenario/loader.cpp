@@ -251,12 +251,14 @@ ParamValue to_value(const YAML::Node& n, const ParamSpec& spec, std::string& err
 
 // Component parameters take their types from the registry entry's records.
 template <class Reg>
-model::Component component(Ctx& ctx, const YAML::Node& n, const Reg& reg) {
+model::Component component(Ctx& ctx, const YAML::Node& n, const Reg& reg, const std::string& current = "") {
   model::Component c;
   if (n.IsScalar()) {
     c.name = n.Scalar();
   } else if (n.IsMap() && n["name"]) {
     c.name = scalar(n["name"]);
+  } else if (n.IsMap() && !current.empty()) {
+    c.name = current;  // parameters of the component already chosen (by default or by `strategy:`)
   } else {
     ctx.error(n.Mark(), "expected a " + reg.kind() + " name, or a map with 'name' and its parameters");
     return c;
@@ -449,9 +451,9 @@ bool no_extra(T&, const std::string&, const YAML::Node&) { return false; }
 // Managers: the table plus the strategy, as a shorthand or as three components.
 std::vector<model::ManagerSpec> parse_managers(Ctx& ctx, const YAML::Node& n, const std::string& what) {
   auto extra = [&](model::ManagerSpec& m, const std::string& k, const YAML::Node& v) {
-    if (k == "time") m.time = component(ctx, v, model::time_allocations());
-    else if (k == "service") m.service = component(ctx, v, model::service_styles());
-    else if (k == "pressure") m.pressure = component(ctx, v, model::pressure_behaviours());
+    if (k == "time") m.time = component(ctx, v, model::time_allocations(), m.time.name);
+    else if (k == "service") m.service = component(ctx, v, model::service_styles(), m.service.name);
+    else if (k == "pressure") m.pressure = component(ctx, v, model::pressure_behaviours(), m.pressure.name);
     else if (k == "strategy") {
       // Shorthand "time/service/pressure", e.g. hunter/neglectful/urgent.
       std::vector<std::string> parts;
@@ -773,7 +775,17 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
         if (!err.empty()) errors.push_back("--set " + s + ": " + err);
       }
     st.text = s;
-    st.value = YAML::Node(value);
+    if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
+      // A list or a map in YAML flow style: --set 'market.shocks=[{at: 24 months, severity: 0.5}]'
+      try {
+        st.value = YAML::Load(value);
+      } catch (const YAML::Exception& e) {
+        errors.push_back("--set " + s + ": expected a YAML flow " + (value.front() == '[' ? "list" : "map") + ": " + e.msg);
+        continue;
+      }
+    } else {
+      st.value = YAML::Node(value);
+    }
     out.push_back(st);
   }
   if (!errors.empty()) {
@@ -788,6 +800,11 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
 YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, std::string& err) {
   if (i == st.keys.size()) return st.value;
   const std::string& key = st.keys[i];
+  if (node && node.IsSequence() && key == "*") {  // every item
+    YAML::Node out(YAML::NodeType::Sequence);
+    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(with_value(node[j], st, i + 1, err));
+    return out;
+  }
   if (node && node.IsSequence()) {
     std::size_t pick = node.size();
     std::vector<std::string> names;

@@ -1,0 +1,52 @@
+// `tenure workshop`: a small local web server and the page where trainers play strategies
+// against each other. Two panes, A and B, run the same seed, so their difference is the
+// strategy's and not the noise.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tenure::workshop {
+
+struct Options {
+  std::string host = "127.0.0.1";  // loopback unless asked otherwise
+  int port = 8600;                 // 0: any free port
+  int replications = 30;
+  std::string file;                // a scenario to open first; the bundled stories are listed too
+  std::string scenario_dir;        // where the bundled stories are
+  bool once = false;               // testing: answer one request, then stop
+};
+
+// Serves until interrupted. Prints the address on stdout first (the port, if 0 was asked).
+int serve(const Options& o);
+
+// One pane's answer: its JSON and each replication's metrics (for the paired differences).
+struct PaneResult {
+  std::string json;
+  std::uint64_t seed = 0;
+  std::vector<std::vector<double>> metrics;  // [metric][replication]
+};
+
+// A slider moves one pane at a time, so the other pane's last results are reused and a re-run
+// costs one pane's replications. Keyed by everything that determines a pane's results (file
+// and its modification time, overrides, variant, replications, seed); the 16 most recent.
+class PaneCache {
+ public:
+  const PaneResult* find(const std::string& key) const;
+  const PaneResult& put(std::string key, PaneResult r);
+
+ private:
+  std::deque<std::pair<std::string, PaneResult>> entries_;  // a deque: references stay valid
+};
+
+// The JSON answer to /api/run for a query string, and its HTTP status.
+struct Answer {
+  int status = 200;
+  std::string body;
+};
+Answer run_query(const Options& o, const std::string& query, PaneCache& cache);
+
+}  // namespace tenure::workshop
