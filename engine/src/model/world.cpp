@@ -628,7 +628,10 @@ struct World::Impl {
       const double tenure = now() - acc.rec[a].acquired;
       if ((acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear) h *= c.rushed_multiplier;
       if (acc.rec[a].flags & kReferred) h *= c.referred_multiplier;
-      if (u_churn < 1.0 - std::exp(-h * dt)) {
+      // u < 1 - exp(-x), decided without the exponential when the bounds
+      // x - x^2/2 <= 1 - exp(-x) <= x already settle it (exactly the same decisions).
+      const double x = h * dt;
+      if (u_churn < x && (u_churn < x - 0.5 * x * x || u_churn < 1.0 - std::exp(-x))) {
         std::uint32_t why = 0;
         if (stress > 0) why |= bit(Cause::MarketStress);
         if (competitor > 0 && dissatisfaction > 0) why |= bit(Cause::Competitor);
