@@ -130,5 +130,11 @@ mkdir -p "$work/broken" && cp "$work/rp/"*.csv "$work/rp/scenario.effective.yaml
 "$bin" report "$work/broken" 2>"$work/err6"; rc=$?
 check "report of a folder without runs.csv names the file" '[ $rc -eq 2 ] && grep -q "runs.csv: cannot read" "$work/err6"'
 
+# Resource limits: refused early, with a reason, and nothing written.
+"$bin" run "$src/scenarios/baseline.yaml" --set accounts.initial_prospects=500000000 --set "service.problem_rate=0.1 per year" -r 2 --out "$work/big" -q 2>"$work/err7"; rc=$?
+check "a scenario larger than memory is refused before it runs" '[ $rc -eq 2 ] && grep -q "would need about .* GiB .* available" "$work/err7" && [ ! -e "$work/big" ]'
+"$bin" run "$src/scenarios/baseline.yaml" --set accounts.initial_prospects=20000000 --set "service.problem_rate=0.9 per day" -r 1 --out "$work/storm" -q 2>"$work/err8"; rc=$?
+check "an event storm is refused before it runs" '[ $rc -eq 2 ] && grep -q "billion events per replication" "$work/err8" && [ ! -e "$work/storm" ]'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

@@ -147,3 +147,42 @@ def test_dask_local_cluster_equals_local_sweep(sc, tmp_path):
     for t in ("runs", "managers"):
         pd.testing.assert_frame_equal(local.table(t), remote.table(t))
     assert json.loads((tmp_path / "local" / "sweep.json").read_text()) == json.loads((tmp_path / "dask" / "sweep.json").read_text())
+
+
+def test_sweep_shows_a_progress_bar(sc, tmp_path, capsys):
+    d = tenure.grid({"managers.Darren.time.hunt_share": [0.5, 0.7]})
+    tenure.sweep(sc, d, tmp_path / "p", replications=2, progress=True)
+    err = capsys.readouterr().err
+    assert "sweep ann_vs_darren" in err and "2/2" in err
+
+
+def test_sweep_keeps_few_points_in_memory(sc, tmp_path, monkeypatch):
+    """Results go to disk as each point finishes: at most 2 x workers points are ever in flight,
+    so a sweep larger than memory works."""
+    import importlib
+    import threading
+
+    S = importlib.import_module("tenure.sweep")
+    live = {"now": 0, "max": 0}
+    lock = threading.Lock()
+    real_run, real_write = S.run_point, S._write_parquet
+
+    def counting_run(*a):
+        r = real_run(*a)
+        with lock:
+            live["now"] += 1
+            live["max"] = max(live["max"], live["now"])
+        return r
+
+    def counting_write(path, table):
+        real_write(path, table)
+        if path.parent.name == "runs":
+            with lock:
+                live["now"] -= 1
+
+    monkeypatch.setattr(S, "run_point", counting_run)
+    monkeypatch.setattr(S, "_write_parquet", counting_write)
+    d = tenure.grid({"managers.Darren.time.hunt_share": [0.05 * i for i in range(1, 19)]})
+    sw = tenure.sweep(sc, d, tmp_path / "m", replications=2, workers=2, progress=False)
+    assert sw.complete and live["now"] == 0
+    assert live["max"] <= 4

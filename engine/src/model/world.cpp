@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
+#include <exception>
 #include <numeric>
 
 #include "tenure/core/error.hpp"
@@ -162,6 +163,9 @@ struct World::Impl {
   std::vector<std::uint32_t> served_ids;
   std::size_t served_sorted = 0;  // served_ids[0, served_sorted) is sorted
   std::int64_t n_prospects = 0;
+  // The ledger the end-of-run checks balance: accounts and value in, accounts and value out.
+  std::int64_t arrivals_total = 0, clients_won = 0;
+  double initial_value = 0, value_won = 0, value_growth = 0;
   std::vector<std::uint32_t> free_requests;
   std::vector<double> support_busy;
   std::int64_t support_staff_now = 0;
@@ -317,6 +321,8 @@ struct World::Impl {
     acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial);
     acc.rec[a].acquired = now();
     if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
+    if (at_start) initial_value += value;
+    else ++clients_won, value_won += value;
     if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
     if (!at_start) {
       schedule_problem(a);
@@ -615,7 +621,9 @@ struct World::Impl {
         acc.rec[a].silent = 0;
         set_satisfaction(a, acc.rec[a].satisfaction + p.service.visit_boost * m.farming);
         acc.rec[a].loyalty = static_cast<float>(std::min(p.service.loyalty_cap, acc.rec[a].loyalty + p.service.loyalty_gain));
+        const double before = acc.rec[a].value;
         acc.rec[a].value *= 1.0 + p.service.deepening * m.farming;
+        value_growth += acc.rec[a].value - before;
       } else if (acc.rec[a].silent > 0) {
         set_satisfaction(a, acc.rec[a].satisfaction - 0.1 * acc.rec[a].silent);
       }
@@ -690,6 +698,7 @@ struct World::Impl {
       const std::int64_t k = arrivals(g);
       for (std::int64_t i = 0; i < k; ++i) acc.add();
       n_prospects += k;
+      arrivals_total += k;
     }
     std::vector<std::uint32_t> promoters;
     std::int64_t detractors = 0, population = n_prospects;
@@ -1130,7 +1139,9 @@ struct World::Impl {
         if (!served(a)) continue;
         set_satisfaction(a, acc.rec[a].satisfaction + c.relationship_boost * m.farming);
         acc.rec[a].loyalty = static_cast<float>(std::min(p.service.loyalty_cap, acc.rec[a].loyalty + c.loyalty_boost));
+        const double before = acc.rec[a].value;
         acc.rec[a].value *= 1.0 + 5 * p.service.deepening * m.farming;
+        value_growth += acc.rec[a].value - before;
         log(a, "met at conference");
       }
     }
@@ -1233,6 +1244,14 @@ struct World::Impl {
 
   // --- run -----------------------------------------------------------------------------------
   void dispatch(const Event& e) {
+#ifndef NDEBUG
+    struct Check {  // after the event, in debug builds, where it is affordable
+      const Impl& w;
+      ~Check() noexcept(false) {
+        if (w.acc.size() <= 20000 && std::uncaught_exceptions() == 0) w.check_invariants();
+      }
+    } check{*this};
+#endif
     // The next event is known already: start fetching its account while this one runs.
     if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size())
       __builtin_prefetch(&acc.rec[next->spec.target]);
@@ -1251,19 +1270,41 @@ struct World::Impl {
     }
   }
 
+  // Conservation of accounts and value, with context when it fails. Called at the end of
+  // every run, and after every event in debug builds (for worlds small enough to afford it).
   void check_invariants() const {
     std::int64_t counts[4] = {0, 0, 0, 0};
+    double held = 0;
     for (std::uint32_t a = 0; a < acc.size(); ++a) {
       ++counts[static_cast<int>(acc.rec[a].state)];
       if (!(acc.rec[a].value >= 0) || !(acc.rec[a].satisfaction >= 0 && acc.rec[a].satisfaction <= 10))
-        throw Error("invariant violated at account " + std::to_string(a) + ": value " +
-                    std::to_string(acc.rec[a].value) + ", satisfaction " + std::to_string(acc.rec[a].satisfaction));
+        throw Error("invariant violated at day " + std::to_string(now()) + ", account " + std::to_string(a) +
+                    ": value " + std::to_string(acc.rec[a].value) + ", satisfaction " +
+                    std::to_string(acc.rec[a].satisfaction));
+      if (served(a)) held += acc.rec[a].value;
     }
-    if (counts[0] + counts[1] + counts[2] + counts[3] != static_cast<std::int64_t>(acc.size()))
-      throw Error("invariant violated: accounts not conserved");
+    auto fail = [&](const std::string& what) {
+      throw Error("invariant violated at day " + std::to_string(now()) + " (seed " + std::to_string(seed) +
+                  ", replication " + std::to_string(rep) + "): " + what);
+    };
+    const std::int64_t created = p.accounts.initial_active + p.accounts.initial_prospects + arrivals_total;
+    if (static_cast<std::int64_t>(acc.size()) != created)
+      fail(std::to_string(acc.size()) + " accounts exist, but " + std::to_string(created) + " were created");
     if (counts[0] != n_prospects)
-      throw Error("invariant violated: " + std::to_string(counts[0]) + " prospects but the count says " +
-                  std::to_string(n_prospects));
+      fail(std::to_string(counts[0]) + " prospects, but the count says " + std::to_string(n_prospects));
+    const std::int64_t clients = counts[1] + counts[2] + counts[3];
+    if (clients != p.accounts.initial_active + clients_won)
+      fail(std::to_string(clients) + " clients and former clients, but " + std::to_string(p.accounts.initial_active) +
+           " at the start and " + std::to_string(clients_won) + " won since");
+    if (counts[3] != static_cast<std::int64_t>(out.lost.size()))
+      fail(std::to_string(counts[3]) + " accounts churned, but " + std::to_string(out.lost.size()) + " losses recorded");
+    // Value: what was held at the start, plus what was won and grew, less what was lost.
+    const double expected = initial_value + value_won + value_growth - out.lost_value;
+    const double scale = std::max({1.0, initial_value + value_won + value_growth, out.lost_value});
+    if (!(std::fabs(held - expected) <= 1e-9 * scale))
+      fail("clients hold " + std::to_string(held) + " of value, but the ledger says " + std::to_string(expected) +
+           " (start " + std::to_string(initial_value) + " + won " + std::to_string(value_won) + " + growth " +
+           std::to_string(value_growth) + " - lost " + std::to_string(out.lost_value) + ")");
   }
 
   RunResult run() {
@@ -1292,10 +1333,10 @@ struct World::Impl {
     out.accounts_created = static_cast<std::int64_t>(acc.size());
     if (p.record_accounts) {
       static const char* names[] = {"prospect", "active", "notice", "churned"};
+      std::vector<double> churned_day(acc.size(), -1.0);
+      for (const auto& l : out.lost) churned_day[l.account] = l.day;
       for (std::uint32_t a = 0; a < acc.size(); ++a) {
-        double churned = -1;
-        for (const auto& l : out.lost)
-          if (l.account == a) churned = l.day;
+        const double churned = churned_day[a];
         out.accounts.push_back({a, names[static_cast<int>(acc.rec[a].state)], acc.rec[a].source, acc.rec[a].reported,
                                 acc.rec[a].owner, acc.rec[a].value, acc.rec[a].satisfaction, acc.rec[a].expectation,
                                 acc.rec[a].scars, acc.rec[a].acquired, churned, acc.rec[a].causes});
@@ -1371,8 +1412,15 @@ void validate(const ModelParams& p) {
     check(o.kind == "cut_support" || o.kind == "no_contact" || o.kind == "lift_no_contact" ||
               o.kind == "reassign_book" || o.kind == "recovery_meeting",
           "unknown order kind '" + o.kind + "'");
-  const double accounts = static_cast<double>(p.accounts.initial_active + p.accounts.initial_prospects);
-  check(accounts < 4e9, "too many accounts (ids are 32-bit)");
+  const Footprint f = footprint(p);
+  check(f.accounts < 4e9, "too many accounts (" + std::to_string(static_cast<long long>(f.accounts)) +
+                              " would exist; ids are 32-bit)");
+  // An event storm is refused before it starts, not after hours of running.
+  check(f.events <= kMaxEventsPerRun,
+        "about " + std::to_string(static_cast<long long>(f.events / 1e9)) +
+            " billion events per replication (request rate x clients x horizon); at most " +
+            std::to_string(static_cast<long long>(kMaxEventsPerRun / 1e9)) +
+            " billion are allowed: lower service.problem_rate, the number of accounts or the horizon");
   if (!problems.empty()) {
     std::string msg = "invalid model parameters:";
     for (const auto& s : problems) msg += "\n  " + s;
@@ -1412,6 +1460,26 @@ Attribution attribute(const ModelParams& params, const std::vector<Factor>& fact
   at.lost_all_on = lost.back();
   at.lost_all_off = lost.front();
   return at;
+}
+
+Footprint footprint(const ModelParams& p) {
+  Footprint f;
+  f.accounts = static_cast<double>(p.accounts.initial_active + p.accounts.initial_prospects) +
+               p.accounts.prospect_arrival_rate * p.horizon_days;
+  double demand = 1, shock = 0;
+  for (const auto& r : p.market.regimes) demand = std::max(demand, r.demand);
+  for (const auto& x : p.market.shocks) shock = std::max(shock, x.severity);
+  // Request candidates come from clients only; every account counts here, an upper bound.
+  f.events = p.service.problem_rate * demand * (1 + shock) * 1.5 * f.accounts * p.horizon_days +
+             3 * p.horizon_days / cal::kDaysPerMonth;
+  // About 140 bytes per account at 1e6 and 1e7 clients (bench/RESULTS.md), plus the pending
+  // requests, the network's edges for sparse generators, and the program itself.
+  double edges = 0;
+  const auto& g = p.network.generator;
+  if (g.name == "small_world") edges = f.accounts * static_cast<double>(g.params.count("k") ? std::get<std::int64_t>(g.params.at("k")) : 6);
+  if (g.name == "scale_free") edges = 2 * f.accounts * static_cast<double>(g.params.count("m") ? std::get<std::int64_t>(g.params.at("m")) : 3);
+  f.bytes = 160 * f.accounts + 24 * edges + 64e6;
+  return f;
 }
 
 }  // namespace tenure::model

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -46,6 +49,27 @@ void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<
   worker();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
+}
+
+// Memory this process can still use: MemAvailable, or a cgroup limit if lower. 0 if unknown.
+double available_memory_bytes() {
+  double avail = 0;
+  if (std::FILE* f = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    long kib = 0;
+    while (std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "MemAvailable: %ld kB", &kib) == 1) avail = static_cast<double>(kib) * 1024;
+    std::fclose(f);
+  }
+  if (std::FILE* f = std::fopen("/sys/fs/cgroup/memory.max", "r")) {
+    char buf[64] = {0};
+    if (std::fgets(buf, sizeof buf, f) && std::strncmp(buf, "max", 3) != 0) {
+      const double limit = std::atof(buf);
+      if (limit > 0 && (avail == 0 || limit < avail)) avail = limit;
+    }
+    std::fclose(f);
+  }
+  return avail;
 }
 
 const model::ModelParams& params_of(const Scenario& sc, const std::string& name) {
@@ -99,6 +123,31 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   for (const auto& name : wanted) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
+  }
+  // Refuse, before anything runs, what this machine cannot hold: the largest replication
+  // times the replications that run at once.
+  {
+    const auto threads = static_cast<unsigned>(std::min<std::size_t>(
+        o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency()), std::max<std::size_t>(1, params.size() * reps)));
+    double need = 0;
+    std::string biggest;
+    for (std::size_t v = 0; v < params.size(); ++v) {
+      model::validate(*params[v]);
+      const double b = model::footprint(*params[v]).bytes;
+      if (b > need) need = b, biggest = rs.variants[v];
+    }
+    need *= threads;
+    const double have = available_memory_bytes();
+    if (have > 0 && need > 0.9 * have) {
+      char msg[512];
+      std::snprintf(msg, sizeof msg,
+                    "%s: would need about %.1f GiB (%u replication%s at once, %s the largest) but %.1f GiB is "
+                    "available; use fewer --threads, fewer accounts (accounts.initial_prospects, "
+                    "accounts.prospect_arrival_rate) or a larger machine",
+                    sc.name.c_str(), need / (1 << 30), threads, threads > 1 ? "s" : "", biggest.c_str(),
+                    have / (1 << 30));
+      throw Error(msg);
+    }
   }
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
   parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {

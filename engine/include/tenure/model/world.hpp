@@ -36,9 +36,18 @@ class World {
 // Convenience: one replication.
 RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication);
 
-// Checks the parameters the model relies on (positions, matrix rows, names in registries).
+// Checks the parameters the model relies on (positions, matrix rows, names in registries),
+// and refuses an event storm (more than kMaxEventsPerRun expected events in one replication).
 // Throws tenure::Error listing every problem.
 void validate(const ModelParams& params);
+
+// What one replication will need, estimated before it runs: accounts that will exist, model
+// events (an upper bound), and peak memory in bytes.
+struct Footprint {
+  double accounts = 0, events = 0, bytes = 0;
+};
+Footprint footprint(const ModelParams& params);
+inline constexpr double kMaxEventsPerRun = 2e10;
 
 // Shapley attribution of lost value to factors, from counterfactual runs that switch
 // factors off on common random numbers.

@@ -1,0 +1,328 @@
+// The `tenure` command line: run, report, workshop, explain, validate, list, schema. Bad input
+// exits with status 2 and writes nothing; every error names the file, line and column.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "tenure/core/error.hpp"
+#include "tenure/model/components.hpp"
+#include "tenure/output/output.hpp"
+#include "tenure/report/report.hpp"
+#include "tenure/scenario/experiment.hpp"
+#include "cli.hpp"
+#include "workshop.hpp"
+
+using namespace tenure;
+
+namespace {
+
+template <class Reg>
+void list_registry(const Reg& reg) {
+  for (const auto* e : reg.entries()) {
+    std::printf("  %-16s %s\n", e->name.c_str(), e->description.c_str());
+    for (const auto& p : e->params)
+      std::printf("      %-20s %s (default %s): %s\n", p.name.c_str(), p.expectation().c_str(),
+                  format_value(p.default_value).c_str(), p.description.c_str());
+  }
+}
+
+// The bundled scenarios: $TENURE_SCENARIO_DIR, else <prefix>/share/tenure/scenarios beside an
+// installed binary, else the source tree this binary was built from.
+std::filesystem::path scenario_dir() {
+  if (const char* env = std::getenv("TENURE_SCENARIO_DIR"); env && *env) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "tenure" / "scenarios";
+    if (std::filesystem::is_directory(installed, ec)) return installed;
+  }
+  return TENURE_SCENARIO_DIR;
+}
+
+std::string human(double x) {
+  char buf[64];
+  const double a = std::fabs(x);
+  if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
+  else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
+  else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.3g", x);
+  return buf;
+}
+
+void print_table(const scenario::RunSet& rs) {
+  std::printf("\n%-26s", "metric (mean [95% CI])");
+  for (const auto& v : rs.variants) std::printf(" | %-28s", v.c_str());
+  std::printf("\n");
+  for (const auto& m : output::metrics()) {
+    std::printf("%-26s", m.name);
+    for (std::size_t v = 0; v < rs.variants.size(); ++v) {
+      std::vector<double> x;
+      for (const auto& r : rs.results[v]) x.push_back(m.of(r));
+      const auto iv = output::mean_ci(x);
+      std::string cell = human(iv.mean) + " [" + human(iv.low) + ", " + human(iv.high) + "]";
+      std::printf(" | %-28s", cell.c_str());
+    }
+    std::printf("\n");
+  }
+  if (rs.variants.size() > 1 && rs.variants.front() == "base") {
+    std::printf("\npaired difference vs base (common random numbers):\n");
+    for (std::size_t v = 1; v < rs.variants.size(); ++v)
+      for (const auto& m : output::metrics()) {
+        std::vector<double> d;
+        for (std::size_t r = 0; r < rs.results[v].size(); ++r) d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[0][r]));
+        const auto iv = output::mean_ci(d);
+        const bool clear = iv.low > 0 || iv.high < 0;
+        std::printf("  %-22s %-24s %s [%s, %s]%s\n", rs.variants[v].c_str(), m.name, human(iv.mean).c_str(),
+                    human(iv.low).c_str(), human(iv.high).c_str(), clear ? "  *" : "");
+      }
+    std::printf("  (* the 95%% interval excludes zero)\n");
+  }
+}
+
+// Per-manager view of the base variant: the "look at her numbers" table.
+void print_managers(const scenario::RunSet& rs) {
+  const auto& runs = rs.results.front();
+  struct Acc { double nb = 0, ret = 0, retained = 0, promo = 0, exited = 0; int n = 0; };
+  std::vector<std::pair<std::string, Acc>> rows;
+  for (const auto& r : runs)
+    for (const auto& m : r.managers) {
+      if (m.name.rfind("hire", 0) == 0) continue;
+      auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& x) { return x.first == m.name; });
+      if (it == rows.end()) rows.push_back({m.name, {}}), it = rows.end() - 1;
+      it->second.nb += m.new_business, it->second.ret += m.retention_rate, it->second.retained += m.retained_value;
+      it->second.promo += static_cast<double>(m.promotions), it->second.exited += m.exited, ++it->second.n;
+    }
+  if (rows.size() > 12) return;
+  std::printf("\nmanagers in %s (means over %zu replications):\n", rs.variants.front().c_str(), runs.size());
+  std::printf("  %-14s %14s %10s %16s %11s %8s\n", "manager", "new business", "retention", "retained value",
+              "promotions", "left");
+  for (const auto& [name, a] : rows)
+    std::printf("  %-14s %14s %9.0f%% %16s %11.2f %7.0f%%\n", name.c_str(), human(a.nb / a.n).c_str(),
+                100 * a.ret / a.n, human(a.retained / a.n).c_str(), a.promo / a.n, 100 * a.exited / a.n);
+}
+
+void print_attribution(const scenario::RunSet& rs, const scenario::AttributionSet& at) {
+  std::printf("\nwhat caused the lost value (Shapley values over counterfactual runs) vs whom the rule blames, %s:\n",
+              rs.variants.front().c_str());
+  for (std::size_t j = 0; j < at.factors.size(); ++j) {
+    std::vector<double> x;
+    for (const auto& a : at.results.front()) x.push_back(a.shapley[j]);
+    const auto iv = output::mean_ci(x);
+    std::printf("  %-18s %12s [%s, %s]\n", model::to_string(at.factors[j]), human(iv.mean).c_str(),
+                human(iv.low).c_str(), human(iv.high).c_str());
+  }
+  std::vector<double> base;
+  for (const auto& a : at.results.front()) base.push_back(a.lost_all_off);
+  std::printf("  %-18s %12s (lost with every factor off)\n", "baseline", human(output::mean_ci(base).mean).c_str());
+  std::map<std::string, double> blame;
+  for (const auto& r : rs.results.front())
+    for (const auto& m : r.managers) blame[m.name] += m.blamed_value / static_cast<double>(rs.results.front().size());
+  std::vector<std::pair<double, std::string>> top;
+  for (const auto& [n, b] : blame) top.emplace_back(-b, n);
+  std::sort(top.begin(), top.end());
+  std::printf("  blamed: ");
+  for (std::size_t i = 0; i < top.size() && i < 4; ++i) std::printf("%s%s %s", i ? ", " : "", top[i].second.c_str(), human(-top[i].first).c_str());
+  std::printf("\n");
+}
+
+int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
+            bool all, std::string out, unsigned threads, bool quiet, bool attribution,
+            const std::vector<std::string>& sets, bool with_report) {
+  scenario::Scenario sc = scenario::load(file, sets);
+  if (all) {
+    variants = {"base"};
+    for (const auto& v : sc.variants) variants.push_back(v.first);
+  }
+  if (out.empty()) out = "results/" + sc.name;
+  scenario::RunOptions o;
+  o.seed = seed;
+  o.replications = reps;
+  o.variants = variants;
+  o.threads = threads;
+  const bool tty = isatty(2) && !quiet;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (tty)
+    o.progress = [&](std::size_t done, std::size_t total) {
+      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (el < 1.0 && done < total) return;
+      const double eta = done ? el / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+      const int width = 30, fill = static_cast<int>(width * done / total);
+      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs, %.1fs elapsed, ETA %.1fs ", fill,
+                   "##############################", width - fill, "", done, total, el, eta);
+      if (done == total) std::fprintf(stderr, "\n");
+    };
+  const auto rs = scenario::run(sc, o);
+  // Everything is computed before anything is written.
+  scenario::AttributionSet at;
+  if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
+  auto written = output::write_run(out, sc, rs, attribution ? &at : nullptr, file);
+  if (with_report) {
+    output::write_atomically(out + "/report.html", report::html(out));
+    written.push_back("report.html");
+  }
+  if (!quiet) {
+    std::printf("%s\n", sc.story.c_str());
+    print_table(rs);
+    print_managers(rs);
+    if (attribution) print_attribution(rs, at);
+    std::string files;
+    for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
+    std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int tenure::cli::main(int argc, char** argv, bool parse_only) {
+  CLI::App app{"tenure: discrete-event simulation of careers and client accounts"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", output::version());
+
+  std::string file, out;
+  std::uint64_t seed = 0;
+  std::int64_t reps = 0;
+  std::vector<std::string> variants;
+  bool all = false, quiet = false, attribution = false;
+  unsigned threads = 0;
+  auto* run = app.add_subcommand("run", "run a scenario's replications and write results");
+  run->add_option("file", file, "scenario file (YAML)")->required();
+  run->add_option("--seed", seed, "master seed (default: the scenario's)");
+  run->add_option("--replications,-r", reps, "replications (default: the scenario's)")->check(CLI::PositiveNumber);
+  run->add_option("--variant", variants, "variant to run (repeatable; 'base' is the scenario itself)");
+  run->add_flag("--all-variants", all, "run the base and every variant");
+  run->add_option("--out,-o", out, "output folder (default: results/<scenario name>)");
+  run->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
+  run->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  run->add_flag("--attribution", attribution,
+                "also attribute lost value to factors by Shapley values over counterfactual runs (2^F runs each)");
+
+  bool with_report = false;
+  run->add_flag("--report", with_report, "also write DIR/report.html (see `tenure report`)");
+  std::vector<std::string> sets;
+  run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'");
+
+  std::string report_dir, report_out;
+  auto* rep = app.add_subcommand("report", "write a self-contained HTML report of a results folder");
+  rep->add_option("dir", report_dir, "results folder written by `tenure run`")->required();
+  rep->add_option("-o,--out", report_out, "the HTML file to write (default: DIR/report.html)");
+
+  workshop::Options ws;
+  auto* wsc = app.add_subcommand("workshop", "serve the workshop page: two panes, sliders for the levers, live re-runs");
+  wsc->add_option("file", ws.file, "a scenario to open first (the bundled stories are listed too)");
+  wsc->add_option("--host", ws.host, "address to listen on (default 127.0.0.1: this machine only)");
+  wsc->add_option("--port,-p", ws.port, "port (default 8600; 0: any free port)")->check(CLI::Range(0, 65535));
+  wsc->add_option("--replications,-r", ws.replications, "replications per pane and re-run (default 30)")->check(CLI::Range(2, 1000));
+
+  std::string explain_file;
+  std::vector<std::string> explain_sets;
+  auto* explain = app.add_subcommand("explain", "print the effective scenario: every parameter, defaults filled in");
+  explain->add_option("file", explain_file, "scenario file")->required();
+  explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)");
+
+  bool markdown = false;
+  auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference)");
+  schema->add_flag("--markdown", markdown, "print the reference of keys and components as Markdown");
+
+  std::vector<std::string> files;
+  auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
+  validate->add_option("files", files, "scenario files")->required();
+
+  std::string what;
+  auto* list = app.add_subcommand("list", "list registered components or the bundled scenarios");
+  list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
+      ->required()
+      ->check(CLI::IsMember({"strategies", "policies", "generators", "markets", "scenarios"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (parse_only) return 0;
+
+  try {
+    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*wsc) {
+      if (!ws.file.empty()) scenario::load(ws.file);  // a bad file is reported before the server starts
+      ws.scenario_dir = scenario_dir().string();
+      return workshop::serve(ws);
+    }
+    if (*rep) {
+      const std::string page = report::html(report_dir);
+      const std::string target = report_out.empty() ? report_dir + "/report.html" : report_out;
+      output::write_atomically(target, page);
+      std::printf("wrote %s\n", target.c_str());
+      return 0;
+    }
+    if (*schema) {
+      std::fputs((markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(), stdout);
+      return 0;
+    }
+    if (*explain) {
+      const auto sc = scenario::load(explain_file, explain_sets);
+      const std::string body = scenario::effective_yaml(sc);
+      std::printf("# hash %s\n%s", scenario::content_hash(body).c_str(), body.c_str());
+      return 0;
+    }
+    if (*validate) {
+      int bad = 0;
+      for (const auto& f : files) {
+        try {
+          const auto sc = scenario::load(f);
+          std::printf("%s: ok (%zu variants)\n", f.c_str(), sc.variants.size());
+        } catch (const Error& e) {
+          std::fprintf(stderr, "%s\n", e.what());
+          ++bad;
+        }
+      }
+      return bad ? 2 : 0;
+    }
+    if (*list) {
+      if (what == "strategies") {
+        std::printf("time allocation:\n");
+        list_registry(model::time_allocations());
+        std::printf("service style:\n");
+        list_registry(model::service_styles());
+        std::printf("pressure behaviour:\n");
+        list_registry(model::pressure_behaviours());
+      } else if (what == "policies") {
+        list_registry(model::promotion_policies());
+      } else if (what == "generators") {
+        list_registry(model::network_generators());
+      } else if (what == "markets") {
+        list_registry(model::market_models());
+      } else {
+        const std::filesystem::path dir = scenario_dir();
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(dir))
+          if (e.path().extension() == ".yaml") names.push_back(e.path().string());
+        std::sort(names.begin(), names.end());
+        for (const auto& n : names) {
+          const auto sc = scenario::load(n);
+          const std::string first = sc.story.substr(0, sc.story.find('\n'));
+          std::printf("  %-44s %s\n", n.c_str(), first.c_str());
+        }
+      }
+      return 0;
+    }
+  } catch (const Error& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tenure: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
