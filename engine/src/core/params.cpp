@@ -134,7 +134,9 @@ ParamSet::ParamSet(const std::vector<ParamSpec>& specs,
   std::vector<std::string> problems;
   std::vector<std::string> known;
   for (const auto& s : specs) known.push_back(s.name);
-  for (const auto& [name, value] : given) {
+  for (const auto& entry : given) {
+    const std::string& name = entry.first;  // a plain reference: lambdas may not capture bindings before C++20 in clang 14
+    const ParamValue& value = entry.second;
     auto it = std::find_if(specs.begin(), specs.end(), [&](const auto& s) { return s.name == name; });
     if (it == specs.end()) {
       problems.push_back(unknown_name_message("parameter", name, known));

@@ -582,6 +582,11 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
     const std::string k = it->first.Scalar();
     const YAML::Node v = it->second;
     if (k == "name" || k == "extends" || k == "variants") continue;
+    if ((k == "experiment" || k == "market" || k == "network") && !v.IsMap()) {
+      // found by fuzzing: a list here was walked as a map
+      ctx.error(v.Mark(), k + ": expected a map of keys");
+      continue;
+    }
     if (const Field* top = find(k)) {
       set_field(ctx, p, *top, v);
     } else if (k == "experiment") {
