@@ -227,6 +227,10 @@ ParamValue to_value(const YAML::Node& n, const ParamSpec& spec, std::string& err
         std::size_t used = 0;
         const double d = std::stod(s, &used);
         if (used != s.size() || std::floor(d) != d) throw std::invalid_argument("x");
+        if (!(std::fabs(d) < 9.2e18)) {  // found by fuzzing: the cast of a huge number was undefined
+          err = "expected " + spec.expectation() + ", got " + s + ", too large";
+          return {};
+        }
         return static_cast<std::int64_t>(d);
       }
       case ParamType::Real:
@@ -305,7 +309,11 @@ double duration_of(Ctx& ctx, const YAML::Node& n) {
 double number_of(Ctx& ctx, const YAML::Node& n, const std::string& what, double lo, double hi) {
   try {
     const double d = n.as<double>();
-    if (d < lo || d > hi) ctx.error(n.Mark(), what + ": value " + n.Scalar() + " is out of range: expected " + std::to_string(lo) + " to " + std::to_string(hi));
+    if (!(d >= lo && d <= hi)) {
+      ctx.error(n.Mark(), what + ": value " + n.Scalar() + " is out of range: expected " + std::to_string(lo) + " to " +
+                              std::to_string(hi));
+      return lo;  // the error stands; callers may cast the value, so keep it in range
+    }
     return d;
   } catch (const std::exception&) {
     ctx.error(n.Mark(), what + ": expected a number, got '" + scalar(n) + "'");
