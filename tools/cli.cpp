@@ -12,6 +12,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/output/checkpoint.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/report/report.hpp"
 #include "tenure/scenario/experiment.hpp"
@@ -157,6 +158,17 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
                    "##############################", width - fill, "", done, total, el, eta);
       if (done == total) std::fprintf(stderr, "\n");
     };
+  // Finished replications are kept in OUT/.partial/ while the run goes on: the same command
+  // after a kill resumes, and ends with the files an uninterrupted run writes.
+  std::string key_text = scenario::effective_yaml(sc) + "\nseed " + std::to_string(seed) + "\nreplications " +
+                         std::to_string(reps);
+  for (const auto& v : variants) key_text += "\nvariant " + v;
+  const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
+  const std::size_t resumed = checkpoint.saved();
+  o.restore = [&](const std::string& v, std::size_t r, model::RunResult& res) { return checkpoint.load(v, r, res); };
+  o.finished = [&](const std::string& v, std::size_t r, const model::RunResult& res) { checkpoint.save(v, r, res); };
+  if (resumed > 0 && !quiet)
+    std::fprintf(stderr, "resuming: %zu replications finished by an interrupted run are kept\n", resumed);
   const auto rs = scenario::run(sc, o);
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
@@ -166,6 +178,7 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
     output::write_atomically(out + "/report.html", report::html(out));
     written.push_back("report.html");
   }
+  checkpoint.clear();
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);

@@ -136,5 +136,22 @@ check "a scenario larger than memory is refused before it runs" '[ $rc -eq 2 ] &
 "$bin" run "$src/scenarios/baseline.yaml" --set accounts.initial_prospects=20000000 --set "service.problem_rate=0.9 per day" -r 1 --out "$work/storm" -q 2>"$work/err8"; rc=$?
 check "an event storm is refused before it runs" '[ $rc -eq 2 ] && grep -q "billion events per replication" "$work/err8" && [ ! -e "$work/storm" ]'
 
+# A run killed with SIGKILL resumes: the same command keeps the finished replications and ends
+# with the files of an uninterrupted run.
+"$bin" run "$src/scenarios/baseline.yaml" -r 40 -j 1 --out "$work/kill" -q & pid=$!
+for i in $(seq 400); do
+  n=$(ls "$work/kill/.partial/"*/ 2>/dev/null | grep -c "\.bin$"); [ "$n" -ge 5 ] && break; sleep 0.025
+done
+kill -9 $pid; wait $pid 2>/dev/null
+kept=$(ls "$work/kill/.partial/"*/ 2>/dev/null | grep -c "\.bin$")
+check "a killed run leaves finished replications and no half-written results" '[ "$kept" -ge 5 ] && [ "$kept" -lt 40 ] && [ ! -e "$work/kill/timeseries.csv" ]'
+"$bin" run "$src/scenarios/baseline.yaml" -r 40 -j 1 --out "$work/kill" >/dev/null 2>"$work/err9"; rc=$?
+check "the same command resumes" '[ $rc -eq 0 ] && grep -q "resuming: [0-9]* replications finished by an interrupted run are kept" "$work/err9"'
+"$bin" run "$src/scenarios/baseline.yaml" -r 40 -j 2 --out "$work/whole" -q
+for f in timeseries.csv managers.csv lost.csv runs.csv summary.json attribution.csv scenario.effective.yaml; do
+  check "resumed $f identical to an uninterrupted run" 'cmp -s "$work/kill/$f" "$work/whole/$f"'
+done
+check "checkpoints are removed once the results are written" '[ ! -e "$work/kill/.partial" ]'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

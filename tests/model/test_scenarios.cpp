@@ -6,6 +6,7 @@
 
 #include "helpers.hpp"
 #include "tenure/core/time.hpp"
+#include "tenure/output/checkpoint.hpp"
 
 using namespace tenure;
 
@@ -147,4 +148,18 @@ TEST_CASE("Scenarios: --set reaches list items by name or index, and names what 
   } catch (const Error& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("s.yaml: in an override: hunt_share: value 2 is out of range"));
   }
+}
+
+TEST_CASE("Checkpoints: a replication's results survive encoding, and damage is detected", "[scenario][reliability]") {
+  const auto sc = scenario::load(std::string(TENURE_SOURCE_DIR) + "/scenarios/caught_between.yaml");
+  const auto r = model::simulate(sc.base, 7, 0);
+  REQUIRE_FALSE(r.accounts.empty());  // caught_between records accounts and their events
+  const std::string bytes = output::encode(r);
+  const auto back = output::decode(bytes);
+  CHECK(output::encode(back) == bytes);
+  CHECK(back.events == r.events);
+  CHECK(back.managers.size() == r.managers.size());
+  CHECK(back.account_events.size() == r.account_events.size());
+  CHECK_THROWS_AS(output::decode(bytes.substr(0, bytes.size() / 2)), Error);
+  CHECK_THROWS_AS(output::decode("not a checkpoint"), Error);
 }

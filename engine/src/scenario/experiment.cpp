@@ -152,7 +152,10 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
   parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
-    rs.results[v][r] = model::simulate(*params[v], rs.seed, rs.first_replication + r);
+    const std::size_t replication = rs.first_replication + r;
+    if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
+    rs.results[v][r] = model::simulate(*params[v], rs.seed, replication);
+    if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
   }, o.progress);
   return rs;
 }

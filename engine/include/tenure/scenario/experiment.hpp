@@ -20,6 +20,10 @@ struct RunOptions {
   std::vector<std::string> variants;  // empty: base only; "base" may be listed
   unsigned threads = 0;             // 0: all cores
   std::function<void(std::size_t done, std::size_t total)> progress;  // called from one thread
+  // Resuming: `restore` may fill a replication finished by an earlier run (then it is not run
+  // again); `finished` sees each replication as it completes, from the worker threads.
+  std::function<bool(const std::string& variant, std::size_t replication, model::RunResult&)> restore;
+  std::function<void(const std::string& variant, std::size_t replication, const model::RunResult&)> finished;
 };
 
 struct RunSet {
