@@ -132,6 +132,13 @@ void each_run(const scenario::RunSet& rs, F f) {
   for (std::size_t v = 0; v < rs.variants.size(); ++v)
     for (std::size_t r = 0; r < rs.results[v].size(); ++r) f(v, r);
 }
+// A table that starts with the run's key: variant, replication.
+Table keyed_table() {
+  Table t;
+  t.add("variant", Column::Kind::Text);
+  t.add("replication", Column::Kind::Integer);
+  return t;
+}
 std::int64_t rep(const scenario::RunSet& rs, std::size_t r) {
   return static_cast<std::int64_t>(rs.first_replication + r);
 }
@@ -146,14 +153,16 @@ std::size_t Column::size() const {
 }
 
 void Column::push_text(const std::string& s) {
-  // Few distinct values: a linear scan of the levels from the most recent beats hashing.
-  for (std::size_t k = levels.size(); k-- > 0;)
-    if (levels[k] == s) {
-      codes.push_back(static_cast<std::int32_t>(k));
-      return;
-    }
-  levels.push_back(s);
-  codes.push_back(static_cast<std::int32_t>(levels.size() - 1));
+  // Hashed: cause sets and manager names can run to hundreds of distinct values.
+  const auto [it, fresh] = level_index.try_emplace(s, static_cast<std::int32_t>(levels.size()));
+  if (fresh) levels.push_back(s);
+  codes.push_back(it->second);
+}
+
+const Column& Table::column(const std::string& name) const {
+  for (const auto& c : columns)
+    if (c.name == name) return c;
+  throw Error("table has no column '" + name + "'");
 }
 
 Column& Table::add(std::string name, Column::Kind kind) {
@@ -186,9 +195,8 @@ std::string csv(const Table& t) {
 }
 
 Table timeseries_table(const scenario::RunSet& rs) {
-  Table t;
-  for (const char* c : {"variant"}) t.add(c, K::Text);
-  for (const char* c : {"replication", "month", "active_accounts", "prospects"}) t.add(c, K::Integer);
+  Table t = keyed_table();
+  for (const char* c : {"month", "active_accounts", "prospects"}) t.add(c, K::Integer);
   for (const char* c : {"value", "revenue", "new_business"}) t.add(c, K::Real);
   t.add("new_clients", K::Integer);
   for (int s = 0; s < model::kSourceCount; ++s)
@@ -224,9 +232,7 @@ Table timeseries_table(const scenario::RunSet& rs) {
 }
 
 Table managers_table(const scenario::RunSet& rs) {
-  Table t;
-  t.add("variant", K::Text);
-  t.add("replication", K::Integer);
+  Table t = keyed_table();
   t.add("manager", K::Text);
   t.add("strategy", K::Text);
   t.add("level", K::Integer);
@@ -259,9 +265,8 @@ Table managers_table(const scenario::RunSet& rs) {
 }
 
 Table lost_table(const scenario::RunSet& rs) {
-  Table t;
-  t.add("variant", K::Text);
-  for (const char* c : {"replication", "account"}) t.add(c, K::Integer);
+  Table t = keyed_table();
+  t.add("account", K::Integer);
   for (const char* c : {"day", "value"}) t.add(c, K::Real);
   for (const char* c : {"owner", "blamed"}) t.add(c, K::Integer);
   t.add("causes", K::Text);
@@ -277,9 +282,8 @@ Table lost_table(const scenario::RunSet& rs) {
 }
 
 Table accounts_table(const scenario::RunSet& rs) {
-  Table t;
-  t.add("variant", K::Text);
-  for (const char* c : {"replication", "account"}) t.add(c, K::Integer);
+  Table t = keyed_table();
+  t.add("account", K::Integer);
   for (const char* c : {"state", "source", "reported_source"}) t.add(c, K::Text);
   t.add("owner", K::Integer);
   for (const char* c : {"value", "satisfaction", "expectation"}) t.add(c, K::Real);
@@ -299,9 +303,7 @@ Table accounts_table(const scenario::RunSet& rs) {
 }
 
 Table account_events_table(const scenario::RunSet& rs) {
-  Table t;
-  t.add("variant", K::Text);
-  t.add("replication", K::Integer);
+  Table t = keyed_table();
   t.add("day", K::Real);
   t.add("account", K::Integer);
   t.add("event", K::Text);
@@ -317,9 +319,7 @@ Table account_events_table(const scenario::RunSet& rs) {
 }
 
 Table runs_table(const scenario::RunSet& rs) {
-  Table t;
-  t.add("variant", K::Text);
-  t.add("replication", K::Integer);
+  Table t = keyed_table();
   for (const auto& m : metrics()) t.add(m.name, K::Real);
   t.add("events", K::Integer);
   Rows row(t);
@@ -384,9 +384,7 @@ Table paired_table(const scenario::RunSet& rs, const std::string& reference) {
 }
 
 Table attribution_table(const scenario::RunSet& rs, const scenario::AttributionSet& at) {
-  Table t;
-  t.add("variant", K::Text);
-  t.add("replication", K::Integer);
+  Table t = keyed_table();
   t.add("kind", K::Text);
   t.add("name", K::Text);
   t.add("lost_value", K::Real);
@@ -433,8 +431,12 @@ void write_attribution(const std::string& path, const scenario::RunSet& rs, cons
 namespace {
 // The rows of an interval table as JSON objects keyed by variant, then metric.
 void intervals_json(std::ostringstream& o, const Table& t) {
-  const Column& var = t.columns.front();
-  const std::size_t mcol = t.columns.size() - 5;  // metric, mean, low, high, n are the last five
+  const Column& var = t.column("variant");
+  const Column& metric = t.column("metric");
+  const Column& mean = t.column("mean");
+  const Column& low = t.column("ci_low");
+  const Column& high = t.column("ci_high");
+  const Column& n = t.column("n");
   std::string open;
   bool first_v = true;
   for (std::size_t i = 0; i < t.rows(); ++i) {
@@ -446,10 +448,9 @@ void intervals_json(std::ostringstream& o, const Table& t) {
     } else {
       o << ",";
     }
-    const Column& m = t.columns[mcol];
-    o << "\n      \"" << m.levels[static_cast<std::size_t>(m.codes[i])] << "\": {\"mean\": "
-      << number(t.columns[mcol + 1].reals[i]) << ", \"ci95\": [" << number(t.columns[mcol + 2].reals[i]) << ", "
-      << number(t.columns[mcol + 3].reals[i]) << "], \"n\": " << t.columns[mcol + 4].integers[i] << "}";
+    o << "\n      \"" << metric.levels[static_cast<std::size_t>(metric.codes[i])] << "\": {\"mean\": "
+      << number(mean.reals[i]) << ", \"ci95\": [" << number(low.reals[i]) << ", " << number(high.reals[i])
+      << "], \"n\": " << n.integers[i] << "}";
   }
   if (!first_v) o << "\n    }";
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "tenure/scenario/experiment.hpp"
@@ -37,6 +38,7 @@ struct Column {
   std::vector<double> reals;           // Real
   std::vector<std::int32_t> codes;     // Text
   std::vector<std::string> levels;     // Text
+  std::unordered_map<std::string, std::int32_t> level_index;  // Text: level -> code
 
   std::size_t size() const;
   // Appends a text value, adding it to `levels` on first sight.
@@ -47,6 +49,8 @@ struct Table {
   std::vector<Column> columns;
   std::size_t rows() const { return columns.empty() ? 0 : columns.front().size(); }
   Column& add(std::string name, Column::Kind kind);
+  // The column of that name; throws tenure::Error when there is none.
+  const Column& column(const std::string& name) const;
 };
 
 // CSV text: a header, then one line per row; reals shortest-round-trip, NaN empty,
