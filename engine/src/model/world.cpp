@@ -6,8 +6,10 @@
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <numeric>
 
+#include "tenure/core/bytes.hpp"
 #include "tenure/core/error.hpp"
 #include "tenure/core/huge_page_allocator.hpp"
 #include "tenure/core/simulation.hpp"
@@ -44,6 +46,8 @@ const char* to_string(Cause c) {
 }
 
 namespace {
+
+constexpr std::string_view kStateMagic = "TENURE-WORLD-1";
 
 using core::Event;
 using core::EventSpec;
@@ -218,21 +222,40 @@ struct World::Impl {
   }
 
   // --- set-up ----------------------------------------------------------------------------
-  Manager make_manager(const ManagerSpec& s, const std::string& name) {
-    Manager m;
-    m.name = name;
+  // Thinning bound for problem arrivals: the largest rate any regime or cut can produce.
+  static double thinning_bound(const ModelParams& p) {
+    double demand_max = 1;
+    for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
+    double shock_max = 0;
+    for (const auto& s : p.market.shocks) shock_max = std::max(shock_max, s.severity);
+    // A support cut raises the rate by half the fraction cut, and only scenarios that order
+    // a cut need the head room.
+    double cut_max = 0;
+    for (const auto& o : p.orders)
+      if (o.kind == "cut_support") cut_max = 1.0;
+    const double bound = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
+    return bound > 0 ? bound : 0.0;  // no problems at all: none scheduled
+  }
+
+  // Strategy objects and the names that go with them; the rest of a manager is state.
+  void equip(Manager& m, const ManagerSpec& s) {
     m.time = time_allocations().create(s.time.name, s.time.params);
     m.service = service_styles().create(s.service.name, s.service.params);
     m.pressure = pressure_behaviours().create(s.pressure.name, s.pressure.params);
     m.strategy = s.time.name + "/" + s.service.name + "/" + s.pressure.name;
+    m.row.strategy = m.strategy;
     m.hunting = s.hunting_skill;
     m.farming = s.farming_skill;
-    m.competence = s.competence;
     m.hours = s.hours_per_week;
+  }
+  Manager make_manager(const ManagerSpec& s, const std::string& name) {
+    Manager m;
+    m.name = name;
+    m.row.name = name;
+    equip(m, s);
+    m.competence = s.competence;
     m.level = s.level;
     m.age_days = s.age_years * cal::kDaysPerYear;
-    m.row.name = name;
-    m.row.strategy = m.strategy;
     return m;
   }
 
@@ -284,18 +307,7 @@ struct World::Impl {
                   .create(p.network.generator.name, p.network.generator.params)
                   ->generate(total, net_rng);
 
-    // Thinning bound for problem arrivals: the largest rate any regime or cut can produce.
-    double demand_max = 1;
-    for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
-    double shock_max = 0;
-    for (const auto& s : p.market.shocks) shock_max = std::max(shock_max, s.severity);
-    // A support cut raises the rate by half the fraction cut, and only scenarios that order
-    // a cut need the head room.
-    double cut_max = 0;
-    for (const auto& o : p.orders)
-      if (o.kind == "cut_support") cut_max = 1.0;
-    problem_rate_max = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
-    if (!(problem_rate_max > 0)) problem_rate_max = 0;  // no problems at all: none scheduled
+    problem_rate_max = thinning_bound(p);
     for (std::uint32_t a = 0; a < acc.size(); ++a)
       if (served(a)) schedule_problem(a);
 
@@ -1310,10 +1322,306 @@ struct World::Impl {
            std::to_string(value_growth) + " - lost " + std::to_string(out.lost_value) + ")");
   }
 
-  RunResult run() {
+  // --- snapshots -----------------------------------------------------------------------------
+  // The whole state, field by field (never padding, so one state gives one byte string): the
+  // kernel's clock, queue and stream key, every account, manager and request, the market, the
+  // network, the results so far, and what the parameters fixed (so that a restore can tell
+  // which changes it can absorb).
+  std::uint32_t initial_managers() const {
+    std::int64_t n = 0;
+    for (const auto& s : p.managers) n += s.count;
+    return static_cast<std::uint32_t>(n);
+  }
+  // Orders and conferences before `upto`, and (when `upto` is the whole run) supervision: what
+  // a snapshot keeps as pending events.
+  static constexpr double kWholeRun = std::numeric_limits<double>::infinity();
+  static std::string schedule_signature(const ModelParams& q, double upto) {
+    core::ByteWriter w;
+    for (const auto& o : q.orders)
+      if (o.at < upto) w.pod(o.at), w.str(o.kind), w.pod(o.fraction), w.pod(o.account), w.pod(o.manager);
+    w.raw("|");
+    for (const auto& c : q.conferences)
+      if (c.start < upto)
+        w.pod(c.start), w.pod(c.duration), w.pod(c.prospects_met), w.pod(c.clients_met), w.pod(c.conversion),
+            w.pod(c.value_multiplier), w.pod(c.relationship_boost), w.pod(c.loyalty_boost);
+    w.raw("|");
+    if (upto == kWholeRun) w.pod(q.supervision.enabled), w.pod(q.supervision.interval_days);
+    return w.take();
+  }
+  static std::string market_signature(const ModelParams& q) {
+    core::ByteWriter w;
+    for (const auto& r : q.market.regimes) w.pod(r.acquisition), w.pod(r.demand), w.pod(r.stress), w.pod(r.competitor);
+    for (const auto& x : q.market.shocks) w.pod(x.start), w.pod(x.duration), w.pod(x.severity);
+    w.pod(q.factors_off);
+    return w.take();
+  }
+
+  void save(core::ByteWriter& w) const {
+    w.raw(kStateMagic);
+    w.pod(seed), w.pod(rep);
+    // What the parameters fixed at the start.
+    w.pod(p.accounts.initial_active), w.pod(p.accounts.initial_prospects), w.pod(initial_managers());
+    w.pod<std::uint64_t>(p.organisation.positions.size()), w.pod(p.service.support_staff);
+    w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(problem_rate_max);
+    w.str(schedule_signature(p, now())), w.str(schedule_signature(p, kWholeRun)), w.str(market_signature(p));
+    sim.save(w);
+    w.raw("ACC1");
+    w.pod<std::uint64_t>(acc.size());
+    for (std::size_t a = 0; a < acc.size(); ++a) {
+      const Account& x = acc.rec[a];
+      w.pod(x.value), w.pod(x.acquired), w.pod(x.satisfaction), w.pod(x.expectation), w.pod(x.loyalty), w.pod(x.silent);
+      w.pod(x.owner), w.pod(x.causes), w.pod(x.problem_count), w.pod(x.open_requests), w.pod(x.state), w.pod(x.source);
+      w.pod(x.reported), w.pod(x.scars), w.pod(x.failures), w.pod(x.flags);
+      w.pod(acc.churn_event[a].slot), w.pod(acc.churn_event[a].seq);
+    }
+    w.raw("MGR1");
+    w.pod<std::uint64_t>(managers.size());
+    for (const auto& m : managers) {
+      w.str(m.name), w.str(m.strategy);
+      w.pod(m.competence), w.pod(m.age_days), w.pod(m.level), w.pod<std::uint64_t>(m.level_slot);
+      w.pod(m.active), w.pod(m.urgent), w.pod(m.passed_over);
+      w.pod(m.coached_until), w.pod(m.busy_until), w.pod(m.quarter_new), w.pod(m.year_new), w.pod(m.opening_value);
+      w.pods(m.opening_book), w.pods(m.book);
+      model::save(w, m.row);
+    }
+    w.pod<std::uint64_t>(members.size());
+    for (const auto& l : members) w.pods(l);
+    w.raw("ORG1");
+    w.pod(assignments), w.pod(promotion_round), w.pod(month), w.pod(hires), w.pod<std::uint64_t>(regime);
+    w.pod(stress), w.pod(competitor), w.pod(acquisition_mult), w.pod(demand_mult);
+    w.pod<std::uint64_t>(requests.size());
+    for (const auto& r : requests)
+      w.pod(r.account), w.pod(r.manager), w.pod(r.arrival), w.pod(r.urgent_at_arrival), w.pod(r.support_cut_at_arrival);
+    w.pods(free_requests), w.pods(served_ids), w.pod<std::uint64_t>(served_sorted), w.pod(n_prospects);
+    w.pod(arrivals_total), w.pod(clients_won), w.pod(initial_value), w.pod(value_won), w.pod(value_growth);
+    w.pods(support_busy), w.pod(support_staff_now);
+    w.pod(cur), w.pod(response_sum), w.pod(response_n);
+    w.pod(cumulative_hazard), w.pod(thresholds_known), w.pod(named_largest);
+    w.pod<std::uint64_t>(thresholds.size());
+    for (const auto& [h, a] : thresholds) w.pod(h), w.pod(a);
+    w.raw("NET1");
+    w.pod(network.complete), w.pod<std::uint64_t>(network.node_count), w.pods(network.offsets), w.pods(network.targets);
+    w.raw("OUT1");
+    model::save(w, out);
+    w.raw("END1");
+  }
+
+  // Restores a saved state under this world's parameters: the ones it was saved with, or a
+  // fork's, which may change what happens after the snapshot day but not what already did.
+  void load(core::ByteReader& r) {
+    validate(p);
+    policy = promotion_policies().create(p.organisation.promotion.name, p.organisation.promotion.params);
+    market = market_models().create(p.market.model.name, p.market.model.params);
+    std::vector<std::string> problems;
+    auto same = [&](auto saved, auto now_, const char* key) {
+      if (saved != now_)
+        problems.push_back(std::string(key) + " is " + std::to_string(saved) + " in the snapshot but " +
+                           std::to_string(now_) + " here");
+    };
+    same(r.pod<std::int64_t>(), p.accounts.initial_active, "accounts.initial_active");
+    same(r.pod<std::int64_t>(), p.accounts.initial_prospects, "accounts.initial_prospects");
+    same(r.pod<std::uint32_t>(), initial_managers(), "the number of managers");
+    same(r.pod<std::uint64_t>(), static_cast<std::uint64_t>(p.organisation.positions.size()), "the number of levels (organisation.positions)");
+    same(r.pod<std::int64_t>(), p.service.support_staff, "service.support_staff");
+    same(r.pod<std::uint64_t>(), static_cast<std::uint64_t>(p.market.regimes.size()), "the number of market regimes");
+    const double saved_horizon = r.pod<double>();
+    const double saved_bound = r.pod<double>();
+    const std::string saved_past = r.str(), saved_schedule = r.str(), saved_market = r.str();
+
+    // The kernel. When the fork changes what is scheduled, or the bound on the request rate,
+    // the pending events concerned are dropped here and scheduled again below.
+    const bool reschedule = saved_schedule != schedule_signature(p, kWholeRun);
+    const double bound = thinning_bound(p);
+    const bool redraw_requests = bound != saved_bound;
+    sim.load(r, [&](core::QueueImage& img) {
+      std::erase_if(img.events, [&](const core::QueueImage::Pending& e) {
+        const auto k = e.event.spec.kind;
+        return (reschedule && (k == kOrder || k == kConference || k == kSupervision)) ||
+               (redraw_requests && k == kProblem);
+      });
+    });
+    const double day = now();
+    if (schedule_signature(p, day) != saved_past)
+      problems.push_back("the orders or conferences before the snapshot day differ from the ones that already happened");
+    if (p.horizon_days > saved_horizon)
+      problems.push_back("the horizon is extended from day " + std::to_string(saved_horizon) + " to day " +
+                         std::to_string(p.horizon_days) +
+                         ": the monthly and yearly schedules stop at the original horizon; snapshot a scenario with the longer horizon");
+    if (!(p.horizon_days >= day))
+      problems.push_back("the horizon (day " + std::to_string(p.horizon_days) + ") is before the snapshot (day " +
+                         std::to_string(day) + ")");
+    if (!problems.empty()) {
+      std::string msg = "cannot continue this snapshot with these parameters (a fork may change what happens after day " +
+                        std::to_string(day) + ", not what has already happened):";
+      for (const auto& x : problems) msg += "\n  " + x;
+      throw Error(msg);
+    }
+    r.expect("ACC1");
+    const std::size_t n = r.count(std::uint64_t{1} << 32);
+    acc.rec.clear(), acc.churn_event.clear();
+    acc.reserve(n + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - day) + 64));
+    for (std::size_t a = 0; a < n; ++a) {
+      acc.add();
+      Account& x = acc.rec[a];
+      r.pod(x.value), r.pod(x.acquired), r.pod(x.satisfaction), r.pod(x.expectation), r.pod(x.loyalty), r.pod(x.silent);
+      r.pod(x.owner), r.pod(x.causes), r.pod(x.problem_count), r.pod(x.open_requests), r.pod(x.state), r.pod(x.source);
+      r.pod(x.reported), r.pod(x.scars), r.pod(x.failures), r.pod(x.flags);
+      r.pod(acc.churn_event[a].slot), r.pod(acc.churn_event[a].seq);
+      if (static_cast<std::uint8_t>(x.state) > 3 || static_cast<std::uint8_t>(x.source) >= kSourceCount ||
+          static_cast<std::uint8_t>(x.reported) >= kSourceCount)
+        r.fail("account " + std::to_string(a) + " has an unknown state or source");
+    }
+    r.expect("MGR1");
+    const std::size_t nm = r.count(1u << 24);
+    const std::uint32_t first = initial_managers();
+    std::vector<ManagerSpec> specs;
+    for (const auto& spec : p.managers)
+      for (std::int64_t i = 0; i < spec.count; ++i) specs.push_back(spec);
+    managers.clear();
+    for (std::size_t i = 0; i < nm; ++i) {
+      Manager m;
+      m.name = r.str();
+      const std::string saved_strategy = r.str();
+      r.pod(m.competence), r.pod(m.age_days), r.pod(m.level);
+      m.level_slot = static_cast<std::size_t>(r.pod<std::uint64_t>());
+      r.pod(m.active), r.pod(m.urgent), r.pod(m.passed_over);
+      r.pod(m.coached_until), r.pod(m.busy_until), r.pod(m.quarter_new), r.pod(m.year_new), r.pod(m.opening_value);
+      r.pods(m.opening_book), r.pods(m.book);
+      m.row = load_row(r);
+      // Strategies come from the parameters: a fork may give a manager another one.
+      equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire);
+      for (auto a : m.opening_book)
+        if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
+      for (auto a : m.book)
+        if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
+      managers.push_back(std::move(m));
+    }
+    members.assign(r.count(1u << 16), {});
+    for (auto& l : members) {
+      r.pods(l);
+      for (auto id : l)
+        if (id >= nm) r.fail("a level lists manager " + std::to_string(id));
+    }
+    r.expect("ORG1");
+    r.pod(assignments), r.pod(promotion_round), r.pod(month), r.pod(hires);
+    regime = static_cast<std::size_t>(r.pod<std::uint64_t>());
+    r.pod(stress), r.pod(competitor), r.pod(acquisition_mult), r.pod(demand_mult);
+    requests.resize(r.count(r.remaining() / 18));
+    for (auto& q : requests) {
+      r.pod(q.account), r.pod(q.manager), r.pod(q.arrival), r.pod(q.urgent_at_arrival), r.pod(q.support_cut_at_arrival);
+      if (q.account >= n) r.fail("a request names account " + std::to_string(q.account));
+    }
+    r.pods(free_requests), r.pods(served_ids);
+    served_sorted = static_cast<std::size_t>(r.pod<std::uint64_t>());
+    r.pod(n_prospects);
+    r.pod(arrivals_total), r.pod(clients_won), r.pod(initial_value), r.pod(value_won), r.pod(value_growth);
+    r.pods(support_busy), r.pod(support_staff_now);
+    r.pod(cur), r.pod(response_sum), r.pod(response_n);
+    r.pod(cumulative_hazard), r.pod(thresholds_known), r.pod(named_largest);
+    thresholds.resize(r.count(r.remaining() / 12));
+    for (auto& [h, a] : thresholds) r.pod(h), r.pod(a);
+    r.expect("NET1");
+    r.pod(network.complete);
+    network.node_count = static_cast<std::size_t>(r.pod<std::uint64_t>());
+    r.pods(network.offsets), r.pods(network.targets);
+    if (!network.complete && (network.offsets.size() != network.node_count + 1 ||
+                              (network.node_count && network.offsets.back() != network.targets.size())))
+      r.fail("the network's offsets do not match its edges");
+    r.expect("OUT1");
+    out = load_result(r);
+    r.expect("END1");
+    // Every index the handlers will follow must point inside the world.
+    const auto nmi = static_cast<std::int64_t>(nm);
+    for (auto a : served_ids)
+      if (a >= n) r.fail("the client list names account " + std::to_string(a));
+    for (std::size_t a = 0; a < n; ++a)
+      if (acc.rec[a].owner < -1 || acc.rec[a].owner >= nmi) r.fail("account " + std::to_string(a) + " has an unknown owner");
+    for (std::size_t i = 0; i < nm; ++i) {
+      const Manager& m = managers[i];
+      if (m.level < 0 || m.level >= static_cast<std::int64_t>(members.size())) r.fail("a manager's level is out of range");
+      if (m.active && (m.level_slot >= members[static_cast<std::size_t>(m.level)].size() ||
+                       members[static_cast<std::size_t>(m.level)][m.level_slot] != i))
+        r.fail("the level lists do not match the managers");
+    }
+    for (const auto& q : requests)
+      if (q.manager < -1 || q.manager >= nmi) r.fail("a request names an unknown manager");
+    for (auto id : free_requests)
+      if (id >= requests.size()) r.fail("a free request number is out of range");
+    for (const auto& t : thresholds)
+      if (t.second >= n) r.fail("an acquisition threshold names account " + std::to_string(t.second));
+    for (const auto& l : out.lost)
+      if (l.account >= n) r.fail("a lost account is out of range");
+    if (!network.complete) {
+      for (std::size_t v = 0; v < network.node_count; ++v)
+        if (network.offsets[v] > network.offsets[v + 1]) r.fail("the network's offsets are not increasing");
+      for (auto t : network.targets)
+        if (t >= network.node_count) r.fail("the network names an unknown person");
+      if (network.node_count > n) r.fail("the network has more people than accounts");
+    }
+    for (const auto& e : sim.queue().pending()) {
+      const auto k = e.spec.kind;
+      const bool ok = k <= kOrder && ((k != kProblem && k != kChurn) || e.spec.target < n) &&
+                      (k != kServiceDone || (e.spec.aux < requests.size() && requests[e.spec.aux].account == e.spec.target)) &&
+                      (k != kConference || e.spec.aux < p.conferences.size()) && (k != kOrder || e.spec.aux < p.orders.size());
+      if (!ok) r.fail("a pending event (kind " + std::to_string(k) + ") points outside the world");
+    }
+    if (served_sorted > served_ids.size() || regime >= p.market.regimes.size() || support_busy.size() != static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)))
+      r.fail("inconsistent counts");
+
+    started = true;
+    check_invariants();
+
+    // What the fork changes from now on.
+    if (reschedule) {
+      for (std::size_t i = 0; i < p.orders.size(); ++i)
+        if (p.orders[i].at >= day) sim.schedule_at(p.orders[i].at, EventSpec{kOrder, 0, static_cast<std::uint32_t>(i), kPrioOrder});
+      for (std::size_t i = 0; i < p.conferences.size(); ++i)
+        if (p.conferences[i].start >= day) sim.schedule_at(p.conferences[i].start, EventSpec{kConference, 0, static_cast<std::uint32_t>(i)});
+      if (p.supervision.enabled) {
+        const double next = std::max(1.0, std::ceil(day / p.supervision.interval_days)) * p.supervision.interval_days;
+        if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kSupervision});
+      }
+    }
+    if (redraw_requests) {
+      // Request candidates are a Poisson stream per client: memoryless, so a new bound only
+      // needs a fresh gap from now, drawn for what it is for.
+      problem_rate_max = bound;
+      for (std::uint32_t a = 0; a < acc.size(); ++a)
+        if (served(a) && problem_rate_max > 0) {
+          KeyedDraws d = draws(a, Purpose("problem-fork"), acc.rec[a].problem_count);
+          schedule_problem(a, d);
+        }
+    } else {
+      problem_rate_max = saved_bound;
+    }
+    if (saved_market != market_signature(p)) update_market_multipliers();
+  }
+
+
+
+  bool started = false, finished = false;
+  void start() {
+    if (started) return;
     validate(p);
     setup();
-    sim.run_until(p.horizon_days, [this](Simulation&, const Event& e) { dispatch(e); });
+    started = true;
+  }
+  void dispatch_all(double horizon) {
+    sim.run_until(horizon, [this](Simulation&, const Event& e) { dispatch(e); });
+  }
+  void advance(double day) {
+    if (finished) throw Error("this world has already run to its horizon");
+    if (!(day <= p.horizon_days && day >= now()))
+      throw Error("cannot run to day " + std::to_string(day) + ": the world is at day " + std::to_string(now()) +
+                  " and its horizon is day " + std::to_string(p.horizon_days));
+    start();
+    sim.run_before(day, [this](Simulation&, const Event& e) { dispatch(e); });
+  }
+
+  RunResult run() {
+    start();
+    dispatch_all(p.horizon_days);
+    finished = true;
     check_invariants();
     prune_books();
     for (std::size_t i = 0; i < managers.size(); ++i) {
@@ -1353,6 +1661,27 @@ World::World(const ModelParams& params, std::uint64_t seed, std::uint64_t replic
     : impl_(std::make_unique<Impl>(*this, params, seed, replication)) {}
 World::~World() = default;
 RunResult World::run() { return impl_->run(); }
+void World::run_to(double day) { impl_->advance(day); }
+double World::now() const { return impl_->now(); }
+
+std::string World::save() const {
+  if (impl_->finished) throw Error("snapshot: this world has already run to its horizon");
+  impl_->start();
+  core::ByteWriter w;
+  impl_->save(w);
+  return w.take();
+}
+
+std::unique_ptr<World> World::restore(const ModelParams& params, std::string_view state, const std::string& what) {
+  core::ByteReader r(state, what);
+  r.expect(kStateMagic);
+  const auto seed = r.pod<std::uint64_t>();
+  const auto rep = r.pod<std::uint64_t>();
+  auto w = std::make_unique<World>(params, seed, rep);
+  w->impl_->load(r);
+  r.finish();
+  return w;
+}
 
 RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication) {
   World w(params, seed, replication);

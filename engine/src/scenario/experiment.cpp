@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tenure/core/bytes.hpp"
 #include "tenure/core/error.hpp"
 #include "tenure/model/world.hpp"
 
@@ -173,6 +174,93 @@ void append(RunSet& into, RunSet&& more) {
                 std::to_string(into.first_replication + have));
   for (std::size_t v = 0; v < into.results.size(); ++v)
     for (auto& r : more.results[v]) into.results[v].push_back(std::move(r));
+}
+
+namespace {
+constexpr std::string_view kSnapshotMagic = "TENURE-SNAPSHOT-1\n";
+}  // namespace
+
+Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double day, const RunOptions& o) {
+  const model::ModelParams& p = params_of(sc, variant);
+  model::validate(p);
+  if (!(day >= 0 && day <= p.horizon_days))
+    throw Error("snapshot day " + std::to_string(day) + " is outside the run (day 0 to the horizon, day " +
+                std::to_string(p.horizon_days) + ")");
+  Snapshot s;
+  s.scenario = effective_yaml(sc);
+  s.scenario_name = sc.name;
+  s.variant = variant;
+  s.seed = o.seed ? o.seed : sc.experiment.seed;
+  s.first_replication = o.first_replication;
+  s.day = day;
+  const auto reps = static_cast<std::size_t>(o.replications > 0 ? o.replications : sc.experiment.replications);
+  s.states.resize(reps);
+  parallel_for(reps, o.threads, [&](std::size_t r) {
+    model::World w(p, s.seed, s.first_replication + r);
+    w.run_to(day);
+    s.states[r] = w.save();
+  }, o.progress);
+  return s;
+}
+
+std::string encode(const Snapshot& s) {
+  core::ByteWriter w;
+  w.raw(kSnapshotMagic);
+  w.str(s.scenario), w.str(s.scenario_name), w.str(s.variant);
+  w.pod(s.seed), w.pod(s.first_replication), w.pod(s.day);
+  w.pod<std::uint64_t>(s.states.size());
+  for (const auto& x : s.states) w.str(x);
+  return w.take();
+}
+
+Snapshot decode(std::string_view bytes, const std::string& name) {
+  if (bytes.substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
+    throw Error(name + ": not a tenure snapshot (it does not start with '" +
+                std::string(kSnapshotMagic.substr(0, kSnapshotMagic.size() - 1)) + "')");
+  core::ByteReader r(bytes.substr(kSnapshotMagic.size()), name);
+  Snapshot s;
+  s.scenario = r.str(), s.scenario_name = r.str(), s.variant = r.str();
+  r.pod(s.seed), r.pod(s.first_replication), r.pod(s.day);
+  s.states.resize(r.count(r.remaining() / 8));
+  for (auto& x : s.states) x = r.str();
+  r.finish();
+  if (s.states.empty()) throw Error(name + ": the snapshot holds no replications");
+  return s;
+}
+
+Scenario scenario_of(const Snapshot& s) {
+  try {
+    return load_string(s.scenario, s.scenario_name + " (as saved in the snapshot)");
+  } catch (const Error& e) {
+    throw Error(std::string("the scenario saved in the snapshot no longer loads: ") + e.what());
+  }
+}
+
+RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
+  RunSet rs;
+  rs.scenario = sc.name;
+  rs.seed = s.seed;
+  rs.first_replication = s.first_replication;
+  std::vector<const model::ModelParams*> params;
+  for (const auto& name : o.variants.empty() ? std::vector<std::string>{s.variant} : o.variants) {
+    params.push_back(&params_of(sc, name));
+    rs.variants.push_back(name);
+  }
+  const std::size_t reps = s.states.size();
+  rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
+  parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
+    const std::size_t v = job / reps, r = job % reps;
+    const std::size_t replication = rs.first_replication + r;
+    if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
+    try {
+      auto w = model::World::restore(*params[v], s.states[r], "snapshot of " + s.scenario_name + ", replication " + std::to_string(replication));
+      rs.results[v][r] = w->run();
+    } catch (const Error& e) {
+      throw Error("fork '" + rs.variants[v] + "': " + e.what());
+    }
+    if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
+  }, o.progress);
+  return rs;
 }
 
 }  // namespace tenure::scenario

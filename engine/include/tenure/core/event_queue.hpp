@@ -2,6 +2,7 @@
 // Order is (time, priority, sequence), so simultaneous events run in insertion order.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
@@ -40,6 +41,18 @@ struct EventHandle {
   std::uint64_t seq = 0;
   bool valid() const { return seq != 0; }
   friend bool operator==(const EventHandle&, const EventHandle&) = default;
+};
+
+// Everything a queue holds, for saving and restoring: the pending events with the slots their
+// handles name, and the next sequence number. Restoring it gives a queue that pops the same
+// events in the same order and honours the same handles.
+struct QueueImage {
+  struct Pending {
+    std::uint32_t slot;
+    Event event;
+  };
+  std::uint64_t next_seq = 1;
+  std::vector<Pending> events;  // in slot order
 };
 
 namespace detail {
@@ -325,6 +338,47 @@ class LadderEventQueue {
     for (std::uint32_t n = 0; n < nodes_.size(); ++n)
       if (live(n) && in_use(n)) out.push_back(materialize(n));
     return out;
+  }
+
+  QueueImage image() const {
+    QueueImage img;
+    img.next_seq = next_seq_;
+    img.events.reserve(live_);
+    for (std::uint32_t n = 0; n < nodes_.size(); ++n)
+      if (live(n) && in_use(n)) img.events.push_back({n, materialize(n)});
+    return img;
+  }
+  // Replaces the contents with `img`. Pop order depends only on the (time, priority, sequence)
+  // keys, never on how the rungs happened to be laid out, so the restored queue continues
+  // exactly as the saved one would have.
+  void restore(const QueueImage& img) {
+    *this = LadderEventQueue{};
+    std::uint32_t slots = 0;
+    for (const auto& pe : img.events) {
+      if (pe.slot >= kNil) throw Error("queue image: slot out of range");
+      slots = std::max(slots, pe.slot + 1);
+      if (pe.event.seq == 0 || pe.event.seq >= img.next_seq)
+        throw Error("queue image: an event's sequence number is not below the next one");
+    }
+    next_seq_ = img.next_seq;
+    nodes_.assign(slots, Node{0, 0, 0, 0, 0, kNil});
+    for (const auto& pe : img.events) {
+      Node& node = nodes_[pe.slot];
+      const Time t = pe.event.time;
+      if (in_use(pe.slot)) throw Error("queue image: two events in one slot");
+      if (!(t >= 0.0 && t <= std::numeric_limits<double>::max())) throw Error("queue image: an event time is invalid");
+      const auto prio = static_cast<std::uint64_t>(static_cast<std::int32_t>(pe.event.spec.priority) + 32768);
+      node.time = std::bit_cast<std::uint64_t>(t + 0.0);
+      node.order = (prio << 48) | pe.event.seq;
+      node.kind = pe.event.spec.kind;
+      node.target = pe.event.spec.target;
+      node.aux = pe.event.spec.aux;
+      insert(pe.slot, t + 0.0);
+      ++live_;
+    }
+    for (std::uint32_t n = slots; n-- > 0;)
+      if (!in_use(n)) release(n);
+    settle();
   }
 
  private:

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "tenure/core/bytes.hpp"
 #include "tenure/core/error.hpp"
 #include "tenure/core/event_queue.hpp"
 #include "tenure/core/random.hpp"
@@ -65,6 +66,17 @@ class Simulation {
     return processed_ - before;
   }
 
+  // Runs every event with time < t, then sets the clock to t: the state at the start of
+  // instant t, before anything scheduled for it. Returns the number of events.
+  template <class Handler>
+  std::uint64_t run_before(Time t, Handler&& handler) {
+    if (!(t >= now_)) throw Error("run_before(" + fmt(t) + ") is in the past: now=" + fmt(now_));
+    const std::uint64_t before = processed_;
+    while (!queue_.empty() && queue_.next_time() < t) step(handler);
+    advance_to(t);
+    return processed_ - before;
+  }
+
   const StreamFactory& streams() const { return streams_; }
   Stream stream(std::uint64_t entity, Purpose purpose) const { return streams_.stream(entity, purpose); }
 
@@ -72,6 +84,47 @@ class Simulation {
   Signal<Time, Time> time_advanced;
 
   const EventQueue& queue() const { return queue_; }
+
+  // The whole kernel state, for snapshots: the clock, the count of events run, the streams'
+  // key and every pending event with its handle's slot. Written field by field, so the same
+  // state always gives the same bytes.
+  void save(ByteWriter& w) const {
+    w.raw("SIM1");
+    w.pod(now_), w.pod(processed_), w.pod(streams_.seed()), w.pod(streams_.replication());
+    save(w, queue_.image());
+  }
+  static void save(ByteWriter& w, const QueueImage& img) {
+    w.pod(img.next_seq);
+    w.pod<std::uint64_t>(img.events.size());
+    for (const auto& pe : img.events) {
+      w.pod(pe.slot), w.pod(pe.event.time), w.pod(pe.event.seq);
+      w.pod(pe.event.spec.kind), w.pod(pe.event.spec.target), w.pod(pe.event.spec.aux), w.pod(pe.event.spec.priority);
+    }
+  }
+  // Restores a saved state; `edit` may change the pending events first (a fork that reschedules
+  // what its new parameters change).
+  template <class Edit>
+  void load(ByteReader& r, Edit&& edit) {
+    r.expect("SIM1");
+    now_ = r.pod<Time>();
+    processed_ = r.pod<std::uint64_t>();
+    const auto seed = r.pod<std::uint64_t>();
+    const auto rep = r.pod<std::uint64_t>();
+    streams_ = StreamFactory(seed, rep);
+    QueueImage img;
+    img.next_seq = r.pod<std::uint64_t>();
+    img.events.resize(r.count(r.remaining() / 30));
+    for (auto& pe : img.events) {
+      r.pod(pe.slot), r.pod(pe.event.time), r.pod(pe.event.seq);
+      r.pod(pe.event.spec.kind), r.pod(pe.event.spec.target), r.pod(pe.event.spec.aux), r.pod(pe.event.spec.priority);
+      if (!(pe.event.time >= now_)) r.fail("a pending event lies before the clock");
+    }
+    edit(img);
+    queue_.restore(img);
+  }
+  void load(ByteReader& r) {
+    load(r, [](QueueImage&) {});
+  }
 
  private:
   void advance_to(Time t) {

@@ -82,7 +82,9 @@ struct Network {
   std::vector<std::uint64_t> offsets;  // size n + 1 when not complete
   std::vector<std::uint32_t> targets;
   std::size_t node_count = 0;
+  // Accounts that arrived after the network was drawn know nobody yet.
   std::span<const std::uint32_t> neighbours(std::uint32_t v) const {
+    if (v >= node_count) return {};
     return {targets.data() + offsets[v], targets.data() + offsets[v + 1]};
   }
   std::size_t edge_count() const { return targets.size() / 2; }

@@ -9,6 +9,11 @@
 
 #include "tenure/model/params.hpp"
 
+namespace tenure::core {
+class ByteWriter;
+class ByteReader;
+}  // namespace tenure::core
+
 namespace tenure::model {
 
 enum class Source : std::uint8_t { Initial, Outreach, Referral, WordOfMouth, JobMove, Event };
@@ -117,5 +122,12 @@ struct RunResult {
   std::int64_t accounts_created = 0;
   double lost_value = 0;  // value of every account lost over the run
 };
+
+// Results in the binary encoding of core/bytes.hpp, for checkpoints and snapshots. Loading
+// throws tenure::Error on damaged bytes.
+void save(core::ByteWriter& w, const ManagerRow& row);
+ManagerRow load_row(core::ByteReader& r);
+void save(core::ByteWriter& w, const RunResult& result);
+RunResult load_result(core::ByteReader& r);
 
 }  // namespace tenure::model

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "tenure/core/signal.hpp"
 #include "tenure/model/params.hpp"
@@ -20,6 +22,24 @@ class World {
 
   // Runs to the horizon and returns what was recorded. Call once.
   RunResult run();
+  // Runs every event before `day` (at most the horizon), nothing scheduled for `day` itself:
+  // the world as it is at the start of that day. The world is set up on the first call;
+  // run() continues from there.
+  void run_to(double day);
+  double now() const;
+
+  // Snapshot: the whole state (clock, pending events, random streams' key, accounts, managers,
+  // requests, market, network, results so far) as bytes. Restoring it and running on gives
+  // results identical to the uninterrupted run.
+  std::string save() const;
+  // A world continued from saved state under `params`: the parameters it was saved with, or a
+  // fork's, which may change what happens after the snapshot day (strategies, orders,
+  // conferences, supervision, promotion, rates, the market's future) but not what already
+  // happened or the world's make-up (accounts at the start, managers, levels, support staff,
+  // regimes, a longer horizon). Throws tenure::Error naming every change it cannot absorb, or
+  // what is damaged in `state` (`what` names it in messages).
+  static std::unique_ptr<World> restore(const ModelParams& params, std::string_view state,
+                                        const std::string& what = "snapshot");
 
   // Observers. Arguments: day, account, value, cause mask.
   core::Signal<double, std::uint32_t, double, std::uint32_t> account_churned;

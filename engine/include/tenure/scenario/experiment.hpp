@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tenure/model/results.hpp"
@@ -52,5 +53,34 @@ AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector
 
 // The factors worth attributing in a scenario: those it can switch on.
 std::vector<model::Factor> default_factors(const model::ModelParams& p);
+
+// --- snapshot and fork --------------------------------------------------------------------
+// A snapshot is every replication of one variant, run to `day` and saved whole. Forking
+// continues each saved world under one or more variants to the horizon: the variants share
+// everything up to the snapshot, and their common random numbers after it, so a difference
+// between them is what the response changed.
+struct Snapshot {
+  std::string scenario;       // the effective scenario (YAML) it was taken from, with its variants
+  std::string scenario_name;
+  std::string variant;        // the variant that ran up to `day`
+  std::uint64_t seed = 0;
+  std::uint64_t first_replication = 0;
+  double day = 0;
+  std::vector<std::string> states;  // one saved world per replication
+};
+
+// Runs `variant` of `sc` (seed, replications and threads from `o`) up to `day` and saves
+// every world. Results do not depend on the number of threads.
+Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double day, const RunOptions& o);
+// The snapshot as bytes (the file format), and back; `name` stands for the file in messages.
+std::string encode(const Snapshot& s);
+Snapshot decode(std::string_view bytes, const std::string& name);
+// The scenario a snapshot was taken from, as it was.
+Scenario scenario_of(const Snapshot& s);
+// Continues every saved world under each of `o.variants` ("base" is `sc`'s base; empty means
+// the variant the snapshot ran), to the horizon. `sc` is usually scenario_of(s), or a file
+// that adds the responses to try as variants. A variant that changes what already happened
+// is refused with every reason (model::World::restore).
+RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o);
 
 }  // namespace tenure::scenario

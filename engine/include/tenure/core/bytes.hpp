@@ -1,0 +1,105 @@
+// A small binary encoding for saved state (checkpoints, snapshots): numbers copied as they
+// are in memory, strings and vectors prefixed by their length. Reading checks every length
+// against what is left, so a damaged or truncated file is an error, never a crash.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "tenure/core/error.hpp"
+
+namespace tenure::core {
+
+class ByteWriter {
+ public:
+  template <class T>
+  void pod(const T& x) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    out_.append(reinterpret_cast<const char*>(&x), sizeof x);
+  }
+  void str(std::string_view s) {
+    pod<std::uint64_t>(s.size());
+    out_.append(s);
+  }
+  template <class T, class A>
+  void pods(const std::vector<T, A>& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    pod<std::uint64_t>(v.size());
+    if (!v.empty()) out_.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+  }
+  void raw(std::string_view s) { out_.append(s); }
+  const std::string& bytes() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class ByteReader {
+ public:
+  // `what` names the data in messages ("snapshot shock.snap").
+  ByteReader(std::string_view in, std::string what) : in_(in), what_(std::move(what)) {}
+
+  template <class T>
+  T pod() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    need(sizeof(T));
+    T x;
+    std::memcpy(&x, in_.data() + at_, sizeof x);
+    at_ += sizeof x;
+    return x;
+  }
+  template <class T>
+  void pod(T& x) { x = pod<T>(); }
+  std::string str() {
+    const auto n = pod<std::uint64_t>();
+    need(n);
+    std::string s(in_.substr(at_, n));
+    at_ += n;
+    return s;
+  }
+  template <class T, class A = std::allocator<T>>
+  std::vector<T, A> pods() {
+    static_assert(std::is_trivially_copyable_v<T>);
+    const auto n = pod<std::uint64_t>();
+    if (n > (in_.size() - at_) / sizeof(T)) fail("truncated");
+    std::vector<T, A> v(n);
+    if (n) std::memcpy(v.data(), in_.data() + at_, n * sizeof(T));
+    at_ += n * sizeof(T);
+    return v;
+  }
+  template <class T, class A>
+  void pods(std::vector<T, A>& v) { v = pods<T, A>(); }
+  // Checks a fixed marker (a magic word, a section tag) and says what was expected.
+  void expect(std::string_view marker) {
+    if (in_.size() - at_ < marker.size() || in_.substr(at_, marker.size()) != marker)
+      fail("expected '" + std::string(marker) + "' at byte " + std::to_string(at_));
+    at_ += marker.size();
+  }
+  std::size_t count(std::size_t max_reasonable) {
+    const auto n = pod<std::uint64_t>();
+    if (n > max_reasonable) fail("a count of " + std::to_string(n) + " is out of range");
+    return static_cast<std::size_t>(n);
+  }
+  bool done() const { return at_ == in_.size(); }
+  std::size_t remaining() const { return in_.size() - at_; }
+  std::size_t position() const { return at_; }
+  void finish() const {
+    if (!done()) fail("trailing bytes after byte " + std::to_string(at_));
+  }
+  [[noreturn]] void fail(const std::string& why) const { throw Error(what_ + ": damaged file (" + why + ")"); }
+
+ private:
+  void need(std::size_t n) const {
+    if (in_.size() - at_ < n) fail("truncated");
+  }
+  std::string_view in_;
+  std::size_t at_ = 0;
+  std::string what_;
+};
+
+}  // namespace tenure::core
