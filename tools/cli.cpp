@@ -1,4 +1,4 @@
-// The `tenure` command line: run, report, workshop, explain, validate, list, schema. Bad input
+// The `tenure` command line: run, snapshot, fork, report, workshop, explain, validate, list, schema. Bad input
 // exits with status 2 and writes nothing; every error names the file, line and column.
 #include <unistd.h>
 
@@ -7,6 +7,9 @@
 #include <cstdlib>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <iostream>
 #include <map>
 
@@ -132,6 +135,86 @@ void print_attribution(const scenario::RunSet& rs, const scenario::AttributionSe
   std::printf("\n");
 }
 
+// A progress bar on stderr when it is a terminal, shown once a second has passed.
+std::function<void(std::size_t, std::size_t)> progress_bar() {
+  if (!isatty(2)) return {};
+  const auto t0 = std::chrono::steady_clock::now();
+  return [t0](std::size_t done, std::size_t total) {
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (el < 1.0 && done < total) return;
+    const double eta = done ? el / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+    const int width = 30, fill = static_cast<int>(width * done / total);
+    std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs, %.1fs elapsed, ETA %.1fs ", fill,
+                 "##############################", width - fill, "", done, total, el, eta);
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+}
+
+std::string read_binary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the file");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+int cmd_snapshot(const std::string& file, const std::string& at, const std::string& variant, std::uint64_t seed,
+                 std::int64_t reps, const std::string& out, unsigned threads, bool quiet,
+                 const std::vector<std::string>& sets) {
+  const scenario::Scenario sc = scenario::load(file, sets);
+  const double day = scenario::parse_duration(at);
+  scenario::RunOptions o;
+  o.seed = seed;
+  o.replications = reps;
+  o.threads = threads;
+  if (!quiet) o.progress = progress_bar();
+  const auto snap = scenario::take_snapshot(sc, variant, day, o);
+  const std::string target = out.empty() ? sc.name + ".snap" : out;
+  output::write_atomically(target, scenario::encode(snap));
+  if (!quiet)
+    std::printf("wrote %s: %zu replications of %s/%s at day %s (seed %llu)\n", target.c_str(), snap.states.size(),
+                sc.name.c_str(), variant.c_str(), output::number(day).c_str(), static_cast<unsigned long long>(snap.seed));
+  return 0;
+}
+
+int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std::vector<std::string> variants, bool all,
+             std::string out, unsigned threads, bool quiet, const std::vector<std::string>& sets, bool with_report) {
+  const auto snap = scenario::decode(read_binary(snap_file), snap_file);
+  const scenario::Scenario sc = scenario_file.empty() ? scenario::scenario_of(snap, sets) : scenario::load(scenario_file, sets);
+  if (all) {
+    variants = {"base"};
+    for (const auto& v : sc.variants) variants.push_back(v.first);
+  }
+  if (variants.empty()) variants = {snap.variant};
+  if (out.empty()) out = "results/" + sc.name + "-fork";
+  scenario::RunOptions o;
+  o.variants = variants;
+  o.threads = threads;
+  if (!quiet) o.progress = progress_bar();
+  std::string key_text = "fork\n" + scenario::content_hash(scenario::encode(snap)) + "\n" + scenario::effective_yaml(sc);
+  for (const auto& v : variants) key_text += "\nvariant " + v;
+  const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
+  o.restore = [&](const std::string& v, std::size_t r, model::RunResult& res) { return checkpoint.load(v, r, res); };
+  o.finished = [&](const std::string& v, std::size_t r, const model::RunResult& res) { checkpoint.save(v, r, res); };
+  const auto rs = scenario::fork(sc, snap, o);
+  const std::string source = snap_file + " (forked at day " + output::number(snap.day) + " from " + snap.variant +
+                             "; running this scenario from the start does not reproduce a fork: fork the snapshot again)";
+  auto written = output::write_run(out, sc, rs, nullptr, source);
+  if (with_report) {
+    output::write_atomically(out + "/report.html", report::html(out));
+    written.push_back("report.html");
+  }
+  checkpoint.clear();
+  if (!quiet) {
+    std::printf("%s forked at day %s from %s, %zu replications\n", sc.name.c_str(), output::number(snap.day).c_str(),
+                snap.variant.c_str(), snap.states.size());
+    print_table(rs);
+    print_managers(rs);
+    std::string files;
+    for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
+    std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
+  }
+  return 0;
+}
+
 int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
             const std::vector<std::string>& sets, bool with_report) {
@@ -146,18 +229,7 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   o.replications = reps;
   o.variants = variants;
   o.threads = threads;
-  const bool tty = isatty(2) && !quiet;
-  const auto t0 = std::chrono::steady_clock::now();
-  if (tty)
-    o.progress = [&](std::size_t done, std::size_t total) {
-      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (el < 1.0 && done < total) return;
-      const double eta = done ? el / static_cast<double>(done) * static_cast<double>(total - done) : 0;
-      const int width = 30, fill = static_cast<int>(width * done / total);
-      std::fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs, %.1fs elapsed, ETA %.1fs ", fill,
-                   "##############################", width - fill, "", done, total, el, eta);
-      if (done == total) std::fprintf(stderr, "\n");
-    };
+  if (!quiet) o.progress = progress_bar();
   // Finished replications are kept in OUT/.partial/ while the run goes on: the same command
   // after a kill resumes, and ends with the files an uninterrupted run writes.
   std::string key_text = scenario::effective_yaml(sc) + "\nseed " + std::to_string(seed) + "\nreplications " +
@@ -221,6 +293,33 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   std::vector<std::string> sets;
   run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'");
 
+  std::string snap_file, snap_at, snap_variant = "base", snap_out;
+  std::vector<std::string> snap_sets;
+  auto* snapc = app.add_subcommand("snapshot", "run a scenario up to a day and save every replication's whole state");
+  snapc->add_option("file", snap_file, "scenario file (YAML)")->required();
+  snapc->add_option("--at", snap_at, "when: a duration from the start, e.g. '24 months' (the state before that day's events)")->required();
+  snapc->add_option("--variant", snap_variant, "the variant to run up to then (default: base)");
+  snapc->add_option("--seed", seed, "master seed (default: the scenario's)");
+  snapc->add_option("--replications,-r", reps, "replications (default: the scenario's)")->check(CLI::PositiveNumber);
+  snapc->add_option("--out,-o", snap_out, "the snapshot file to write (default: <scenario name>.snap)");
+  snapc->add_option("--threads,-j", threads, "worker threads (default: all cores); the snapshot does not depend on it");
+  snapc->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  snapc->add_option("--set", snap_sets, "override a scalar parameter: key.path=value (repeatable)");
+
+  std::string fork_snap, fork_scenario, fork_out;
+  std::vector<std::string> fork_variants, fork_sets;
+  bool fork_all = false, fork_report = false;
+  auto* forkc = app.add_subcommand("fork", "continue a snapshot under one or more variants and write results as `run` does");
+  forkc->add_option("snapshot", fork_snap, "snapshot file written by `tenure snapshot`")->required();
+  forkc->add_option("--scenario", fork_scenario, "take the variants from this scenario file (default: the one saved in the snapshot)");
+  forkc->add_option("--variant", fork_variants, "variant to continue with (repeatable; default: the snapshot's own)");
+  forkc->add_flag("--all-variants", fork_all, "continue with the base and every variant");
+  forkc->add_option("--out,-o", fork_out, "output folder (default: results/<scenario name>-fork)");
+  forkc->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
+  forkc->add_flag("--quiet,-q", quiet, "print nothing but errors");
+  forkc->add_flag("--report", fork_report, "also write DIR/report.html");
+  forkc->add_option("--set", fork_sets, "override a scalar parameter in every fork: key.path=value (repeatable)");
+
   std::string report_dir, report_out;
   auto* rep = app.add_subcommand("report", "write a self-contained HTML report of a results folder");
   rep->add_option("dir", report_dir, "results folder written by `tenure run`")->required();
@@ -267,6 +366,9 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
 
   try {
     if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*snapc) return cmd_snapshot(snap_file, snap_at, snap_variant, seed, reps, snap_out, threads, quiet, snap_sets);
+    if (*forkc)
+      return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report);
     if (*wsc) {
       if (!ws.file.empty()) scenario::load(ws.file);  // a bad file is reported before the server starts
       ws.scenario_dir = scenario_dir().string();

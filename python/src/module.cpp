@@ -156,6 +156,53 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("scenario"), py::arg("seed") = 0, py::arg("replications") = 0, py::arg("first_replication") = 0,
       py::arg("variants") = std::vector<std::string>{}, py::arg("threads") = 0, py::arg("progress") = nullptr);
+  py::class_<scenario::Snapshot>(m, "Snapshot")
+      .def_readonly("scenario_yaml", &scenario::Snapshot::scenario)
+      .def_readonly("scenario_name", &scenario::Snapshot::scenario_name)
+      .def_readonly("variant", &scenario::Snapshot::variant)
+      .def_readonly("seed", &scenario::Snapshot::seed)
+      .def_readonly("first_replication", &scenario::Snapshot::first_replication)
+      .def_readonly("day", &scenario::Snapshot::day)
+      .def_property_readonly("replications", [](const scenario::Snapshot& s) { return s.states.size(); })
+      .def("encode", [](const scenario::Snapshot& s) {
+        std::string b;
+        {
+          py::gil_scoped_release nogil;
+          b = scenario::encode(s);
+        }
+        return py::bytes(b);
+      });
+  m.def("decode_snapshot", [](const py::bytes& b, const std::string& name) {
+    std::string bytes = b;
+    py::gil_scoped_release nogil;
+    return scenario::decode(bytes, name);
+  }, py::arg("bytes"), py::arg("name"));
+  m.def(
+      "take_snapshot",
+      [](const scenario::Scenario& sc, const std::string& variant, double day, std::uint64_t seed,
+         std::int64_t replications, unsigned threads) {
+        scenario::RunOptions o;
+        o.seed = seed;
+        o.replications = replications;
+        o.threads = threads;
+        py::gil_scoped_release nogil;
+        return scenario::take_snapshot(sc, variant, day, o);
+      },
+      py::arg("scenario"), py::arg("variant"), py::arg("day"), py::arg("seed") = 0, py::arg("replications") = 0,
+      py::arg("threads") = 0);
+  m.def(
+      "fork",
+      [](const scenario::Scenario& sc, const scenario::Snapshot& snap, std::vector<std::string> variants, unsigned threads) {
+        scenario::RunOptions o;
+        o.variants = std::move(variants);
+        o.threads = threads;
+        py::gil_scoped_release nogil;
+        return scenario::fork(sc, snap, o);
+      },
+      py::arg("scenario"), py::arg("snapshot"), py::arg("variants") = std::vector<std::string>{}, py::arg("threads") = 0);
+  m.def("write_atomically", &output::write_atomically, py::arg("path"), py::arg("data"),
+        py::call_guard<py::gil_scoped_release>());
+
   m.def("append", [](scenario::RunSet& into, scenario::RunSet more) { scenario::append(into, std::move(more)); },
         py::arg("into"), py::arg("more"));
 

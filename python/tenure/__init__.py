@@ -8,6 +8,8 @@
     design = tenure.grid({"managers.Darren.time.hunt_share": [0.5, 0.9],
                           "organisation.promotion": ["new_business", "total_value"]})
     sw = tenure.sweep(sc, design, "sweeps/hunt_vs_policy")   # Parquet, resumable; client=... for Dask
+    snap = tenure.snapshot(tenure.load("market_shock"), at="24 months")   # every replication, saved whole
+    tenure.fork(snap, variants="all").compare()       # responses tried from the moment of the shock
 
 The names follow the command line: ``tenure run FILE --set key=value`` is
 ``tenure.run(tenure.load(FILE, {"key": value}))``.
@@ -20,13 +22,15 @@ from . import _core
 from ._core import TenureError
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
+from .snapshot import Snapshot, fork, snapshot
 from .sweep import Design, SweepResult, grid, latin, morris, sobol, sweep
 
 __version__: str = _core.__version__
 
 __all__ = [
-    "Design", "Results", "Scenario", "SweepResult", "TenureError", "bundled", "components", "grid", "latin", "load",
-    "metrics", "morris", "parameters", "policies", "run", "run_until", "sobol", "strategies", "sweep", "__version__",
+    "Design", "Results", "Scenario", "Snapshot", "SweepResult", "TenureError", "bundled", "components", "fork", "grid",
+    "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
+    "strategies", "sweep", "__version__",
 ]
 
 

@@ -228,9 +228,9 @@ Snapshot decode(std::string_view bytes, const std::string& name) {
   return s;
 }
 
-Scenario scenario_of(const Snapshot& s) {
+Scenario scenario_of(const Snapshot& s, const std::vector<std::string>& sets) {
   try {
-    return load_string(s.scenario, s.scenario_name + " (as saved in the snapshot)");
+    return load_string(s.scenario, s.scenario_name + " (as saved in the snapshot)", sets);
   } catch (const Error& e) {
     throw Error(std::string("the scenario saved in the snapshot no longer loads: ") + e.what());
   }

@@ -75,8 +75,8 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
 // The snapshot as bytes (the file format), and back; `name` stands for the file in messages.
 std::string encode(const Snapshot& s);
 Snapshot decode(std::string_view bytes, const std::string& name);
-// The scenario a snapshot was taken from, as it was.
-Scenario scenario_of(const Snapshot& s);
+// The scenario a snapshot was taken from, as it was, with `sets` overrides ("key=value").
+Scenario scenario_of(const Snapshot& s, const std::vector<std::string>& sets = {});
 // Continues every saved world under each of `o.variants` ("base" is `sc`'s base; empty means
 // the variant the snapshot ran), to the horizon. `sc` is usually scenario_of(s), or a file
 // that adds the responses to try as variants. A variant that changes what already happened
