@@ -612,7 +612,6 @@ struct World::Impl {
 
   void accounts_month(double dt) {
     const auto mu = static_cast<std::uint64_t>(month);
-    const ChurnParams& c = p.churn;
     // Visit probability per manager: farming hours over the hours the book would need.
     std::vector<double> visit_p(managers.size(), 0.0);
     for (std::size_t i = 0; i < managers.size(); ++i) {
@@ -623,12 +622,49 @@ struct World::Impl {
     }
     const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
+    tally = MonthTally{};
+    month_promoters.clear();
     for (std::size_t i = 0; i < n_served; ++i) {
       const std::uint32_t a = served_ids[i];
       if (!served(a)) continue;
+      account_month(a, mu, dt, visit_p, p_job);
+      count(a);  // its state now is its state when the month closes (see close_month)
+    }
+    tally.counted = n_served;
+  }
+
+  // What the month's end needs from every client, gathered while the pass holds its record:
+  // word of mouth (promoters, detractors) and the month's row (satisfaction, value, open
+  // requests). Clients added after the pass are counted by count_rest(), in list order, so
+  // the sums are the same, operation for operation, as one loop over the list at the end.
+  struct MonthTally {
+    double satisfaction = 0, value = 0;
+    std::int64_t clients = 0, open_requests = 0, detractors = 0;
+    std::size_t counted = 0;  // served_ids[0, counted) are in the tally
+    bool stale = false;       // something changed counted clients after the pass
+  } tally;
+  std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
+  void count(std::uint32_t a) {
+    const Account& x = acc.rec[a];
+    ++tally.clients;
+    tally.satisfaction += x.satisfaction;
+    tally.value += x.value;
+    tally.open_requests += x.open_requests;
+    if (x.satisfaction >= p.service.promoter_threshold) month_promoters.push_back(a);
+    if (x.satisfaction <= p.service.detractor_threshold) ++tally.detractors;
+  }
+  void count_rest() {
+    for (; tally.counted < served_ids.size(); ++tally.counted)
+      if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
+  }
+
+  void account_month(std::uint32_t a, std::uint64_t mu, double dt, const std::vector<double>& visit_p, double p_job) {
+    const ChurnParams& c = p.churn;
+    {
+      // Four draws per client and month (visit, churn, notice lag, job move), each taken only
+      // when it is needed: the draws are counter-based, so skipping one changes no other.
       KeyedDraws d = draws(a, Purpose("month"), mu);
-      const double u_visit = d.uniform01(), u_churn = d.uniform01(), u_lag = d.uniform01(),
-                   u_job = d.uniform01();
+      const double u_visit = d.uniform01(), u_churn = d.uniform01();
       const std::int32_t owner = acc.rec[a].owner;
       // Proactive check-ins deepen the relationship and find silent problems.
       if (owner >= 0 && !(acc.rec[a].flags & kNoContact) && u_visit < visit_p[static_cast<std::size_t>(owner)]) {
@@ -642,28 +678,45 @@ struct World::Impl {
       } else if (acc.rec[a].silent > 0) {
         set_satisfaction(a, acc.rec[a].satisfaction - 0.1 * acc.rec[a].silent);
       }
-      if (acc.rec[a].state != State::Active) continue;
+      if (acc.rec[a].state != State::Active) return;
       const double s = acc.rec[a].satisfaction;
       const double dissatisfaction = std::max(0.0, c.reference_satisfaction - s) / c.reference_satisfaction;
       double log_h = c.satisfaction_weight * (c.reference_satisfaction - s) + c.scar_weight * acc.rec[a].scars +
                      c.market_weight * stress + c.competitor_weight * competitor * (1.0 + 5.0 * dissatisfaction);
-      double h = c.base_rate * std::exp(log_h);
       const double tenure = now() - acc.rec[a].acquired;
-      if ((acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear) h *= c.rushed_multiplier;
-      if (acc.rec[a].flags & kReferred) h *= c.referred_multiplier;
-      // u < 1 - exp(-x), decided without the exponential when the bounds
-      // x - x^2/2 <= 1 - exp(-x) <= x already settle it (exactly the same decisions).
-      const double x = h * dt;
-      if (u_churn < x && (u_churn < x - 0.5 * x * x || u_churn < 1.0 - std::exp(-x))) {
+      const bool rushed = (acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear;
+      const bool referred = acc.rec[a].flags & kReferred;
+      // Churn when u < 1 - exp(-x), x = h dt, h = h0 exp(log_h) (times the rushed and referred
+      // multipliers). Most months are settled without any exponential: 2^(floor(log_h log2 e) + 1)
+      // exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above rounding, so u at or above
+      // x computed with that power of two means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
+      // settle most of the rest. The decisions are exactly those of the direct formula.
+      auto x_of = [&](double e) {
+        double h = c.base_rate * e;
+        if (rushed) h *= c.rushed_multiplier;
+        if (referred) h *= c.referred_multiplier;
+        return h * dt;
+      };
+      const double k = std::floor(std::clamp(log_h * 1.4426950408889634 + 1e-9, -2000.0, 1000.0));
+      bool churns = false;
+      if (u_churn < x_of(std::ldexp(1.0, static_cast<int>(k) + 1))) {
+        const double x = x_of(std::exp(log_h));
+        churns = u_churn < x && (u_churn < x - 0.5 * x * x || u_churn < 1.0 - std::exp(-x));
+      }
+      if (churns) {
         std::uint32_t why = 0;
         if (stress > 0) why |= bit(Cause::MarketStress);
         if (competitor > 0 && dissatisfaction > 0) why |= bit(Cause::Competitor);
-        if ((acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear) why |= bit(Cause::RushedDeal);
+        if (rushed) why |= bit(Cause::RushedDeal);
+        const double u_lag = d.uniform01();
         give_notice(a, c.notice_min_days + u_lag * (c.notice_max_days - c.notice_min_days), why);
-        continue;
+        return;
       }
       // The contact person changes employer.
-      if (u_job < p_job) job_move(a, d);
+      if (p_job > 0) {
+        d.skip(1);  // the notice lag's draw
+        if (d.uniform01() < p_job) job_move(a, d);
+      }
     }
   }
 
@@ -715,18 +768,12 @@ struct World::Impl {
       n_prospects += k;
       arrivals_total += k;
     }
-    std::vector<std::uint32_t> promoters;
-    std::int64_t detractors = 0, population = n_prospects;
-    for (std::uint32_t a : served_ids) {
-      if (!served(a)) continue;
-      ++population;
-      if (acc.rec[a].satisfaction >= p.service.promoter_threshold) promoters.push_back(a);
-      if (acc.rec[a].satisfaction <= p.service.detractor_threshold) ++detractors;
-    }
+    count_rest();  // clients won by job moves during the pass
+    const std::int64_t detractors = tally.detractors, population = n_prospects + tally.clients;
     if (n_prospects <= 0 || population == 0) return;
     if (network.complete) {
-      acquire_complete(dt, static_cast<double>(promoters.size()) / static_cast<double>(population),
-                       static_cast<double>(detractors) / static_cast<double>(population), promoters);
+      acquire_complete(dt, static_cast<double>(month_promoters.size()) / static_cast<double>(population),
+                       static_cast<double>(detractors) / static_cast<double>(population), month_promoters);
       return;
     }
     // Sparse network: each prospect hears only its neighbours, so hazards differ.
@@ -756,7 +803,7 @@ struct World::Impl {
       if (h <= 0) continue;
       KeyedDraws d = draws(a, Purpose("acquire"), mu);
       if (d.uniform01() >= 1.0 - std::exp(-h * dt)) continue;
-      convert(a, d, h_out, h, effort, total_effort, promoters, dt);
+      convert(a, d, h_out, h, effort, total_effort, month_promoters, dt);
     }
   }
 
@@ -909,6 +956,7 @@ struct World::Impl {
   // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
   // is handed over, and the position is filled.
   void depart(std::size_t i, const char* reason) {
+    tally.stale = true;  // the book's handover changes clients already counted
     Manager& m = managers[i];
     m.active = false;
     m.row.exited = true;
@@ -1044,15 +1092,15 @@ struct World::Impl {
 
   void close_month() {
     cur.month = month;
-    double s_sum = 0;
-    std::int64_t n = 0;
-    for (std::uint32_t a : served_ids) {
-      if (!served(a)) continue;
-      ++n;
-      s_sum += acc.rec[a].satisfaction;
-      cur.value += acc.rec[a].value;
-      cur.open_requests += acc.rec[a].open_requests;
+    if (tally.stale) {
+      tally = MonthTally{};
+      month_promoters.clear();
     }
+    count_rest();  // clients won since the pass
+    const double s_sum = tally.satisfaction;
+    const std::int64_t n = tally.clients;
+    cur.value = tally.value;
+    cur.open_requests = tally.open_requests;
     cur.prospects = n_prospects;
     cur.active_accounts = n;
     cur.mean_satisfaction = n ? s_sum / static_cast<double>(n) : 0.0;

@@ -133,6 +133,9 @@ class KeyedDraws {
   }
   double uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double uniform_open0() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+  // Counter-based: draw k never depends on the draws before it, so a caller may skip draws it
+  // does not need and still get the same later ones.
+  void skip(std::uint64_t n) { state_ += n * 0x9e3779b97f4a7c15ULL; }
   double normal() {  // Box-Muller, two uniforms
     const double r = std::sqrt(-2.0 * std::log(uniform_open0()));
     return r * std::cos(6.283185307179586 * uniform01());
