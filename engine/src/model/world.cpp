@@ -3,6 +3,7 @@
 #include "tenure/model/world.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
 #include <exception>
@@ -697,9 +698,11 @@ struct World::Impl {
         if (referred) h *= c.referred_multiplier;
         return h * dt;
       };
-      const double k = std::floor(std::clamp(log_h * 1.4426950408889634 + 1e-9, -2000.0, 1000.0));
+      // floor() by truncation of a shifted positive value: no libm call without SSE4.1.
+      const auto k = static_cast<std::int64_t>(std::clamp(log_h * 1.4426950408889634 + 1e-9, -1000.0, 1000.0) + 2048.0) - 2048;
+      const double pow2 = std::bit_cast<double>(static_cast<std::uint64_t>(k + 1 + 1023) << 52);  // 2^(k + 1)
       bool churns = false;
-      if (u_churn < x_of(std::ldexp(1.0, static_cast<int>(k) + 1))) {
+      if (u_churn < x_of(pow2)) {
         const double x = x_of(std::exp(log_h));
         churns = u_churn < x && (u_churn < x - 0.5 * x * x || u_churn < 1.0 - std::exp(-x));
       }
@@ -1306,7 +1309,8 @@ struct World::Impl {
   }
 
   // --- run -----------------------------------------------------------------------------------
-  void dispatch(const Event& e) {
+  // Inlined into both run loops (to the horizon, and up to a snapshot's day).
+  [[gnu::always_inline]] inline void dispatch(const Event& e) {
 #ifndef NDEBUG
     struct Check {  // after the event, in debug builds, where it is affordable
       const Impl& w;

@@ -147,7 +147,7 @@ class EntryHeap {
   const Entry& top() const { return v_.front(); }
   void reserve(std::size_t n) { v_.reserve(n); }
   void clear() { v_.clear(); }
-  void push(const Entry& e) {
+  [[gnu::always_inline]] inline void push(const Entry& e) {
     v_.push_back(e);
     std::size_t i = v_.size() - 1;
     while (i > 0) {
@@ -340,7 +340,7 @@ class LadderEventQueue {
     return out;
   }
 
-  QueueImage image() const {
+  [[gnu::cold, gnu::noinline]] QueueImage image() const {
     QueueImage img;
     img.next_seq = next_seq_;
     img.events.reserve(live_);
@@ -351,7 +351,7 @@ class LadderEventQueue {
   // Replaces the contents with `img`. Pop order depends only on the (time, priority, sequence)
   // keys, never on how the rungs happened to be laid out, so the restored queue continues
   // exactly as the saved one would have.
-  void restore(const QueueImage& img) {
+  [[gnu::cold, gnu::noinline]] void restore(const QueueImage& img) {
     *this = LadderEventQueue{};
     std::uint32_t slots = 0;
     for (const auto& pe : img.events) {
@@ -459,7 +459,7 @@ class LadderEventQueue {
     l.head = n;
   }
 
-  void insert(std::uint32_t n, double t) {
+  [[gnu::always_inline]] inline void insert(std::uint32_t n, double t) {
     if (t > top_threshold_) {
       top_.push_back(n);
       const std::uint64_t bits = nodes_[n].time;
