@@ -1416,7 +1416,7 @@ struct World::Impl {
     w.pod<std::uint64_t>(p.organisation.positions.size()), w.pod(p.service.support_staff);
     w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(problem_rate_max);
     w.str(schedule_signature(p, now())), w.str(schedule_signature(p, kWholeRun)), w.str(market_signature(p));
-    sim.save(w);
+    const auto handles = sim.save(w);
     w.raw("ACC1");
     w.pod<std::uint64_t>(acc.size());
     for (std::size_t a = 0; a < acc.size(); ++a) {
@@ -1424,7 +1424,8 @@ struct World::Impl {
       w.pod(x.value), w.pod(x.acquired), w.pod(x.satisfaction), w.pod(x.expectation), w.pod(x.loyalty), w.pod(x.silent);
       w.pod(x.owner), w.pod(x.causes), w.pod(x.problem_count), w.pod(x.open_requests), w.pod(x.state), w.pod(x.source);
       w.pod(x.reported), w.pod(x.scars), w.pod(x.failures), w.pod(x.flags);
-      w.pod(acc.churn_event[a].slot), w.pod(acc.churn_event[a].seq);
+      const core::EventHandle h = handles.handle(acc.churn_event[a]);  // stale handles are saved as none
+      w.pod(h.slot), w.pod(h.seq);
     }
     w.raw("MGR1");
     w.pod<std::uint64_t>(managers.size());
@@ -1509,7 +1510,7 @@ struct World::Impl {
       throw Error(msg);
     }
     r.expect("ACC1");
-    const std::size_t n = r.count(std::uint64_t{1} << 32);
+    const std::size_t n = r.count(std::min<std::size_t>(r.remaining() / 50, std::uint64_t{1} << 32));  // >= 50 bytes each
     acc.rec.clear(), acc.churn_event.clear();
     acc.reserve(n + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - day) + 64));
     for (std::size_t a = 0; a < n; ++a) {
@@ -1524,7 +1525,7 @@ struct World::Impl {
         r.fail("account " + std::to_string(a) + " has an unknown state or source");
     }
     r.expect("MGR1");
-    const std::size_t nm = r.count(1u << 24);
+    const std::size_t nm = r.count(r.remaining() / 100);  // a manager takes more than 100 bytes
     const std::uint32_t first = initial_managers();
     std::vector<ManagerSpec> specs;
     for (const auto& spec : p.managers)
@@ -1548,7 +1549,7 @@ struct World::Impl {
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
       managers.push_back(std::move(m));
     }
-    members.assign(r.count(1u << 16), {});
+    members.assign(r.count(r.remaining() / 8), {});
     for (auto& l : members) {
       r.pods(l);
       for (auto id : l)
@@ -1617,6 +1618,8 @@ struct World::Impl {
                       (k != kConference || e.spec.aux < p.conferences.size()) && (k != kOrder || e.spec.aux < p.orders.size());
       if (!ok) r.fail("a pending event (kind " + std::to_string(k) + ") points outside the world");
     }
+    if (support_staff_now < 0 || static_cast<std::size_t>(support_staff_now) > support_busy.size())
+      r.fail("support staff on duty out of range");
     if (served_sorted > served_ids.size() || regime >= p.market.regimes.size() || support_busy.size() != static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)))
       r.fail("inconsistent counts");
 

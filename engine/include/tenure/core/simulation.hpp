@@ -2,7 +2,9 @@
 // one Simulation beside its entities. Nothing is global, so simulations run side by side.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 #include <optional>
 
 #include "tenure/core/bytes.hpp"
@@ -88,18 +90,38 @@ class Simulation {
   // The whole kernel state, for snapshots: the clock, the count of events run, the streams'
   // key and every pending event with its handle's slot. Written field by field, so the same
   // state always gives the same bytes.
-  void save(ByteWriter& w) const {
+  //
+  // Slots are written compacted (the k-th pending event in slot order gets slot k), so the
+  // bytes do not depend on how the pool was laid out and a restore allocates only what is
+  // pending. `handle()` translates a handle the model kept into the saved numbering.
+  class SavedHandles {
+   public:
+    EventHandle handle(EventHandle h) const {
+      if (!sim_->is_pending(h)) return {};
+      const auto it = std::lower_bound(slots_.begin(), slots_.end(), h.slot);
+      return {static_cast<std::uint32_t>(it - slots_.begin()), h.seq};
+    }
+
+   private:
+    friend class Simulation;
+    const Simulation* sim_ = nullptr;
+    std::vector<std::uint32_t> slots_;
+  };
+  SavedHandles save(ByteWriter& w) const {
     w.raw("SIM1");
     w.pod(now_), w.pod(processed_), w.pod(streams_.seed()), w.pod(streams_.replication());
-    save(w, queue_.image());
-  }
-  static void save(ByteWriter& w, const QueueImage& img) {
+    const QueueImage img = queue_.image();
+    SavedHandles handles;
+    handles.sim_ = this;
+    handles.slots_.reserve(img.events.size());
     w.pod(img.next_seq);
     w.pod<std::uint64_t>(img.events.size());
     for (const auto& pe : img.events) {
-      w.pod(pe.slot), w.pod(pe.event.time), w.pod(pe.event.seq);
+      w.pod(static_cast<std::uint32_t>(handles.slots_.size())), w.pod(pe.event.time), w.pod(pe.event.seq);
       w.pod(pe.event.spec.kind), w.pod(pe.event.spec.target), w.pod(pe.event.spec.aux), w.pod(pe.event.spec.priority);
+      handles.slots_.push_back(pe.slot);
     }
+    return handles;
   }
   // Restores a saved state; `edit` may change the pending events first (a fork that reschedules
   // what its new parameters change).
@@ -118,6 +140,7 @@ class Simulation {
       r.pod(pe.slot), r.pod(pe.event.time), r.pod(pe.event.seq);
       r.pod(pe.event.spec.kind), r.pod(pe.event.spec.target), r.pod(pe.event.spec.aux), r.pod(pe.event.spec.priority);
       if (!(pe.event.time >= now_)) r.fail("a pending event lies before the clock");
+      if (pe.slot >= img.events.size()) r.fail("a pending event's slot is out of range");
     }
     edit(img);
     queue_.restore(img);
