@@ -175,6 +175,8 @@ head -c 1000 "$work/shock.snap" > "$work/cut.snap"
 check "a truncated snapshot is refused" '[ $rc -eq 2 ] && grep -q "cut.snap: damaged file (truncated)" "$work/err11"'
 "$bin" snapshot "$src/scenarios/market_shock.yaml" --at "9 years" -o "$work/late.snap" -q 2>"$work/err12"; rc=$?
 check "a snapshot after the horizon is refused" '[ $rc -eq 2 ] && grep -q "outside the run" "$work/err12" && [ ! -e "$work/late.snap" ]'
+"$bin" snapshot "$src/scenarios/baseline.yaml" --at "1 year" --set accounts.initial_prospects=500000000 --set "service.problem_rate=0.1 per year" -r 2 -o "$work/big.snap" -q 2>"$work/err13"; rc=$?
+check "a snapshot larger than memory is refused before it runs" '[ $rc -eq 2 ] && grep -q "would need about .* GiB .* available" "$work/err13" && [ ! -e "$work/big.snap" ]'
 
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

@@ -73,6 +73,35 @@ double available_memory_bytes() {
   return avail;
 }
 
+// Refuses, before anything runs, what this machine cannot hold: the largest replication
+// times the replications that run at once, plus `kept_per_replication` bytes kept for each
+// replication (a snapshot's saved states).
+void refuse_if_too_big(const std::string& name, const std::vector<const model::ModelParams*>& params,
+                       const std::vector<std::string>& names, unsigned threads_wanted, std::size_t reps,
+                       double kept_per_account) {
+  const auto threads = static_cast<unsigned>(std::min<std::size_t>(
+      threads_wanted ? threads_wanted : std::max(1u, std::thread::hardware_concurrency()), std::max<std::size_t>(1, params.size() * reps)));
+  double need = 0;
+  std::string biggest;
+  for (std::size_t v = 0; v < params.size(); ++v) {
+    model::validate(*params[v]);
+    const model::Footprint f = model::footprint(*params[v]);
+    const double b = f.bytes * threads + kept_per_account * f.accounts * static_cast<double>(reps);
+    if (b > need) need = b, biggest = names[v];
+  }
+  const double have = available_memory_bytes();
+  if (have > 0 && need > 0.9 * have) {
+    char msg[512];
+    std::snprintf(msg, sizeof msg,
+                  "%s: would need about %.1f GiB (%u replication%s at once, %s the largest) but %.1f GiB is "
+                  "available; use fewer --threads, fewer accounts (accounts.initial_prospects, "
+                  "accounts.prospect_arrival_rate) or a larger machine",
+                  name.c_str(), need / (1 << 30), threads, threads > 1 ? "s" : "", biggest.c_str(),
+                  have / (1 << 30));
+    throw Error(msg);
+  }
+}
+
 const model::ModelParams& params_of(const Scenario& sc, const std::string& name) {
   if (name == "base") return sc.base;
   for (const auto& [n, p] : sc.variants)
@@ -125,31 +154,7 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
   }
-  // Refuse, before anything runs, what this machine cannot hold: the largest replication
-  // times the replications that run at once.
-  {
-    const auto threads = static_cast<unsigned>(std::min<std::size_t>(
-        o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency()), std::max<std::size_t>(1, params.size() * reps)));
-    double need = 0;
-    std::string biggest;
-    for (std::size_t v = 0; v < params.size(); ++v) {
-      model::validate(*params[v]);
-      const double b = model::footprint(*params[v]).bytes;
-      if (b > need) need = b, biggest = rs.variants[v];
-    }
-    need *= threads;
-    const double have = available_memory_bytes();
-    if (have > 0 && need > 0.9 * have) {
-      char msg[512];
-      std::snprintf(msg, sizeof msg,
-                    "%s: would need about %.1f GiB (%u replication%s at once, %s the largest) but %.1f GiB is "
-                    "available; use fewer --threads, fewer accounts (accounts.initial_prospects, "
-                    "accounts.prospect_arrival_rate) or a larger machine",
-                    sc.name.c_str(), need / (1 << 30), threads, threads > 1 ? "s" : "", biggest.c_str(),
-                    have / (1 << 30));
-      throw Error(msg);
-    }
-  }
+  refuse_if_too_big(sc.name, params, rs.variants, o.threads, reps, 0);
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
   parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
@@ -182,7 +187,9 @@ constexpr std::string_view kSnapshotMagic = "TENURE-SNAPSHOT-1\n";
 
 Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double day, const RunOptions& o) {
   const model::ModelParams& p = params_of(sc, variant);
-  model::validate(p);
+  const auto reps = static_cast<std::size_t>(o.replications > 0 ? o.replications : sc.experiment.replications);
+  // A saved world takes about 70 to 90 bytes per account, kept for every replication.
+  refuse_if_too_big(sc.name, {&p}, {variant}, o.threads, reps, 100);
   if (!(day >= 0 && day <= p.horizon_days))
     throw Error("snapshot day " + std::to_string(day) + " is outside the run (day 0 to the horizon, day " +
                 std::to_string(p.horizon_days) + ")");
@@ -193,7 +200,6 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
   s.seed = o.seed ? o.seed : sc.experiment.seed;
   s.first_replication = o.first_replication;
   s.day = day;
-  const auto reps = static_cast<std::size_t>(o.replications > 0 ? o.replications : sc.experiment.replications);
   s.states.resize(reps);
   parallel_for(reps, o.threads, [&](std::size_t r) {
     model::World w(p, s.seed, s.first_replication + r);
