@@ -47,6 +47,12 @@ class ByteReader {
   template <class T>
   T pod() {
     static_assert(std::is_trivially_copyable_v<T>);
+    if constexpr (std::is_same_v<T, bool>) {
+      // A byte other than 0 or 1 is not a bool: copying it into one would be undefined.
+      const auto b = pod<std::uint8_t>();
+      if (b > 1) fail("a flag byte is " + std::to_string(b) + ", not 0 or 1");
+      return b == 1;
+    }
     need(sizeof(T));
     T x;
     std::memcpy(&x, in_.data() + at_, sizeof x);
