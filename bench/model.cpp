@@ -2,6 +2,8 @@
 // wall time, events/s). `bench_model FILE --accounts N [--years Y]` scales the scenario's
 // base to N clients (3N prospects, one manager per 100 clients) and reports wall time,
 // events/s and peak memory. Run one size per process so peak memory is that size's own.
+// `--snapshot-at Y` (years) also times saving the world's state at Y, restoring it and running
+// on, and checks that the result is the uninterrupted run's, byte for byte.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tenure/core/bytes.hpp"
 #include "tenure/core/time.hpp"
 #include "tenure/model/world.hpp"
 #include "tenure/scenario/scenario.hpp"
@@ -43,15 +46,16 @@ double peak_mib() {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_model FILE [--reps N] [--accounts N] [--years Y]\n");
+    std::fprintf(stderr, "usage: bench_model FILE [--reps N] [--accounts N] [--years Y] [--snapshot-at Y]\n");
     return 2;
   }
   int reps = 5;
-  double accounts = 0, years = 0;
+  double accounts = 0, years = 0, snapshot_at = -1;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--years")) years = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--snapshot-at")) snapshot_at = std::atof(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -77,6 +81,31 @@ int main(int argc, char** argv) {
       p.organisation.positions = per_level;
       p.service.support_staff = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(static_cast<double>(p.service.support_staff) * scale)));
       reps = 1;
+    }
+    if (snapshot_at >= 0) {
+      const std::uint64_t seed = sc.experiment.seed;
+      auto bytes = [](const model::RunResult& r) {
+        core::ByteWriter w;
+        model::save(w, r);
+        return w.take();
+      };
+      const double t0 = now_s();
+      const std::string whole = bytes(model::simulate(p, seed, 0));
+      const double t1 = now_s();
+      model::World w(p, seed, 0);
+      w.run_to(snapshot_at * calendar::kDaysPerYear);
+      const double t2 = now_s();
+      const std::string state = w.save();
+      const double t3 = now_s();
+      auto back = model::World::restore(p, state);
+      const double t4 = now_s();
+      const std::string cont = bytes(back->run());
+      const double t5 = now_s();
+      std::printf("| %s | %lld clients | snapshot at %.1f years | uninterrupted %.3f s | to the snapshot %.3f s | save %.3f s "
+                  "| %.1f MiB state | restore %.3f s | on to the horizon %.3f s | %s |\n",
+                  sc.name.c_str(), static_cast<long long>(p.accounts.initial_active), snapshot_at, t1 - t0, t2 - t1, t3 - t2,
+                  static_cast<double>(state.size()) / (1 << 20), t4 - t3, t5 - t4, cont == whole ? "identical" : "DIFFERENT");
+      return cont == whole ? 0 : 1;
     }
     std::vector<double> times;
     std::uint64_t events = 0;

@@ -18,3 +18,9 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 ./build/bench/bench_model scenarios/baseline.yaml --reps 9
 for n in 1e4 1e5; do ./build/bench/bench_model scenarios/baseline.yaml --accounts $n | tail -1; done
 [ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 | tail -1
+echo; echo "## Snapshots (save at 5 years, restore, run on; checked against the uninterrupted run)"; echo
+echo "| scenario | clients | when | uninterrupted | to the snapshot | save | state | restore | on to the horizon | result |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
+./build/bench/bench_model scenarios/baseline.yaml --snapshot-at 5
+./build/bench/bench_model scenarios/baseline.yaml --accounts 1e5 --snapshot-at 5
+[ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 --snapshot-at 5
