@@ -168,6 +168,10 @@ done
 "$bin" fork "$work/shock.snap" --all-variants -j 2 -o "$work/fork_all" >"$work/fork_out"; rc=$?
 check "fork into every variant prints paired differences" '[ $rc -eq 0 ] && grep -q "forked at day 730.5" "$work/fork_out" && grep -q "supervised  *lost_value" "$work/fork_out"'
 check "fork writes rows for the three variants" '[ $(cut -d, -f1 "$work/fork_all/runs.csv" | sort -u | grep -c -E "^(base|supervised|no_support_cut)$") -eq 3 ]'
+# Responses defined in another file (one that extends the story) are tried with --scenario.
+printf 'extends: %s\nvariants:\n  coach:\n    supervision: {enabled: true, action: coach}\n' "$src/scenarios/market_shock.yaml" > "$work/responses.yaml"
+"$bin" fork "$work/shock.snap" --scenario "$work/responses.yaml" --variant base --variant coach -o "$work/fork_resp" -q; rc=$?
+check "fork --scenario takes the responses from another file" '[ $rc -eq 0 ] && [ $(grep -c "^coach," "$work/fork_resp/runs.csv") -eq 3 ] && cmp -s <(grep "^base," "$work/fork_resp/runs.csv") <(grep "^base," "$work/run_base/runs.csv")'
 "$bin" fork "$work/shock.snap" --set accounts.initial_active=10 -o "$work/fork_bad" -q 2>"$work/err10"; rc=$?
 check "a fork that changes the past is refused with the reason, nothing written" '[ $rc -eq 2 ] && grep -q "accounts.initial_active is 600 in the snapshot but 10 here" "$work/err10" && [ ! -e "$work/fork_bad/runs.csv" ]'
 head -c 1000 "$work/shock.snap" > "$work/cut.snap"
