@@ -253,6 +253,7 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
     rs.variants.push_back(name);
   }
   const std::size_t reps = s.states.size();
+  refuse_if_too_big(sc.name, params, rs.variants, o.threads, reps, 0);
   rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
   parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
