@@ -94,7 +94,7 @@ def fork(snap: Union[Snapshot, PathLike], variants: Variants = None, *, scenario
     default the snapshot's own variant) to the horizon.
 
     The variants come from ``scenario`` (default: the one saved in the snapshot), with
-    ``overrides`` applied to each. A fork may change what happens after the snapshot day, not
+    ``overrides`` applied to each. A fork may change what happens from the snapshot day on, not
     what already happened: such a fork raises :class:`tenure.TenureError` with every reason.
     """
     if not isinstance(snap, Snapshot):

@@ -1518,8 +1518,8 @@ struct World::Impl {
       problems.push_back("the horizon (day " + std::to_string(p.horizon_days) + ") is before the snapshot (day " +
                          std::to_string(day) + ")");
     if (!problems.empty()) {
-      std::string msg = "cannot continue this snapshot with these parameters (a fork may change what happens after day " +
-                        std::to_string(day) + ", not what has already happened):";
+      std::string msg = "cannot continue this snapshot with these parameters (a fork may change what happens from day " +
+                        std::to_string(day) + " on, not what has already happened):";
       for (const auto& x : problems) msg += "\n  " + x;
       throw Error(msg);
     }
