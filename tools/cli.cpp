@@ -156,6 +156,40 @@ std::string read_binary(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Base and every variant, as --all-variants asks.
+std::vector<std::string> all_variants(const scenario::Scenario& sc) {
+  std::vector<std::string> v{"base"};
+  for (const auto& x : sc.variants) v.push_back(x.first);
+  return v;
+}
+
+// Finished replications are kept in OUT/.partial/ while a run goes on: the same command after a
+// kill resumes, and ends with the files an uninterrupted run writes.
+void keep_checkpoints(scenario::RunOptions& o, const output::Checkpoint& checkpoint) {
+  o.restore = [&checkpoint](const std::string& v, std::size_t r, model::RunResult& res) { return checkpoint.load(v, r, res); };
+  o.finished = [&checkpoint](const std::string& v, std::size_t r, const model::RunResult& res) { checkpoint.save(v, r, res); };
+}
+
+// Writes the results folder (and the report when asked), then drops the checkpoints. Returns
+// the names of the files written.
+std::vector<std::string> write_results(const std::string& out, const scenario::Scenario& sc, const scenario::RunSet& rs,
+                                       const scenario::AttributionSet* at, const std::string& source, bool with_report,
+                                       const output::Checkpoint& checkpoint) {
+  auto written = output::write_run(out, sc, rs, at, source);
+  if (with_report) {
+    output::write_atomically(out + "/report.html", report::html(out));
+    written.push_back("report.html");
+  }
+  checkpoint.clear();
+  return written;
+}
+
+void print_written(const std::string& out, const std::vector<std::string>& written) {
+  std::string files;
+  for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
+  std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
+}
+
 int cmd_snapshot(const std::string& file, const std::string& at, const std::string& variant, std::uint64_t seed,
                  std::int64_t reps, const std::string& out, unsigned threads, bool quiet,
                  const std::vector<std::string>& sets) {
@@ -179,10 +213,7 @@ int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std
              std::string out, unsigned threads, bool quiet, const std::vector<std::string>& sets, bool with_report) {
   const auto snap = scenario::decode(read_binary(snap_file), snap_file);
   const scenario::Scenario sc = scenario_file.empty() ? scenario::scenario_of(snap, sets) : scenario::load(scenario_file, sets);
-  if (all) {
-    variants = {"base"};
-    for (const auto& v : sc.variants) variants.push_back(v.first);
-  }
+  if (all) variants = all_variants(sc);
   if (variants.empty()) variants = {snap.variant};
   if (out.empty()) out = "results/" + sc.name + "-fork";
   scenario::RunOptions o;
@@ -192,25 +223,17 @@ int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std
   std::string key_text = "fork\n" + scenario::content_hash(scenario::encode(snap)) + "\n" + scenario::effective_yaml(sc);
   for (const auto& v : variants) key_text += "\nvariant " + v;
   const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
-  o.restore = [&](const std::string& v, std::size_t r, model::RunResult& res) { return checkpoint.load(v, r, res); };
-  o.finished = [&](const std::string& v, std::size_t r, const model::RunResult& res) { checkpoint.save(v, r, res); };
+  keep_checkpoints(o, checkpoint);
   const auto rs = scenario::fork(sc, snap, o);
   const std::string source = snap_file + " (forked at day " + output::number(snap.day) + " from " + snap.variant +
                              "; running this scenario from the start does not reproduce a fork: fork the snapshot again)";
-  auto written = output::write_run(out, sc, rs, nullptr, source);
-  if (with_report) {
-    output::write_atomically(out + "/report.html", report::html(out));
-    written.push_back("report.html");
-  }
-  checkpoint.clear();
+  const auto written = write_results(out, sc, rs, nullptr, source, with_report, checkpoint);
   if (!quiet) {
     std::printf("%s forked at day %s from %s, %zu replications\n", sc.name.c_str(), output::number(snap.day).c_str(),
                 snap.variant.c_str(), snap.states.size());
     print_table(rs);
     print_managers(rs);
-    std::string files;
-    for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
-    std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
+    print_written(out, written);
   }
   return 0;
 }
@@ -219,10 +242,7 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
             const std::vector<std::string>& sets, bool with_report) {
   scenario::Scenario sc = scenario::load(file, sets);
-  if (all) {
-    variants = {"base"};
-    for (const auto& v : sc.variants) variants.push_back(v.first);
-  }
+  if (all) variants = all_variants(sc);
   if (out.empty()) out = "results/" + sc.name;
   scenario::RunOptions o;
   o.seed = seed;
@@ -230,35 +250,25 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   o.variants = variants;
   o.threads = threads;
   if (!quiet) o.progress = progress_bar();
-  // Finished replications are kept in OUT/.partial/ while the run goes on: the same command
-  // after a kill resumes, and ends with the files an uninterrupted run writes.
   std::string key_text = scenario::effective_yaml(sc) + "\nseed " + std::to_string(seed) + "\nreplications " +
                          std::to_string(reps);
   for (const auto& v : variants) key_text += "\nvariant " + v;
   const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
   const std::size_t resumed = checkpoint.saved();
-  o.restore = [&](const std::string& v, std::size_t r, model::RunResult& res) { return checkpoint.load(v, r, res); };
-  o.finished = [&](const std::string& v, std::size_t r, const model::RunResult& res) { checkpoint.save(v, r, res); };
+  keep_checkpoints(o, checkpoint);
   if (resumed > 0 && !quiet)
     std::fprintf(stderr, "resuming: %zu replications finished by an interrupted run are kept\n", resumed);
   const auto rs = scenario::run(sc, o);
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
   if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
-  auto written = output::write_run(out, sc, rs, attribution ? &at : nullptr, file);
-  if (with_report) {
-    output::write_atomically(out + "/report.html", report::html(out));
-    written.push_back("report.html");
-  }
-  checkpoint.clear();
+  const auto written = write_results(out, sc, rs, attribution ? &at : nullptr, file, with_report, checkpoint);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs);
     print_managers(rs);
     if (attribution) print_attribution(rs, at);
-    std::string files;
-    for (const auto& f : written) files += (files.empty() ? "" : ",") + f;
-    std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
+    print_written(out, written);
   }
   return 0;
 }

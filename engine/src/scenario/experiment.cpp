@@ -102,6 +102,23 @@ void refuse_if_too_big(const std::string& name, const std::vector<const model::M
   }
 }
 
+// Fills rs.results[variant][replication] on the thread pool, after the memory check: each
+// job is restored from an earlier run's checkpoint (o.restore) or produced by
+// `produce(variant, index, replication)`, then handed to o.finished.
+template <class Produce>
+void run_jobs(const std::string& name, RunSet& rs, const std::vector<const model::ModelParams*>& params,
+              std::size_t reps, const RunOptions& o, Produce produce) {
+  refuse_if_too_big(name, params, rs.variants, o.threads, reps, 0);
+  rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
+  parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
+    const std::size_t v = job / reps, r = job % reps;
+    const std::size_t replication = rs.first_replication + r;
+    if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
+    rs.results[v][r] = produce(v, r, replication);
+    if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
+  }, o.progress);
+}
+
 const model::ModelParams& params_of(const Scenario& sc, const std::string& name) {
   if (name == "base") return sc.base;
   for (const auto& [n, p] : sc.variants)
@@ -154,15 +171,9 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
   }
-  refuse_if_too_big(sc.name, params, rs.variants, o.threads, reps, 0);
-  rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
-  parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
-    const std::size_t v = job / reps, r = job % reps;
-    const std::size_t replication = rs.first_replication + r;
-    if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
-    rs.results[v][r] = model::simulate(*params[v], rs.seed, replication);
-    if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
-  }, o.progress);
+  run_jobs(sc.name, rs, params, reps, o, [&](std::size_t v, std::size_t, std::uint64_t replication) {
+    return model::simulate(*params[v], rs.seed, replication);
+  });
   return rs;
 }
 
@@ -252,21 +263,15 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
   }
-  const std::size_t reps = s.states.size();
-  refuse_if_too_big(sc.name, params, rs.variants, o.threads, reps, 0);
-  rs.results.assign(params.size(), std::vector<model::RunResult>(reps));
-  parallel_for(params.size() * reps, o.threads, [&](std::size_t job) {
-    const std::size_t v = job / reps, r = job % reps;
-    const std::size_t replication = rs.first_replication + r;
-    if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
+  run_jobs(sc.name, rs, params, s.states.size(), o, [&](std::size_t v, std::size_t r, std::uint64_t replication) {
     try {
-      auto w = model::World::restore(*params[v], s.states[r], "snapshot of " + s.scenario_name + ", replication " + std::to_string(replication));
-      rs.results[v][r] = w->run();
+      return model::World::restore(*params[v], s.states[r],
+                                   "snapshot of " + s.scenario_name + ", replication " + std::to_string(replication))
+          ->run();
     } catch (const Error& e) {
       throw Error("fork '" + rs.variants[v] + "': " + e.what());
     }
-    if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
-  }, o.progress);
+  });
   return rs;
 }
 
