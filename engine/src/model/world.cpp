@@ -308,9 +308,13 @@ struct World::Impl {
                   .create(p.network.generator.name, p.network.generator.params)
                   ->generate(total, net_rng);
 
-    problem_rate_max = thinning_bound(p);
-    for (std::uint32_t a = 0; a < acc.size(); ++a)
-      if (served(a)) schedule_problem(a);
+    set_bound(thinning_bound(p));
+    arrivals_until = std::min(cal::months(1), p.horizon_days);
+    if (problem_rate_max > 0) {
+      for (std::uint32_t a = 0; a < acc.size(); ++a)
+        if (served(a)) candidates(a, draws(a, Purpose("problems-start"), 0), 0.0, arrivals_until);
+      sim.schedule_batch(drawn);
+    }
 
     sim.schedule_at(cal::months(1), EventSpec{kMonthEnd, 0, 0, kPrioMonth});
     sim.schedule_at(cal::next_quarter_end(0) - p.organisation.urgency_window_days, EventSpec{kUrgency});
@@ -341,7 +345,13 @@ struct World::Impl {
     else ++clients_won, value_won += value;
     if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
     if (!at_start) {
-      schedule_problem(a);
+      // Mid-month, the client's requests start now; at a month's end, the month's pass draws
+      // them with everyone else's.
+      if (problem_rate_max > 0 && now() < arrivals_until) {
+        candidates(a, draws(a, Purpose("problems-start"), 0), now(), arrivals_until);
+        for (const auto& c : drawn) sim.schedule_at(c.time, c.spec);
+        drawn.clear();
+      }
       cur.new_business += value;
       ++cur.new_clients;
       cur.new_by_source[static_cast<int>(src)] += value;
@@ -359,16 +369,54 @@ struct World::Impl {
   }
 
   // --- requests and service ----------------------------------------------------------
-  // Candidate arrivals at the bound rate; thinning accepts them at the current rate. The
-  // k-th candidate's draws also give the gap to candidate k + 1.
-  void schedule_problem(std::uint32_t a) {
-    if (problem_rate_max <= 0) return;
-    KeyedDraws d = draws(a, Purpose("problem"), acc.rec[a].problem_count);
-    schedule_problem(a, d);
+  // Request candidates arrive at each client as a Poisson stream at the bound rate; thinning
+  // accepts them at the current rate (on_problem). A Poisson stream's counts in disjoint
+  // windows are independent, so the candidates are drawn a month at a time: in the monthly
+  // pass, which holds the client's record anyway, with the month's own draws, and scheduled
+  // as one batch (core::EventBatch) instead of one queue entry each.
+  std::vector<Simulation::BatchItem> drawn;  // candidates drawn, not yet scheduled
+  double arrivals_until = 0;                    // candidates are drawn up to this time
+  std::vector<double> month_cdf;                // P(N <= n), N ~ Poisson(bound x one month)
+  double window_to = 0;                         // at a month's end: the end of the month ahead
+  std::size_t arrivals_covered = 0;             // served_ids[0, this) drew theirs in the pass
+
+  void set_bound(double bound) {
+    problem_rate_max = bound;
+    month_cdf.clear();
+    const double mean = bound * cal::kDaysPerMonth;
+    if (!(mean > 0)) return;
+    // In logs, so that a large mean cannot underflow; up to far into the tail.
+    const double cap = mean + 60.0 * std::sqrt(mean) + 60.0;
+    double cdf = 0;
+    for (double n = 0; n <= cap && cdf < 1.0; ++n) {
+      cdf += std::exp(-mean + n * std::log(mean) - std::lgamma(n + 1.0));
+      month_cdf.push_back(cdf);
+    }
   }
-  void schedule_problem(std::uint32_t a, KeyedDraws& d) {
-    if (problem_rate_max <= 0) return;
-    sim.schedule_in(-std::log(d.uniform_open0()) / problem_rate_max, EventSpec{kProblem, a});
+  // Client a's candidates in (from, to], into `drawn`. A whole month: the count by inversion
+  // of the table, the times uniform over the month (no logarithm; most client-months have
+  // none). A part of one (a client won mid-month, the run's last days, a fork): exponential
+  // gaps.
+  void candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
+    if (to == from + cal::kDaysPerMonth) {
+      const double u = d.uniform01();
+      std::size_t n = 0;
+      while (n < month_cdf.size() && u >= month_cdf[n]) ++n;
+      for (std::size_t i = 0; i < n; ++i)
+        drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
+      return;
+    }
+    for (double t = from;;) {
+      t += -std::log(d.uniform_open0()) / problem_rate_max;
+      if (!(t <= to)) return;
+      drawn.push_back({t, EventSpec{kProblem, a}});
+    }
+  }
+  // The month's draws for client a, from the fifth on (account_month uses the first four).
+  KeyedDraws month_arrival_draws(std::uint32_t a, std::uint64_t mu) const {
+    KeyedDraws d = draws(a, Purpose("month"), mu);
+    d.skip(4);
+    return d;
   }
 
   double problem_rate() const {
@@ -382,7 +430,6 @@ struct World::Impl {
     if (!served(a)) return;
     const std::uint32_t k = ++acc.rec[a].problem_count;
     KeyedDraws d = draws(a, Purpose("problem"), k);
-    schedule_problem(a, d);
     const double rate = problem_rate();
     if (rate > problem_rate_max * (1 + 1e-12))
       throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
@@ -587,12 +634,21 @@ struct World::Impl {
 
   void on_month_end() {
     const double dt = cal::kDaysPerMonth;
+    window_to = std::min(now() + dt, p.horizon_days);
     sync_served();
     prune_books();
-    accounts_month(dt);
+    accounts_month(dt);  // draws the coming month's request candidates of the clients it visits
     acquisition_month(dt);
     managers_month(dt);
     close_month();
+    // The clients won during the pass or after it: their candidates, with their month's draws.
+    if (problem_rate_max > 0) {
+      const auto mu = static_cast<std::uint64_t>(month);
+      for (std::size_t i = arrivals_covered; i < served_ids.size(); ++i)
+        if (const std::uint32_t a = served_ids[i]; served(a)) candidates(a, month_arrival_draws(a, mu), now(), window_to);
+      sim.schedule_batch(drawn);
+    }
+    arrivals_until = window_to;
     ++month;
     // The market's draw is keyed by the month, whatever else happened.
     core::Stream s(StreamKey{seed, rep, kGlobalEntity, Purpose("market").id + static_cast<std::uint64_t>(month)});
@@ -634,6 +690,7 @@ struct World::Impl {
     }
     const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
+    arrivals_covered = n_served;
     tally = MonthTally{};
     month_promoters.clear();
     for (std::size_t i = 0; i < n_served; ++i) {
@@ -679,6 +736,11 @@ struct World::Impl {
       // Four draws per client and month (visit, churn, notice lag, job move), each taken only
       // when it is needed: the draws are counter-based, so skipping one changes no other.
       KeyedDraws d = draws(a, Purpose("month"), mu);
+      if (problem_rate_max > 0) {
+        KeyedDraws w = d;
+        w.skip(4);
+        candidates(a, w, now(), window_to);
+      }
       const double u_visit = d.uniform01(), u_churn = d.uniform01();
       const std::int32_t owner = acc.rec[a].owner;
       // Proactive check-ins deepen the relationship and find silent problems.
@@ -1324,6 +1386,7 @@ struct World::Impl {
 
   // --- run -----------------------------------------------------------------------------------
   // Inlined into both run loops (to the horizon, and up to a snapshot's day).
+  static constexpr std::size_t kBatchAhead = 8;
   [[gnu::always_inline]] inline void dispatch(const Event& e) {
 #ifndef NDEBUG
     struct Check {  // after the event, in debug builds, where it is affordable
@@ -1336,6 +1399,8 @@ struct World::Impl {
     // The next event is known already: start fetching its account while this one runs.
     if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size())
       __builtin_prefetch(&acc.rec[next->spec.target]);
+    // Batched events are request candidates (accounts never go away): fetch further ahead.
+    if (const std::uint32_t* t = sim.batch_target_ahead(kBatchAhead)) __builtin_prefetch(&acc.rec[*t]);
     switch (e.spec.kind) {
       case kProblem: on_problem(e.spec.target); break;
       case kServiceDone: on_service_done(e.spec.aux); break;
@@ -1651,17 +1716,21 @@ struct World::Impl {
         if (next <= p.horizon_days) sim.schedule_at(next, EventSpec{kSupervision});
       }
     }
+    // Candidates are drawn up to the next month's end (or the horizon).
+    arrivals_until = p.horizon_days;
+    for (const auto& e : sim.queue().pending())
+      if (e.spec.kind == kMonthEnd) arrivals_until = std::min(arrivals_until, e.time);
     if (redraw_requests) {
       // Request candidates are a Poisson stream per client: memoryless, so a new bound only
-      // needs a fresh gap from now, drawn for what it is for.
-      problem_rate_max = bound;
-      for (std::uint32_t a = 0; a < acc.size(); ++a)
-        if (served(a) && problem_rate_max > 0) {
-          KeyedDraws d = draws(a, Purpose("problem-fork"), acc.rec[a].problem_count);
-          schedule_problem(a, d);
-        }
+      // needs fresh candidates from now to the month's end, drawn for what they are for.
+      set_bound(bound);
+      if (problem_rate_max > 0) {
+        for (std::uint32_t a = 0; a < acc.size(); ++a)
+          if (served(a)) candidates(a, draws(a, Purpose("problem-fork"), acc.rec[a].problem_count), day, arrivals_until);
+        sim.schedule_batch(drawn);
+      }
     } else {
-      problem_rate_max = saved_bound;
+      set_bound(saved_bound);
     }
     if (saved_market != market_signature(p)) update_market_multipliers();
   }

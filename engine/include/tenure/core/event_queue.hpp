@@ -302,6 +302,16 @@ class LadderEventQueue {
     if (live_ == 0) return std::nullopt;
     return materialize(bottom_.top().slot);
   }
+  // The next event's (time, order) key. Precondition: !empty().
+  const detail::Entry& top_key() const { return bottom_.top(); }
+  // Sequence numbers for n events kept outside the queue (a Simulation's batches), so that they
+  // order against this queue's events exactly as if each had been pushed here, in turn.
+  std::uint64_t take_seqs(std::uint64_t n) {
+    if (n > detail::kMaxSeq + 1 - next_seq_) throw Error("event sequence numbers exhausted (2^48 events)");
+    const std::uint64_t first = next_seq_;
+    next_seq_ += n;
+    return first;
+  }
   // Time of the next event. Precondition: !empty().
   Time next_time() const { return detail::time_of(bottom_.top()); }
 

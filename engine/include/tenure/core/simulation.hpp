@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <vector>
+#include <limits>
 #include <optional>
 
 #include "tenure/core/bytes.hpp"
 #include "tenure/core/error.hpp"
+#include "tenure/core/event_batch.hpp"
 #include "tenure/core/event_queue.hpp"
 #include "tenure/core/random.hpp"
 #include "tenure/core/signal.hpp"
@@ -23,7 +25,7 @@ class Simulation {
 
   Time now() const { return now_; }
   std::uint64_t events_processed() const { return processed_; }
-  std::size_t pending() const { return queue_.size(); }
+  std::size_t pending() const { return queue_.size() + batch_.size(); }
 
   // Scheduling in the past is an error: it would break causality silently.
   EventHandle schedule_at(Time t, const EventSpec& spec) {
@@ -45,13 +47,45 @@ class Simulation {
     queue_.cancel(h);
     return queue_.push(t, spec);
   }
-  std::optional<Event> peek() const { return queue_.peek(); }
+  // Schedules many events at once, as if each were scheduled in turn in the order given, but
+  // without a queue node each (see EventBatch): for a model's arrivals over a coming period.
+  // Empties `items` (keeping its capacity, so a caller can reuse it).
+  using BatchItem = EventBatch::Item;
+  void schedule_batch(std::vector<BatchItem>& items) {
+    for (const auto& it : items)
+      if (!(it.time >= now_ && it.time <= std::numeric_limits<double>::max()))
+        throw Error("cannot schedule an event at t=" + fmt(it.time) + ", before now=" + fmt(now_) + " or not finite");
+    if (items.empty()) return;
+    batch_.add(items, queue_.take_seqs(items.size()));
+    items.clear();
+  }
+  // The target of the batched event k places after the next batched one, if any: lets a
+  // handler fetch what upcoming events will touch. (Batched events only; a hint, not an order.)
+  const std::uint32_t* batch_target_ahead(std::size_t k) const {
+    const detail::Entry* e = batch_.ahead(k);
+    return e ? &e->target : nullptr;
+  }
+
+  std::optional<Event> peek() const {
+    if (from_batch()) return detail::SlotTable::materialize(batch_.top());
+    return queue_.peek();
+  }
+  bool has_pending() const { return !queue_.empty() || !batch_.empty(); }
+  // Time of the next event. Precondition: has_pending().
+  Time next_time() const { return from_batch() ? detail::time_of(batch_.top()) : queue_.next_time(); }
 
   // Runs the next event through handler(Simulation&, const Event&); false when none is left.
   template <class Handler>
   bool step(Handler&& handler) {
-    if (queue_.empty()) return false;
-    const Event ev = queue_.pop();
+    Event ev;
+    if (from_batch()) {
+      ev = detail::SlotTable::materialize(batch_.top());
+      batch_.pop();
+    } else if (!queue_.empty()) {
+      ev = queue_.pop();
+    } else {
+      return false;
+    }
     advance_to(ev.time);
     ++processed_;
     handler(*this, ev);
@@ -63,7 +97,7 @@ class Simulation {
   std::uint64_t run_until(Time t, Handler&& handler) {
     if (!(t >= now_)) throw Error("run_until(" + fmt(t) + ") is in the past: now=" + fmt(now_));
     const std::uint64_t before = processed_;
-    while (!queue_.empty() && queue_.next_time() <= t) step(handler);
+    while (has_pending() && next_time() <= t) step(handler);
     advance_to(t);
     return processed_ - before;
   }
@@ -74,7 +108,7 @@ class Simulation {
   std::uint64_t run_before(Time t, Handler&& handler) {
     if (!(t >= now_)) throw Error("run_before(" + fmt(t) + ") is in the past: now=" + fmt(now_));
     const std::uint64_t before = processed_;
-    while (!queue_.empty() && queue_.next_time() < t) step(handler);
+    while (has_pending() && next_time() < t) step(handler);
     advance_to(t);
     return processed_ - before;
   }
@@ -89,7 +123,9 @@ class Simulation {
 
   // The whole kernel state, for snapshots: the clock, the count of events run, the streams'
   // key and every pending event with its handle's slot. Written field by field, so the same
-  // state always gives the same bytes.
+  // state always gives the same bytes. Batched events are pending events like the others:
+  // they are written after the queue's, with slots after its slots, and a restore puts them
+  // in the queue (pop order depends only on the keys, so the run continues the same).
   //
   // Slots are written compacted (the k-th pending event in slot order gets slot k), so the
   // bytes do not depend on how the pool was laid out and a restore allocates only what is
@@ -110,7 +146,9 @@ class Simulation {
   SavedHandles save(ByteWriter& w) const {
     w.raw("SIM1");
     w.pod(now_), w.pod(processed_), w.pod(streams_.seed()), w.pod(streams_.replication());
-    const QueueImage img = queue_.image();
+    QueueImage img = queue_.image();
+    std::uint32_t slot = img.events.empty() ? 0 : img.events.back().slot + 1;
+    for (const auto& e : batch_) img.events.push_back({slot++, detail::SlotTable::materialize(e)});
     SavedHandles handles;
     handles.sim_ = this;
     handles.slots_.reserve(img.events.size());
@@ -143,6 +181,7 @@ class Simulation {
       if (pe.slot >= img.events.size()) r.fail("a pending event's slot is out of range");
     }
     edit(img);
+    batch_.clear();
     queue_.restore(img);
   }
   void load(ByteReader& r) {
@@ -150,6 +189,10 @@ class Simulation {
   }
 
  private:
+  // Whether the next event is the batch's: ties cannot happen (sequence numbers are unique).
+  bool from_batch() const {
+    return !batch_.empty() && (queue_.empty() || detail::less(batch_.top(), queue_.top_key()));
+  }
   void advance_to(Time t) {
     if (t > now_) {
       const Time old = now_;
@@ -162,6 +205,7 @@ class Simulation {
   Time now_ = 0.0;
   std::uint64_t processed_ = 0;
   EventQueue queue_;
+  EventBatch batch_;
   StreamFactory streams_;
 };
 
