@@ -140,3 +140,110 @@ TEST_CASE("Simulation: simulations in parallel threads match sequential runs", "
   for (auto& t : threads) t.join();
   CHECK(seq == par);
 }
+
+namespace {
+// The reference order: every event by (time, priority, order of scheduling), batched or not.
+struct Scheduled {
+  double time;
+  std::int16_t priority;
+  std::uint64_t n;  // order of scheduling
+  bool operator<(const Scheduled& o) const {
+    return time < o.time || (time == o.time && (priority < o.priority || (priority == o.priority && n < o.n)));
+  }
+};
+}  // namespace
+
+TEST_CASE("Simulation: batched events run merged with queued ones, as if scheduled one by one",
+          "[kernel][batch]") {
+  for (std::size_t batch_size : {5, 300, 5000}) {  // the small path, and the distribution pass
+    Simulation sim;
+    tenure::core::Stream s(tenure::core::StreamKey{7, batch_size, 0, 0});
+    std::vector<Scheduled> ref;
+    std::uint32_t n = 0;
+    // Coarse times (many exact ties between batch and queue), a crowded instant, mixed priorities.
+    auto draw_time = [&](double from) { return from + std::floor(s.uniform01() * 40.0) / 4.0; };
+    auto draw_prio = [&] { return static_cast<std::int16_t>(static_cast<int>(s.uniform01() * 3.0) - 1); };
+    std::vector<Simulation::BatchItem> items;
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 50; ++i) {
+        const double t = draw_time(0);
+        const auto pr = draw_prio();
+        sim.schedule_at(t, EventSpec{0, n, 0, pr});
+        ref.push_back({t, pr, n++});
+      }
+      for (std::size_t i = 0; i < batch_size; ++i) {
+        const double t = i % 7 == 0 ? 5.0 : draw_time(0);
+        const auto pr = draw_prio();
+        items.push_back({t, EventSpec{1, n, 0, pr}});
+        ref.push_back({t, pr, n++});
+      }
+      sim.schedule_batch(items);  // a second and third batch merge with what is left
+      CHECK(items.empty());
+    }
+    std::sort(ref.begin(), ref.end());
+    REQUIRE(sim.pending() == ref.size());
+    std::vector<std::uint32_t> order;
+    sim.run_until(1000.0, [&](Simulation&, const Event& e) { order.push_back(e.spec.target); });
+    REQUIRE(order.size() == ref.size());
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) mismatches += order[i] != ref[i].n;
+    INFO("batch of " << batch_size);
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("Simulation: a batch before the clock is refused whole; peek and pending see batches", "[kernel][batch]") {
+  Simulation sim;
+  sim.schedule_at(2.0, EventSpec{0, 1});
+  sim.run_until(2.0, [](Simulation&, const Event&) {});
+  std::vector<Simulation::BatchItem> items{{3.0, EventSpec{0, 2}}, {1.0, EventSpec{0, 3}}};
+  CHECK_THROWS_WITH(sim.schedule_batch(items), Catch::Contains("before now"));
+  CHECK(sim.pending() == 0);
+  items = {{4.0, EventSpec{0, 4}}, {3.0, EventSpec{0, 5}}};
+  sim.schedule_batch(items);
+  sim.schedule_at(3.5, EventSpec{0, 6});
+  CHECK(sim.pending() == 3);
+  REQUIRE(sim.peek());
+  CHECK(sim.peek()->spec.target == 5);
+  CHECK(sim.next_time() == 3.0);
+  std::vector<std::uint32_t> order;
+  sim.run_until(10.0, [&](Simulation&, const Event& e) { order.push_back(e.spec.target); });
+  CHECK(order == std::vector<std::uint32_t>{5, 6, 4});
+}
+
+TEST_CASE("Simulation: batched events are saved as pending events; the restored run continues the same",
+          "[kernel][batch][snapshot]") {
+  auto build = [] {
+    Simulation sim(3, 0);
+    std::vector<Simulation::BatchItem> items;
+    for (std::uint32_t i = 0; i < 200; ++i) items.push_back({0.5 * (i % 40), EventSpec{1, i}});
+    sim.schedule_batch(items);
+    for (std::uint32_t i = 0; i < 30; ++i) sim.schedule_at(0.25 + i, EventSpec{2, 1000 + i});
+    return sim;
+  };
+  auto trace = [](Simulation& sim) {
+    std::vector<std::pair<double, std::uint32_t>> t;
+    sim.run_until(100.0, [&](Simulation&, const Event& e) { t.emplace_back(e.time, e.spec.target); });
+    return t;
+  };
+  Simulation whole = build();
+  const auto expected = trace(whole);
+  Simulation part = build();
+  part.run_before(7.0, [](Simulation&, const Event&) {});
+  tenure::core::ByteWriter w;
+  part.save(w);
+  const std::string bytes = w.take();
+  Simulation back;
+  tenure::core::ByteReader r(bytes, "state");
+  back.load(r);
+  CHECK(back.pending() == part.pending());
+  tenure::core::ByteWriter again;
+  back.save(again);
+  CHECK(again.take() == bytes);  // a restored state saves the same bytes
+  auto rest = trace(back);
+  std::vector<std::pair<double, std::uint32_t>> head;
+  for (const auto& x : expected)
+    if (x.first < 7.0) head.push_back(x);
+  head.insert(head.end(), rest.begin(), rest.end());
+  CHECK(head == expected);
+}

@@ -104,3 +104,28 @@ TEST_CASE("Market: the regime chain's long-run shares match its stationary distr
     CHECK(s.se < 0.05);
   }
 }
+
+TEST_CASE("Requests: candidates at each client form a Poisson stream, drawn month by month",
+          "[model][statistical]") {
+  // Churn and acquisition off, every problem voiced, the bound equal to the rate (no thinning):
+  // each month's requests are the sum of 2,000 independent Poisson(rate x month) counts.
+  auto p = quiet(2000, 0);
+  p.churn.base_rate = 0;
+  p.horizon_days = cal::years(5);
+  p.service.problem_rate = cal::per_year(18);  // 1.5 a month: months with two or more matter
+  p.service.voice_probability = 1;
+  p.service.support_staff = 0;
+  const auto r = model::simulate(p, 21, 0);
+  const double mean = 2000 * p.service.problem_rate * cal::kDaysPerMonth;
+  std::vector<double> counts;
+  for (const auto& m : r.months) counts.push_back(static_cast<double>(m.requests));
+  REQUIRE(counts.size() == 60);
+  const auto s = stats(counts);
+  const double k = static_cast<double>(counts.size());
+  INFO("requests per month " << s.mean << " +- " << s.se << ", expected " << mean);
+  CHECK(std::abs(s.mean - mean) < 4 * std::sqrt(mean / k));
+  // Poisson: variance equal to the mean. The sample variance's relative sd is sqrt(2 / (k - 1)).
+  const double var = s.se * s.se * k;
+  INFO("variance / mean " << var / mean);
+  CHECK(std::abs(var / mean - 1.0) < 4 * std::sqrt(2.0 / (k - 1)));
+}
