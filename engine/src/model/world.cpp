@@ -115,6 +115,10 @@ struct Accounts {
 };
 // Account flags.
 constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8;
+// Counted in a month's tally. Never cleared: every client served at a month's pass is counted
+// in it, so at that month's end a served client carries the flag unless it was won after the
+// pass (and an account is won only once).
+constexpr std::uint8_t kCounted = 16;
 
 struct Manager {
   std::string name, strategy;
@@ -703,6 +707,7 @@ struct World::Impl {
       count(a);  // its state now is its state when the month closes (see close_month)
     }
     tally.counted = n_served;
+    tally.live = true;
   }
 
   // What the month's end needs from every client, gathered while the pass holds its record:
@@ -713,11 +718,12 @@ struct World::Impl {
     double satisfaction = 0, value = 0;
     std::int64_t clients = 0, open_requests = 0, detractors = 0;
     std::size_t counted = 0;  // served_ids[0, counted) are in the tally
-    bool stale = false;       // something changed counted clients after the pass
+    bool live = false;        // from the pass to the month's row
   } tally;
   std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
   void count(std::uint32_t a) {
-    const Account& x = acc.rec[a];
+    Account& x = acc.rec[a];
+    x.flags |= kCounted;
     ++tally.clients;
     tally.satisfaction += x.satisfaction;
     tally.value += x.value;
@@ -1035,7 +1041,6 @@ struct World::Impl {
   // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
   // is handed over, and the position is filled.
   void depart(std::size_t i, const char* reason) {
-    tally.stale = true;  // the book's handover changes clients already counted
     Manager& m = managers[i];
     m.active = false;
     m.row.exited = true;
@@ -1070,7 +1075,12 @@ struct World::Impl {
     if (to >= 0) managers[static_cast<std::size_t>(to)].book.push_back(a);
     acc.rec[a].causes |= bit(Cause::Handoff);
     acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
+    const float before = acc.rec[a].satisfaction;
     set_satisfaction(a, acc.rec[a].satisfaction - p.organisation.handoff_penalty);
+    // A handover at a month's end, after the pass (a manager quits): the month's row sees it.
+    // (Satisfaction is all it changes of what the row sums.)
+    if (tally.live && (acc.rec[a].flags & kCounted))
+      tally.satisfaction += static_cast<double>(acc.rec[a].satisfaction) - static_cast<double>(before);
   }
 
   std::size_t count_at(std::int64_t level) const { return members[static_cast<std::size_t>(level)].size(); }
@@ -1171,10 +1181,6 @@ struct World::Impl {
 
   void close_month() {
     cur.month = month;
-    if (tally.stale) {
-      tally = MonthTally{};
-      month_promoters.clear();
-    }
     count_rest();  // clients won since the pass
     const double s_sum = tally.satisfaction;
     const std::int64_t n = tally.clients;
@@ -1194,6 +1200,7 @@ struct World::Impl {
     cur = MonthRow{};
     response_sum = 0;
     response_n = 0;
+    tally.live = false;
   }
 
   // --- quarters, reviews, conferences, supervision, orders -------------------------
