@@ -3,6 +3,7 @@
 #include "tenure/model/world.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <bit>
 #include <boost/random/poisson_distribution.hpp>
 #include <cmath>
@@ -274,6 +275,7 @@ struct World::Impl {
     regime = static_cast<std::size_t>(p.market.initial_regime);
     support_staff_now = p.service.support_staff;
     support_busy.assign(static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)), 0.0);
+    rebuild_support_free();
 
     std::vector<double> shares;
     for (const auto& spec : p.managers)
@@ -487,13 +489,23 @@ struct World::Impl {
     add_request(a, owner, urgent, m.busy_until);
   }
 
+  // Support servers on duty, free soonest first: (busy until, index) in a min-heap, so that a
+  // request finds the earliest-free server (the lowest index among equals) in O(log staff).
+  std::vector<std::pair<double, std::uint32_t>> support_free;
+  void rebuild_support_free() {
+    support_free.clear();
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(support_staff_now); ++i)
+      support_free.emplace_back(support_busy[i], i);
+    std::make_heap(support_free.begin(), support_free.end(), std::greater<>{});
+  }
   void enqueue_support(std::uint32_t a) {
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < static_cast<std::size_t>(support_staff_now); ++i)
-      if (support_busy[i] < support_busy[best]) best = i;
+    std::pop_heap(support_free.begin(), support_free.end(), std::greater<>{});
+    const std::uint32_t best = support_free.back().second;
     const double service_days = p.service.request_hours / (p.service.support_hours_per_week / 7.0);
     const double start = std::max(now(), support_busy[best]);
     support_busy[best] = start + service_days;
+    support_free.back().first = support_busy[best];
+    std::push_heap(support_free.begin(), support_free.end(), std::greater<>{});
     add_request(a, -1, false, support_busy[best]);
   }
 
@@ -1348,6 +1360,7 @@ struct World::Impl {
     if (o.kind == "cut_support") {
       if (!p.factor_on(Factor::SupportCut)) return;
       support_staff_now = static_cast<std::int64_t>(std::lround(static_cast<double>(support_staff_now) * (1.0 - o.fraction)));
+      rebuild_support_free();
       return;
     }
     if (o.kind == "reassign_book") {
@@ -1708,6 +1721,7 @@ struct World::Impl {
       r.fail("support staff on duty out of range");
     if (served_sorted > served_ids.size() || regime >= p.market.regimes.size() || support_busy.size() != static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)))
       r.fail("inconsistent counts");
+    rebuild_support_free();
 
     started = true;
     check_invariants();
