@@ -637,14 +637,14 @@ struct World::Impl {
     competitor = p.factor_on(Factor::Competitor) ? r.competitor + 0.5 * shock : 0.0;
   }
 
-  // Drops churned clients and merges the newly acquired into id order, once a month. Between
-  // syncs the list may hold churned clients (readers check served()) and, at its tail, new
-  // ones out of order; an account is activated only once, so it never appears twice.
+  // Merges the newly acquired into id order, once a month; the month's pass then drops the
+  // churned (it reads every record anyway). Between syncs the list may hold churned clients
+  // (readers check served()) and, at its tail, new ones out of order; an account is
+  // activated only once, so it never appears twice.
   void sync_served() {
     std::sort(served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted), served_ids.end());
     std::inplace_merge(served_ids.begin(), served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted),
                        served_ids.end());
-    keep_if(served_ids, [&](std::uint32_t a) { return served(a); });
     served_sorted = served_ids.size();
   }
 
@@ -676,12 +676,13 @@ struct World::Impl {
 
   // Keeps the account ids for which keep(id) holds, in order, fetching records a few ids ahead:
   // the lists are long and their ids spread over the whole table.
+  static constexpr std::size_t kPassAhead = 8;
   template <class Keep>
   void keep_if(std::vector<std::uint32_t>& ids, Keep keep) {
     std::size_t kept = 0;
     const std::size_t n = ids.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (i + 8 < n) __builtin_prefetch(&acc.rec[ids[i + 8]]);
+      if (i + kPassAhead < n) __builtin_prefetch(&acc.rec[ids[i + kPassAhead]]);
       if (keep(ids[i])) ids[kept++] = ids[i];
     }
     ids.resize(kept);
@@ -706,19 +707,25 @@ struct World::Impl {
     }
     const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
-    arrivals_covered = n_served;
     tally = MonthTally{};
     month_promoters.clear();
+    std::size_t kept = 0;
     for (std::size_t i = 0; i < n_served; ++i) {
-      // Clients are in id order, but spread over a table that is mostly prospects: fetch a few
+      // Clients are in id order, but spread over a table that is mostly prospects: fetch
       // records ahead, which the hardware prefetcher cannot guess.
-      if (i + 8 < n_served) __builtin_prefetch(&acc.rec[served_ids[i + 8]]);
+      if (i + kPassAhead < n_served) __builtin_prefetch(&acc.rec[served_ids[i + kPassAhead]]);
       const std::uint32_t a = served_ids[i];
-      if (!served(a)) continue;
+      if (!served(a)) continue;  // churned since the last pass: dropped from the list
+      served_ids[kept++] = a;
       account_month(a, mu, dt, visit_p, p_job);
       count(a);  // its state now is its state when the month closes (see close_month)
     }
-    tally.counted = n_served;
+    // Clients won during the pass (job moves) follow the kept ones, still out of order.
+    served_ids.erase(served_ids.begin() + static_cast<std::ptrdiff_t>(kept),
+                     served_ids.begin() + static_cast<std::ptrdiff_t>(n_served));
+    served_sorted = kept;
+    arrivals_covered = kept;
+    tally.counted = kept;
     tally.live = true;
   }
 
