@@ -3,6 +3,8 @@
 // and the regime chain's long-run shares.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "helpers.hpp"
 #include "tenure/core/time.hpp"
 #include "tenure/model/components.hpp"
@@ -128,4 +130,41 @@ TEST_CASE("Requests: candidates at each client form a Poisson stream, drawn mont
   const double var = s.se * s.se * k;
   INFO("variance / mean " << var / mean);
   CHECK(std::abs(var / mean - 1.0) < 4 * std::sqrt(2.0 / (k - 1)));
+}
+
+TEST_CASE("Supervision: a client won back under notice does not leave at that notice's end",
+          "[model][supervision]") {
+  auto p = quiet(2000, 0);
+  p.horizon_days = cal::years(3);
+  p.churn.base_rate = cal::per_year(0.4);
+  p.churn.notice_min_days = 60;
+  p.churn.notice_max_days = 120;  // longer than the supervision interval: most are caught
+  p.supervision.enabled = true;
+  p.supervision.action = "escalate";
+  p.supervision.save_probability = 0.5;  // some are won back (some of them give notice again), some leave
+  p.record_accounts = true;
+  const auto saved = model::simulate(p, 5, 0);
+  // Per account, in order: a "churned" must follow a "notice given" with no "won back" between.
+  // And it leaves at the end of its latest notice, never at an earlier notice's end.
+  std::map<std::uint32_t, std::string> last;  // the last notice-related event
+  std::map<std::uint32_t, double> noticed;    // when the latest notice was given
+  std::size_t won_back = 0, churned = 0;
+  for (const auto& e : saved.account_events) {
+    if (e.what == "notice given" || e.what == "won back by supervision") last[e.account] = e.what;
+    if (e.what == "notice given") noticed[e.account] = e.day;
+    if (e.what == "won back by supervision") ++won_back;
+    if (e.what == "churned") {
+      ++churned;
+      INFO("account " << e.account << " churned on day " << e.day);
+      CHECK(last[e.account] == "notice given");
+      CHECK(e.day >= noticed[e.account] + p.churn.notice_min_days - 1e-9);
+    }
+  }
+  CHECK(won_back > 100);
+  CHECK(churned > 50);
+  // Without saves, the same notices run their course: more clients leave.
+  p.supervision.save_probability = 0;
+  const auto unsaved = model::simulate(p, 5, 0);
+  CHECK(unsaved.lost.size() > saved.lost.size() + won_back / 2);
+  CHECK(saved.lost.size() == churned);
 }

@@ -49,7 +49,7 @@ const char* to_string(Cause c) {
 
 namespace {
 
-constexpr std::string_view kStateMagic = "TENURE-WORLD-1";
+constexpr std::string_view kStateMagic = "TENURE-WORLD-2";
 
 using core::Event;
 using core::EventSpec;
@@ -86,12 +86,13 @@ constexpr std::uint64_t kGlobalEntity = std::uint64_t{1} << 41;
 inline std::uint32_t bit(Cause c) { return 1u << static_cast<int>(c); }
 
 // One record per account (prospects included): a request touches one record, not a dozen
-// parallel arrays. The churn event's handle, needed rarely, lives apart.
-struct Account {
+// parallel arrays. One cache line each: a record fetched ahead arrives whole.
+struct alignas(64) Account {
   double value = 0, acquired = -1;
   float satisfaction = 0, expectation = 0, loyalty = 0, silent = 0;
   std::int32_t owner = -1;
   std::uint32_t causes = 0, problem_count = 0, open_requests = 0;
+  std::uint32_t notices = 0;  // notices given; a churn event carries the number of its notice
   State state = State::Prospect;
   Source source = Source::Initial, reported = Source::Initial;
   std::uint8_t scars = 0, failures = 0, flags = 0;
@@ -101,16 +102,13 @@ struct Accounts {
   // On transparent huge pages: requests touch accounts at random, and with 4 KiB pages a
   // table of a million accounts misses the TLB on nearly every event.
   std::vector<Account, core::HugePageAllocator<Account>> rec;
-  std::vector<core::EventHandle, core::HugePageAllocator<core::EventHandle>> churn_event;
 
   std::size_t size() const { return rec.size(); }
   void reserve(std::size_t n) {
     rec.reserve(n);
-    churn_event.reserve(n);
   }
   std::uint32_t add() {
     rec.emplace_back();
-    churn_event.emplace_back();
     return static_cast<std::uint32_t>(rec.size() - 1);
   }
 };
@@ -579,12 +577,14 @@ struct World::Impl {
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
     acc.rec[a].state = State::Notice;
     acc.rec[a].causes |= why;
-    acc.churn_event[a] = sim.schedule_in(lag, EventSpec{kChurn, a});
+    // A notice withdrawn (a client won back) needs no cancellation: its churn event finds a
+    // client no longer under that notice, and does nothing.
+    sim.schedule_in(lag, EventSpec{kChurn, a, ++acc.rec[a].notices});
     log(a, "notice given");
   }
 
-  void on_churn(std::uint32_t a) {
-    if (acc.rec[a].state != State::Notice) return;
+  void on_churn(std::uint32_t a, std::uint32_t notice) {
+    if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
     const double v = acc.rec[a].value;
     const std::uint32_t causes = acc.rec[a].causes;
@@ -1345,7 +1345,7 @@ struct World::Impl {
       }
       if (acc.rec[a].state == State::Notice) {
         KeyedDraws d = draws(a, Purpose("save"), round);
-        if (d.uniform01() < s.save_probability && sim.cancel(acc.churn_event[a])) {
+        if (d.uniform01() < s.save_probability) {
           acc.rec[a].state = State::Active;
           log(a, "won back by supervision");
         }
@@ -1432,7 +1432,7 @@ struct World::Impl {
       case kProblem: on_problem(e.spec.target); break;
       case kServiceDone: on_service_done(e.spec.aux); break;
       case kMonthEnd: on_month_end(); break;
-      case kChurn: on_churn(e.spec.target); break;
+      case kChurn: on_churn(e.spec.target, e.spec.aux); break;
       case kUrgency: on_urgency(); break;
       case kQuarterEnd: on_quarter_end(); break;
       case kReview: on_review(); break;
@@ -1522,16 +1522,14 @@ struct World::Impl {
     w.pod<std::uint64_t>(p.organisation.positions.size()), w.pod(p.service.support_staff);
     w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(problem_rate_max);
     w.str(schedule_signature(p, now())), w.str(schedule_signature(p, kWholeRun)), w.str(market_signature(p));
-    const auto handles = sim.save(w);
+    sim.save(w);
     w.raw("ACC1");
     w.pod<std::uint64_t>(acc.size());
     for (std::size_t a = 0; a < acc.size(); ++a) {
       const Account& x = acc.rec[a];
       w.pod(x.value), w.pod(x.acquired), w.pod(x.satisfaction), w.pod(x.expectation), w.pod(x.loyalty), w.pod(x.silent);
       w.pod(x.owner), w.pod(x.causes), w.pod(x.problem_count), w.pod(x.open_requests), w.pod(x.state), w.pod(x.source);
-      w.pod(x.reported), w.pod(x.scars), w.pod(x.failures), w.pod(x.flags);
-      const core::EventHandle h = handles.handle(acc.churn_event[a]);  // stale handles are saved as none
-      w.pod(h.slot), w.pod(h.seq);
+      w.pod(x.reported), w.pod(x.scars), w.pod(x.failures), w.pod(x.flags), w.pod(x.notices);
     }
     w.raw("MGR1");
     w.pod<std::uint64_t>(managers.size());
@@ -1617,15 +1615,14 @@ struct World::Impl {
     }
     r.expect("ACC1");
     const std::size_t n = r.count(std::min<std::size_t>(r.remaining() / 50, std::uint64_t{1} << 32));  // >= 50 bytes each
-    acc.rec.clear(), acc.churn_event.clear();
+    acc.rec.clear();
     acc.reserve(n + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - day) + 64));
     for (std::size_t a = 0; a < n; ++a) {
       acc.add();
       Account& x = acc.rec[a];
       r.pod(x.value), r.pod(x.acquired), r.pod(x.satisfaction), r.pod(x.expectation), r.pod(x.loyalty), r.pod(x.silent);
       r.pod(x.owner), r.pod(x.causes), r.pod(x.problem_count), r.pod(x.open_requests), r.pod(x.state), r.pod(x.source);
-      r.pod(x.reported), r.pod(x.scars), r.pod(x.failures), r.pod(x.flags);
-      r.pod(acc.churn_event[a].slot), r.pod(acc.churn_event[a].seq);
+      r.pod(x.reported), r.pod(x.scars), r.pod(x.failures), r.pod(x.flags), r.pod(x.notices);
       if (static_cast<std::uint8_t>(x.state) > 3 || static_cast<std::uint8_t>(x.source) >= kSourceCount ||
           static_cast<std::uint8_t>(x.reported) >= kSourceCount)
         r.fail("account " + std::to_string(a) + " has an unknown state or source");
