@@ -396,7 +396,11 @@ struct World::Impl {
       cdf += std::exp(-mean + n * std::log(mean) - std::lgamma(n + 1.0));
       month_cdf.push_back(cdf);
     }
+    // Padded with 2 (above any uniform), so that the first entries can be compared without
+    // a bound check and without branches.
+    month_cdf.resize(std::max(month_cdf.size() + 1, kCdfFast), 2.0);
   }
+  static constexpr std::size_t kCdfFast = 4;
   // Client a's candidates in (from, to], into `drawn`. A whole month: the count by inversion
   // of the table, the times uniform over the month (no logarithm; most client-months have
   // none). A part of one (a client won mid-month, the run's last days, a fork): exponential
@@ -404,8 +408,12 @@ struct World::Impl {
   void candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
     if (to == from + cal::kDaysPerMonth) {
       const double u = d.uniform01();
+      // N = the number of entries u is at or above: a sum over the first entries (the count
+      // is rarely more than a few, and unpredictable), then a search for the rare rest.
       std::size_t n = 0;
-      while (n < month_cdf.size() && u >= month_cdf[n]) ++n;
+      for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
+      if (n == kCdfFast)
+        while (u >= month_cdf[n]) ++n;
       for (std::size_t i = 0; i < n; ++i)
         drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
       return;
