@@ -199,7 +199,7 @@ struct World::Impl {
   // --- random draws keyed by what they are for ---------------------------------------
   // (seed, replication) hashed once; each draw set then costs three mixer rounds.
   std::uint64_t run_hash = 0;
-  KeyedDraws draws(std::uint64_t entity, Purpose purpose, std::uint64_t index) const {
+  [[gnu::always_inline]] inline KeyedDraws draws(std::uint64_t entity, Purpose purpose, std::uint64_t index) const {
     std::uint64_t h = core::mix64(run_hash ^ (entity * 0x9e3779b97f4a7c15ULL));
     h = core::mix64(h ^ purpose.id);
     return KeyedDraws::from_state(core::mix64(h ^ (index * 0xd1b54a32d192ed03ULL + 1)));
@@ -212,7 +212,7 @@ struct World::Impl {
   double ceiling(std::uint32_t a) const {
     return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.rec[a].scars);
   }
-  void set_satisfaction(std::uint32_t a, double s) {
+  [[gnu::always_inline]] inline void set_satisfaction(std::uint32_t a, double s) {
     acc.rec[a].satisfaction = static_cast<float>(std::clamp(s, 0.0, ceiling(a)));
   }
   bool served(std::uint32_t a) const {
@@ -405,8 +405,9 @@ struct World::Impl {
   // of the table, the times uniform over the month (no logarithm; most client-months have
   // none). A part of one (a client won mid-month, the run's last days, a fork): exponential
   // gaps.
-  void candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
-    if (to == from + cal::kDaysPerMonth) {
+  // (Inlined into the month's pass, which calls it for every client.)
+  [[gnu::always_inline]] inline void candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
+    if (to == from + cal::kDaysPerMonth) [[likely]] {
       const double u = d.uniform01();
       // N = the number of entries u is at or above: a sum over the first entries (the count
       // is rarely more than a few, and unpredictable), then a search for the rare rest.
@@ -418,6 +419,9 @@ struct World::Impl {
         drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
       return;
     }
+    part_candidates(a, d, from, to);
+  }
+  [[gnu::noinline]] void part_candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
     for (double t = from;;) {
       t += -std::log(d.uniform_open0()) / problem_rate_max;
       if (!(t <= to)) return;
@@ -763,7 +767,7 @@ struct World::Impl {
       if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
   }
 
-  void account_month(std::uint32_t a, std::uint64_t mu, double dt, const std::vector<double>& visit_p, double p_job) {
+  [[gnu::always_inline]] inline void account_month(std::uint32_t a, std::uint64_t mu, double dt, const std::vector<double>& visit_p, double p_job) {
     const ChurnParams& c = p.churn;
     {
       // Four draws per client and month (visit, churn, notice lag, job move), each taken only
