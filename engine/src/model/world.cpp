@@ -120,29 +120,31 @@ constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8
 constexpr std::uint8_t kCounted = 16;
 
 struct Manager {
+  // What every request reads first, together: the strategies' numbers are read once, when the
+  // manager is equipped (equip()), not through a virtual call and a pointer per request.
+  double busy_until = 0, coached_until = -1, farming = 1, hours = 40;
+  double answer_p = 1, care = 1, share = 0.5, urgent_share = 0.5, urgent_factor = 1;
+  bool active = true, urgent = false, passed_over = false;
   std::string name, strategy;
   std::unique_ptr<TimeAllocation> time;
   std::unique_ptr<ServiceStyle> service;
   std::unique_ptr<PressureBehaviour> pressure;
-  double hunting = 1, farming = 1, competence = 0.5, hours = 40, age_days = 0;
+  double hunting = 1, competence = 0.5, age_days = 0;
   std::int64_t level = 0;
   std::size_t level_slot = 0;  // index in the level's member list
-  bool active = true, urgent = false, passed_over = false;
-  double coached_until = -1, busy_until = 0, quarter_new = 0;
+  double quarter_new = 0;
   // year-to-date and cumulative
   double year_new = 0, opening_value = 0;
   std::vector<std::uint32_t> opening_book;
   ManagerRow row;
   std::vector<std::uint32_t> book;  // account ids, lazily pruned
 
-  double hunt_share() const {
-    return urgent ? std::max(time->hunt_share(), pressure->urgent_hunt_share()) : time->hunt_share();
-  }
+  double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
   // Hours per day given to the book.
   double farm_hours_per_day(double now) const {
-    double care = service->care();
-    if (now < coached_until) care = std::max(care, 1.0) * 1.5;
-    return std::max(0.05, hours * (1.0 - hunt_share()) * care / 7.0);
+    double c = care;
+    if (now < coached_until) c = std::max(c, 1.0) * 1.5;
+    return std::max(0.05, hours * (1.0 - hunt_share()) * c / 7.0);
   }
 };
 
@@ -246,6 +248,11 @@ struct World::Impl {
     m.time = time_allocations().create(s.time.name, s.time.params);
     m.service = service_styles().create(s.service.name, s.service.params);
     m.pressure = pressure_behaviours().create(s.pressure.name, s.pressure.params);
+    m.answer_p = m.service->answer_probability();
+    m.care = m.service->care();
+    m.share = m.time->hunt_share();
+    m.urgent_share = m.pressure->urgent_hunt_share();
+    m.urgent_factor = m.pressure->urgent_answer_factor();
     m.strategy = s.time.name + "/" + s.service.name + "/" + s.pressure.name;
     m.row.strategy = m.strategy;
     m.hunting = s.hunting_skill;
@@ -483,11 +490,11 @@ struct World::Impl {
       }
     }
     Manager& m = managers[static_cast<std::size_t>(owner)];
-    double answer = m.service->answer_probability();
+    double answer = m.answer_p;
     if (!p.factor_on(Factor::ManagerNeglect)) answer = std::max(answer, 0.98);
     if (now() < m.coached_until) answer = std::max(answer, 0.9);
     const bool urgent = m.urgent;
-    if (urgent) answer *= m.pressure->urgent_answer_factor();
+    if (urgent) answer *= m.urgent_factor;
     if (d.uniform01() >= answer) {
       std::uint32_t why = urgent ? bit(Cause::QuarterEnd) : bit(Cause::IgnoredRequest);
       ignore(a, owner, why);

@@ -15,6 +15,9 @@
 namespace tenure::model {
 
 // --- strategies: three composable parts ------------------------------------------------
+// A strategy's numbers are its parameters: the model reads them once, when it equips a manager
+// with the strategy (hunt share, answer probability, care, the urgent share and factor), so
+// they must not change afterwards.
 
 // How a manager splits working time between hunting (prospects) and farming (the book).
 class TimeAllocation {
