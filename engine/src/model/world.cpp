@@ -1443,8 +1443,10 @@ struct World::Impl {
     } check{*this};
 #endif
     // The next event is known already: start fetching its account while this one runs.
-    if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size())
+    if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size()) {
       __builtin_prefetch(&acc.rec[next->spec.target]);
+      if (next->spec.kind == kServiceDone && next->spec.aux < requests.size()) __builtin_prefetch(&requests[next->spec.aux]);
+    }
     // Batched events are request candidates (accounts never go away): fetch further ahead.
     if (const std::uint32_t* t = sim.batch_target_ahead(kBatchAhead)) __builtin_prefetch(&acc.rec[*t]);
     switch (e.spec.kind) {
