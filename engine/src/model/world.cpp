@@ -206,6 +206,16 @@ struct World::Impl {
     h = core::mix64(h ^ purpose.id);
     return KeyedDraws::from_state(core::mix64(h ^ (index * 0xd1b54a32d192ed03ULL + 1)));
   }
+  // A client's draws for the month: (seed, replication, "month", month) hashed once a month
+  // (month_hash), then one mixer round with the client's id. The month's pass takes them for
+  // every client.
+  std::uint64_t month_hash = 0;
+  void start_month_draws(std::uint64_t mu) {
+    month_hash = core::mix64(core::mix64(run_hash ^ Purpose("month").id) ^ (mu * 0xd1b54a32d192ed03ULL + 1));
+  }
+  KeyedDraws month_draws(std::uint32_t a) const {
+    return KeyedDraws::from_state(core::mix64(month_hash ^ (static_cast<std::uint64_t>(a) * 0x9e3779b97f4a7c15ULL)));
+  }
   KeyedDraws global(Purpose purpose, std::uint64_t index) const {
     return draws(kGlobalEntity, purpose, index);
   }
@@ -436,8 +446,8 @@ struct World::Impl {
     }
   }
   // The month's draws for client a, from the fifth on (account_month uses the first four).
-  KeyedDraws month_arrival_draws(std::uint32_t a, std::uint64_t mu) const {
-    KeyedDraws d = draws(a, Purpose("month"), mu);
+  KeyedDraws month_arrival_draws(std::uint32_t a) const {
+    KeyedDraws d = month_draws(a);
     d.skip(4);
     return d;
   }
@@ -670,6 +680,7 @@ struct World::Impl {
   void on_month_end() {
     const double dt = cal::kDaysPerMonth;
     window_to = std::min(now() + dt, p.horizon_days);
+    start_month_draws(static_cast<std::uint64_t>(month));
     sync_served();
     prune_books();
     accounts_month(dt);  // draws the coming month's request candidates of the clients it visits
@@ -678,9 +689,8 @@ struct World::Impl {
     close_month();
     // The clients won during the pass or after it: their candidates, with their month's draws.
     if (problem_rate_max > 0) {
-      const auto mu = static_cast<std::uint64_t>(month);
       for (std::size_t i = arrivals_covered; i < served_ids.size(); ++i)
-        if (const std::uint32_t a = served_ids[i]; served(a)) candidates(a, month_arrival_draws(a, mu), now(), window_to);
+        if (const std::uint32_t a = served_ids[i]; served(a)) candidates(a, month_arrival_draws(a), now(), window_to);
       sim.schedule_batch(drawn);
     }
     arrivals_until = window_to;
@@ -715,7 +725,6 @@ struct World::Impl {
   }
 
   void accounts_month(double dt) {
-    const auto mu = static_cast<std::uint64_t>(month);
     // Visit probability per manager: farming hours over the hours the book would need.
     std::vector<double> visit_p(managers.size(), 0.0);
     for (std::size_t i = 0; i < managers.size(); ++i) {
@@ -736,7 +745,7 @@ struct World::Impl {
       const std::uint32_t a = served_ids[i];
       if (!served(a)) continue;  // churned since the last pass: dropped from the list
       served_ids[kept++] = a;
-      account_month(a, mu, dt, visit_p, p_job);
+      account_month(a, dt, visit_p, p_job);
       count(a);  // its state now is its state when the month closes (see close_month)
     }
     // Clients won during the pass (job moves) follow the kept ones, still out of order.
@@ -774,12 +783,12 @@ struct World::Impl {
       if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
   }
 
-  [[gnu::always_inline]] inline void account_month(std::uint32_t a, std::uint64_t mu, double dt, const std::vector<double>& visit_p, double p_job) {
+  [[gnu::always_inline]] inline void account_month(std::uint32_t a, double dt, const std::vector<double>& visit_p, double p_job) {
     const ChurnParams& c = p.churn;
     {
       // Four draws per client and month (visit, churn, notice lag, job move), each taken only
       // when it is needed: the draws are counter-based, so skipping one changes no other.
-      KeyedDraws d = draws(a, Purpose("month"), mu);
+      KeyedDraws d = month_draws(a);
       if (problem_rate_max > 0) {
         KeyedDraws w = d;
         w.skip(4);
