@@ -137,7 +137,8 @@ struct Manager {
   double year_new = 0, opening_value = 0;
   std::vector<std::uint32_t> opening_book;
   ManagerRow row;
-  std::vector<std::uint32_t> book;  // account ids, lazily pruned
+  std::vector<std::uint32_t> book;  // account ids, lazily pruned (see prune_book)
+  std::int64_t owned = 0;           // clients (served accounts) this manager owns: the book's true size
 
   double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
   // Hours per day given to the book.
@@ -364,7 +365,7 @@ struct World::Impl {
     if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
     if (at_start) initial_value += value;
     else ++clients_won, value_won += value;
-    if (owner >= 0) managers[static_cast<std::size_t>(owner)].book.push_back(a);
+    if (owner >= 0) add_to_book(static_cast<std::size_t>(owner), a);
     if (!at_start) {
       // Mid-month, the client's requests start now; at a month's end, the month's pass draws
       // them with everyone else's.
@@ -615,6 +616,7 @@ struct World::Impl {
   void on_churn(std::uint32_t a, std::uint32_t notice) {
     if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
+    if (const std::int32_t o = acc.rec[a].owner; o >= 0) --managers[static_cast<std::size_t>(o)].owned;
     const double v = acc.rec[a].value;
     const std::uint32_t causes = acc.rec[a].causes;
     cur.churned_value += v;
@@ -682,7 +684,6 @@ struct World::Impl {
     window_to = std::min(now() + dt, p.horizon_days);
     start_month_draws(static_cast<std::uint64_t>(month));
     sync_served();
-    prune_books();
     accounts_month(dt);  // draws the coming month's request candidates of the clients it visits
     acquisition_month(dt);
     managers_month(dt);
@@ -705,23 +706,34 @@ struct World::Impl {
 
   // Keeps the account ids for which keep(id) holds, in order, fetching records a few ids ahead:
   // the lists are long and their ids spread over the whole table.
-  static constexpr std::size_t kPassAhead = 8;
+  static constexpr std::size_t kPassAhead = 8;   // the month's pass: a client's work hides the fetch
+  static constexpr std::size_t kFilterAhead = 32;  // filters do almost nothing per id: fetch further ahead
   template <class Keep>
   void keep_if(std::vector<std::uint32_t>& ids, Keep keep) {
     std::size_t kept = 0;
     const std::size_t n = ids.size();
     for (std::size_t i = 0; i < n; ++i) {
-      if (i + kPassAhead < n) __builtin_prefetch(&acc.rec[ids[i + kPassAhead]]);
+      if (i + kFilterAhead < n) __builtin_prefetch(&acc.rec[ids[i + kFilterAhead]]);
       if (keep(ids[i])) ids[kept++] = ids[i];
     }
     ids.resize(kept);
   }
 
+  // A book holds its manager's clients in the order they came, and, until pruned, accounts
+  // that left or moved to another book (readers check). Pruned when the stale entries
+  // outnumber the live ones (so appends stay O(1) amortised), before a conference picks from
+  // it, at reviews and at the end: never in a pass over every book each month.
+  void prune_book(std::size_t i) {
+    keep_if(managers[i].book, [&](std::uint32_t a) { return served(a) && acc.rec[a].owner == static_cast<std::int32_t>(i); });
+  }
   void prune_books() {
-    for (std::size_t i = 0; i < managers.size(); ++i)
-      keep_if(managers[i].book, [&](std::uint32_t a) {
-        return served(a) && acc.rec[a].owner == static_cast<std::int32_t>(i);
-      });
+    for (std::size_t i = 0; i < managers.size(); ++i) prune_book(i);
+  }
+  void add_to_book(std::size_t i, std::uint32_t a) {
+    Manager& m = managers[i];
+    m.book.push_back(a);
+    ++m.owned;
+    if (m.book.size() > 2 * static_cast<std::size_t>(m.owned) + 64) prune_book(i);
   }
 
   void accounts_month(double dt) {
@@ -729,9 +741,9 @@ struct World::Impl {
     std::vector<double> visit_p(managers.size(), 0.0);
     for (std::size_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
-      if (!m.active || m.book.empty()) continue;
+      if (!m.active || m.owned <= 0) continue;
       const double hours = m.farm_hours_per_day(now()) * dt;
-      visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.book.size()) * p.service.visit_hours));
+      visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
     }
     const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
@@ -1067,7 +1079,8 @@ struct World::Impl {
     for (std::size_t t = 0; t < tries; ++t) {
       const std::uint32_t id = list->size() <= 8 ? (*list)[t]
           : (*list)[std::min(list->size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(list->size())))];
-      if (managers[id].book.size() < size) size = managers[id].book.size(), best = static_cast<std::int32_t>(id);
+      if (static_cast<std::size_t>(managers[id].owned) < size)
+        size = static_cast<std::size_t>(managers[id].owned), best = static_cast<std::int32_t>(id);
     }
     return best;
   }
@@ -1118,8 +1131,9 @@ struct World::Impl {
   }
 
   void reassign(std::uint32_t a, std::int32_t to) {
+    if (const std::int32_t from = acc.rec[a].owner; from >= 0 && served(a)) --managers[static_cast<std::size_t>(from)].owned;
     acc.rec[a].owner = to;
-    if (to >= 0) managers[static_cast<std::size_t>(to)].book.push_back(a);
+    if (to >= 0) add_to_book(static_cast<std::size_t>(to), a);
     acc.rec[a].causes |= bit(Cause::Handoff);
     acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
     const float before = acc.rec[a].satisfaction;
@@ -1257,8 +1271,9 @@ struct World::Impl {
       if (m.quarter_new >= p.organisation.quota) continue;
       m.urgent = true;
       // Clients notice the change and go dark.
+      const auto id = static_cast<std::int32_t>(&m - managers.data());
       for (auto a : m.book) {
-        if (!served(a)) continue;
+        if (!served(a) || acc.rec[a].owner != id) continue;
         acc.rec[a].causes |= bit(Cause::QuarterEnd);
         set_satisfaction(a, acc.rec[a].satisfaction - m.pressure->go_dark_penalty());
       }
@@ -1330,6 +1345,7 @@ struct World::Impl {
         activate(t, static_cast<std::int32_t>(i), Source::Event, Source::Event, draw_value(vd) * c.value_multiplier);
       }
       const auto clients = static_cast<std::int64_t>(std::lround(static_cast<double>(c.clients_met) * (1.0 - hunt)));
+      prune_book(i);  // picks among the manager's clients
       for (std::int64_t k = 0; k < clients && !m.book.empty(); ++k) {
         const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
         if (!served(a)) continue;
@@ -1406,8 +1422,8 @@ struct World::Impl {
           std::int32_t to = -1;
           std::size_t size = SIZE_MAX;
           for (std::size_t i = 0; i < managers.size(); ++i)
-            if (managers[i].active && static_cast<std::int64_t>(i) != o.manager && managers[i].book.size() < size)
-              size = managers[i].book.size(), to = static_cast<std::int32_t>(i);
+            if (managers[i].active && static_cast<std::int64_t>(i) != o.manager && static_cast<std::size_t>(managers[i].owned) < size)
+              size = static_cast<std::size_t>(managers[i].owned), to = static_cast<std::int32_t>(i);
           reassign(a, to);
         }
       managers[static_cast<std::size_t>(o.manager)].book.clear();
@@ -1499,6 +1515,13 @@ struct World::Impl {
     if (clients != p.accounts.initial_active + clients_won)
       fail(std::to_string(clients) + " clients and former clients, but " + std::to_string(p.accounts.initial_active) +
            " at the start and " + std::to_string(clients_won) + " won since");
+    std::vector<std::int64_t> owned(managers.size(), 0);
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (served(a) && acc.rec[a].owner >= 0) ++owned[static_cast<std::size_t>(acc.rec[a].owner)];
+    for (std::size_t i = 0; i < managers.size(); ++i)
+      if (owned[i] != managers[i].owned)
+        fail("manager " + std::to_string(i) + " owns " + std::to_string(owned[i]) + " clients, but the count says " +
+             std::to_string(managers[i].owned));
     if (counts[3] != static_cast<std::int64_t>(out.lost.size()))
       fail(std::to_string(counts[3]) + " accounts churned, but " + std::to_string(out.lost.size()) + " losses recorded");
     // Value: what was held at the start, plus what was won and grew, less what was lost.
@@ -1756,6 +1779,8 @@ struct World::Impl {
     if (served_sorted > served_ids.size() || regime >= p.market.regimes.size() || support_busy.size() != static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)))
       r.fail("inconsistent counts");
     rebuild_support_free();
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (served(a) && acc.rec[a].owner >= 0) ++managers[static_cast<std::size_t>(acc.rec[a].owner)].owned;
 
     started = true;
     check_invariants();
