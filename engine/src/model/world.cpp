@@ -999,19 +999,54 @@ struct World::Impl {
   // On a complete graph every prospect has the same hazard h(t). A prospect converts when
   // the shared cumulative hazard H passes its own Exp(1) threshold, drawn once: exact for a
   // hazard that changes month to month, and only the converting prospects are touched.
+  //
+  // Most prospects' thresholds are never reached within a run, so only those up to a cap a
+  // little above H wait in a min-heap (small: it stays in cache); the rest wait unsorted and
+  // join the heap when H comes near. Pops are in threshold order either way.
   double cumulative_hazard = 0;
-  std::vector<std::pair<double, std::uint32_t>> thresholds;  // min-heap by threshold
+  using Threshold = std::pair<double, std::uint32_t>;
+  std::vector<Threshold> thresholds;       // min-heap by threshold: those <= near_cap
+  std::vector<Threshold> far_thresholds;  // the others, unsorted
+  double near_cap = -std::numeric_limits<double>::infinity();
   std::uint32_t thresholds_known = 0;  // accounts below this id have a threshold
+  static bool later(const Threshold& x, const Threshold& y) { return x.first > y.first; }
+  void add_threshold(const Threshold& x) {
+    if (x.first <= near_cap) {
+      thresholds.push_back(x);
+      std::push_heap(thresholds.begin(), thresholds.end(), later);
+    } else {
+      far_thresholds.push_back(x);
+    }
+  }
+  void raise_cap(double cap) {
+    near_cap = cap;
+    std::size_t kept = 0;
+    for (const auto& x : far_thresholds) {
+      if (x.first <= cap) {
+        thresholds.push_back(x);
+        std::push_heap(thresholds.begin(), thresholds.end(), later);
+      } else {
+        far_thresholds[kept++] = x;
+      }
+    }
+    far_thresholds.resize(kept);
+  }
+  // Every threshold, in (threshold, account) order: what a snapshot saves (one state, one byte
+  // string, whatever the split).
+  std::vector<Threshold> all_thresholds() const {
+    std::vector<Threshold> v(thresholds);
+    v.insert(v.end(), far_thresholds.begin(), far_thresholds.end());
+    std::sort(v.begin(), v.end());
+    return v;
+  }
 
   void acquire_complete(double dt, double pos, double neg, const std::vector<std::uint32_t>& promoters) {
     const AcquisitionParams& q = p.acquisition;
-    const auto later = [](const auto& x, const auto& y) { return x.first > y.first; };
     for (; thresholds_known < acc.size(); ++thresholds_known) {
       const std::uint32_t a = thresholds_known;
       if (acc.rec[a].state != State::Prospect) continue;
       KeyedDraws d = draws(a, Purpose("acquire-threshold"), 0);
-      thresholds.emplace_back(cumulative_hazard - std::log(d.uniform_open0()), a);
-      std::push_heap(thresholds.begin(), thresholds.end(), later);
+      add_threshold({cumulative_hazard - std::log(d.uniform_open0()), a});
     }
     std::vector<double> effort;
     const double total_effort = hunting_effort(effort);
@@ -1020,6 +1055,8 @@ struct World::Impl {
     const double h_wom = q.bass_q * acquisition_mult * pos * damp;
     const double h = h_out + h_wom;
     cumulative_hazard += h * dt;
+    // The heap must hold every threshold up to H: raise the cap, with room for a few months.
+    if (cumulative_hazard > near_cap) raise_cap(cumulative_hazard + std::max(0.05, 4.0 * h * dt));
     const auto mu = static_cast<std::uint64_t>(month);
     while (!thresholds.empty() && thresholds.front().first <= cumulative_hazard) {
       std::pop_heap(thresholds.begin(), thresholds.end(), later);
@@ -1607,8 +1644,9 @@ struct World::Impl {
     w.pods(support_busy), w.pod(support_staff_now);
     w.pod(cur), w.pod(response_sum), w.pod(response_n);
     w.pod(cumulative_hazard), w.pod(thresholds_known), w.pod(named_largest);
-    w.pod<std::uint64_t>(thresholds.size());
-    for (const auto& [h, a] : thresholds) w.pod(h), w.pod(a);
+    const auto all = all_thresholds();
+    w.pod<std::uint64_t>(all.size());
+    for (const auto& [h, a] : all) w.pod(h), w.pod(a);
     w.raw("NET1");
     w.pod(network.complete), w.pod<std::uint64_t>(network.node_count), w.pods(network.offsets), w.pods(network.targets);
     w.raw("OUT1");
@@ -1727,8 +1765,10 @@ struct World::Impl {
     r.pods(support_busy), r.pod(support_staff_now);
     r.pod(cur), r.pod(response_sum), r.pod(response_n);
     r.pod(cumulative_hazard), r.pod(thresholds_known), r.pod(named_largest);
-    thresholds.resize(r.count(r.remaining() / 12));
-    for (auto& [h, a] : thresholds) r.pod(h), r.pod(a);
+    thresholds.clear();
+    near_cap = -std::numeric_limits<double>::infinity();  // all wait apart until the next month's cap
+    far_thresholds.resize(r.count(r.remaining() / 12));
+    for (auto& [h, a] : far_thresholds) r.pod(h), r.pod(a);
     r.expect("NET1");
     r.pod(network.complete);
     network.node_count = static_cast<std::size_t>(r.pod<std::uint64_t>());
@@ -1756,7 +1796,7 @@ struct World::Impl {
       if (q.manager < -1 || q.manager >= nmi) r.fail("a request names an unknown manager");
     for (auto id : free_requests)
       if (id >= requests.size()) r.fail("a free request number is out of range");
-    for (const auto& t : thresholds)
+    for (const auto& t : far_thresholds)
       if (t.second >= n) r.fail("an acquisition threshold names account " + std::to_string(t.second));
     for (const auto& l : out.lost)
       if (l.account >= n) r.fail("a lost account is out of range");
