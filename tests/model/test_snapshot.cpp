@@ -176,6 +176,11 @@ TEST_CASE("Snapshot: damaged or foreign bytes are an error, never a crash", "[sn
     CHECK_THROWS_AS(model::World::restore(p, state.substr(0, cut)), Error);
   CHECK_THROWS_AS(model::World::restore(p, state + "x"), Error);
   CHECK_THROWS_AS(scenario::decode("not a snapshot", "x.snap"), Error);
+  // A state in an older format is refused as such, not as damage.
+  std::string older = state;
+  REQUIRE(older.rfind("TENURE-WORLD-", 0) == 0);
+  older[13] = '1';
+  CHECK_THROWS_WITH(model::World::restore(p, older, "old.snap"), Catch::Contains("another version of tenure"));
   // Flipped bytes: either refused or a world that still keeps its invariants to the end.
   for (std::size_t i = 20; i < state.size(); i += state.size() / 97) {
     std::string bad = state;

@@ -1932,6 +1932,12 @@ std::string World::save() const {
 
 std::unique_ptr<World> World::restore(const ModelParams& params, std::string_view state, const std::string& what) {
   core::ByteReader r(state, what);
+  // A state from another version of the format: say so, rather than "damaged".
+  constexpr std::string_view family = "TENURE-WORLD-";
+  if (state.substr(0, family.size()) == family && state.substr(0, kStateMagic.size()) != kStateMagic)
+    throw Error(what + ": written by another version of tenure (its world state is '" +
+                std::string(state.substr(0, std::min(state.size(), kStateMagic.size()))) + "', this version reads '" +
+                std::string(kStateMagic) + "'): take the snapshot again with this version");
   r.expect(kStateMagic);
   const auto seed = r.pod<std::uint64_t>();
   const auto rep = r.pod<std::uint64_t>();
