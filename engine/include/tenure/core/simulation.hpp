@@ -77,19 +77,7 @@ class Simulation {
   // Runs the next event through handler(Simulation&, const Event&); false when none is left.
   template <class Handler>
   bool step(Handler&& handler) {
-    Event ev;
-    if (from_batch()) {
-      ev = detail::SlotTable::materialize(batch_.top());
-      batch_.pop();
-    } else if (!queue_.empty()) {
-      ev = queue_.pop();
-    } else {
-      return false;
-    }
-    advance_to(ev.time);
-    ++processed_;
-    handler(*this, ev);
-    return true;
+    return step_if([](Time) { return true; }, handler);
   }
 
   // Runs every event with time <= t, then sets the clock to t. Returns the number of events.
@@ -97,7 +85,8 @@ class Simulation {
   std::uint64_t run_until(Time t, Handler&& handler) {
     if (!(t >= now_)) throw Error("run_until(" + fmt(t) + ") is in the past: now=" + fmt(now_));
     const std::uint64_t before = processed_;
-    while (has_pending() && next_time() <= t) step(handler);
+    while (step_if([t](Time x) { return x <= t; }, handler)) {
+    }
     advance_to(t);
     return processed_ - before;
   }
@@ -108,7 +97,8 @@ class Simulation {
   std::uint64_t run_before(Time t, Handler&& handler) {
     if (!(t >= now_)) throw Error("run_before(" + fmt(t) + ") is in the past: now=" + fmt(now_));
     const std::uint64_t before = processed_;
-    while (has_pending() && next_time() < t) step(handler);
+    while (step_if([t](Time x) { return x < t; }, handler)) {
+    }
     advance_to(t);
     return processed_ - before;
   }
@@ -189,6 +179,26 @@ class Simulation {
   }
 
  private:
+  // Runs the next event if there is one and its time passes `due`: the run loops' step, which
+  // looks at the queue's and the batch's heads once per event.
+  template <class Due, class Handler>
+  bool step_if(Due due, Handler& handler) {
+    Event ev;
+    if (from_batch()) {
+      if (!due(detail::time_of(batch_.top()))) return false;
+      ev = detail::SlotTable::materialize(batch_.top());
+      batch_.pop();
+    } else if (!queue_.empty()) {
+      if (!due(queue_.next_time())) return false;
+      ev = queue_.pop();
+    } else {
+      return false;
+    }
+    advance_to(ev.time);
+    ++processed_;
+    handler(*this, ev);
+    return true;
+  }
   // Whether the next event is the batch's: ties cannot happen (sequence numbers are unique).
   bool from_batch() const {
     return !batch_.empty() && (queue_.empty() || detail::less(batch_.top(), queue_.top_key()));
