@@ -1,4 +1,4 @@
-// Model benchmarks. `bench_model FILE [--reps N]` times replications of a scenario (median
+// Model benchmarks. `bench_model FILE [--reps N]` times replications of a scenario (medians of
 // wall time, events/s). `bench_model FILE --accounts N [--years Y]` scales the scenario's
 // base to N clients (3N prospects, one manager per 100 clients) and reports wall time,
 // events/s and peak memory. Run one size per process so peak memory is that size's own.
@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   int reps = 5;
+  bool reps_given = false;
   double accounts = 0, years = 0, snapshot_at = -1;
   for (int i = 2; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]), reps_given = true;
     else if (!std::strcmp(argv[i], "--accounts")) accounts = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--years")) years = std::atof(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--snapshot-at")) snapshot_at = std::atof(argv[i + 1]);
@@ -80,7 +81,7 @@ int main(int argc, char** argv) {
       for (const auto& m : p.managers) per_level[static_cast<std::size_t>(m.level)] += m.count;
       p.organisation.positions = per_level;
       p.service.support_staff = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(static_cast<double>(p.service.support_staff) * scale)));
-      reps = 1;
+      if (!reps_given) reps = 1;  // large: one replication unless asked
     }
     if (snapshot_at >= 0) {
       const std::uint64_t seed = sc.experiment.seed;
@@ -107,22 +108,23 @@ int main(int argc, char** argv) {
                   static_cast<double>(state.size()) / (1 << 20), t4 - t3, t5 - t4, cont == whole ? "identical" : "DIFFERENT");
       return cont == whole ? 0 : 1;
     }
-    std::vector<double> times;
-    std::uint64_t events = 0;
-    std::int64_t created = 0;
+    // Medians over replications: of the wall time, and of each replication's events per second.
+    std::vector<double> times, rates;
+    double events = 0, created = 0;
     for (int r = 0; r < reps; ++r) {
       const double t0 = now_s();
       const auto res = model::simulate(p, sc.experiment.seed, static_cast<std::uint64_t>(r));
       times.push_back(now_s() - t0);
-      events = res.events;
-      created = res.accounts_created;
+      rates.push_back(static_cast<double>(res.events) / times.back());
+      events += static_cast<double>(res.events) / reps;
+      created += static_cast<double>(res.accounts_created) / reps;
     }
     std::sort(times.begin(), times.end());
-    const double t = times[times.size() / 2];
-    std::printf("| %s | %lld clients | %.1f years | %d reps | %.4f s | %.2fM events | %.2fM events/s | %.0f MiB peak | %lld accounts ever |\n",
+    std::sort(rates.begin(), rates.end());
+    const double t = times[times.size() / 2], rate = rates[rates.size() / 2];
+    std::printf("| %s | %lld clients | %.1f years | %d reps | %.4f s | %.2fM events | %.2fM events/s | %.0f MiB peak | %.0f accounts ever |\n",
                 sc.name.c_str(), static_cast<long long>(p.accounts.initial_active), p.horizon_days / calendar::kDaysPerYear,
-                reps, t, static_cast<double>(events) / 1e6, static_cast<double>(events) / t / 1e6, peak_mib(),
-                static_cast<long long>(created));
+                reps, t, events / 1e6, rate / 1e6, peak_mib(), created);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
