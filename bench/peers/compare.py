@@ -237,7 +237,22 @@ def run_scale(args, out: list[str]) -> None:
         pass
 
 
+# The peers, installed from PyPI when missing (the versions the last RESULTS.md names are
+# written into it by machine()).
+PEERS = {"simpy": "simpy>=4,<5", "salabim": "salabim", "scipy": "scipy", "matplotlib": "matplotlib"}
+
+
+def ensure_peers() -> None:
+    import importlib.util
+
+    missing = [spec for mod, spec in PEERS.items() if importlib.util.find_spec(mod) is None]
+    if missing:
+        print("installing " + ", ".join(missing), file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing], check=True)
+
+
 def main() -> None:
+    ensure_peers()
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="timed repetitions of tenure's replications")
