@@ -468,10 +468,18 @@ struct World::Impl {
     if (rate > problem_rate_max * (1 + 1e-12))
       throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
                   std::to_string(problem_rate_max) + " at day " + std::to_string(now()));
-    if (d.uniform01() * problem_rate_max >= rate) return;  // thinned away
+    // Four draws (thinning, voice, route, answer), each taken only when it can decide something:
+    // they are counter-based, so a draw skipped changes no other.
+    if (rate < problem_rate_max) {
+      if (d.uniform01() * problem_rate_max >= rate) return;  // thinned away
+    } else {
+      d.skip(1);
+    }
     const double s = acc.rec[a].satisfaction;
-    const double u_voice = d.uniform01();
-    if (s < p.service.satisfied_threshold && u_voice >= p.service.voice_probability) {
+    bool quiet = false;
+    if (s < p.service.satisfied_threshold) quiet = d.uniform01() >= p.service.voice_probability;
+    else d.skip(1);
+    if (quiet) {
       // The client goes quiet: the damage stays until someone visits.
       acc.rec[a].silent += 1;
       set_satisfaction(a, s - p.service.silent_penalty);
@@ -489,8 +497,10 @@ struct World::Impl {
         p.service.support_staff > 0
             ? p.service.support_share * static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
             : 0.0;
-    const double u_route = d.uniform01();
-    if (owner < 0 || u_route < support_p) {
+    bool to_support = owner < 0;
+    if (owner >= 0 && support_p > 0) to_support = d.uniform01() < support_p;
+    else d.skip(1);
+    if (to_support) {
       if (support_staff_now > 0) {
         enqueue_support(a);
         return;
@@ -506,7 +516,7 @@ struct World::Impl {
     if (now() < m.coached_until) answer = std::max(answer, 0.9);
     const bool urgent = m.urgent;
     if (urgent) answer *= m.urgent_factor;
-    if (d.uniform01() >= answer) {
+    if (answer < 1 && d.uniform01() >= answer) {
       std::uint32_t why = urgent ? bit(Cause::QuarterEnd) : bit(Cause::IgnoredRequest);
       ignore(a, owner, why);
       return;
