@@ -16,8 +16,9 @@ echo; echo "## Model"; echo
 echo "| scenario | clients | horizon | replications | s per replication (median) | events per replication | events/s | peak RSS | accounts ever |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 ./build/bench/bench_model scenarios/baseline.yaml --reps 9
-for n in 1e4 1e5; do ./build/bench/bench_model scenarios/baseline.yaml --accounts $n | tail -1; done
-[ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 | tail -1
+./build/bench/bench_model scenarios/baseline.yaml --accounts 1e4 --reps 5 | tail -1
+./build/bench/bench_model scenarios/baseline.yaml --accounts 1e5 --reps 5 | tail -1
+[ "$quick" = --quick ] || ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e6 --reps 3 | tail -1
 echo; echo "## Snapshots (save at 5 years, restore, run on; checked against the uninterrupted run)"; echo
 echo "| scenario | clients | when | uninterrupted | to the snapshot | save | state | restore | on to the horizon | result |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"
