@@ -425,19 +425,22 @@ struct World::Impl {
   // gaps.
   // (Inlined into the month's pass, which calls it for every client.)
   [[gnu::always_inline]] inline void candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
-    if (to == from + cal::kDaysPerMonth) [[likely]] {
-      const double u = d.uniform01();
-      // N = the number of entries u is at or above: a sum over the first entries (the count
-      // is rarely more than a few, and unpredictable), then a search for the rare rest.
-      std::size_t n = 0;
-      for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
-      if (n == kCdfFast)
-        while (u >= month_cdf[n]) ++n;
-      for (std::size_t i = 0; i < n; ++i)
-        drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
-      return;
-    }
-    part_candidates(a, d, from, to);
+    if (to == from + cal::kDaysPerMonth) [[likely]]
+      month_candidates(a, d, from);
+    else
+      part_candidates(a, d, from, to);
+  }
+  // A whole month from `from`.
+  [[gnu::always_inline]] inline void month_candidates(std::uint32_t a, KeyedDraws d, double from) {
+    const double u = d.uniform01();
+    // N = the number of entries u is at or above: a sum over the first entries (the count
+    // is rarely more than a few, and unpredictable), then a search for the rare rest.
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
+    if (n == kCdfFast) [[unlikely]]
+      while (u >= month_cdf[n]) ++n;
+    for (std::size_t i = 0; i < n; ++i)
+      drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
   }
   [[gnu::noinline]] void part_candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
     for (double t = from;;) {
@@ -746,19 +749,47 @@ struct World::Impl {
     if (m.book.size() > 2 * static_cast<std::size_t>(m.owned) + 64) prune_book(i);
   }
 
+  // What the month's pass reads for every client, copied once: in the loop the compiler keeps
+  // them in registers, where it would otherwise reload the parameters after every store to a
+  // record (it cannot tell a record's doubles from the parameters'). The products are the
+  // ones the formulas would form, so every result is the same to the last bit.
+  struct PassConsts {
+    double now, dt, window_to, p_job;
+    bool full_month;  // the month ahead is whole: candidates by the table (see candidates())
+    double ref, sat_w, scar_w, market_term, competitor_term, base_rate, rushed_mult, referred_mult;
+    double scar_cap, loyalty_cap, loyalty_gain, promoter, detractor;
+  };
+  struct PassManager {
+    double visit_p = 0, boost = 0, deepen = 1;  // check-in probability; visit_boost x farming; 1 + deepening x farming
+  };
+  std::vector<PassManager> pass_managers;
+
   void accounts_month(double dt) {
     // Visit probability per manager: farming hours over the hours the book would need.
-    std::vector<double> visit_p(managers.size(), 0.0);
+    pass_managers.assign(managers.size(), PassManager{});
     for (std::size_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
+      PassManager& pm = pass_managers[i];
+      pm.boost = p.service.visit_boost * m.farming;
+      pm.deepen = 1.0 + p.service.deepening * m.farming;
       if (!m.active || m.owned <= 0) continue;
       const double hours = m.farm_hours_per_day(now()) * dt;
-      visit_p[i] = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
+      pm.visit_p = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
     }
-    const double p_job = 1.0 - std::exp(-p.acquisition.job_move_rate * dt);
+    const ChurnParams& c = p.churn;
+    const PassConsts k{now(), dt, window_to, 1.0 - std::exp(-p.acquisition.job_move_rate * dt),
+                       window_to == now() + cal::kDaysPerMonth,
+                       c.reference_satisfaction, c.satisfaction_weight, c.scar_weight, c.market_weight * stress,
+                       c.competitor_weight * competitor, c.base_rate, c.rushed_multiplier, c.referred_multiplier,
+                       p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain,
+                       p.service.promoter_threshold, p.service.detractor_threshold};
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
     tally = MonthTally{};
-    month_promoters.clear();
+    // Promoters written by index (most clients are promoters), trimmed after the pass.
+    month_promoters.resize(n_served);
+    std::size_t promoters = 0;
+    MonthTally t;
+    double growth = value_growth;  // the same additions, in the same order, as on the member
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n_served; ++i) {
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
@@ -767,14 +798,26 @@ struct World::Impl {
       const std::uint32_t a = served_ids[i];
       if (!served(a)) continue;  // churned since the last pass: dropped from the list
       served_ids[kept++] = a;
-      account_month(a, dt, visit_p, p_job);
-      count(a);  // its state now is its state when the month closes (see close_month)
+      account_month(a, k, growth);
+      // Counted now: its state now is its state when the month closes (see close_month).
+      Account& x = acc.rec[a];
+      x.flags |= kCounted;
+      ++t.clients;
+      t.satisfaction += x.satisfaction;
+      t.value += x.value;
+      t.open_requests += x.open_requests;
+      month_promoters[promoters] = a;
+      promoters += x.satisfaction >= k.promoter;
+      t.detractors += x.satisfaction <= k.detractor;
     }
+    value_growth = growth;
+    month_promoters.resize(promoters);
     // Clients won during the pass (job moves) follow the kept ones, still out of order.
     served_ids.erase(served_ids.begin() + static_cast<std::ptrdiff_t>(kept),
                      served_ids.begin() + static_cast<std::ptrdiff_t>(n_served));
     served_sorted = kept;
     arrivals_covered = kept;
+    tally = t;
     tally.counted = kept;
     tally.live = true;
   }
@@ -805,72 +848,78 @@ struct World::Impl {
       if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
   }
 
-  [[gnu::always_inline]] inline void account_month(std::uint32_t a, double dt, const std::vector<double>& visit_p, double p_job) {
-    const ChurnParams& c = p.churn;
-    {
-      // Four draws per client and month (visit, churn, notice lag, job move), each taken only
-      // when it is needed: the draws are counter-based, so skipping one changes no other.
-      KeyedDraws d = month_draws(a);
-      if (problem_rate_max > 0) {
-        KeyedDraws w = d;
-        w.skip(4);
-        candidates(a, w, now(), window_to);
-      }
-      const double u_visit = d.uniform01(), u_churn = d.uniform01();
-      const std::int32_t owner = acc.rec[a].owner;
-      // Proactive check-ins deepen the relationship and find silent problems.
-      if (owner >= 0 && !(acc.rec[a].flags & kNoContact) && u_visit < visit_p[static_cast<std::size_t>(owner)]) {
-        const Manager& m = managers[static_cast<std::size_t>(owner)];
-        acc.rec[a].silent = 0;
-        set_satisfaction(a, acc.rec[a].satisfaction + p.service.visit_boost * m.farming);
-        acc.rec[a].loyalty = static_cast<float>(std::min(p.service.loyalty_cap, acc.rec[a].loyalty + p.service.loyalty_gain));
-        const double before = acc.rec[a].value;
-        acc.rec[a].value *= 1.0 + p.service.deepening * m.farming;
-        value_growth += acc.rec[a].value - before;
-      } else if (acc.rec[a].silent > 0) {
-        set_satisfaction(a, acc.rec[a].satisfaction - 0.1 * acc.rec[a].silent);
-      }
-      if (acc.rec[a].state != State::Active) return;
-      const double s = acc.rec[a].satisfaction;
-      const double dissatisfaction = std::max(0.0, c.reference_satisfaction - s) / c.reference_satisfaction;
-      double log_h = c.satisfaction_weight * (c.reference_satisfaction - s) + c.scar_weight * acc.rec[a].scars +
-                     c.market_weight * stress + c.competitor_weight * competitor * (1.0 + 5.0 * dissatisfaction);
-      const double tenure = now() - acc.rec[a].acquired;
-      const bool rushed = (acc.rec[a].flags & kRushed) && tenure < cal::kDaysPerYear;
-      const bool referred = acc.rec[a].flags & kReferred;
-      // Churn when u < 1 - exp(-x), x = h dt, h = h0 exp(log_h) (times the rushed and referred
-      // multipliers). Most months are settled without any exponential: 2^(floor(log_h log2 e) + 1)
-      // exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above rounding, so u at or above
-      // x computed with that power of two means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
-      // settle most of the rest. The decisions are exactly those of the direct formula.
-      auto x_of = [&](double e) {
-        double h = c.base_rate * e;
-        if (rushed) h *= c.rushed_multiplier;
-        if (referred) h *= c.referred_multiplier;
-        return h * dt;
-      };
-      // floor() by truncation of a shifted positive value: no libm call without SSE4.1.
-      const auto k = static_cast<std::int64_t>(std::clamp(log_h * 1.4426950408889634 + 1e-9, -1000.0, 1000.0) + 2048.0) - 2048;
-      const double pow2 = std::bit_cast<double>(static_cast<std::uint64_t>(k + 1 + 1023) << 52);  // 2^(k + 1)
-      bool churns = false;
-      if (u_churn < x_of(pow2)) {
-        const double x = x_of(std::exp(log_h));
-        churns = u_churn < x && (u_churn < x - 0.5 * x * x || u_churn < 1.0 - std::exp(-x));
-      }
-      if (churns) {
-        std::uint32_t why = 0;
-        if (stress > 0) why |= bit(Cause::MarketStress);
-        if (competitor > 0 && dissatisfaction > 0) why |= bit(Cause::Competitor);
-        if (rushed) why |= bit(Cause::RushedDeal);
-        const double u_lag = d.uniform01();
-        give_notice(a, c.notice_min_days + u_lag * (c.notice_max_days - c.notice_min_days), why);
-        return;
-      }
-      // The contact person changes employer.
-      if (p_job > 0) {
-        d.skip(1);  // the notice lag's draw
-        if (d.uniform01() < p_job) job_move(a, d);
-      }
+  [[gnu::always_inline]] inline void account_month(std::uint32_t a, const PassConsts& k, double& growth) {
+    // Four draws per client and month (visit, churn, notice lag, job move), each taken only
+    // when it is needed: the draws are counter-based, so skipping one changes no other.
+    KeyedDraws d = month_draws(a);
+    if (problem_rate_max > 0) {
+      KeyedDraws w = d;
+      w.skip(4);
+      if (k.full_month) [[likely]]
+        month_candidates(a, w, k.now);
+      else
+        part_candidates(a, w, k.now, k.window_to);
+    }
+    Account& x = acc.rec[a];
+    auto set_sat = [&](double s) {
+      x.satisfaction = static_cast<float>(std::clamp(s, 0.0, std::max(0.0, 10.0 - k.scar_cap * x.scars)));
+    };
+    const double u_visit = d.uniform01(), u_churn = d.uniform01();
+    const std::int32_t owner = x.owner;
+    // Proactive check-ins deepen the relationship and find silent problems.
+    if (owner >= 0 && !(x.flags & kNoContact) && u_visit < pass_managers[static_cast<std::size_t>(owner)].visit_p) {
+      const PassManager& pm = pass_managers[static_cast<std::size_t>(owner)];
+      x.silent = 0;
+      set_sat(x.satisfaction + pm.boost);
+      x.loyalty = static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain));
+      const double before = x.value;
+      x.value *= pm.deepen;
+      growth += x.value - before;
+    } else if (x.silent > 0) {
+      set_sat(x.satisfaction - 0.1 * x.silent);
+    }
+    if (x.state != State::Active) return;
+    const double s = x.satisfaction;
+    // (The competitor's term is zero, and needs no division, when there is no competitor.)
+    double log_h = k.sat_w * (k.ref - s) + k.scar_w * x.scars + k.market_term;
+    if (k.competitor_term != 0) log_h += k.competitor_term * (1.0 + 5.0 * (std::max(0.0, k.ref - s) / k.ref));
+    else log_h += 0.0 * k.competitor_term;  // the same bits as the full formula
+    const double tenure = k.now - x.acquired;
+    const bool rushed = (x.flags & kRushed) && tenure < cal::kDaysPerYear;
+    const bool referred = x.flags & kReferred;
+    // Churn when u < 1 - exp(-x), x = h dt, h = h0 exp(log_h) (times the rushed and referred
+    // multipliers). Most months are settled without any exponential: 2^(floor(log_h log2 e) + 1)
+    // exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above rounding, so u at or above
+    // x computed with that power of two means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
+    // settle most of the rest. The decisions are exactly those of the direct formula.
+    auto x_of = [&](double e) {
+      double h = k.base_rate * e;
+      if (rushed) h *= k.rushed_mult;
+      if (referred) h *= k.referred_mult;
+      return h * k.dt;
+    };
+    // floor() by truncation of a shifted positive value: no libm call without SSE4.1.
+    const auto e2 = static_cast<std::int64_t>(std::clamp(log_h * 1.4426950408889634 + 1e-9, -1000.0, 1000.0) + 2048.0) - 2048;
+    const double pow2 = std::bit_cast<double>(static_cast<std::uint64_t>(e2 + 1 + 1023) << 52);  // 2^(e2 + 1)
+    bool churns = false;
+    if (u_churn < x_of(pow2)) [[unlikely]] {
+      const double hx = x_of(std::exp(log_h));
+      churns = u_churn < hx && (u_churn < hx - 0.5 * hx * hx || u_churn < 1.0 - std::exp(-hx));
+    }
+    if (churns) [[unlikely]] {
+      const ChurnParams& c = p.churn;
+      std::uint32_t why = 0;
+      if (stress > 0) why |= bit(Cause::MarketStress);
+      if (competitor > 0 && std::max(0.0, k.ref - s) / k.ref > 0) why |= bit(Cause::Competitor);
+      if (rushed) why |= bit(Cause::RushedDeal);
+      const double u_lag = d.uniform01();
+      give_notice(a, c.notice_min_days + u_lag * (c.notice_max_days - c.notice_min_days), why);
+      return;
+    }
+    // The contact person changes employer.
+    if (k.p_job > 0) {
+      d.skip(1);  // the notice lag's draw
+      if (d.uniform01() < k.p_job) job_move(a, d);
     }
   }
 
