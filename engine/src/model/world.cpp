@@ -766,7 +766,9 @@ struct World::Impl {
 
   void accounts_month(double dt) {
     // Visit probability per manager: farming hours over the hours the book would need.
-    pass_managers.assign(managers.size(), PassManager{});
+    // One more entry, never visiting, for clients without a manager: the visit is decided
+    // without a branch on the owner.
+    pass_managers.assign(managers.size() + 1, PassManager{});
     for (std::size_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
       PassManager& pm = pass_managers[i];
@@ -790,6 +792,12 @@ struct World::Impl {
     std::size_t promoters = 0;
     MonthTally t;
     double growth = value_growth;  // the same additions, in the same order, as on the member
+    // A slot per client for its month's first request candidate, written whether or not there
+    // is one and kept when there is (the count is unpredictable: no branch on it). Further
+    // candidates, and those of clients won during the pass, go after the slots.
+    const std::size_t slots = drawn.size();
+    if (problem_rate_max > 0 && k.full_month) drawn.resize(slots + n_served);
+    std::size_t firsts = slots;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n_served; ++i) {
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
@@ -798,7 +806,7 @@ struct World::Impl {
       const std::uint32_t a = served_ids[i];
       if (!served(a)) continue;  // churned since the last pass: dropped from the list
       served_ids[kept++] = a;
-      account_month(a, k, growth);
+      account_month(a, k, growth, firsts);
       // Counted now: its state now is its state when the month closes (see close_month).
       Account& x = acc.rec[a];
       x.flags |= kCounted;
@@ -811,6 +819,9 @@ struct World::Impl {
       t.detractors += x.satisfaction <= k.detractor;
     }
     value_growth = growth;
+    if (problem_rate_max > 0 && k.full_month)
+      drawn.erase(drawn.begin() + static_cast<std::ptrdiff_t>(firsts),
+                  drawn.begin() + static_cast<std::ptrdiff_t>(slots + n_served));
     month_promoters.resize(promoters);
     // Clients won during the pass (job moves) follow the kept ones, still out of order.
     served_ids.erase(served_ids.begin() + static_cast<std::ptrdiff_t>(kept),
@@ -848,35 +859,47 @@ struct World::Impl {
       if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
   }
 
-  [[gnu::always_inline]] inline void account_month(std::uint32_t a, const PassConsts& k, double& growth) {
+  [[gnu::always_inline]] inline void account_month(std::uint32_t a, const PassConsts& k, double& growth, std::size_t& firsts) {
     // Four draws per client and month (visit, churn, notice lag, job move), each taken only
     // when it is needed: the draws are counter-based, so skipping one changes no other.
     KeyedDraws d = month_draws(a);
     if (problem_rate_max > 0) {
       KeyedDraws w = d;
       w.skip(4);
-      if (k.full_month) [[likely]]
-        month_candidates(a, w, k.now);
-      else
+      if (k.full_month) [[likely]] {
+        // month_candidates(), with the first candidate into its slot.
+        const double u = w.uniform01();
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
+        if (n == kCdfFast) [[unlikely]]
+          while (u >= month_cdf[n]) ++n;
+        drawn[firsts] = {k.now + cal::kDaysPerMonth * w.uniform01(), EventSpec{kProblem, a}};
+        firsts += n != 0;
+        for (std::size_t i = 1; i < n; ++i)
+          drawn.push_back({k.now + cal::kDaysPerMonth * w.uniform01(), EventSpec{kProblem, a}});
+      } else {
         part_candidates(a, w, k.now, k.window_to);
+      }
     }
     Account& x = acc.rec[a];
-    auto set_sat = [&](double s) {
-      x.satisfaction = static_cast<float>(std::clamp(s, 0.0, std::max(0.0, 10.0 - k.scar_cap * x.scars)));
-    };
     const double u_visit = d.uniform01(), u_churn = d.uniform01();
-    const std::int32_t owner = x.owner;
-    // Proactive check-ins deepen the relationship and find silent problems.
-    if (owner >= 0 && !(x.flags & kNoContact) && u_visit < pass_managers[static_cast<std::size_t>(owner)].visit_p) {
-      const PassManager& pm = pass_managers[static_cast<std::size_t>(owner)];
-      x.silent = 0;
-      set_sat(x.satisfaction + pm.boost);
-      x.loyalty = static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain));
-      const double before = x.value;
-      x.value *= pm.deepen;
-      growth += x.value - before;
-    } else if (x.silent > 0) {
-      set_sat(x.satisfaction - 0.1 * x.silent);
+    // Proactive check-ins deepen the relationship and find silent problems. Whether the
+    // manager visits is a coin flip the processor cannot predict: both outcomes are computed
+    // and the right one kept, without a branch.
+    const std::size_t owner = x.owner >= 0 ? static_cast<std::size_t>(x.owner) : pass_managers.size() - 1;
+    const PassManager& pm = pass_managers[owner];
+    const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p;
+    {
+      const double ceiling = std::max(0.0, 10.0 - k.scar_cap * x.scars);
+      const float visited = static_cast<float>(std::clamp(x.satisfaction + pm.boost, 0.0, ceiling));
+      const float unseen = x.silent > 0 ? static_cast<float>(std::clamp(x.satisfaction - 0.1 * x.silent, 0.0, ceiling))
+                                        : x.satisfaction;
+      x.satisfaction = visit ? visited : unseen;
+      x.silent = visit ? 0.0f : x.silent;
+      x.loyalty = visit ? static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain)) : x.loyalty;
+      const double before = x.value, deepened = before * pm.deepen;
+      x.value = visit ? deepened : before;
+      growth = visit ? growth + (deepened - before) : growth;
     }
     if (x.state != State::Active) return;
     const double s = x.satisfaction;
