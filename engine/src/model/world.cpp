@@ -890,16 +890,22 @@ struct World::Impl {
     const PassManager& pm = pass_managers[owner];
     const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p;
     {
+      // Each field's two outcomes in a pair indexed by the decision: compilers keep a select
+      // as a branch, but not an indexed load.
       const double ceiling = std::max(0.0, 10.0 - k.scar_cap * x.scars);
       const float visited = static_cast<float>(std::clamp(x.satisfaction + pm.boost, 0.0, ceiling));
       const float unseen = x.silent > 0 ? static_cast<float>(std::clamp(x.satisfaction - 0.1 * x.silent, 0.0, ceiling))
                                         : x.satisfaction;
-      x.satisfaction = visit ? visited : unseen;
-      x.silent = visit ? 0.0f : x.silent;
-      x.loyalty = visit ? static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain)) : x.loyalty;
-      const double before = x.value, deepened = before * pm.deepen;
-      x.value = visit ? deepened : before;
-      growth = visit ? growth + (deepened - before) : growth;
+      const float satisfaction[2] = {unseen, visited};
+      const float silent[2] = {x.silent, 0.0f};
+      const float loyalty[2] = {x.loyalty, static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain))};
+      const double deepen[2] = {1.0, pm.deepen};
+      x.satisfaction = satisfaction[visit];
+      x.silent = silent[visit];
+      x.loyalty = loyalty[visit];
+      const double before = x.value;
+      x.value = before * deepen[visit];  // x 1 exactly when not visited
+      growth += x.value - before;          // + 0 then: growth is never -0, so it is unchanged
     }
     if (x.state != State::Active) return;
     const double s = x.satisfaction;
