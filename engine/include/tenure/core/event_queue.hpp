@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -137,19 +138,22 @@ class SlotTable {
 };
 
 // A d-ary min-heap of entries, with the "hole" sift that moves each entry once per level.
+// Its array only grows (the first n_ entries are the heap): a push is a store, never a call.
 template <unsigned Arity>
 class EntryHeap {
   static_assert(Arity >= 2);
 
  public:
-  std::size_t size() const { return v_.size(); }
-  bool empty() const { return v_.empty(); }
-  const Entry& top() const { return v_.front(); }
-  void reserve(std::size_t n) { v_.reserve(n); }
-  void clear() { v_.clear(); }
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const Entry& top() const { return v_[0]; }
+  void reserve(std::size_t n) {
+    if (n > v_.size()) v_.resize(n);
+  }
+  void clear() { n_ = 0; }
   [[gnu::always_inline]] inline void push(const Entry& e) {
-    v_.push_back(e);
-    std::size_t i = v_.size() - 1;
+    if (n_ == v_.size()) [[unlikely]] grow();
+    std::size_t i = n_++;
     while (i > 0) {
       const std::size_t parent = (i - 1) / Arity;
       if (!less(e, v_[parent])) break;
@@ -159,22 +163,25 @@ class EntryHeap {
     v_[i] = e;
   }
   void pop() {
-    const Entry last = v_.back();
-    v_.pop_back();
-    if (!v_.empty()) sift_down(0, last);
+    const Entry last = v_[--n_];
+    if (n_ > 0) sift_down(0, last);
   }
-  // Replaces the contents with `es` and restores heap order in O(n).
+  // Keeps the entries for which keep(e) holds and restores heap order in O(n).
   template <class Keep>
   void rebuild(Keep keep) {
-    std::erase_if(v_, [&](const Entry& e) { return !keep(e); });
-    for (std::size_t i = v_.size() / Arity + 1; i-- > 0;)
-      if (i < v_.size()) sift_down(i, v_[i]);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n_; ++i)
+      if (keep(v_[i])) v_[kept++] = v_[i];
+    n_ = kept;
+    for (std::size_t i = n_ / Arity + 1; i-- > 0;)
+      if (i < n_) sift_down(i, v_[i]);
   }
-  const std::vector<Entry>& entries() const { return v_; }
+  std::span<const Entry> entries() const { return {v_.data(), n_}; }
 
  private:
+  [[gnu::noinline]] void grow() { v_.resize(std::max<std::size_t>(16, 2 * v_.size())); }
   void sift_down(std::size_t i, const Entry e) {
-    const std::size_t n = v_.size();
+    const std::size_t n = n_;
     for (;;) {
       const std::size_t first = i * Arity + 1;
       if (first >= n) break;
@@ -189,6 +196,7 @@ class EntryHeap {
     v_[i] = e;
   }
   std::vector<Entry> v_;
+  std::size_t n_ = 0;
 };
 
 }  // namespace detail
