@@ -1593,9 +1593,11 @@ struct World::Impl {
     } check{*this};
 #endif
     // The next event is known already: start fetching its account while this one runs.
-    if (auto next = sim.peek(); next && next->spec.kind <= kChurn && next->spec.target < acc.size()) {
-      __builtin_prefetch(&acc.rec[next->spec.target]);
-      if (next->spec.kind == kServiceDone && next->spec.aux < requests.size()) __builtin_prefetch(&requests[next->spec.aux]);
+    if (sim.has_pending()) {
+      if (const EventSpec next = sim.next_spec(); next.kind <= kChurn && next.target < acc.size()) {
+        __builtin_prefetch(&acc.rec[next.target]);
+        if (next.kind == kServiceDone && next.aux < requests.size()) __builtin_prefetch(&requests[next.aux]);
+      }
     }
     // Batched events are request candidates (accounts never go away): fetch further ahead.
     if (const std::uint32_t* t = sim.batch_target_ahead(kBatchAhead)) __builtin_prefetch(&acc.rec[*t]);

@@ -66,8 +66,8 @@ class EventBatch {
   // (sequence numbers are unique), so the result never depends on the method. Large batches go
   // through a distribution pass straight into `out`: bucket floor((t - lo) / (hi - lo) * n)
   // is monotone in t, so buckets come out in order, about one event each when times are
-  // spread, and each is then sorted on its own. O(n) for the arrivals models produce; a
-  // crowded bucket is sorted by comparisons.
+  // spread, so one insertion pass then orders the whole array. O(n) for the arrivals models
+  // produce; when a bucket is crowded, each bucket is sorted by comparisons instead.
   void sorted(const std::vector<Item>& items, std::uint64_t first_seq, std::vector<detail::Entry>& out) {
     const std::size_t n = items.size();
     out.resize(n);
@@ -84,28 +84,33 @@ class EventBatch {
     const double scale = static_cast<double>(n) / (hi - lo);
     bucket_.resize(n);
     start_.assign(n + 1, 0);
+    std::uint32_t crowded = 0;  // the largest bucket's size
     for (std::size_t i = 0; i < n; ++i) {
       const auto b = static_cast<std::size_t>((items[i].time - lo) * scale);
       bucket_[i] = static_cast<std::uint32_t>(b < n ? b : n - 1);
-      ++start_[bucket_[i] + 1];
+      crowded = std::max(crowded, ++start_[bucket_[i] + 1]);
     }
     for (std::size_t b = 0; b < n; ++b) start_[b + 1] += start_[b];
     for (std::size_t i = 0; i < n; ++i) out[start_[bucket_[i]]++] = entry(items[i], first_seq + i);
-    // start_[b] is now the end of bucket b.
+    if (crowded <= 16) {
+      // Out of order only within buckets of a few: one insertion pass over the whole array,
+      // with no bookkeeping per bucket.
+      for (std::size_t i = 1; i < n; ++i) {
+        if (!detail::less(out[i], out[i - 1])) continue;
+        const detail::Entry x = out[i];
+        std::size_t j = i;
+        for (; j > 0 && detail::less(x, out[j - 1]); --j) out[j] = out[j - 1];
+        out[j] = x;
+      }
+      return;
+    }
+    // start_[b] is now the end of bucket b: a crowded bucket is sorted by comparisons.
     std::size_t first = 0;
     for (std::size_t b = 0; b < n; ++b) {
       const std::size_t last = start_[b];
-      if (last - first > 16) {
+      if (last - first > 1)
         std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.begin() + static_cast<std::ptrdiff_t>(last),
                   detail::less);
-      } else {
-        for (std::size_t i = first + 1; i < last; ++i) {
-          const detail::Entry x = out[i];
-          std::size_t j = i;
-          for (; j > first && detail::less(x, out[j - 1]); --j) out[j] = out[j - 1];
-          out[j] = x;
-        }
-      }
       first = last;
     }
   }

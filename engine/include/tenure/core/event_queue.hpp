@@ -312,6 +312,11 @@ class LadderEventQueue {
   }
   // The next event's (time, order) key. Precondition: !empty().
   const detail::Entry& top_key() const { return bottom_.top(); }
+  // What the next event says, read in place. Precondition: !empty().
+  EventSpec top_spec() const {
+    const Node& node = nodes_[bottom_.top().slot];
+    return EventSpec{node.kind, node.target, node.aux, 0};
+  }
   // Sequence numbers for n events kept outside the queue (a Simulation's batches), so that they
   // order against this queue's events exactly as if each had been pushed here, in turn.
   std::uint64_t take_seqs(std::uint64_t n) {

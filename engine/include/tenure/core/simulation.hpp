@@ -71,6 +71,15 @@ class Simulation {
     return queue_.peek();
   }
   bool has_pending() const { return !queue_.empty() || !batch_.empty(); }
+  // What the next event says (its priority left out), without copying the event: for a
+  // handler that fetches ahead. Precondition: has_pending().
+  EventSpec next_spec() const {
+    if (from_batch()) {
+      const detail::Entry& e = batch_.top();
+      return EventSpec{e.kind, e.target, e.aux, 0};
+    }
+    return queue_.top_spec();
+  }
   // Time of the next event. Precondition: has_pending().
   Time next_time() const { return from_batch() ? detail::time_of(batch_.top()) : queue_.next_time(); }
 
