@@ -3,6 +3,7 @@
 #include "tenure/model/world.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <functional>
 #include <bit>
 #include <boost/random/poisson_distribution.hpp>
@@ -466,22 +467,24 @@ struct World::Impl {
   void on_problem(std::uint32_t a) {
     if (!served(a)) return;
     const std::uint32_t k = ++acc.rec[a].problem_count;
-    KeyedDraws d = draws(a, Purpose("problem"), k);
+    // The request's draws, by position (thinning, voice, route, answer), each taken only when
+    // it can decide something: they are counter-based, so a draw skipped changes no other, and
+    // the key is hashed only if one is taken (in many scenarios none is).
+    std::optional<KeyedDraws> base;
+    auto draw = [&](std::uint64_t position) {
+      if (!base) base = draws(a, Purpose("problem"), k);
+      KeyedDraws d = *base;
+      d.skip(position);
+      return d.uniform01();
+    };
     const double rate = problem_rate();
     if (rate > problem_rate_max * (1 + 1e-12))
       throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
                   std::to_string(problem_rate_max) + " at day " + std::to_string(now()));
-    // Four draws (thinning, voice, route, answer), each taken only when it can decide something:
-    // they are counter-based, so a draw skipped changes no other.
-    if (rate < problem_rate_max) {
-      if (d.uniform01() * problem_rate_max >= rate) return;  // thinned away
-    } else {
-      d.skip(1);
-    }
+    if (rate < problem_rate_max && draw(0) * problem_rate_max >= rate) return;  // thinned away
     const double s = acc.rec[a].satisfaction;
     bool quiet = false;
-    if (s < p.service.satisfied_threshold) quiet = d.uniform01() >= p.service.voice_probability;
-    else d.skip(1);
+    if (s < p.service.satisfied_threshold) quiet = draw(1) >= p.service.voice_probability;
     if (quiet) {
       // The client goes quiet: the damage stays until someone visits.
       acc.rec[a].silent += 1;
@@ -501,8 +504,7 @@ struct World::Impl {
             ? p.service.support_share * static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
             : 0.0;
     bool to_support = owner < 0;
-    if (owner >= 0 && support_p > 0) to_support = d.uniform01() < support_p;
-    else d.skip(1);
+    if (owner >= 0 && support_p > 0) to_support = draw(2) < support_p;
     if (to_support) {
       if (support_staff_now > 0) {
         enqueue_support(a);
@@ -519,7 +521,7 @@ struct World::Impl {
     if (now() < m.coached_until) answer = std::max(answer, 0.9);
     const bool urgent = m.urgent;
     if (urgent) answer *= m.urgent_factor;
-    if (answer < 1 && d.uniform01() >= answer) {
+    if (answer < 1 && draw(3) >= answer) {
       std::uint32_t why = urgent ? bit(Cause::QuarterEnd) : bit(Cause::IgnoredRequest);
       ignore(a, owner, why);
       return;
@@ -608,9 +610,10 @@ struct World::Impl {
 
   // Satisfaction moves toward expectation plus the (loss-averse) gap between delivered and
   // expected service; long-tenured clients move less.
+  // (1 / the damping in days, formed once: one division per encounter, not three in a chain.)
+  const double damping_per_day = 1.0 / (cal::kDaysPerYear * p.service.tenure_damping_years);
   void encounter(std::uint32_t a, double gap) {
-    const double tenure_years = std::max(0.0, now() - acc.rec[a].acquired) / cal::kDaysPerYear;
-    const double alpha = p.service.adapt_rate / (1.0 + tenure_years / p.service.tenure_damping_years);
+    const double alpha = p.service.adapt_rate / (1.0 + std::max(0.0, now() - acc.rec[a].acquired) * damping_per_day);
     const double felt = gap >= 0 ? gap : p.service.loss_aversion * gap;
     const double target = acc.rec[a].expectation + felt;
     set_satisfaction(a, acc.rec[a].satisfaction + alpha * (target - acc.rec[a].satisfaction));
