@@ -3,6 +3,7 @@
 #include "tenure/model/world.hpp"
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <functional>
 #include <bit>
@@ -761,6 +762,9 @@ struct World::Impl {
     bool full_month;  // the month ahead is whole: candidates by the table (see candidates())
     double ref, sat_w, scar_w, market_term, competitor_term, base_rate, rushed_mult, referred_mult;
     double scar_cap, loyalty_cap, loyalty_gain, promoter, detractor;
+    // h0 x dt, times the rushed (bit 0) and referred (bit 1) multipliers as they apply, in the
+    // order the churn test forms them: x for a hazard multiple of 1.
+    std::array<double, 4> x_unit;
   };
   struct PassManager {
     double visit_p = 0, boost = 0, deepen = 1;  // check-in probability; visit_boost x farming; 1 + deepening x farming
@@ -782,12 +786,18 @@ struct World::Impl {
       pm.visit_p = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
     }
     const ChurnParams& c = p.churn;
-    const PassConsts k{now(), dt, window_to, 1.0 - std::exp(-p.acquisition.job_move_rate * dt),
+    PassConsts k{now(), dt, window_to, 1.0 - std::exp(-p.acquisition.job_move_rate * dt),
                        window_to == now() + cal::kDaysPerMonth,
                        c.reference_satisfaction, c.satisfaction_weight, c.scar_weight, c.market_weight * stress,
                        c.competitor_weight * competitor, c.base_rate, c.rushed_multiplier, c.referred_multiplier,
                        p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain,
-                       p.service.promoter_threshold, p.service.detractor_threshold};
+                       p.service.promoter_threshold, p.service.detractor_threshold, {}};
+    for (std::size_t i = 0; i < 4; ++i) {
+      double h = c.base_rate;
+      if (i & 1) h *= c.rushed_multiplier;
+      if (i & 2) h *= c.referred_multiplier;
+      k.x_unit[i] = h * dt;
+    }
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
     tally = MonthTally{};
     // Promoters written by index (most clients are promoters), trimmed after the pass.
@@ -930,11 +940,17 @@ struct World::Impl {
       if (referred) h *= k.referred_mult;
       return h * k.dt;
     };
-    // floor() by truncation of a shifted positive value: no libm call without SSE4.1.
-    const auto e2 = static_cast<std::int64_t>(std::clamp(log_h * 1.4426950408889634 + 1e-9, -1000.0, 1000.0) + 2048.0) - 2048;
+    // floor() by truncation of a shifted positive value: no libm call without SSE4.1. (The
+    // bounds by max and min, which compile to two instructions where std::clamp branches.)
+    double y = log_h * 1.4426950408889634 + 1e-9;
+    y = y < -1000.0 ? -1000.0 : y;
+    y = y > 1000.0 ? 1000.0 : y;
+    const auto e2 = static_cast<std::int64_t>(y + 2048.0) - 2048;
     const double pow2 = std::bit_cast<double>(static_cast<std::uint64_t>(e2 + 1 + 1023) << 52);  // 2^(e2 + 1)
+    // x_of(pow2), the same bits: scaling by a power of two commutes with every rounding in it.
+    const double x_bound = pow2 * k.x_unit[static_cast<std::size_t>(rushed) | (static_cast<std::size_t>(referred) << 1)];
     bool churns = false;
-    if (u_churn < x_of(pow2)) [[unlikely]] {
+    if (u_churn < x_bound) [[unlikely]] {
       const double hx = x_of(std::exp(log_h));
       churns = u_churn < hx && (u_churn < hx - 0.5 * hx * hx || u_churn < 1.0 - std::exp(-hx));
     }
