@@ -930,9 +930,9 @@ struct World::Impl {
     const bool rushed = (x.flags & kRushed) && tenure < cal::kDaysPerYear;
     const bool referred = x.flags & kReferred;
     // Churn when u < 1 - exp(-x), x = h dt, h = h0 exp(log_h) (times the rushed and referred
-    // multipliers). Most months are settled without any exponential: 2^(floor(log_h log2 e) + 1)
-    // exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above rounding, so u at or above
-    // x computed with that power of two means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
+    // multipliers). Most months are settled without any exponential: with y = log_h log2 e +
+    // 1e-9, P = 2^(floor(y) + 1) exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above
+    // rounding, so u at or above x_unit P means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
     // settle most of the rest. The decisions are exactly those of the direct formula.
     auto x_of = [&](double e) {
       double h = k.base_rate * e;
@@ -940,17 +940,17 @@ struct World::Impl {
       if (referred) h *= k.referred_mult;
       return h * k.dt;
     };
-    // floor() by truncation of a shifted positive value: no libm call without SSE4.1. (The
-    // bounds by max and min, which compile to two instructions where std::clamp branches.)
+    // u >= x_unit P is tested as "the binary exponent E of u / x_unit exceeds y" (E > y, E an
+    // integer, is E >= floor(y) + 1): the division does not wait for the satisfaction, and
+    // the chain from the satisfaction is a few operations long. (When the quotient rounds up to
+    // P, u is within 1e-16 of x_unit P: no churn either way. y is kept at or above -1000, so a
+    // zero or subnormal quotient never settles a month.)
+    const double q = u_churn / k.x_unit[static_cast<std::size_t>(rushed) | (static_cast<std::size_t>(referred) << 1)];
+    const auto e_q = static_cast<double>(static_cast<std::int64_t>((std::bit_cast<std::uint64_t>(q) >> 52) & 0x7ff) - 1023);
     double y = log_h * 1.4426950408889634 + 1e-9;
     y = y < -1000.0 ? -1000.0 : y;
-    y = y > 1000.0 ? 1000.0 : y;
-    const auto e2 = static_cast<std::int64_t>(y + 2048.0) - 2048;
-    const double pow2 = std::bit_cast<double>(static_cast<std::uint64_t>(e2 + 1 + 1023) << 52);  // 2^(e2 + 1)
-    // x_of(pow2), the same bits: scaling by a power of two commutes with every rounding in it.
-    const double x_bound = pow2 * k.x_unit[static_cast<std::size_t>(rushed) | (static_cast<std::size_t>(referred) << 1)];
     bool churns = false;
-    if (u_churn < x_bound) [[unlikely]] {
+    if (!(e_q > y)) [[unlikely]] {
       const double hx = x_of(std::exp(log_h));
       churns = u_churn < hx && (u_churn < hx - 0.5 * hx * hx || u_churn < 1.0 - std::exp(-hx));
     }
