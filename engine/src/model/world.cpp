@@ -922,10 +922,10 @@ struct World::Impl {
     }
     if (x.state != State::Active) return;
     const double s = x.satisfaction;
-    // (The competitor's term is zero, and needs no division, when there is no competitor.)
+    // (The competitor's term is zero, and needs no division, when there is no competitor:
+    // adding that zero would change no decision and no output.)
     double log_h = k.sat_w * (k.ref - s) + k.scar_w * x.scars + k.market_term;
     if (k.competitor_term != 0) log_h += k.competitor_term * (1.0 + 5.0 * (std::max(0.0, k.ref - s) / k.ref));
-    else log_h += 0.0 * k.competitor_term;  // the same bits as the full formula
     const double tenure = k.now - x.acquired;
     const bool rushed = (x.flags & kRushed) && tenure < cal::kDaysPerYear;
     const bool referred = x.flags & kReferred;
