@@ -433,16 +433,29 @@ struct World::Impl {
       part_candidates(a, d, from, to);
   }
   // A whole month from `from`.
+  // The count and the first time come from one 64-bit draw, 32 bits each (see halves()); the
+  // further times from a draw each.
   [[gnu::always_inline]] inline void month_candidates(std::uint32_t a, KeyedDraws d, double from) {
-    const double u = d.uniform01();
-    // N = the number of entries u is at or above: a sum over the first entries (the count
-    // is rarely more than a few, and unpredictable), then a search for the rare rest.
+    const auto [u, first] = halves(d.next());
+    const std::size_t n = month_count(u);
+    for (std::size_t i = 0; i < n; ++i)
+      drawn.push_back({from + cal::kDaysPerMonth * (i == 0 ? first : d.uniform01()), EventSpec{kProblem, a}});
+  }
+  // N ~ Poisson(bound x one month) for a uniform u: the number of entries of the table u is at
+  // or above. A sum over the first entries (the count is rarely more than a few, and
+  // unpredictable), then a search for the rare rest.
+  [[gnu::always_inline]] inline std::size_t month_count(double u) const {
     std::size_t n = 0;
     for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
     if (n == kCdfFast) [[unlikely]]
       while (u >= month_cdf[n]) ++n;
-    for (std::size_t i = 0; i < n; ++i)
-      drawn.push_back({from + cal::kDaysPerMonth * d.uniform01(), EventSpec{kProblem, a}});
+    return n;
+  }
+  // Two uniforms on [0, 1) from one 64-bit draw, 32 bits each: for the month's draws, where a
+  // resolution of 2^-32 decides as well as 2^-53 and a draw (a mixer round) less is a tenth of
+  // a client's month.
+  static std::pair<double, double> halves(std::uint64_t r) {
+    return {static_cast<double>(r >> 32) * 0x1.0p-32, static_cast<double>(r & 0xffffffffu) * 0x1.0p-32};
   }
   [[gnu::noinline]] void part_candidates(std::uint32_t a, KeyedDraws d, double from, double to) {
     for (double t = from;;) {
@@ -873,20 +886,18 @@ struct World::Impl {
   }
 
   [[gnu::always_inline]] inline void account_month(std::uint32_t a, const PassConsts& k, double& growth, std::size_t& firsts) {
-    // Four draws per client and month (visit, churn, notice lag, job move), each taken only
-    // when it is needed: the draws are counter-based, so skipping one changes no other.
+    // Four draws per client and month (visit and churn as the halves of the first, the second
+    // unused, notice lag, job move), each taken only when it is needed: the draws are
+    // counter-based, so skipping one changes no other. The request candidates follow.
     KeyedDraws d = month_draws(a);
     if (problem_rate_max > 0) {
       KeyedDraws w = d;
       w.skip(4);
       if (k.full_month) [[likely]] {
         // month_candidates(), with the first candidate into its slot.
-        const double u = w.uniform01();
-        std::size_t n = 0;
-        for (std::size_t i = 0; i < kCdfFast; ++i) n += u >= month_cdf[i];
-        if (n == kCdfFast) [[unlikely]]
-          while (u >= month_cdf[n]) ++n;
-        drawn[firsts] = {k.now + cal::kDaysPerMonth * w.uniform01(), EventSpec{kProblem, a}};
+        const auto [u, first] = halves(w.next());
+        const std::size_t n = month_count(u);
+        drawn[firsts] = {k.now + cal::kDaysPerMonth * first, EventSpec{kProblem, a}};
         firsts += n != 0;
         for (std::size_t i = 1; i < n; ++i)
           drawn.push_back({k.now + cal::kDaysPerMonth * w.uniform01(), EventSpec{kProblem, a}});
@@ -895,7 +906,8 @@ struct World::Impl {
       }
     }
     Account& x = acc.rec[a];
-    const double u_visit = d.uniform01(), u_churn = d.uniform01();
+    const auto [u_visit, u_churn] = halves(d.next());
+    d.skip(1);  // (a draw of its own each, formerly)
     // Proactive check-ins deepen the relationship and find silent problems. Whether the
     // manager visits is a coin flip the processor cannot predict: both outcomes are computed
     // and the right one kept, without a branch.
