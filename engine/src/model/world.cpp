@@ -144,11 +144,15 @@ struct Manager {
 
   double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
   // Hours per day given to the book.
-  double farm_hours_per_day(double now) const {
+  double farm_hours_per_day(double now) const { return farm_hours_per_day(urgent, now < coached_until); }
+  double farm_hours_per_day(bool is_urgent, bool coached) const {
     double c = care;
-    if (now < coached_until) c = std::max(c, 1.0) * 1.5;
-    return std::max(0.05, hours * (1.0 - hunt_share()) * c / 7.0);
+    if (coached) c = std::max(c, 1.0) * 1.5;
+    return std::max(0.05, hours * (1.0 - (is_urgent ? std::max(share, urgent_share) : share)) * c / 7.0);
   }
+  // Days one request takes, [urgent][coached]: formed when the manager is equipped, as a
+  // request would form them, so that a request does not wait on two divisions.
+  double service_days[2][2] = {{0, 0}, {0, 0}};
 };
 
 struct Request {
@@ -271,6 +275,8 @@ struct World::Impl {
     m.hunting = s.hunting_skill;
     m.farming = s.farming_skill;
     m.hours = s.hours_per_week;
+    for (int u = 0; u < 2; ++u)
+      for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c);
   }
   Manager make_manager(const ManagerSpec& s, const std::string& name) {
     Manager m;
@@ -540,7 +546,7 @@ struct World::Impl {
       ignore(a, owner, why);
       return;
     }
-    const double service_days = p.service.request_hours / m.farm_hours_per_day(now());
+    const double service_days = m.service_days[urgent][now() < m.coached_until];
     const double start = std::max(now(), m.busy_until);
     m.busy_until = start + service_days;
     add_request(a, owner, urgent, m.busy_until);
