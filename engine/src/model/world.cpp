@@ -892,8 +892,8 @@ struct World::Impl {
   }
 
   [[gnu::always_inline]] inline void account_month(std::uint32_t a, const PassConsts& k, double& growth, std::size_t& firsts) {
-    // Four draws per client and month (visit and churn as the halves of the first, the second
-    // unused, notice lag, job move), each taken only when it is needed: the draws are
+    // The client's draws for the month (visit and churn from the key itself, then, after two
+    // unused, notice lag and job move), each taken only when it is needed: the draws are
     // counter-based, so skipping one changes no other. The request candidates follow.
     KeyedDraws d = month_draws(a);
     if (problem_rate_max > 0) {
@@ -912,8 +912,10 @@ struct World::Impl {
       }
     }
     Account& x = acc.rec[a];
-    const auto [u_visit, u_churn] = halves(d.next());
-    d.skip(1);  // (a draw of its own each, formerly)
+    // The visit and churn draws: the halves of the month's key for the client, itself a mixer
+    // output (the first draw a mixer round fewer, on the path to both decisions).
+    const auto [u_visit, u_churn] = halves(d.state());
+    d.skip(2);
     // Proactive check-ins deepen the relationship and find silent problems. Whether the
     // manager visits is a coin flip the processor cannot predict: both outcomes are computed
     // and the right one kept, without a branch.

@@ -131,6 +131,9 @@ class KeyedDraws {
     state_ += 0x9e3779b97f4a7c15ULL;
     return mix64(state_);
   }
+  // The state itself, before any draw: a mixer output when the state came from one, so a
+  // caller may use it as one more draw (position 0) without another mixer round.
+  std::uint64_t state() const { return state_; }
   double uniform01() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double uniform_open0() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
   // Counter-based: draw k never depends on the draws before it, so a caller may skip draws it
