@@ -1,6 +1,7 @@
 // The pending-event set: ordering, ties, cancellation, and agreement with a reference model.
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <map>
 #include <random>
 #include <tuple>
@@ -133,6 +134,37 @@ TEMPLATE_TEST_CASE("EventQueue: random operations agree with an ordered-map refe
     REQUIRE(q.size() == ref.size());
     if (handles.size() > 5000) handles.erase(handles.begin(), handles.begin() + 2500);
   }
+}
+
+TEMPLATE_TEST_CASE("EventQueue: times a few units of least precision apart near zero keep exact order", "[kernel]",
+                   tenure::core::LadderEventQueue, tenure::core::DaryEventQueue<4>) {
+  // Rungs index buckets by multiplying with 1 / width, which overflows for spans of subnormal
+  // times: the order must stay exact there too (zero, subnormals, then normal times as well).
+  std::mt19937_64 rng(4242);
+  TestType q;
+  using Key = std::tuple<double, int, std::uint64_t>;
+  std::map<Key, std::uint32_t> ref;
+  std::uint32_t kind = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 500; ++i) {
+      // 0 and the smallest subnormals only, at first (a span whose buckets would be narrower
+      // than any double); then a few normal times above them too
+      const double t = round > 0 && rng() % 5 == 0 ? 1.0 + static_cast<double>(rng() % 7)
+                                                   : std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 64);
+      auto h = q.push(t, EventSpec{kind});
+      ref.emplace(Key{t, 0, h.seq}, kind++);
+    }
+    for (int i = 0; i < 200; ++i) {
+      const auto ev = q.pop();
+      REQUIRE(ev.spec.kind == ref.begin()->second);
+      ref.erase(ref.begin());
+    }
+  }
+  while (!ref.empty()) {
+    REQUIRE(q.pop().spec.kind == ref.begin()->second);
+    ref.erase(ref.begin());
+  }
+  CHECK(q.empty());
 }
 
 TEMPLATE_TEST_CASE("EventQueue: crowded buckets and far-future events keep exact order", "[kernel]",

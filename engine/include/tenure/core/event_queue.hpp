@@ -422,14 +422,16 @@ class LadderEventQueue {
   };
 
   struct Rung {
-    double start = 0, width = 1;  // bucket k holds times with floor((t - start) / width) == k
+    // Bucket k holds times with floor((t - start) x per_width) == k: a multiplication, not a
+    // division, per event. Any index monotone in t keeps the queue exact; this one is.
+    double start = 0, width = 1, per_width = 1;
     std::size_t cur = 0;          // buckets before cur are consumed
     std::size_t nbuckets = 0;
     std::vector<List, HugePageAllocator<List>> buckets;  // kept allocated; all empty when inactive
 
     // Monotone in t; clamped to the last bucket so rounding can never index past the end.
     std::int64_t index(double t) const {
-      const double x = std::floor((t - start) / width);
+      const double x = std::floor((t - start) * per_width);
       if (x < 0) return -1;
       const auto last = static_cast<double>(nbuckets - 1);
       return static_cast<std::int64_t>(x < last ? x : last);
@@ -438,11 +440,21 @@ class LadderEventQueue {
       const std::size_t nb = n / kBucketFill + 1;
       start = lo;
       width = (hi - lo) / static_cast<double>(nb);
+      per_width = 1.0 / width;
       nbuckets = nb + 1;
       cur = 0;
       if (buckets.size() < nbuckets) buckets.resize(nbuckets);
     }
   };
+
+  // Whether n events over [lo, hi] are worth a rung: buckets of a normal width, whose inverse
+  // is finite. (Narrower spans, of subnormal times, would index every event into the last
+  // bucket: still in order, but split again and again for nothing.)
+  static bool spannable(double lo, double hi, std::size_t n) {
+    if (!(hi > lo)) return false;
+    const double width = (hi - lo) / static_cast<double>(n / kBucketFill + 1);
+    return width >= std::numeric_limits<double>::min() && std::isfinite(1.0 / width);
+  }
 
   [[noreturn, gnu::cold, gnu::noinline]] void refuse(Time t) const {
     if (next_seq_ > detail::kMaxSeq) throw Error("event sequence numbers exhausted (2^48 events)");
@@ -547,7 +559,7 @@ class LadderEventQueue {
     top_hi_ = 0;
     top_count_ = 0;
     top_threshold_ = hi;
-    const bool spawn_rung = count > kSpawnThreshold && hi > lo;
+    const bool spawn_rung = count > kSpawnThreshold && spannable(lo, hi, count);
     Rung* r = nullptr;
     if (spawn_rung) {
       r = &rungs_[nrungs_++];
@@ -611,7 +623,7 @@ class LadderEventQueue {
       ++count;
     }
     const double dlo = std::bit_cast<double>(lo), dhi = std::bit_cast<double>(hi);
-    if (count > kSpawnThreshold && may_spawn && dhi > dlo) {
+    if (count > kSpawnThreshold && may_spawn && spannable(dlo, dhi, count)) {
       spawn(l, dlo, dhi, count);
     } else {
       to_bottom(l);
