@@ -26,8 +26,11 @@ struct Result {
 Result run(double lambda, double mu, int c, long warmup, long customers, std::uint64_t seed, std::uint64_t rep) {
   const auto t0 = std::chrono::steady_clock::now();
   Simulation sim(seed, rep);
-  Stream arrivals = sim.stream(0, Purpose("arrivals"));
-  Stream service = sim.stream(0, Purpose("service"));
+  Stream arrival_stream = sim.stream(0, Purpose("arrivals"));
+  Stream service_stream = sim.stream(0, Purpose("service"));
+  // Inter-arrival and service times by inversion, a block at a time from each stream (the
+  // same numbers as one at a time).
+  ExponentialBlock arrivals(arrival_stream, lambda), service(service_stream, mu);
   std::deque<double> waiting;  // arrival times of requests in the queue
   std::vector<double> serving(static_cast<std::size_t>(c));  // arrival time of each manager's request
   std::vector<std::uint32_t> free_managers;
@@ -38,9 +41,9 @@ Result run(double lambda, double mu, int c, long warmup, long customers, std::ui
   auto start_service = [&](Simulation& s, std::uint32_t m, double arrival) {
     serving[m] = arrival;
     if (arrived > warmup) sum_wq += s.now() - arrival;
-    s.schedule_in(exponential(service, mu), EventSpec{kDeparture, m});
+    s.schedule_in(service.next(), EventSpec{kDeparture, m});
   };
-  sim.schedule_at(exponential(arrivals, lambda), EventSpec{kArrival});
+  sim.schedule_at(arrivals.next(), EventSpec{kArrival});
   while (done < warmup + customers) {
     sim.step([&](Simulation& s, const Event& e) {
       ++events;
@@ -53,7 +56,7 @@ Result run(double lambda, double mu, int c, long warmup, long customers, std::ui
         } else {
           waiting.push_back(s.now());
         }
-        s.schedule_in(exponential(arrivals, lambda), EventSpec{kArrival});
+        s.schedule_in(arrivals.next(), EventSpec{kArrival});
       } else {
         ++done;
         const std::uint32_t m = e.spec.target;

@@ -133,3 +133,11 @@ TEST_CASE("exponential(): mean 1/rate, one uniform per draw", "[random][statisti
   CHECK(a == b);  // both advanced by exactly n draws
   CHECK(std::abs(sum / n - 0.5) < 5 * 0.5 / std::sqrt(n));
 }
+
+TEST_CASE("ExponentialBlock: the same variates as exponential() one at a time", "[random]") {
+  Stream a(StreamKey{11, 2, 0, 0}), b(StreamKey{11, 2, 0, 0});
+  tenure::core::ExponentialBlock block(a, 3.5);
+  // Across several refills, including a partial last block.
+  const std::size_t n = 5 * tenure::core::ExponentialBlock::kBlock + 7;
+  for (std::size_t i = 0; i < n; ++i) REQUIRE(block.next() == tenure::core::exponential(b, 3.5));
+}

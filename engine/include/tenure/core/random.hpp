@@ -152,4 +152,28 @@ class KeyedDraws {
 // consumes never depends on the value drawn (a property common random numbers rely on).
 inline double exponential(Stream& s, double rate) { return -std::log(s.uniform_open0()) / rate; }
 
+// Exponential variates from one stream, drawn a block at a time: the same numbers, in the same
+// order, as exponential(stream, rate) called one at a time, but the logarithms of a block do
+// not wait for each other (a simulation's next event often waits on its last variate).
+// For a stream that nothing else draws from while the buffer holds it.
+class ExponentialBlock {
+ public:
+  static constexpr std::size_t kBlock = 32;
+  ExponentialBlock(Stream& s, double rate) : s_(&s), rate_(rate) {}
+  double next() {
+    if (i_ == kBlock) refill();
+    return v_[i_++];
+  }
+
+ private:
+  void refill() {
+    for (auto& x : v_) x = exponential(*s_, rate_);
+    i_ = 0;
+  }
+  Stream* s_;
+  double rate_;
+  std::array<double, kBlock> v_{};
+  std::size_t i_ = kBlock;
+};
+
 }  // namespace tenure::core
