@@ -287,7 +287,7 @@ class LadderEventQueue {
     top_.reserve(n);
   }
 
-  EventHandle push(Time t, const EventSpec& spec) {
+  [[gnu::always_inline]] inline EventHandle push(Time t, const EventSpec& spec) {
     if (!(t >= 0.0 && t <= std::numeric_limits<double>::max()) || next_seq_ > detail::kMaxSeq)
         [[unlikely]]
       refuse(t);
