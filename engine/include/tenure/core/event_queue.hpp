@@ -515,7 +515,13 @@ class LadderEventQueue {
   }
 
   // Restores the invariant: when anything is pending, Bottom's top is the next live event.
-  void settle() {
+  // (The usual case, nothing cancelled and Bottom not empty, inline; the rest out of line.)
+  [[gnu::always_inline]] inline void settle() {
+    if (stale_ == 0 && (!bottom_.empty() || live_ == 0)) [[likely]]
+      return;
+    settle_slow();
+  }
+  [[gnu::noinline]] void settle_slow() {
     for (;;) {
       while (stale_ > 0 && !bottom_.empty() && !live(bottom_.top().slot)) {
         release(bottom_.top().slot);
