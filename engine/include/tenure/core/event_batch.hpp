@@ -39,16 +39,16 @@ class EventBatch {
   }
 
   // Adds `items`, numbered first_seq, first_seq + 1, ... in the order given. Times must be
-  // checked by the caller (finite, not before the clock).
-  void add(const std::vector<Item>& items, std::uint64_t first_seq) {
+  // checked by the caller (finite, not before the clock), who passes their least and greatest.
+  void add(const std::vector<Item>& items, std::uint64_t first_seq, double lo, double hi) {
     if (empty()) {
-      sorted(items, first_seq, v_);
+      sorted(items, first_seq, v_, lo, hi);
       pos_ = 0;
       return;
     }
     // Events still pending (rare: batches usually follow each other): merge.
     std::vector<detail::Entry> fresh, merged;
-    sorted(items, first_seq, fresh);
+    sorted(items, first_seq, fresh, lo, hi);
     merged.reserve(size() + fresh.size());
     std::merge(v_.begin() + static_cast<std::ptrdiff_t>(pos_), v_.end(), fresh.begin(), fresh.end(),
                std::back_inserter(merged), detail::less);
@@ -68,14 +68,10 @@ class EventBatch {
   // is monotone in t, so buckets come out in order, about one event each when times are
   // spread, so one insertion pass then orders the whole array. O(n) for the arrivals models
   // produce; when a bucket is crowded, each bucket is sorted by comparisons instead.
-  void sorted(const std::vector<Item>& items, std::uint64_t first_seq, std::vector<detail::Entry>& out) {
+  void sorted(const std::vector<Item>& items, std::uint64_t first_seq, std::vector<detail::Entry>& out, double lo,
+              double hi) {
     const std::size_t n = items.size();
     out.resize(n);
-    double lo = n ? items[0].time : 0.0, hi = lo;
-    for (const auto& x : items) {
-      lo = x.time < lo ? x.time : lo;
-      hi = x.time > hi ? x.time : hi;
-    }
     if (n < 64 || !(hi > lo)) {
       for (std::size_t i = 0; i < n; ++i) out[i] = entry(items[i], first_seq + i);
       std::sort(out.begin(), out.end(), detail::less);

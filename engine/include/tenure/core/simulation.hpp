@@ -52,11 +52,20 @@ class Simulation {
   // Empties `items` (keeping its capacity, so a caller can reuse it).
   using BatchItem = EventBatch::Item;
   void schedule_batch(std::vector<BatchItem>& items) {
-    for (const auto& it : items)
-      if (!(it.time >= now_ && it.time <= std::numeric_limits<double>::max()))
-        throw Error("cannot schedule an event at t=" + fmt(it.time) + ", before now=" + fmt(now_) + " or not finite");
     if (items.empty()) return;
-    batch_.add(items, queue_.take_seqs(items.size()));
+    // One pass checks every time and finds the range the sort needs.
+    double lo = items[0].time, hi = lo;
+    bool bad = false;
+    for (const auto& it : items) {
+      bad |= !(it.time >= now_) | !(it.time <= std::numeric_limits<double>::max());
+      lo = it.time < lo ? it.time : lo;
+      hi = it.time > hi ? it.time : hi;
+    }
+    if (bad) [[unlikely]]
+      for (const auto& it : items)
+        if (!(it.time >= now_ && it.time <= std::numeric_limits<double>::max()))
+          throw Error("cannot schedule an event at t=" + fmt(it.time) + ", before now=" + fmt(now_) + " or not finite");
+    batch_.add(items, queue_.take_seqs(items.size()), lo, hi);
     items.clear();
   }
   // The target of the batched event k places after the next batched one, if any: lets a
