@@ -136,34 +136,46 @@ TEMPLATE_TEST_CASE("EventQueue: random operations agree with an ordered-map refe
   }
 }
 
+// What a queue should hold, in an ordered map by (time, priority, sequence): pops are checked
+// against it.
+struct OrderReference {
+  std::map<std::tuple<double, int, std::uint64_t>, std::uint32_t> ref;
+  std::uint32_t kind = 0;
+  template <class Q>
+  void push(Q& q, double t) {
+    const auto h = q.push(t, EventSpec{kind});
+    ref.emplace(std::tuple<double, int, std::uint64_t>{t, 0, h.seq}, kind++);
+  }
+  // Pops up to n events (all, by default), each checked; returns the last one's time, or `now`.
+  template <class Q>
+  double pop(Q& q, double now, std::size_t n = static_cast<std::size_t>(-1)) {
+    for (std::size_t i = 0; i < n && !ref.empty(); ++i) {
+      const auto ev = q.pop();
+      REQUIRE(ev.spec.kind == ref.begin()->second);
+      now = ev.time;
+      ref.erase(ref.begin());
+    }
+    return now;
+  }
+};
+
 TEMPLATE_TEST_CASE("EventQueue: times a few units of least precision apart near zero keep exact order", "[kernel]",
                    tenure::core::LadderEventQueue, tenure::core::DaryEventQueue<4>) {
   // Rungs index buckets by multiplying with 1 / width, which overflows for spans of subnormal
   // times: the order must stay exact there too (zero, subnormals, then normal times as well).
   std::mt19937_64 rng(4242);
   TestType q;
-  using Key = std::tuple<double, int, std::uint64_t>;
-  std::map<Key, std::uint32_t> ref;
-  std::uint32_t kind = 0;
+  OrderReference r;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 500; ++i) {
       // 0 and the smallest subnormals only, at first (a span whose buckets would be narrower
       // than any double); then a few normal times above them too
-      const double t = round > 0 && rng() % 5 == 0 ? 1.0 + static_cast<double>(rng() % 7)
-                                                   : std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 64);
-      auto h = q.push(t, EventSpec{kind});
-      ref.emplace(Key{t, 0, h.seq}, kind++);
+      r.push(q, round > 0 && rng() % 5 == 0 ? 1.0 + static_cast<double>(rng() % 7)
+                                            : std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 64));
     }
-    for (int i = 0; i < 200; ++i) {
-      const auto ev = q.pop();
-      REQUIRE(ev.spec.kind == ref.begin()->second);
-      ref.erase(ref.begin());
-    }
+    r.pop(q, 0.0, 200);
   }
-  while (!ref.empty()) {
-    REQUIRE(q.pop().spec.kind == ref.begin()->second);
-    ref.erase(ref.begin());
-  }
+  r.pop(q, 0.0);
   CHECK(q.empty());
 }
 
@@ -173,9 +185,7 @@ TEMPLATE_TEST_CASE("EventQueue: crowded buckets and far-future events keep exact
   // huge gaps, with interleaved pops, compared against an ordered map.
   std::mt19937_64 rng(777);
   TestType q;
-  using Key = std::tuple<double, int, std::uint64_t>;
-  std::map<Key, std::uint32_t> ref;
-  std::uint32_t kind = 0;
+  OrderReference r;
   double now = 0;
   std::exponential_distribution<double> expo(1.0);
   for (int round = 0; round < 300; ++round) {
@@ -189,21 +199,11 @@ TEMPLATE_TEST_CASE("EventQueue: crowded buckets and far-future events keep exact
         case 2: t = now + expo(rng); break;            // near future
         default: t = now + expo(rng) * 1e6; break;     // far future
       }
-      auto h = q.push(t, EventSpec{kind});
-      ref.emplace(Key{t, 0, h.seq}, kind++);
+      r.push(q, t);
     }
-    const int pops = static_cast<int>(rng() % 400);
-    for (int i = 0; i < pops && !ref.empty(); ++i) {
-      auto ev = q.pop();
-      REQUIRE(ev.spec.kind == ref.begin()->second);
-      now = ev.time;
-      ref.erase(ref.begin());
-    }
-    REQUIRE(q.size() == ref.size());
+    now = r.pop(q, now, rng() % 400);
+    REQUIRE(q.size() == r.ref.size());
   }
-  while (!ref.empty()) {
-    REQUIRE(q.pop().spec.kind == ref.begin()->second);
-    ref.erase(ref.begin());
-  }
+  r.pop(q, now);
   CHECK(q.empty());
 }

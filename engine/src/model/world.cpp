@@ -840,15 +840,8 @@ struct World::Impl {
       served_ids[kept++] = a;
       account_month(a, k, growth, firsts);
       // Counted now: its state now is its state when the month closes (see close_month).
-      Account& x = acc.rec[a];
-      x.flags |= kCounted;
-      ++t.clients;
-      t.satisfaction += x.satisfaction;
-      t.value += x.value;
-      t.open_requests += x.open_requests;
       month_promoters[promoters] = a;
-      promoters += x.satisfaction >= k.promoter;
-      t.detractors += x.satisfaction <= k.detractor;
+      promoters += add_to(t, acc.rec[a], k.promoter, k.detractor);
     }
     value_growth = growth;
     if (problem_rate_max > 0 && k.full_month)
@@ -876,15 +869,18 @@ struct World::Impl {
     bool live = false;        // from the pass to the month's row
   } tally;
   std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
-  void count(std::uint32_t a) {
-    Account& x = acc.rec[a];
+  // Adds a client's record to a month's sums and marks it counted; true for a promoter.
+  static bool add_to(MonthTally& t, Account& x, double promoter, double detractor) {
     x.flags |= kCounted;
-    ++tally.clients;
-    tally.satisfaction += x.satisfaction;
-    tally.value += x.value;
-    tally.open_requests += x.open_requests;
-    if (x.satisfaction >= p.service.promoter_threshold) month_promoters.push_back(a);
-    if (x.satisfaction <= p.service.detractor_threshold) ++tally.detractors;
+    ++t.clients;
+    t.satisfaction += x.satisfaction;
+    t.value += x.value;
+    t.open_requests += x.open_requests;
+    t.detractors += x.satisfaction <= detractor;
+    return x.satisfaction >= promoter;
+  }
+  void count(std::uint32_t a) {
+    if (add_to(tally, acc.rec[a], p.service.promoter_threshold, p.service.detractor_threshold)) month_promoters.push_back(a);
   }
   void count_rest() {
     for (; tally.counted < served_ids.size(); ++tally.counted)
