@@ -442,10 +442,17 @@ struct World::Impl {
   // The count and the first time come from one 64-bit draw, 32 bits each (see halves()); the
   // further times from a draw each.
   [[gnu::always_inline]] inline void month_candidates(std::uint32_t a, KeyedDraws d, double from) {
-    const auto [u, first] = halves(d.next());
-    const std::size_t n = month_count(u);
+    double first;
+    const std::size_t n = month_count_first(d, first);
     for (std::size_t i = 0; i < n; ++i)
       drawn.push_back({from + cal::kDaysPerMonth * (i == 0 ? first : d.uniform01()), EventSpec{kProblem, a}});
+  }
+  // A month's count, and its first time as a fraction of the month: the halves of d's next
+  // draw. Further times are d's draws after it.
+  [[gnu::always_inline]] inline std::size_t month_count_first(KeyedDraws& d, double& first) const {
+    const auto [u, f] = halves(d.next());
+    first = f;
+    return month_count(u);
   }
   // N ~ Poisson(bound x one month) for a uniform u: the number of entries of the table u is at
   // or above. A sum over the first entries (the count is rarely more than a few, and
@@ -785,6 +792,13 @@ struct World::Impl {
     // order the churn test forms them: x for a hazard multiple of 1.
     std::array<double, 4> x_unit;
   };
+  // x = h dt for h = h0 e, times the rushed and referred multipliers as they apply.
+  static double churn_x(const PassConsts& k, double e, bool rushed, bool referred) {
+    double h = k.base_rate * e;
+    if (rushed) h *= k.rushed_mult;
+    if (referred) h *= k.referred_mult;
+    return h * k.dt;
+  }
   struct PassManager {
     double visit_p = 0, boost = 0, deepen = 1;  // check-in probability; visit_boost x farming; 1 + deepening x farming
   };
@@ -811,12 +825,7 @@ struct World::Impl {
                        c.competitor_weight * competitor, c.base_rate, c.rushed_multiplier, c.referred_multiplier,
                        p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain,
                        p.service.promoter_threshold, p.service.detractor_threshold, {}};
-    for (std::size_t i = 0; i < 4; ++i) {
-      double h = c.base_rate;
-      if (i & 1) h *= c.rushed_multiplier;
-      if (i & 2) h *= c.referred_multiplier;
-      k.x_unit[i] = h * dt;
-    }
+    for (std::size_t i = 0; i < 4; ++i) k.x_unit[i] = churn_x(k, 1.0, i & 1, i & 2);
     const std::size_t n_served = served_ids.size();  // clients acquired during the pass wait a month
     tally = MonthTally{};
     // Promoters written by index (most clients are promoters), trimmed after the pass.
@@ -897,8 +906,8 @@ struct World::Impl {
       w.skip(4);
       if (k.full_month) [[likely]] {
         // month_candidates(), with the first candidate into its slot.
-        const auto [u, first] = halves(w.next());
-        const std::size_t n = month_count(u);
+        double first;
+        const std::size_t n = month_count_first(w, first);
         drawn[firsts] = {k.now + cal::kDaysPerMonth * first, EventSpec{kProblem, a}};
         firsts += n != 0;
         for (std::size_t i = 1; i < n; ++i)
@@ -950,12 +959,6 @@ struct World::Impl {
     // 1e-9, P = 2^(floor(y) + 1) exceeds exp(log_h) by a factor of at least 1 + 7e-10, far above
     // rounding, so u at or above x_unit P means no churn; then x - x^2/2 <= 1 - exp(-x) <= x
     // settle most of the rest. The decisions are exactly those of the direct formula.
-    auto x_of = [&](double e) {
-      double h = k.base_rate * e;
-      if (rushed) h *= k.rushed_mult;
-      if (referred) h *= k.referred_mult;
-      return h * k.dt;
-    };
     // u >= x_unit P is tested as "the binary exponent E of u / x_unit exceeds y" (E > y, E an
     // integer, is E >= floor(y) + 1): the division does not wait for the satisfaction, and
     // the chain from the satisfaction is a few operations long. (When the quotient rounds up to
@@ -967,7 +970,7 @@ struct World::Impl {
     y = y < -1000.0 ? -1000.0 : y;
     bool churns = false;
     if (!(e_q > y)) [[unlikely]] {
-      const double hx = x_of(std::exp(log_h));
+      const double hx = churn_x(k, std::exp(log_h), rushed, referred);
       churns = u_churn < hx && (u_churn < hx - 0.5 * hx * hx || u_churn < 1.0 - std::exp(-hx));
     }
     if (churns) [[unlikely]] {

@@ -54,16 +54,17 @@ class Simulation {
   void schedule_batch(std::vector<BatchItem>& items) {
     if (items.empty()) return;
     // One pass checks every time and finds the range the sort needs.
+    const auto schedulable = [this](Time t) { return (t >= now_) & (t <= std::numeric_limits<double>::max()); };
     double lo = items[0].time, hi = lo;
-    bool bad = false;
+    bool all = true;
     for (const auto& it : items) {
-      bad |= !(it.time >= now_) | !(it.time <= std::numeric_limits<double>::max());
+      all &= schedulable(it.time);
       lo = it.time < lo ? it.time : lo;
       hi = it.time > hi ? it.time : hi;
     }
-    if (bad) [[unlikely]]
+    if (!all) [[unlikely]]
       for (const auto& it : items)
-        if (!(it.time >= now_ && it.time <= std::numeric_limits<double>::max()))
+        if (!schedulable(it.time))
           throw Error("cannot schedule an event at t=" + fmt(it.time) + ", before now=" + fmt(now_) + " or not finite");
     batch_.add(items, queue_.take_seqs(items.size()), lo, hi);
     items.clear();
