@@ -176,7 +176,7 @@ check "fork --scenario takes the responses from another file" '[ $rc -eq 0 ] && 
 check "a fork that changes the past is refused with the reason, nothing written" '[ $rc -eq 2 ] && grep -q "accounts.initial_active is 600 in the snapshot but 10 here" "$work/err10" && [ ! -e "$work/fork_bad/runs.csv" ]'
 head -c 1000 "$work/shock.snap" > "$work/cut.snap"
 "$bin" fork "$work/cut.snap" -o "$work/fork_cut" -q 2>"$work/err11"; rc=$?
-check "a truncated snapshot is refused" '[ $rc -eq 2 ] && grep -q "cut.snap: damaged file (truncated)" "$work/err11"'
+check "a truncated snapshot is refused" '[ $rc -eq 2 ] && grep -q "cut.snap: damaged snapshot" "$work/err11"'
 "$bin" snapshot "$src/scenarios/market_shock.yaml" --at "9 years" -o "$work/late.snap" -q 2>"$work/err12"; rc=$?
 check "a snapshot after the horizon is refused" '[ $rc -eq 2 ] && grep -q "outside the run" "$work/err12" && [ ! -e "$work/late.snap" ]'
 "$bin" snapshot "$src/scenarios/baseline.yaml" --at "1 year" --set accounts.initial_prospects=500000000 --set "service.problem_rate=0.1 per year" -r 2 -o "$work/big.snap" -q 2>"$work/err13"; rc=$?

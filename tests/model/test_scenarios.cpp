@@ -146,7 +146,7 @@ TEST_CASE("Scenarios: --set reaches list items by name or index, and names what 
     scenario::load_string(yaml, "s.yaml", {"managers.dan.time.hunt_share=2"});
     FAIL("expected an error");
   } catch (const Error& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("s.yaml: in an override: hunt_share: value 2 is out of range"));
+    CHECK_THAT(std::string(e.what()), Catch::Contains("--set managers.dan.time.hunt_share=2: hunt_share: value 2 is out of range"));
   }
 }
 
@@ -154,12 +154,24 @@ TEST_CASE("Checkpoints: a replication's results survive encoding, and damage is 
   const auto sc = scenario::load(std::string(TENURE_SOURCE_DIR) + "/scenarios/caught_between.yaml");
   const auto r = model::simulate(sc.base, 7, 0);
   REQUIRE_FALSE(r.accounts.empty());  // caught_between records accounts and their events
-  const std::string bytes = output::encode(r);
-  const auto back = output::decode(bytes);
-  CHECK(output::encode(back) == bytes);
+  const output::CheckpointIdentity id{"0123456789abcdef", "base", 3};
+  const std::string bytes = output::encode(r, id);
+  const auto back = output::decode(bytes, id);
+  CHECK(output::encode(back, id) == bytes);
   CHECK(back.events == r.events);
   CHECK(back.managers.size() == r.managers.size());
   CHECK(back.account_events.size() == r.account_events.size());
-  CHECK_THROWS_AS(output::decode(bytes.substr(0, bytes.size() / 2)), Error);
-  CHECK_THROWS_AS(output::decode("not a checkpoint"), Error);
+  CHECK_THROWS_AS(output::decode(bytes.substr(0, bytes.size() / 2), id), Error);
+  CHECK_THROWS_AS(output::decode("not a checkpoint", id), Error);
+  // Every single flipped bit is caught by the checksum (issue 15.5), in the header and in
+  // the body, sampled along the file.
+  for (std::size_t i = 0; i < bytes.size(); i += std::max<std::size_t>(1, bytes.size() / 997)) {
+    std::string bad = bytes;
+    bad[i] = static_cast<char>(bad[i] ^ (1 << (i % 8)));
+    CHECK_THROWS_AS(output::decode(bad, id), Error);
+  }
+  // A checkpoint renamed to another replication, variant or run is not taken for it.
+  CHECK_THROWS_WITH(output::decode(bytes, {id.key, "base", 4}), Catch::Contains("another run, variant or replication"));
+  CHECK_THROWS_AS(output::decode(bytes, {id.key, "other", 3}), Error);
+  CHECK_THROWS_AS(output::decode(bytes, {"fedcba9876543210", "base", 3}), Error);
 }

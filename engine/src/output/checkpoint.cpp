@@ -2,6 +2,12 @@
 // length-prefixed; rows that are plain numbers are copied whole.
 #include "tenure/output/checkpoint.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <boost/crc.hpp>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -9,35 +15,87 @@
 
 #include "tenure/core/bytes.hpp"
 #include "tenure/core/error.hpp"
+#include "tenure/core/files.hpp"
 #include "tenure/output/output.hpp"
 
 namespace tenure::output {
 
 namespace {
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '1'};
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '2'};
+
+std::uint32_t crc32(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
 }  // namespace
 
-std::string encode(const model::RunResult& r) {
+// magic, identity (run key, variant, replication), the result, then a CRC-32 of all before it.
+std::string encode(const model::RunResult& r, const CheckpointIdentity& id) {
   core::ByteWriter w;
   w.raw(std::string_view(kMagic, sizeof kMagic));
+  w.str(id.key), w.str(id.variant), w.pod<std::uint64_t>(id.replication);
   model::save(w, r);
-  return w.take();
+  std::string bytes = w.take();
+  const std::uint32_t sum = crc32(bytes);
+  bytes.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+  return bytes;
 }
 
-model::RunResult decode(const std::string& bytes) {
-  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id) {
+  if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw Error("checkpoint: not a checkpoint of this version of tenure");
-  core::ByteReader rd(std::string_view(bytes).substr(sizeof kMagic), "checkpoint");
+  std::uint32_t sum = 0;
+  std::memcpy(&sum, bytes.data() + bytes.size() - 4, 4);
+  const std::string_view body(bytes.data(), bytes.size() - 4);
+  if (crc32(body) != sum) throw Error("checkpoint: damaged (its checksum does not match)");
+  core::ByteReader rd(body.substr(sizeof kMagic), "checkpoint");
+  CheckpointIdentity saved;
+  saved.key = rd.str(), saved.variant = rd.str();
+  std::uint64_t rep = 0;
+  rd.pod(rep);
+  saved.replication = rep;
+  if (saved.key != id.key || saved.variant != id.variant || saved.replication != id.replication)
+    throw Error("checkpoint: it belongs to another run, variant or replication");
   model::RunResult r = model::load_result(rd);
   rd.finish();
   return r;
 }
 
-Checkpoint::Checkpoint(const std::string& dir, const std::string& key) : root_(dir + "/.partial"), dir_(root_ + "/" + key) {
+Checkpoint::Checkpoint(const std::string& dir, const std::string& key)
+    : root_(dir + "/.partial"), dir_(root_ + "/" + key), key_(key) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (std::filesystem::is_directory(root_, ec))
-    for (const auto& e : std::filesystem::directory_iterator(root_, ec))
-      if (e.path().filename() != key) std::filesystem::remove_all(e.path(), ec);  // another run's leftovers
+  created_out_ = !fs::exists(dir, ec);
+  fs::create_directories(root_, ec);
+  if (ec) throw Error(dir + ": cannot create the output folder: " + ec.message());
+  // One live run per folder: a second one is refused, instead of removing the first one's
+  // checkpoints or interleaving its files. The lock goes with the process, even on kill -9.
+  const std::string lock = root_ + "/.lock";
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) throw Error(lock + ": cannot open the folder's lock: " + std::strerror(errno));
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw Error(dir + ": another tenure run is writing to this folder; wait for it to end or choose another --out");
+  }
+  for (const auto& e : fs::directory_iterator(root_, ec))
+    if (e.path().filename() != key && e.path().filename() != ".lock")
+      fs::remove_all(e.path(), ec);  // a dead run's leftovers (its lock is free, so it has ended)
+}
+
+Checkpoint::~Checkpoint() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (lock_fd_ >= 0) {
+    // Nothing kept: leave no trace (a refused or failed run writes nothing).
+    if (!fs::exists(dir_, ec)) {
+      fs::remove(root_ + "/.lock", ec);
+      fs::remove(root_, ec);
+      if (created_out_) fs::remove(fs::path(root_).parent_path(), ec);  // only if empty
+    }
+    ::close(lock_fd_);
+  }
 }
 
 std::string Checkpoint::path(const std::string& variant, std::size_t replication) const {
@@ -45,14 +103,17 @@ std::string Checkpoint::path(const std::string& variant, std::size_t replication
 }
 
 bool Checkpoint::load(const std::string& variant, std::size_t replication, model::RunResult& out) const {
-  std::ifstream in(path(variant, replication), std::ios::binary);
-  if (!in) return false;
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes;
   try {
-    out = decode(bytes);
+    bytes = read_regular_file(path(variant, replication), "checkpoint", std::size_t{1} << 34);
+  } catch (const Error&) {
+    return false;
+  }
+  try {
+    out = decode(bytes, {key_, variant, replication});
     return true;
   } catch (const Error&) {
-    return false;  // a damaged file is run again
+    return false;  // a damaged or foreign file is run again
   }
 }
 
@@ -66,7 +127,7 @@ void Checkpoint::save(const std::string& variant, std::size_t replication, const
       made_ = true;
     }
   }
-  write_atomically(path(variant, replication), encode(r));
+  write_atomically(path(variant, replication), encode(r, {key_, variant, replication}));
 }
 
 std::size_t Checkpoint::saved() const {
@@ -79,7 +140,7 @@ std::size_t Checkpoint::saved() const {
 
 void Checkpoint::clear() const {
   std::error_code ec;
-  std::filesystem::remove_all(root_, ec);
+  std::filesystem::remove_all(dir_, ec);  // the lock stays held until this object goes
 }
 
 }  // namespace tenure::output

@@ -2,6 +2,8 @@
 // byte-identical files.
 #include "tenure/output/output.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <array>
 #include <boost/math/distributions/students_t.hpp>
@@ -14,6 +16,7 @@
 #include <sstream>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/files.hpp"
 
 namespace tenure::output {
 
@@ -25,7 +28,7 @@ std::string number(double x) {
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = unique_temporary_name(path);  // two writers never share a temporary file
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(path + ": cannot write");
@@ -35,7 +38,10 @@ void write_atomically(const std::string& path, const std::string& text) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(path + ": cannot move into place: " + ec.message());
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw Error(path + ": cannot move into place: " + ec.message());
+  }
 }
 
 const char* version() { return TENURE_VERSION; }
@@ -80,7 +86,7 @@ Interval mean_ci(const std::vector<double>& x) {
   double s = 0;
   for (double v : x) s += v;
   iv.mean = s / static_cast<double>(x.size());
-  iv.low = iv.high = iv.mean;
+  iv.low = iv.high = std::numeric_limits<double>::quiet_NaN();
   if (x.size() < 2) return iv;
   double ss = 0;
   for (double v : x) ss += (v - iv.mean) * (v - iv.mean);
@@ -268,12 +274,17 @@ Table lost_table(const scenario::RunSet& rs) {
   Table t = keyed_table();
   t.add("account", K::Integer);
   for (const char* c : {"day", "value"}) t.add(c, K::Real);
-  for (const char* c : {"owner", "blamed"}) t.add(c, K::Integer);
+  // Managers by name, as in managers.csv (join on variant, replication and manager).
+  for (const char* c : {"owner", "blamed"}) t.add(c, K::Text);
   t.add("causes", K::Text);
   Rows row(t);
   each_run(rs, [&](std::size_t v, std::size_t r) {
+    const auto& managers = rs.results[v][r].managers;
+    auto name = [&](std::int64_t i) -> std::string {
+      return i >= 0 && static_cast<std::size_t>(i) < managers.size() ? managers[static_cast<std::size_t>(i)].name : std::string();
+    };
     for (const auto& l : rs.results[v][r].lost) {
-      row.s(rs.variants[v]).i(rep(rs, r)).i(l.account).r(l.day).r(l.value).i(l.owner).i(l.blamed);
+      row.s(rs.variants[v]).i(rep(rs, r)).i(l.account).r(l.day).r(l.value).s(name(l.owner)).s(name(l.blamed));
       row.s(causes_text(l.causes));
       row.end();
     }
@@ -360,6 +371,16 @@ Table summary_table(const scenario::RunSet& rs) {
   return t;
 }
 
+bool comparable(const scenario::RunSet& rs, std::size_t v, std::size_t w) {
+  return rs.horizons.size() != rs.variants.size() || rs.horizons[v] == rs.horizons[w];
+}
+
+std::string not_comparable_reason(const scenario::RunSet& rs, std::size_t v, std::size_t w) {
+  if (comparable(rs, v, w)) return {};
+  return "not comparable: horizon " + number(rs.horizons[v]) + " days against " + number(rs.horizons[w]) +
+         " days (totals over different spans)";
+}
+
 Table paired_table(const scenario::RunSet& rs, const std::string& reference) {
   const auto ref = std::find(rs.variants.begin(), rs.variants.end(), reference);
   if (ref == rs.variants.end()) throw Error(unknown_name_message("variant in these results", reference, rs.variants));
@@ -370,7 +391,7 @@ Table paired_table(const scenario::RunSet& rs, const std::string& reference) {
   t.columns[1].kind = K::Text;
   Rows row(t);
   for (std::size_t v = 0; v < rs.variants.size(); ++v) {
-    if (v == b) continue;
+    if (v == b || !comparable(rs, v, b)) continue;
     for (const auto& m : metrics()) {
       std::vector<double> d;
       for (std::size_t r = 0; r < rs.results[v].size() && r < rs.results[b].size(); ++r)
@@ -429,43 +450,49 @@ void write_attribution(const std::string& path, const scenario::RunSet& rs, cons
 }
 
 namespace {
+// A number for JSON: null when it is not finite (an undefined interval, say).
+nlohmann::ordered_json json_number(double x) { return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(); }
+
 // The rows of an interval table as JSON objects keyed by variant, then metric.
-void intervals_json(std::ostringstream& o, const Table& t) {
+nlohmann::ordered_json intervals_json(const Table& t) {
   const Column& var = t.column("variant");
   const Column& metric = t.column("metric");
   const Column& mean = t.column("mean");
   const Column& low = t.column("ci_low");
   const Column& high = t.column("ci_high");
   const Column& n = t.column("n");
-  std::string open;
-  bool first_v = true;
+  auto out = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < t.rows(); ++i) {
     const std::string& v = var.levels[static_cast<std::size_t>(var.codes[i])];
-    if (v != open || first_v) {
-      o << (first_v ? "" : "\n    },") << "\n    \"" << v << "\": {";
-      open = v;
-      first_v = false;
-    } else {
-      o << ",";
-    }
-    o << "\n      \"" << metric.levels[static_cast<std::size_t>(metric.codes[i])] << "\": {\"mean\": "
-      << number(mean.reals[i]) << ", \"ci95\": [" << number(low.reals[i]) << ", " << number(high.reals[i])
-      << "], \"n\": " << n.integers[i] << "}";
+    out[v][metric.levels[static_cast<std::size_t>(metric.codes[i])]] = {
+        {"mean", json_number(mean.reals[i])},
+        {"ci95", {json_number(low.reals[i]), json_number(high.reals[i])}},
+        {"n", n.integers[i]}};
   }
-  if (!first_v) o << "\n    }";
+  return out;
+}
+std::string json_text(const nlohmann::ordered_json& j) {
+  // Invalid UTF-8 in a name or a message is replaced, never written as invalid JSON.
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 }  // namespace
 
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version_text) {
-  std::ostringstream o;
-  o << "{\n  \"scenario\": \"" << rs.scenario << "\",\n  \"tenure_version\": \"" << version_text
-    << "\",\n  \"seed\": " << rs.seed << ",\n  \"variants\": {";
-  intervals_json(o, summary_table(rs));
-  o << "\n  },\n  \"paired_differences_vs_base\": {";
-  if (std::find(rs.variants.begin(), rs.variants.end(), "base") != rs.variants.end())
-    intervals_json(o, paired_table(rs, "base"));
-  o << "\n  }\n}\n";
-  write_atomically(path, o.str());
+  nlohmann::ordered_json o;
+  o["scenario"] = rs.scenario;
+  o["tenure_version"] = version_text;
+  o["seed"] = rs.seed;
+  o["variants"] = intervals_json(summary_table(rs));
+  const auto base = std::find(rs.variants.begin(), rs.variants.end(), "base");
+  o["paired_differences_vs_base"] = base != rs.variants.end() ? intervals_json(paired_table(rs, "base"))
+                                                              : nlohmann::ordered_json::object();
+  auto not_comparable = nlohmann::ordered_json::object();
+  if (base != rs.variants.end())
+    for (std::size_t v = 0; v < rs.variants.size(); ++v)
+      if (const auto why = not_comparable_reason(rs, v, static_cast<std::size_t>(base - rs.variants.begin())); !why.empty())
+        not_comparable[rs.variants[v]] = why;
+  if (!not_comparable.empty()) o["not_comparable_with_base"] = not_comparable;
+  write_atomically(path, json_text(o));
 }
 
 std::vector<std::string> write_run(const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,

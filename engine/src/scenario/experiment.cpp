@@ -2,7 +2,10 @@
 // each result lands in its own slot, so the output never depends on scheduling.
 #include "tenure/scenario/experiment.hpp"
 
+#include <boost/crc.hpp>
+
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -162,7 +165,7 @@ AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector
 RunSet run(const Scenario& sc, const RunOptions& o) {
   RunSet rs;
   rs.scenario = sc.name;
-  rs.seed = o.seed ? o.seed : sc.experiment.seed;
+  rs.seed = o.seed.value_or(sc.experiment.seed);
   rs.first_replication = o.first_replication;
   const auto reps = static_cast<std::size_t>(o.replications > 0 ? o.replications : sc.experiment.replications);
   std::vector<const model::ModelParams*> params;
@@ -170,6 +173,7 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
   for (const auto& name : wanted) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
+    rs.horizons.push_back(params.back()->horizon_days);
   }
   run_jobs(sc.name, rs, params, reps, o, [&](std::size_t v, std::size_t, std::uint64_t replication) {
     return model::simulate(*params[v], rs.seed, replication);
@@ -183,7 +187,8 @@ void append(RunSet& into, RunSet&& more) {
     return;
   }
   const std::size_t have = into.results.front().size();
-  if (more.scenario != into.scenario || more.seed != into.seed || more.variants != into.variants)
+  if (more.scenario != into.scenario || more.seed != into.seed || more.variants != into.variants ||
+      more.horizons != into.horizons)
     throw Error("cannot append results of another scenario, seed or set of variants");
   if (more.first_replication != into.first_replication + have)
     throw Error("cannot append replications from " + std::to_string(more.first_replication) + " to results that end at " +
@@ -193,7 +198,13 @@ void append(RunSet& into, RunSet&& more) {
 }
 
 namespace {
-constexpr std::string_view kSnapshotMagic = "TENURE-SNAPSHOT-1\n";
+constexpr std::string_view kSnapshotMagic = "TENURE-SNAPSHOT-2\n";
+
+std::uint32_t crc32(std::string_view bytes) {
+  boost::crc_32_type crc;
+  crc.process_bytes(bytes.data(), bytes.size());
+  return crc.checksum();
+}
 }  // namespace
 
 Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double day, const RunOptions& o) {
@@ -208,7 +219,7 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
   s.scenario = effective_yaml(sc);
   s.scenario_name = sc.name;
   s.variant = variant;
-  s.seed = o.seed ? o.seed : sc.experiment.seed;
+  s.seed = o.seed.value_or(sc.experiment.seed);
   s.first_replication = o.first_replication;
   s.day = day;
   s.states.resize(reps);
@@ -220,26 +231,57 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
   return s;
 }
 
+// magic; the scenario, its hash, name and variant; seed, first replication, day; each state
+// with its replication number; then a CRC-32 of everything before it.
 std::string encode(const Snapshot& s) {
   core::ByteWriter w;
   w.raw(kSnapshotMagic);
-  w.str(s.scenario), w.str(s.scenario_name), w.str(s.variant);
+  w.str(s.scenario), w.str(content_hash(s.scenario)), w.str(s.scenario_name), w.str(s.variant);
   w.pod(s.seed), w.pod(s.first_replication), w.pod(s.day);
   w.pod<std::uint64_t>(s.states.size());
-  for (const auto& x : s.states) w.str(x);
-  return w.take();
+  for (std::size_t i = 0; i < s.states.size(); ++i) w.pod<std::uint64_t>(s.first_replication + i), w.str(s.states[i]);
+  std::string bytes = w.take();
+  const std::uint32_t sum = crc32(bytes);
+  bytes.append(reinterpret_cast<const char*>(&sum), sizeof sum);
+  return bytes;
 }
+
+namespace {
+std::string output_day(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
+}
+}  // namespace
 
 Snapshot decode(std::string_view bytes, const std::string& name) {
   if (bytes.substr(0, kSnapshotMagic.size()) != kSnapshotMagic)
     throw Error(name + ": not a tenure snapshot (it does not start with '" +
                 std::string(kSnapshotMagic.substr(0, kSnapshotMagic.size() - 1)) + "')");
-  core::ByteReader r(bytes.substr(kSnapshotMagic.size()), name);
+  if (bytes.size() < kSnapshotMagic.size() + 4) throw Error(name + ": damaged snapshot (truncated)");
+  std::uint32_t sum = 0;
+  std::memcpy(&sum, bytes.data() + bytes.size() - 4, 4);
+  const std::string_view body = bytes.substr(0, bytes.size() - 4);
+  if (crc32(body) != sum)
+    throw Error(name + ": damaged snapshot (its checksum does not match: the file was changed or cut after it was written)");
+  core::ByteReader r(body.substr(kSnapshotMagic.size()), name);
   Snapshot s;
-  s.scenario = r.str(), s.scenario_name = r.str(), s.variant = r.str();
+  s.scenario = r.str();
+  const std::string hash = r.str();
+  s.scenario_name = r.str(), s.variant = r.str();
+  if (hash != content_hash(s.scenario)) throw Error(name + ": damaged snapshot (the scenario does not match its hash)");
   r.pod(s.seed), r.pod(s.first_replication), r.pod(s.day);
-  s.states.resize(r.count(r.remaining() / 8));
-  for (auto& x : s.states) x = r.str();
+  if (!std::isfinite(s.day) || s.day < 0)
+    throw Error(name + ": damaged snapshot (its day is " + output_day(s.day) + "; expected a finite day >= 0)");
+  s.states.resize(r.count(r.remaining() / 16));
+  for (std::size_t i = 0; i < s.states.size(); ++i) {
+    std::uint64_t replication = 0;
+    r.pod(replication);
+    if (replication != s.first_replication + i)
+      throw Error(name + ": damaged snapshot (state " + std::to_string(i) + " is of replication " + std::to_string(replication) +
+                  ", expected " + std::to_string(s.first_replication + i) + ")");
+    s.states[i] = r.str();
+  }
   r.finish();
   if (s.states.empty()) throw Error(name + ": the snapshot holds no replications");
   return s;
@@ -262,6 +304,7 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
   for (const auto& name : o.variants.empty() ? std::vector<std::string>{s.variant} : o.variants) {
     params.push_back(&params_of(sc, name));
     rs.variants.push_back(name);
+    rs.horizons.push_back(params.back()->horizon_days);
   }
   run_jobs(sc.name, rs, params, s.states.size(), o, [&](std::size_t v, std::size_t r, std::uint64_t replication) {
     try {

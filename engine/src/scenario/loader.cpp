@@ -12,8 +12,11 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/files.hpp"
 #include "tenure/core/time.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/model/world.hpp"
@@ -27,12 +30,20 @@ namespace cal = tenure::calendar;
 // --- units -------------------------------------------------------------------------------
 
 namespace {
+// "18 months" as 18 and "months". The whole text is read: anything after the unit (a second
+// line, a NUL byte) makes it malformed, not ignored.
 bool parse_number_unit(const std::string& text, double& number, std::string& unit) {
-  std::istringstream is(text);
-  if (!(is >> number)) return false;
-  std::getline(is, unit);
+  std::size_t used = 0;
+  try {
+    number = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  unit = text.substr(used);
   unit.erase(0, unit.find_first_not_of(" \t"));
   unit.erase(unit.find_last_not_of(" \t") + 1);
+  if (std::any_of(unit.begin(), unit.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) return false;
+  if (unit.find("  ") != std::string::npos) return false;
   return std::isfinite(number);
 }
 
@@ -51,21 +62,32 @@ double parse_duration(const std::string& text) {
   double n;
   std::string unit;
   if (!parse_number_unit(text, n, unit) || unit.empty())
-    throw Error("expected a duration with a unit (e.g. '18 months', '3 days'), got '" + text + "'");
+    throw Error("expected a duration with a unit (e.g. '18 months', '3 days'), got '" + excerpt(text) + "'");
   const double d = unit_days(unit);
-  if (d < 0) throw Error("unknown time unit '" + unit + "' in '" + text + "' (use days, weeks, months, quarters or years)");
+  if (d < 0) throw Error("unknown time unit '" + excerpt(unit) + "' in '" + excerpt(text) + "' (use days, weeks, months, quarters or years)");
   return n * d;
+}
+
+std::optional<std::uint64_t> parse_seed(const std::string& text, std::string& err) {
+  std::uint64_t v = 0;
+  const auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size()) {
+    err = "expected a whole number from 0 to 18446744073709551615, got '" + excerpt(text) + "'" +
+          (res.ec == std::errc::result_out_of_range ? " (too large)" : "");
+    return std::nullopt;
+  }
+  return v;
 }
 
 double parse_rate(const std::string& text) {
   double n;
   std::string unit;
   if (!parse_number_unit(text, n, unit) || unit.rfind("per ", 0) != 0)
-    throw Error("expected a rate like '0.2 per year', got '" + text + "'");
+    throw Error("expected a rate like '0.2 per year', got '" + excerpt(text) + "'");
   std::string per = unit.substr(4);
   per.erase(0, per.find_first_not_of(" \t"));
   const double d = unit_days(per);
-  if (d < 0) throw Error("unknown time unit '" + per + "' in '" + text + "' (use day, week, month, quarter or year)");
+  if (d < 0) throw Error("unknown time unit '" + excerpt(per) + "' in '" + excerpt(text) + "' (use day, week, month, quarter or year)");
   return n / d;
 }
 
@@ -194,15 +216,56 @@ const std::vector<Field>& fields() {
 
 namespace {
 
+// Limits that keep loading linear and bounded whatever the input.
+constexpr std::size_t kMaxFileBytes = 32u << 20;   // a scenario file (or one it extends)
+constexpr std::size_t kMaxErrors = 50;             // problems reported in full; the rest are counted
+constexpr std::size_t kMaxSetParts = 32;           // parts of a --set key path
+constexpr std::size_t kMaxSetKeyBytes = 1024;      // bytes of a --set key path
+constexpr std::size_t kMaxNameBytes = 64;          // a scenario's or a variant's name
+
 struct Ctx {
   std::string file;
   std::vector<std::string> errors;
   std::set<std::string> seen;
+  std::size_t more = 0;  // problems beyond kMaxErrors
+  // Nodes made by overrides (--set, or a Python dict) and the override's text: they have no
+  // place in the file, so a problem with one is placed in its override.
+  std::vector<std::pair<YAML::Node, std::string>> overrides;
+  void add(std::string e) {
+    if (seen.count(e)) return;
+    if (errors.size() >= kMaxErrors) {
+      ++more;
+      return;
+    }
+    seen.insert(e);
+    errors.push_back(std::move(e));
+  }
   void error(const YAML::Mark& m, const std::string& msg) {
-    // A node made by an override (--set, or a Python dict path) has no place in the file.
-    std::string e = m.is_null() ? file + ": in an override: " + msg
-                                : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg;
-    if (seen.insert(e).second) errors.push_back(e);
+    add(m.is_null() ? file + ": in an override: " + msg
+                    : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": " + msg);
+  }
+  // A problem with a value: placed in the file, or in the --set that gave it.
+  void error(const YAML::Node& n, const std::string& msg) {
+    if (n.Mark().is_null())
+      for (const auto& [node, text] : overrides)
+        if (node.is(n)) return add("--set " + excerpt(text, 200) + ": " + msg);
+    error(n.Mark(), msg);
+  }
+  // A problem with a key that an override made: placed in the --set whose path names it.
+  void key_error(const YAML::Node& key, const std::string& msg) {
+    if (key.Mark().is_null() && key.IsScalar())
+      for (const auto& [node, text] : overrides) {
+        const std::string path = text.substr(0, text.find('='));
+        if (("." + path + ".").find("." + key.Scalar() + ".") != std::string::npos)
+          return add("--set " + excerpt(text, 200) + ": " + msg);
+      }
+    error(key.Mark(), msg);
+  }
+  std::string message() const {
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    if (more) msg += "\n... and " + std::to_string(more) + " more problems";
+    return msg;
   }
 };
 
@@ -280,13 +343,13 @@ model::Component component(Ctx& ctx, const YAML::Node& n, const Reg& reg, const 
       if (key == "name") continue;
       auto spec = std::find_if(entry.params.begin(), entry.params.end(), [&](const ParamSpec& s) { return s.name == key; });
       if (spec == entry.params.end()) {
-        ctx.error(it->first.Mark(), unknown_name_message(reg.kind() + " '" + c.name + "' parameter", key, known));
+        ctx.key_error(it->first, unknown_name_message(reg.kind() + " '" + c.name + "' parameter", key, known));
         continue;
       }
       std::string err;
       ParamValue v = to_value(it->second, *spec, err);
       if (err.empty()) err = spec->check(v);
-      if (!err.empty()) ctx.error(it->second.Mark(), key + ": " + err);
+      if (!err.empty()) ctx.error(it->second, key + ": " + err);
       else c.params[key] = v;
     }
   }
@@ -294,31 +357,55 @@ model::Component component(Ctx& ctx, const YAML::Node& n, const Reg& reg, const 
 }
 
 void unknown_key(Ctx& ctx, const YAML::Node& key, const std::string& prefix, const std::vector<std::string>& known) {
-  ctx.error(key.Mark(), unknown_name_message("key", prefix + key.Scalar(), known));
+  ctx.key_error(key, unknown_name_message("key", prefix + key.Scalar(), known));
 }
 
-double duration_of(Ctx& ctx, const YAML::Node& n) {
-  try {
-    return parse_duration(scalar(n));
-  } catch (const Error& e) {
-    ctx.error(n.Mark(), e.what());
-    return 0;
-  }
+std::string bound_text(double x) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, res.ptr);
 }
 
+// A number from lo to hi. The whole scalar must be the number.
 double number_of(Ctx& ctx, const YAML::Node& n, const std::string& what, double lo, double hi) {
+  const std::string s = scalar(n);
+  std::size_t used = 0;
+  double d = 0;
   try {
-    const double d = n.as<double>();
-    if (!(d >= lo && d <= hi)) {
-      ctx.error(n.Mark(), what + ": value " + n.Scalar() + " is out of range: expected " + std::to_string(lo) + " to " +
-                              std::to_string(hi));
-      return lo;  // the error stands; callers may cast the value, so keep it in range
-    }
-    return d;
+    d = std::stod(s, &used);
   } catch (const std::exception&) {
-    ctx.error(n.Mark(), what + ": expected a number, got '" + scalar(n) + "'");
-    return 0;
+    used = 0;
   }
+  if (!n.IsScalar() || used == 0 || used != s.size() || !std::isfinite(d)) {
+    ctx.error(n, what + ": expected a number from " + bound_text(lo) + " to " + bound_text(hi) + ", got '" + excerpt(s) + "'");
+    return lo;
+  }
+  if (!(d >= lo && d <= hi)) {
+    ctx.error(n, what + ": value " + excerpt(s) + " is out of range: expected " + bound_text(lo) + " to " + bound_text(hi));
+    return lo;  // the error stands; callers may cast the value, so keep it in range
+  }
+  return d;
+}
+
+// A whole number from lo to hi, exactly as written: a fraction is an error, not truncated.
+std::int64_t integer_of(Ctx& ctx, const YAML::Node& n, const std::string& what, std::int64_t lo, std::int64_t hi) {
+  const std::string s = scalar(n);
+  std::int64_t v = 0;
+  const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (!n.IsScalar() || s.empty() || res.ec != std::errc() || res.ptr != s.data() + s.size() || v < lo || v > hi) {
+    ctx.error(n, what + ": expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) + ", got '" +
+                     excerpt(s) + "'");
+    return lo;
+  }
+  return v;
+}
+
+// A seed: any whole number from 0 to 2^64 - 1, exactly (no rounding through a double).
+std::uint64_t seed_of(Ctx& ctx, const YAML::Node& n) {
+  std::string err;
+  const auto v = parse_seed(scalar(n), err);
+  if (!n.IsScalar() || !err.empty()) ctx.error(n, "seed: " + (err.empty() ? std::string("expected a whole number") : err));
+  return v.value_or(0);
 }
 
 // --- typed records for the items of list sections -------------------------------------
@@ -442,10 +529,10 @@ std::vector<T> parse_items(Ctx& ctx, const YAML::Node& n, const std::string& wha
         std::string err;
         ParamValue v = to_value(it->second, f->spec, err);
         if (err.empty()) err = f->spec.check(v);
-        if (!err.empty()) ctx.error(it->second.Mark(), key + ": " + err);
+        if (!err.empty()) ctx.error(it->second, key + ": " + err);
         else f->set(t, v);
       } else if (!extra(t, key, it->second)) {
-        ctx.error(it->first.Mark(), unknown_name_message(what + " key", key, known));
+        ctx.key_error(it->first, unknown_name_message(what + " key", key, known));
       }
     }
     out.push_back(t);
@@ -504,7 +591,7 @@ void parse_market(Ctx& ctx, const YAML::Node& n, model::MarketParams& m) {
     const std::string k = it->first.Scalar();
     const YAML::Node v = it->second;
     if (k == "model") m.model = component(ctx, v, model::market_models());
-    else if (k == "initial_regime") m.initial_regime = static_cast<std::int64_t>(number_of(ctx, v, k, 0, 100));
+    else if (k == "initial_regime") m.initial_regime = integer_of(ctx, v, "market.initial_regime", 0, 100);
     else if (k == "regimes") {
       m.regimes = parse_items(ctx, v, "regimes", regime_fields(), {}, no_extra<model::Regime>);
     } else if (k == "transition") {
@@ -537,7 +624,7 @@ void set_field(Ctx& ctx, ModelParams& p, const Field& f, const YAML::Node& v) {
   ParamValue val = to_value(v, f.spec, err);
   if (err.empty()) err = f.spec.check(val);
   if (!err.empty()) {
-    ctx.error(v.Mark(), f.path + ": " + err);
+    ctx.error(v, f.path + ": " + err);
     return;
   }
   f.set(p, val);
@@ -561,26 +648,49 @@ bool other_component(const YAML::Node& base, const YAML::Node& over) {
   return b && o && b->second.IsScalar() && o->second.IsScalar() && b->second.Scalar() != o->second.Scalar();
 }
 
-YAML::Node merge(const YAML::Node& base, const YAML::Node& over) {
-  if (!base.IsMap() || !over.IsMap() || other_component(base, over)) return over;
+// The keys of a map whose values are components (a name and its parameters): only there does
+// a different `name` mean a different component. Elsewhere (the file's own `name`, a manager's
+// `name`) a name is a value like any other and maps merge key by key.
+bool component_key(const std::string& key) {
+  static const std::unordered_set<std::string> keys{"time", "service", "pressure", "promotion", "generator", "model"};
+  return keys.count(key) > 0;
+}
+
+// Linear in the size of both maps: keys are indexed by text once, and entries are appended
+// without yaml-cpp's lookup by identity (which is linear per insert).
+YAML::Node merge(const YAML::Node& base, const YAML::Node& over, bool component = false) {
+  if (!base.IsMap() || !over.IsMap() || (component && other_component(base, over))) return over;
+  std::unordered_map<std::string, YAML::Node> over_keys, over_values;
+  for (auto it = over.begin(); it != over.end(); ++it)
+    if (it->first.IsScalar() && !over_keys.count(it->first.Scalar()))
+      over_keys.emplace(it->first.Scalar(), it->first), over_values.emplace(it->first.Scalar(), it->second);
+  std::unordered_set<std::string> base_keys;
   YAML::Node out(YAML::NodeType::Map);
   for (auto it = base.begin(); it != base.end(); ++it) {
-    const auto o = it->first.IsScalar() ? entry(over, it->first.Scalar()) : std::nullopt;
-    if (o) out[o->first] = merge(it->second, o->second);
-    else out[it->first] = it->second;
+    const bool named = it->first.IsScalar();
+    if (named) base_keys.insert(it->first.Scalar());
+    const auto o = named ? over_keys.find(it->first.Scalar()) : over_keys.end();
+    if (o != over_keys.end())
+      out.force_insert(o->second, merge(it->second, over_values.at(o->first), component_key(o->first)));
+    else
+      out.force_insert(it->first, it->second);
   }
   for (auto it = over.begin(); it != over.end(); ++it)
-    if (!it->first.IsScalar() || !entry(base, it->first.Scalar())) out[it->first] = it->second;
+    if (!it->first.IsScalar() || !base_keys.count(it->first.Scalar())) out.force_insert(it->first, it->second);
   return out;
 }
 
 void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& ex) {
   static const std::vector<std::string> sections{"name", "extends", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
   const auto& fs = fields();
+  static const std::unordered_map<std::string, const Field*> by_path = [] {
+    std::unordered_map<std::string, const Field*> m;
+    for (const auto& f : fields()) m.emplace(f.path, &f);
+    return m;
+  }();
   auto find = [&](const std::string& path) -> const Field* {
-    for (const auto& f : fs)
-      if (f.path == path) return &f;
-    return nullptr;
+    const auto it = by_path.find(path);
+    return it == by_path.end() ? nullptr : it->second;
   };
   if (!root.IsMap()) {
     ctx.error(root.Mark(), "a scenario file must be a map of sections");
@@ -600,9 +710,9 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
     } else if (k == "experiment") {
       for (auto jt = v.begin(); jt != v.end(); ++jt) {
         const std::string ek = jt->first.Scalar();
-        if (ek == "replications") ex.replications = static_cast<std::int64_t>(number_of(ctx, jt->second, ek, 1, 1e6));
-        else if (ek == "seed") ex.seed = static_cast<std::uint64_t>(number_of(ctx, jt->second, ek, 0, 1.8e19));
-        else if (ek == "horizon") p.horizon_days = duration_of(ctx, jt->second);
+        if (ek == "replications") ex.replications = integer_of(ctx, jt->second, "experiment.replications", 1, 1000000);
+        else if (ek == "seed") ex.seed = seed_of(ctx, jt->second);
+        else if (ek == "horizon") set_field(ctx, p, *find("horizon"), jt->second);
         else if (ek == "outputs") {
           ex.outputs.clear();
           each(ctx, jt->second, "outputs", [&](const YAML::Node& o) {
@@ -624,7 +734,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
                              [&](model::Order& o, const std::string& key, const YAML::Node& val) {
                                if (key != "account") return false;
                                if (scalar(val) == "largest") o.account = -1;
-                               else o.account = static_cast<std::int64_t>(number_of(ctx, val, "account", 0, 4e9));
+                               else o.account = integer_of(ctx, val, "orders: account", 0, 4000000000);
                                return true;
                              });
       for (std::size_t i = 0; i < p.orders.size() && i < v.size(); ++i)
@@ -653,7 +763,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         } else if (k == "organisation" && sub == "positions") {
           p.organisation.positions.clear();
           each(ctx, jt->second, "positions", [&](const YAML::Node& x) {
-            p.organisation.positions.push_back(static_cast<std::int64_t>(number_of(ctx, x, "positions", 0, 1e7)));
+            p.organisation.positions.push_back(integer_of(ctx, x, "organisation.positions", 0, 10000000));
           });
         } else if (k == "organisation" && sub == "responsibility") {
           p.organisation.responsibility.clear();
@@ -677,7 +787,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         } else {
           auto all = known;
           if (k == "organisation") all.insert(all.end(), {"organisation.positions", "organisation.responsibility", "organisation.promotion", "organisation.hire"});
-          ctx.error(jt->first.Mark(), unknown_name_message("key", path, all));
+          ctx.key_error(jt->first, unknown_name_message("key", path, all));
         }
       }
     } else {
@@ -701,44 +811,104 @@ std::string header_comment(const std::string& text) {
   return out;
 }
 
+// Every map in the tree has each key once: YAML says a key is unique, and a second one would
+// silently win (or lose, by where it is looked up). Keys must be plain text. Iterative, so a
+// deeply nested file cannot exhaust the stack here.
+void check_keys(Ctx& ctx, const YAML::Node& root) {
+  std::vector<YAML::Node> todo{root};
+  while (!todo.empty()) {
+    const YAML::Node n = todo.back();
+    todo.pop_back();
+    if (n.IsSequence()) {
+      for (const auto& item : n) todo.push_back(item);
+    } else if (n.IsMap()) {
+      std::unordered_map<std::string, YAML::Mark> first;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar()) {
+          ctx.error(it->first.Mark(), "a key must be plain text, not a list or a map");
+          continue;
+        }
+        const auto [at, fresh] = first.emplace(it->first.Scalar(), it->first.Mark());
+        if (!fresh)
+          ctx.error(it->first.Mark(), "duplicate key '" + excerpt(it->first.Scalar()) + "' (first at line " +
+                                          std::to_string(at->second.line + 1) + "); each key may appear once in a map");
+        todo.push_back(it->second);
+      }
+    }
+  }
+}
+
+YAML::Mark mark_at(const std::string& text, std::size_t offset) {
+  YAML::Mark m;
+  m.pos = static_cast<int>(offset);
+  m.line = static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  const auto nl = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  m.column = static_cast<int>(nl == std::string::npos || offset == 0 ? offset : offset - nl - 1);
+  return m;
+}
+
+// One YAML document, with no NUL byte (yaml-cpp would stop reading there) and unique keys.
 YAML::Node parse_text(Ctx& ctx, const std::string& text) {
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    ctx.error(mark_at(text, nul), "a NUL byte: expected a text file (is this a binary file?)");
+    return YAML::Node();
+  }
+  std::vector<YAML::Node> docs;
   try {
-    return YAML::Load(text);
+    docs = YAML::LoadAll(text);
   } catch (const YAML::ParserException& e) {
     ctx.error(e.mark, "YAML syntax error: " + e.msg);
     return YAML::Node();
   }
+  if (docs.empty()) return YAML::Node();
+  if (docs.size() > 1) {
+    ctx.error(docs[1].Mark(), "a second YAML document: a scenario file holds one (remove the '---' or '...' line)");
+    return YAML::Node();
+  }
+  check_keys(ctx, docs.front());
+  return docs.front();
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open scenario file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const std::string& path) { return read_regular_file(path, "scenario file", kMaxFileBytes); }
 
 // The file's root merged over whatever it extends (recursively, with a cycle guard).
 YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, std::vector<std::string>& chain) {
   Ctx local{path, {}, {}};
   YAML::Node root = parse_text(local, text);
-  for (auto& e : local.errors) ctx.errors.push_back(e);
+  auto pass_on = [&] {
+    for (auto& e : local.errors) ctx.add(e);
+    ctx.more += local.more;
+    local.errors.clear();
+  };
+  pass_on();
   if (!root || !root.IsMap()) return root;
-  if (root["extends"]) {
+  if (const auto ext = entry(root, "extends")) {
     namespace fs = std::filesystem;
-    const fs::path parent = fs::path(path).parent_path() / scalar(root["extends"]);
+    if (!ext->second.IsScalar() || ext->second.Scalar().empty()) {
+      local.error(ext->second.Mark(), "extends: expected the path of a scenario file");
+      pass_on();
+      return root;
+    }
+    const fs::path parent = fs::path(path).parent_path() / ext->second.Scalar();
     const std::string pp = parent.lexically_normal().string();
     if (std::find(chain.begin(), chain.end(), pp) != chain.end()) {
-      local.error(root["extends"].Mark(), "extends: cycle through " + pp);
-      for (auto& e : local.errors) ctx.errors.push_back(e);
+      local.error(ext->second.Mark(), "extends: cycle through " + excerpt(pp, 200));
+      pass_on();
+      return root;
+    }
+    if (chain.size() > 16) {
+      local.error(ext->second.Mark(), "extends: more than 16 files deep");
+      pass_on();
       return root;
     }
     std::string base_text;
     try {
       base_text = read_file(pp);
-    } catch (const Error&) {
-      local.error(root["extends"].Mark(), "extends: cannot open '" + pp + "'");
-      for (auto& e : local.errors) ctx.errors.push_back(e);
+    } catch (const Error& e) {
+      std::string why = e.what();
+      if (why.rfind(pp + ": ", 0) == 0) why.erase(0, pp.size() + 2);
+      local.error(ext->second.Mark(), "extends: cannot open '" + excerpt(pp, 200) + "': " + why);
+      pass_on();
       return root;
     }
     chain.push_back(pp);
@@ -773,11 +943,29 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
       continue;
     }
     const std::string path = s.substr(0, eq), value = s.substr(eq + 1);
+    const std::string shown = "--set " + excerpt(s, 120);
+    // The depth and length of a path are bounded, so the work an override asks for is too.
+    const auto parts = static_cast<std::size_t>(std::count(path.begin(), path.end(), '.')) + 1;
+    if (path.size() > kMaxSetKeyBytes || parts > kMaxSetParts) {
+      errors.push_back(shown + ": the key path has " + std::to_string(parts) + " parts and " + std::to_string(path.size()) +
+                       " bytes; at most " + std::to_string(kMaxSetParts) + " parts and " + std::to_string(kMaxSetKeyBytes) +
+                       " bytes");
+      continue;
+    }
     Setting st;
     std::stringstream ss(path);
     for (std::string k; std::getline(ss, k, '.');) st.keys.push_back(k);
-    if (std::any_of(st.keys.begin(), st.keys.end(), [](const std::string& k) { return k.empty(); })) {
-      errors.push_back("--set " + s + ": expected key.path=value with no empty key");
+    if (std::any_of(st.keys.begin(), st.keys.end(), [](const std::string& k) { return k.empty(); }) || path.back() == '.') {
+      errors.push_back(shown + ": expected key.path=value with no empty key");
+      continue;
+    }
+    if (st.keys.front() == "extends" || st.keys.front() == "name") {
+      errors.push_back(shown + ": '" + st.keys.front() + "' cannot be overridden (" +
+                       (st.keys.front() == "extends" ? "write a file that extends the other one" : "give --out instead") + ")");
+      continue;
+    }
+    if (st.keys.front() == "variants" && st.keys.size() < 3) {
+      errors.push_back(shown + ": expected variants.<variant>.<key>=value");
       continue;
     }
     for (const auto& f : fields())
@@ -785,7 +973,7 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
         std::string err;
         ParamValue v = to_value(YAML::Node(value), f.spec, err);
         if (err.empty()) err = f.spec.check(v);
-        if (!err.empty()) errors.push_back("--set " + s + ": " + err);
+        if (!err.empty()) errors.push_back(shown + ": " + err);
       }
     st.text = s;
     if (!value.empty() && (value.front() == '[' || value.front() == '{')) {
@@ -793,7 +981,7 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
       try {
         st.value = YAML::Load(value);
       } catch (const YAML::Exception& e) {
-        errors.push_back("--set " + s + ": expected a YAML flow " + (value.front() == '[' ? "list" : "map") + ": " + e.msg);
+        errors.push_back(shown + ": expected a YAML flow " + (value.front() == '[' ? "list" : "map") + ": " + e.msg);
         continue;
       }
     } else {
@@ -803,7 +991,8 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
   }
   if (!errors.empty()) {
     std::string msg;
-    for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e;
+    for (std::size_t i = 0; i < errors.size() && i < kMaxErrors; ++i) msg += (msg.empty() ? "" : "\n") + errors[i];
+    if (errors.size() > kMaxErrors) msg += "\n... and " + std::to_string(errors.size() - kMaxErrors) + " more problems";
     throw Error(msg);
   }
   return out;
@@ -827,7 +1016,7 @@ YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, 
       if (name == key || std::to_string(j) == key) pick = pick < node.size() ? pick : j;
     }
     if (pick == node.size()) {
-      err = "--set " + st.text + ": " + unknown_name_message("item of " + st.keys[i - 1], key, names);
+      err = "--set " + excerpt(st.text, 120) + ": " + unknown_name_message("item of " + st.keys[i - 1], key, names);
       return node;
     }
     YAML::Node out(YAML::NodeType::Sequence);
@@ -842,7 +1031,7 @@ YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, 
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->second.IsDefined()) continue;
       const bool match = it->first.IsScalar() && it->first.Scalar() == key;
-      out[it->first] = match ? with_value(it->second, st, i + 1, err) : it->second;
+      out.force_insert(it->first, match ? with_value(it->second, st, i + 1, err) : it->second);
       found |= match;
     }
   } else if (node && node.IsScalar() && i > 0 && key != "name") {
@@ -856,11 +1045,69 @@ void apply_sets(Ctx& ctx, YAML::Node& root, const std::vector<Setting>& sets) {
   for (const auto& st : sets) {
     std::string err;
     YAML::Node changed = with_value(root, st, 0, err);
-    if (!err.empty()) {
-      if (ctx.seen.insert(ctx.file + ": " + err).second) ctx.errors.push_back(ctx.file + ": " + err);
-    }
+    if (!err.empty()) ctx.add(err);
     else root = changed;
+    ctx.overrides.emplace_back(st.value, st.text);
   }
+}
+
+// A scenario's or a variant's name becomes a folder or file name (results/<name>,
+// <name>.snap): plain letters, digits, '_', '-', '.' and spaces, not starting with a dot,
+// at most kMaxNameBytes bytes. A variant may not be called "base" (the scenario itself).
+std::string name_problem(const std::string& name, bool variant) {
+  const std::string what = variant ? "variant name" : "scenario name";
+  if (name.empty()) return what + ": expected a name, got an empty one";
+  if (name.size() > kMaxNameBytes)
+    return what + " '" + excerpt(name, 40) + "': at most " + std::to_string(kMaxNameBytes) + " bytes";
+  if (name.front() == '.' || name.front() == '-' || name.front() == ' ' || name.back() == ' ' ||
+      !std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ';
+      }))
+    return what + " '" + excerpt(name) + "': expected letters, digits, '_', '-', '.' or spaces, not starting with '.', '-' or a space "
+           "(it names files and folders)";
+  if (variant && name == "base") return "variant name 'base': taken by the scenario itself; choose another name";
+  return {};
+}
+
+// The node a model check's key path ("orders.1.manager", "managers.Darren.level") names in
+// `root`, or the nearest one above it that exists.
+YAML::Node node_at(const YAML::Node& root, const std::string& path) {
+  YAML::Node n = root;
+  std::stringstream ss(path);
+  for (std::string k; std::getline(ss, k, '.');) {
+    std::optional<YAML::Node> next;
+    if (n.IsMap()) {
+      if (const auto e = entry(n, k)) next = e->second;
+    } else if (n.IsSequence()) {
+      std::size_t j = 0;
+      for (auto it = n.begin(); it != n.end() && !next; ++it, ++j) {
+        const YAML::Node item = *it;
+        if (std::to_string(j) == k || (item.IsMap() && entry(item, "name") && scalar(entry(item, "name")->second) == k))
+          next = item;
+      }
+    }
+    if (!next || next->Mark().is_null()) break;
+    n = *next;
+  }
+  return n;
+}
+
+// Events that can never happen: scheduled at or after the horizon.
+void warn_beyond_horizon(const std::string& file, const YAML::Node& root, const model::ModelParams& p,
+                         const std::string& which, std::vector<std::string>& warnings) {
+  auto warn = [&](const std::string& path, double day, const std::string& what) {
+    if (day < p.horizon_days) return;
+    const YAML::Mark m = node_at(root, path).Mark();
+    const std::string at = m.is_null() ? file : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    warnings.push_back(at + ": warning: " + which + what + " at day " + bound_text(day) + " is at or after the horizon (day " +
+                       bound_text(p.horizon_days) + "): it never happens");
+  };
+  for (std::size_t i = 0; i < p.market.shocks.size(); ++i)
+    warn("market.shocks." + std::to_string(i) + ".at", p.market.shocks[i].start, "shock " + std::to_string(i));
+  for (std::size_t i = 0; i < p.orders.size(); ++i)
+    warn("orders." + std::to_string(i) + ".at", p.orders[i].at, "order " + std::to_string(i) + " (" + p.orders[i].kind + ")");
+  for (std::size_t i = 0; i < p.conferences.size(); ++i)
+    warn("conferences." + std::to_string(i) + ".at", p.conferences[i].start, "conference " + std::to_string(i));
 }
 
 Scenario load_text(const std::string& text, const std::string& path, const std::vector<std::string>& sets) {
@@ -868,53 +1115,76 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
   std::vector<std::string> chain{path};
   const std::vector<Setting> settings = parse_sets(sets);
   YAML::Node root = resolve(ctx, path, text, chain);
-  if (root && root.IsMap() && !settings.empty()) apply_sets(ctx, root, settings);
+  if (root && root.IsMap() && !settings.empty()) {
+    // An override of a variant must name one that exists.
+    const auto vs = entry(root, "variants");
+    for (const auto& st : settings) {
+      if (st.keys.front() != "variants") continue;
+      std::vector<std::string> names;
+      bool found = false;
+      if (vs && vs->second.IsMap())
+        for (auto it = vs->second.begin(); it != vs->second.end(); ++it)
+          names.push_back(scalar(it->first)), found |= scalar(it->first) == st.keys[1];
+      if (!found) ctx.add("--set " + excerpt(st.text, 120) + ": " + unknown_name_message("variant", st.keys[1], names));
+    }
+    apply_sets(ctx, root, settings);
+  }
   Scenario sc;
   sc.path = path;
   sc.story = header_comment(text);
+  std::vector<YAML::Node> trees;  // the tree each variant was read from, to place the model's checks
   if (ctx.errors.empty() && root && root.IsMap()) {
-    sc.name = root["name"] ? scalar(root["name"]) : std::filesystem::path(path).stem().string();
+    const auto name = entry(root, "name");
+    sc.name = name ? scalar(name->second) : std::filesystem::path(path).stem().string();
+    if (const std::string problem = name_problem(sc.name, false); !problem.empty())
+      ctx.error(name ? name->second.Mark() : root.Mark(), problem + (name ? "" : " (from the file name; add a 'name:' key)"));
     parse_params(ctx, root, sc.base, sc.experiment);
-    if (root["variants"]) {
-      const YAML::Node vs = root["variants"];
+    if (const auto variants = entry(root, "variants")) {
+      const YAML::Node vs = variants->second;
+      YAML::Node shared = merge(YAML::Node(YAML::NodeType::Map), root);  // the base without its variants:
+      shared.remove("variants");                                          // each variant merges in linear time
       if (!vs.IsMap()) ctx.error(vs.Mark(), "variants: expected a map of name: overrides");
       else
         for (auto it = vs.begin(); it != vs.end(); ++it) {
-          YAML::Node merged = merge(root, it->second);
-          merged.remove("variants");
+          const std::string vname = scalar(it->first);
+          if (const std::string problem = name_problem(vname, true); !problem.empty()) ctx.error(it->first.Mark(), problem);
+          const YAML::Node over = it->second;
+          if (!over.IsMap() && !(over.IsNull())) {
+            ctx.error(over.Mark(), "variant '" + excerpt(vname) + "': expected a map of the keys it changes");
+            continue;
+          }
+          bool usable = true;
+          if (over.IsMap())
+            for (auto jt = over.begin(); jt != over.end(); ++jt) {
+              const std::string k = scalar(jt->first);
+              if (k == "name" || k == "extends" || k == "variants") {
+                ctx.error(jt->first.Mark(), "variant '" + excerpt(vname) + "': '" + k + "' belongs to the file, not to a variant" +
+                                                (k == "name" ? " (the variant's name is its key)" : ""));
+                usable = false;
+              } else if (k == "experiment" && jt->second.IsMap()) {
+                for (auto kt = jt->second.begin(); kt != jt->second.end(); ++kt)
+                  if (scalar(kt->first) != "horizon") {
+                    ctx.error(kt->first.Mark(), "variant '" + excerpt(vname) + "': experiment." + excerpt(scalar(kt->first)) +
+                                                    " is shared by every variant (so they stay comparable); set it at the top "
+                                                    "of the file or on the command line");
+                    usable = false;
+                  }
+              }
+            }
+          if (!usable) continue;
+          YAML::Node merged = over.IsMap() ? merge(shared, over) : shared;
           apply_sets(ctx, merged, settings);  // --set wins over the variant too
           model::ModelParams vp;
           Experiment ignored;
           parse_params(ctx, merged, vp, ignored);
-          sc.variants.emplace_back(it->first.Scalar(), vp);
+          sc.variants.emplace_back(vname, vp);
+          trees.push_back(merged);
         }
     }
     if (ctx.errors.empty()) {
-      // The model's own checks come without positions: point each at the section it is about.
-      auto where = [&](const std::string& problem) -> YAML::Mark {
-        auto mark_of = [&](std::initializer_list<const char*> keys) -> std::optional<YAML::Mark> {
-          YAML::Node n = root;
-          for (const char* k : keys) {
-            if (!n.IsMap() || !n[k]) return std::nullopt;
-            n = n[k];
-          }
-          return n.Mark();
-        };
-        std::optional<YAML::Mark> m;
-        if (problem.find("level") != std::string::npos || problem.find("positions") != std::string::npos)
-          m = mark_of({"organisation", "positions"});
-        else if (problem.find("transition") != std::string::npos || problem.find("regime") != std::string::npos)
-          m = mark_of({"market"});
-        else if (problem.find("order") != std::string::npos)
-          m = mark_of({"orders"});
-        else if (problem.find("manager") != std::string::npos)
-          m = mark_of({"managers"});
-        else if (problem.find("notice") != std::string::npos)
-          m = mark_of({"churn"});
-        if (!m) m = mark_of({"managers"});
-        return m ? *m : root.Mark();
-      };
-      auto check = [&](const model::ModelParams& p, const std::string& which) {
+      // The model's own checks start with the key path they concern ("orders.1.manager: ...");
+      // each is placed at that key, or the nearest one above it that the file has.
+      auto check = [&](const model::ModelParams& p, const YAML::Node& tree, const std::string& which) {
         try {
           model::validate(p);
         } catch (const Error& e) {
@@ -923,21 +1193,22 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
           std::getline(lines, line);  // "invalid model parameters:"
           while (std::getline(lines, line)) {
             line.erase(0, line.find_first_not_of(' '));
-            ctx.error(where(line), which + line);
+            const auto colon = line.find(": ");
+            const std::string key = colon == std::string::npos ? "" : line.substr(0, colon);
+            const bool is_path = !key.empty() && key.find(' ') == std::string::npos;
+            ctx.error(is_path ? node_at(tree, key).Mark() : tree.Mark(), which + line);
           }
         }
+        warn_beyond_horizon(path, tree, p, which, sc.warnings);
       };
-      check(sc.base, "");
-      for (const auto& [name, vp] : sc.variants) check(vp, "variant '" + name + "': ");
+      check(sc.base, root, "");
+      for (std::size_t v = 0; v < sc.variants.size(); ++v)
+        check(sc.variants[v].second, trees[v], "variant '" + sc.variants[v].first + "': ");
     }
   } else if (ctx.errors.empty()) {
-    ctx.errors.push_back(path + ":1:1: a scenario file must be a map of sections");
+    ctx.add(path + ":1:1: a scenario file must be a map of sections");
   }
-  if (!ctx.errors.empty()) {
-    std::string msg;
-    for (const auto& e : ctx.errors) msg += (msg.empty() ? "" : "\n") + e;
-    throw Error(msg);
-  }
+  if (!ctx.errors.empty()) throw Error(ctx.message());
   return sc;
 }
 
@@ -1085,7 +1356,7 @@ YAML::Node difference(const YAML::Node& base, const YAML::Node& over) {
   for (auto it = over.begin(); it != over.end(); ++it) {
     const std::string key = it->first.Scalar();
     const YAML::Node b = base[key];
-    if (b && b.IsMap() && it->second.IsMap() && !other_component(b, it->second)) {
+    if (b && b.IsMap() && it->second.IsMap() && !(component_key(key) && other_component(b, it->second))) {
       const YAML::Node sub = difference(b, it->second);
       if (sub.size() > 0) out[key] = sub;
     } else if (!b || YAML::Dump(b) != YAML::Dump(it->second)) {

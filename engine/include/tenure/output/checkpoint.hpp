@@ -11,26 +11,41 @@
 
 namespace tenure::output {
 
-// One replication's results as bytes, and back. decode throws tenure::Error on a damaged or
-// foreign file.
-std::string encode(const model::RunResult& r);
-model::RunResult decode(const std::string& bytes);
+// Whose results a checkpoint holds: the run's key (a hash of everything that determines the
+// results), the variant and the replication. A file renamed to another replication, or left
+// by another run, does not match and is run again.
+struct CheckpointIdentity {
+  std::string key, variant;
+  std::size_t replication = 0;
+};
+
+// One replication's results as bytes (with their identity and a CRC-32), and back. decode
+// throws tenure::Error on a damaged file, a foreign one, or one of another identity.
+std::string encode(const model::RunResult& r, const CheckpointIdentity& id);
+model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id);
 
 class Checkpoint {
  public:
   // Keeps replications under `dir`/.partial/`key`/; `key` must change whenever anything that
-  // determines the results does (scenario, seed, variants). Other keys' leftovers are removed.
+  // determines the results does (scenario, seed, variants). Holds `dir`/.partial/.lock while it
+  // lives: a second live run into the same folder is refused (tenure::Error). Leftovers of
+  // other keys (dead runs) are removed.
   Checkpoint(const std::string& dir, const std::string& key);
+  ~Checkpoint();
+  Checkpoint(const Checkpoint&) = delete;
+  Checkpoint& operator=(const Checkpoint&) = delete;
   // The replication if it was finished by an earlier, interrupted run.
   bool load(const std::string& variant, std::size_t replication, model::RunResult& out) const;
   void save(const std::string& variant, std::size_t replication, const model::RunResult& r) const;
   std::size_t saved() const;  // replications on disk
-  // Once the run's own files are written: the checkpoints go.
+  // Once the run's own files are written: the checkpoints go (the lock when this object does).
   void clear() const;
 
  private:
   std::string path(const std::string& variant, std::size_t replication) const;
-  std::string root_, dir_;
+  std::string root_, dir_, key_;
+  int lock_fd_ = -1;
+  bool created_out_ = false;
   mutable std::mutex mu_;  // save() runs on the worker threads; the folder is made once
   mutable bool made_ = false;
 };

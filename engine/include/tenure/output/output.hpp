@@ -25,7 +25,8 @@ struct Interval {
   double mean = 0, low = 0, high = 0;
   std::size_t n = 0;
 };
-// Mean with a 95% Student-t interval; low = high = mean when n < 2.
+// Mean with a 95% Student-t interval; with fewer than 2 values the interval is undefined
+// (low and high are NaN: written as empty cells, null in JSON, "n/a" on the terminal).
 Interval mean_ci(const std::vector<double>& x);
 
 // One column of a table. Text columns are dictionary-encoded (codes into `levels`), so
@@ -70,7 +71,12 @@ Table summary_table(const scenario::RunSet& rs);
 // One row per (variant other than `reference`, metric): the paired difference
 // variant - reference over common replications, with its 95% interval. Throws when
 // `reference` was not run.
+// Paired differences against `reference`; variants whose horizon differs from it are left out
+// (their totals cover other spans), see not_comparable_reason.
 Table paired_table(const scenario::RunSet& rs, const std::string& reference = "base");
+// Whether variants v and w of `rs` may be compared, and if not, why (empty when they may).
+bool comparable(const scenario::RunSet& rs, std::size_t v, std::size_t w);
+std::string not_comparable_reason(const scenario::RunSet& rs, std::size_t v, std::size_t w);
 // Shapley values per (variant, replication, factor), the all-off baseline, the recorded
 // causes (each lost account's value split over its causes) and the rule's blame by manager.
 Table attribution_table(const scenario::RunSet& rs, const scenario::AttributionSet& at);

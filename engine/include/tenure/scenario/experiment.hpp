@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,7 @@
 namespace tenure::scenario {
 
 struct RunOptions {
-  std::uint64_t seed = 0;           // 0: the scenario's experiment seed
+  std::optional<std::uint64_t> seed;  // unset: the scenario's experiment seed (every value, 0 included, is a seed)
   std::int64_t replications = 0;    // 0: the scenario's experiment replications
   std::uint64_t first_replication = 0;  // replications first .. first + replications - 1
   std::vector<std::string> variants;  // empty: base only; "base" may be listed
@@ -32,6 +33,8 @@ struct RunSet {
   std::uint64_t seed = 0;
   std::uint64_t first_replication = 0;  // results[v][i] is replication first_replication + i
   std::vector<std::string> variants;                  // "base" first when run
+  std::vector<double> horizons;                       // each variant's horizon (days): a paired
+                                                      // difference needs equal horizons
   std::vector<std::vector<model::RunResult>> results;  // [variant][replication]
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct Scenario {
   Experiment experiment;
   model::ModelParams base;
   std::vector<std::pair<std::string, model::ModelParams>> variants;  // in file order
+  // What loads but deserves a word: events scheduled at or after the horizon (they never
+  // happen), each as "file:line:column: warning: ...". Front ends print them.
+  std::vector<std::string> warnings;
 };
 
 // A scalar key of the scenario format: "service.problem_rate" and its record.
@@ -69,5 +73,8 @@ std::string content_hash(const std::string& text);
 // "18 months" -> days; "0.2 per year" -> per day. Throws tenure::Error on bad text.
 double parse_duration(const std::string& text);
 double parse_rate(const std::string& text);
+// A seed as written: every whole number from 0 to 2^64 - 1, exactly. Anything else (a sign, a
+// fraction, an exponent, a number too large) leaves `err` saying what was expected.
+std::optional<std::uint64_t> parse_seed(const std::string& text, std::string& err);
 
 }  // namespace tenure::scenario
