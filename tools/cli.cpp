@@ -12,8 +12,11 @@
 #include <iterator>
 #include <iostream>
 #include <map>
+#include <unordered_map>
+#include <optional>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/files.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/output/checkpoint.hpp"
 #include "tenure/output/output.hpp"
@@ -50,6 +53,7 @@ std::filesystem::path scenario_dir() {
 }
 
 std::string human(double x) {
+  if (!std::isfinite(x)) return "n/a";  // an undefined interval (one replication)
   char buf[64];
   const double a = std::fabs(x);
   if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
@@ -69,14 +73,19 @@ void print_table(const scenario::RunSet& rs) {
       std::vector<double> x;
       for (const auto& r : rs.results[v]) x.push_back(m.of(r));
       const auto iv = output::mean_ci(x);
-      std::string cell = human(iv.mean) + " [" + human(iv.low) + ", " + human(iv.high) + "]";
+      std::string cell = human(iv.mean) + (std::isfinite(iv.low) ? " [" + human(iv.low) + ", " + human(iv.high) + "]"
+                                                                : std::string(" [n/a: 1 replication]"));
       std::printf(" | %-28s", cell.c_str());
     }
     std::printf("\n");
   }
   if (rs.variants.size() > 1 && rs.variants.front() == "base") {
     std::printf("\npaired difference vs base (common random numbers):\n");
-    for (std::size_t v = 1; v < rs.variants.size(); ++v)
+    for (std::size_t v = 1; v < rs.variants.size(); ++v) {
+      if (const auto why = output::not_comparable_reason(rs, v, 0); !why.empty()) {
+        std::printf("  %-22s %s\n", rs.variants[v].c_str(), why.c_str());
+        continue;
+      }
       for (const auto& m : output::metrics()) {
         std::vector<double> d;
         for (std::size_t r = 0; r < rs.results[v].size(); ++r) d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[0][r]));
@@ -85,6 +94,7 @@ void print_table(const scenario::RunSet& rs) {
         std::printf("  %-22s %-24s %s [%s, %s]%s\n", rs.variants[v].c_str(), m.name, human(iv.mean).c_str(),
                     human(iv.low).c_str(), human(iv.high).c_str(), clear ? "  *" : "");
       }
+    }
     std::printf("  (* the 95%% interval excludes zero)\n");
   }
 }
@@ -94,15 +104,19 @@ void print_managers(const scenario::RunSet& rs) {
   const auto& runs = rs.results.front();
   struct Acc { double nb = 0, ret = 0, retained = 0, promo = 0, exited = 0; int n = 0; };
   std::vector<std::pair<std::string, Acc>> rows;
+  std::unordered_map<std::string, std::size_t> index;
   for (const auto& r : runs)
     for (const auto& m : r.managers) {
       if (m.name.rfind("hire", 0) == 0) continue;
-      auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& x) { return x.first == m.name; });
-      if (it == rows.end()) rows.push_back({m.name, {}}), it = rows.end() - 1;
+      const auto [at, fresh] = index.emplace(m.name, rows.size());
+      if (fresh) {
+        if (rows.size() == 12) return;  // a table for a handful of managers only
+        rows.push_back({m.name, {}});
+      }
+      auto it = rows.begin() + static_cast<std::ptrdiff_t>(at->second);
       it->second.nb += m.new_business, it->second.ret += m.retention_rate, it->second.retained += m.retained_value;
       it->second.promo += static_cast<double>(m.promotions), it->second.exited += m.exited, ++it->second.n;
     }
-  if (rows.size() > 12) return;
   std::printf("\nmanagers in %s (means over %zu replications):\n", rs.variants.front().c_str(), runs.size());
   std::printf("  %-14s %14s %10s %16s %11s %8s\n", "manager", "new business", "retention", "retained value",
               "promotions", "left");
@@ -150,6 +164,39 @@ std::function<void(std::size_t, std::size_t)> progress_bar() {
   };
 }
 
+// A scenario given on the command line: a file, or the name of a bundled story
+// ("ann_vs_darren", with or without .yaml), as in Python's tenure.load.
+std::string scenario_file(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::exists(arg, ec)) return arg;
+  std::vector<std::string> bundled;
+  for (const auto& e : std::filesystem::directory_iterator(scenario_dir(), ec))
+    if (e.path().extension() == ".yaml") bundled.push_back(e.path().stem().string());
+  std::sort(bundled.begin(), bundled.end());
+  std::string stem = arg;
+  if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".yaml") == 0) stem.resize(stem.size() - 5);
+  if (arg.find('/') == std::string::npos && std::find(bundled.begin(), bundled.end(), stem) != bundled.end())
+    return (scenario_dir() / (stem + ".yaml")).string();
+  throw Error(arg.find('/') == std::string::npos
+                  ? unknown_name_message("scenario file or bundled scenario", arg, bundled)
+                  : excerpt(arg, 200) + ": cannot open scenario file (no such file)");
+}
+
+// Loads a scenario named on the command line and prints what deserves a word about it.
+scenario::Scenario load_scenario(const std::string& arg, const std::vector<std::string>& sets = {}) {
+  scenario::Scenario sc = scenario::load(scenario_file(arg), sets);
+  for (const auto& w : sc.warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  return sc;
+}
+
+std::optional<std::uint64_t> seed_option(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::string err;
+  auto v = scenario::parse_seed(text, err);
+  if (!v) throw Error("--seed: " + err);
+  return v;
+}
+
 std::string read_binary(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open the file");
@@ -175,10 +222,20 @@ void keep_checkpoints(scenario::RunOptions& o, const output::Checkpoint& checkpo
 std::vector<std::string> write_results(const std::string& out, const scenario::Scenario& sc, const scenario::RunSet& rs,
                                        const scenario::AttributionSet* at, const std::string& source, bool with_report,
                                        const output::Checkpoint& checkpoint) {
-  auto written = output::write_run(out, sc, rs, at, source);
+  scenario::Scenario with = sc;
+  if (with_report)  // the report reads these tables: they are written even when outputs leaves them out
+    for (const char* need : {"timeseries", "managers", "runs"})
+      if (std::find(with.experiment.outputs.begin(), with.experiment.outputs.end(), need) == with.experiment.outputs.end())
+        with.experiment.outputs.push_back(need);
+  auto written = output::write_run(out, with, rs, at, source);
   if (with_report) {
     output::write_atomically(out + "/report.html", report::html(out));
     written.push_back("report.html");
+  } else if (std::error_code ec; std::filesystem::exists(out + "/report.html", ec)) {
+    std::fprintf(stderr,
+                 "warning: %s/report.html is from an earlier run and does not show these results; "
+                 "refresh it with `tenure report %s` (or run with --report)\n",
+                 out.c_str(), out.c_str());
   }
   checkpoint.clear();
   return written;
@@ -190,10 +247,10 @@ void print_written(const std::string& out, const std::vector<std::string>& writt
   std::printf("\nwrote %s/{%s}\n", out.c_str(), files.c_str());
 }
 
-int cmd_snapshot(const std::string& file, const std::string& at, const std::string& variant, std::uint64_t seed,
+int cmd_snapshot(const std::string& file, const std::string& at, const std::string& variant, std::optional<std::uint64_t> seed,
                  std::int64_t reps, const std::string& out, unsigned threads, bool quiet,
                  const std::vector<std::string>& sets) {
-  const scenario::Scenario sc = scenario::load(file, sets);
+  const scenario::Scenario sc = load_scenario(file, sets);
   const double day = scenario::parse_duration(at);
   scenario::RunOptions o;
   o.seed = seed;
@@ -211,8 +268,12 @@ int cmd_snapshot(const std::string& file, const std::string& at, const std::stri
 
 int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std::vector<std::string> variants, bool all,
              std::string out, unsigned threads, bool quiet, const std::vector<std::string>& sets, bool with_report) {
-  const auto snap = scenario::decode(read_binary(snap_file), snap_file);
-  const scenario::Scenario sc = scenario_file.empty() ? scenario::scenario_of(snap, sets) : scenario::load(scenario_file, sets);
+  for (const auto& s : sets)
+    if (s.rfind("experiment.", 0) == 0 && s.rfind("experiment.horizon", 0) != 0)
+      throw Error("--set " + excerpt(s, 120) + ": a fork continues the snapshot's replications with its seed; "
+                  "take a new snapshot to change experiment.seed or experiment.replications");
+  const auto snap = scenario::decode(read_regular_file(snap_file, "snapshot file", std::size_t{1} << 36), snap_file);
+  const scenario::Scenario sc = scenario_file.empty() ? scenario::scenario_of(snap, sets) : load_scenario(scenario_file, sets);
   if (all) variants = all_variants(sc);
   if (variants.empty()) variants = {snap.variant};
   if (out.empty()) out = "results/" + sc.name + "-fork";
@@ -238,10 +299,10 @@ int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std
   return 0;
 }
 
-int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std::vector<std::string> variants,
+int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
             const std::vector<std::string>& sets, bool with_report) {
-  scenario::Scenario sc = scenario::load(file, sets);
+  scenario::Scenario sc = load_scenario(file, sets);
   if (all) variants = all_variants(sc);
   if (out.empty()) out = "results/" + sc.name;
   scenario::RunOptions o;
@@ -250,8 +311,8 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   o.variants = variants;
   o.threads = threads;
   if (!quiet) o.progress = progress_bar();
-  std::string key_text = scenario::effective_yaml(sc) + "\nseed " + std::to_string(seed) + "\nreplications " +
-                         std::to_string(reps);
+  std::string key_text = scenario::effective_yaml(sc) + "\nseed " + (seed ? std::to_string(*seed) : std::string("file")) +
+                         "\nreplications " + std::to_string(reps);
   for (const auto& v : variants) key_text += "\nvariant " + v;
   const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
   const std::size_t resumed = checkpoint.saved();
@@ -261,7 +322,20 @@ int cmd_run(const std::string& file, std::uint64_t seed, std::int64_t reps, std:
   const auto rs = scenario::run(sc, o);
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
-  if (attribution) at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
+  if (attribution) {
+    // 2^F counterfactual runs per replication: shown as they go, and kept like the runs, so a
+    // killed run resumes here too.
+    scenario::AttributionOptions ao;
+    ao.threads = threads;
+    if (!quiet) {
+      std::fprintf(stderr, "attributing lost value: %zu counterfactual runs per replication\n",
+                   std::size_t{1} << scenario::default_factors(sc.base).size());
+      ao.progress = progress_bar();
+    }
+    ao.restore = [&checkpoint](const std::string& v, std::size_t r, model::Attribution& a) { return checkpoint.load(v, r, a); };
+    ao.finished = [&checkpoint](const std::string& v, std::size_t r, const model::Attribution& a) { checkpoint.save(v, r, a); };
+    at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), ao);
+  }
   const auto written = write_results(out, sc, rs, attribution ? &at : nullptr, file, with_report, checkpoint);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
@@ -280,17 +354,16 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   app.require_subcommand(1);
   app.set_version_flag("--version", output::version());
 
-  std::string file, out;
-  std::uint64_t seed = 0;
+  std::string file, out, seed_text;
   std::int64_t reps = 0;
   std::vector<std::string> variants;
   bool all = false, quiet = false, attribution = false;
   unsigned threads = 0;
   auto* run = app.add_subcommand("run", "run a scenario's replications and write results");
   run->add_option("file", file, "scenario file (YAML)")->required();
-  run->add_option("--seed", seed, "master seed (default: the scenario's)");
+  run->add_option("--seed", seed_text, "master seed, 0 to 2^64-1 (default: the scenario's)");
   run->add_option("--replications,-r", reps, "replications (default: the scenario's)")->check(CLI::PositiveNumber);
-  run->add_option("--variant", variants, "variant to run (repeatable; 'base' is the scenario itself)");
+  run->add_option("--variant", variants, "variant to run (repeatable; 'base' is the scenario itself)")->allow_extra_args(false);
   run->add_flag("--all-variants", all, "run the base and every variant");
   run->add_option("--out,-o", out, "output folder (default: results/<scenario name>)");
   run->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
@@ -301,7 +374,8 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   bool with_report = false;
   run->add_flag("--report", with_report, "also write DIR/report.html (see `tenure report`)");
   std::vector<std::string> sets;
-  run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'");
+  run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'")
+      ->allow_extra_args(false);
 
   std::string snap_file, snap_at, snap_variant = "base", snap_out;
   std::vector<std::string> snap_sets;
@@ -309,12 +383,12 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   snapc->add_option("file", snap_file, "scenario file (YAML)")->required();
   snapc->add_option("--at", snap_at, "when: a duration from the start, e.g. '24 months' (the state before that day's events)")->required();
   snapc->add_option("--variant", snap_variant, "the variant to run up to then (default: base)");
-  snapc->add_option("--seed", seed, "master seed (default: the scenario's)");
+  snapc->add_option("--seed", seed_text, "master seed, 0 to 2^64-1 (default: the scenario's)");
   snapc->add_option("--replications,-r", reps, "replications (default: the scenario's)")->check(CLI::PositiveNumber);
   snapc->add_option("--out,-o", snap_out, "the snapshot file to write (default: <scenario name>.snap)");
   snapc->add_option("--threads,-j", threads, "worker threads (default: all cores); the snapshot does not depend on it");
   snapc->add_flag("--quiet,-q", quiet, "print nothing but errors");
-  snapc->add_option("--set", snap_sets, "override a scalar parameter: key.path=value (repeatable)");
+  snapc->add_option("--set", snap_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
 
   std::string fork_snap, fork_scenario, fork_out;
   std::vector<std::string> fork_variants, fork_sets;
@@ -322,13 +396,15 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   auto* forkc = app.add_subcommand("fork", "continue a snapshot under one or more variants and write results as `run` does");
   forkc->add_option("snapshot", fork_snap, "snapshot file written by `tenure snapshot`")->required();
   forkc->add_option("--scenario", fork_scenario, "take the variants from this scenario file (default: the one saved in the snapshot)");
-  forkc->add_option("--variant", fork_variants, "variant to continue with (repeatable; default: the snapshot's own)");
+  forkc->add_option("--variant", fork_variants, "variant to continue with (repeatable; default: the snapshot's own)")
+      ->allow_extra_args(false);
   forkc->add_flag("--all-variants", fork_all, "continue with the base and every variant");
   forkc->add_option("--out,-o", fork_out, "output folder (default: results/<scenario name>-fork)");
   forkc->add_option("--threads,-j", threads, "worker threads (default: all cores); results do not depend on it");
   forkc->add_flag("--quiet,-q", quiet, "print nothing but errors");
   forkc->add_flag("--report", fork_report, "also write DIR/report.html");
-  forkc->add_option("--set", fork_sets, "override a scalar parameter in every fork: key.path=value (repeatable)");
+  forkc->add_option("--set", fork_sets, "override a scalar parameter in every fork: key.path=value (repeatable)")
+      ->allow_extra_args(false);
 
   std::string report_dir, report_out;
   auto* rep = app.add_subcommand("report", "write a self-contained HTML report of a results folder");
@@ -346,7 +422,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   std::vector<std::string> explain_sets;
   auto* explain = app.add_subcommand("explain", "print the effective scenario: every parameter, defaults filled in");
   explain->add_option("file", explain_file, "scenario file")->required();
-  explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)");
+  explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
 
   bool markdown = false;
   auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference)");
@@ -375,12 +451,13 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   if (parse_only) return 0;
 
   try {
-    if (*run) return cmd_run(file, seed, reps, variants, all, out, threads, quiet, attribution, sets, with_report);
-    if (*snapc) return cmd_snapshot(snap_file, snap_at, snap_variant, seed, reps, snap_out, threads, quiet, snap_sets);
+    if (*run) return cmd_run(file, seed_option(seed_text), reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*snapc)
+      return cmd_snapshot(snap_file, snap_at, snap_variant, seed_option(seed_text), reps, snap_out, threads, quiet, snap_sets);
     if (*forkc)
       return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report);
     if (*wsc) {
-      if (!ws.file.empty()) scenario::load(ws.file);  // a bad file is reported before the server starts
+      if (!ws.file.empty()) ws.file = scenario_file(ws.file), load_scenario(ws.file);  // a bad file is reported first
       ws.scenario_dir = scenario_dir().string();
       return workshop::serve(ws);
     }
@@ -396,7 +473,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
       return 0;
     }
     if (*explain) {
-      const auto sc = scenario::load(explain_file, explain_sets);
+      const auto sc = load_scenario(explain_file, explain_sets);
       const std::string body = scenario::effective_yaml(sc);
       std::printf("# hash %s\n%s", scenario::content_hash(body).c_str(), body.c_str());
       return 0;
@@ -405,7 +482,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
       int bad = 0;
       for (const auto& f : files) {
         try {
-          const auto sc = scenario::load(f);
+          const auto sc = load_scenario(f);
           std::printf("%s: ok (%zu variants)\n", f.c_str(), sc.variants.size());
         } catch (const Error& e) {
           std::fprintf(stderr, "%s\n", e.what());

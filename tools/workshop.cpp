@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "tenure/core/error.hpp"
@@ -202,12 +203,16 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
   for (const auto& x : files) known.push_back(x.first);
   if (f == files.end()) return {404, "{\"error\":" + json_string(unknown_name_message("scenario", name, known)) + "}"};
   int reps = o.replications;
-  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> seed;  // unset: the scenario's
   try {
     reps = std::stoi(get("replications", std::to_string(o.replications)));
-    seed = std::stoull(get("seed", "0"));
   } catch (const std::exception&) {
-    return {400, "{\"error\":\"replications and seed must be whole numbers\"}"};
+    return {400, "{\"error\":\"replications: expected a whole number\"}"};
+  }
+  if (q.count("seed")) {
+    std::string err;
+    seed = scenario::parse_seed(q.at("seed"), err);
+    if (!seed) return {400, "{\"error\":" + json_string("seed: " + err) + "}"};
   }
   if (reps < 2 || reps > 1000) return {400, "{\"error\":\"replications: expected 2 to 1000\"}"};
   try {
@@ -217,14 +222,14 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
     for (int p = 0; p < 2; ++p) {
       const std::string sets = get(ids[p], ""), variant = get(std::string(ids[p]) + "_variant", "base");
       const std::string key = f->second + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(reps) + "\x1f" +
-                              std::to_string(seed) + "\x1f" + std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
+                              (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" + std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
       if (const PaneResult* hit = cache.find(key)) {
         panes[p] = *hit;
         continue;
       }
       const auto sc = scenario::load(f->second, lines_of(sets));
       scenario::RunOptions ro;
-      ro.seed = seed;  // 0: the scenario's; the same for both panes, so they share random numbers
+      ro.seed = seed;  // unset: the scenario's; the same for both panes, so they share random numbers
       ro.replications = reps;
       ro.variants = {variant};
       const auto rs = scenario::run(sc, ro);

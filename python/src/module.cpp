@@ -7,7 +7,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
@@ -19,6 +25,74 @@ namespace py = pybind11;
 using namespace tenure;
 
 namespace {
+
+// Runs `work` on a thread of its own, the GIL released, while the calling thread wakes every
+// 50 ms to report progress (the Python callback runs here, on the caller's thread, holding the
+// GIL) and to check for Ctrl-C. On a signal, or an exception from the callback, the workers are
+// told to stop (no new replication starts), joined, and the Python error is raised: a prompt
+// KeyboardInterrupt, nothing returned half-done, the interpreter intact.
+template <class Work>
+auto interruptible(const std::function<void(std::size_t, std::size_t)>& progress, Work work) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> done{0}, total{0};
+  using R = decltype(work(stop, done, total));
+  std::optional<R> result;
+  std::exception_ptr failure;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::thread worker([&] {
+    try {
+      result.emplace(work(stop, done, total));
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    finished = true;
+    cv.notify_all();
+  });
+  auto stop_and_join = [&] {
+    stop = true;
+    py::gil_scoped_release nogil;
+    worker.join();
+  };
+  std::size_t shown = 0;
+  for (;;) {
+    bool fin = false;
+    {
+      py::gil_scoped_release nogil;
+      std::unique_lock<std::mutex> lock(mu);
+      fin = cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return finished; });
+    }
+    try {
+      if (progress && done.load() != shown) {
+        shown = done.load();
+        progress(shown, total.load());
+      }
+      if (fin) break;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    } catch (...) {
+      stop_and_join();
+      throw;
+    }
+  }
+  {
+    py::gil_scoped_release nogil;
+    worker.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+// The progress and stop hooks of the engine, wired to interruptible's counters.
+template <class Options>
+void watch(Options& o, const std::atomic<bool>& stop, std::atomic<std::size_t>& done, std::atomic<std::size_t>& total) {
+  o.stop = &stop;
+  o.progress = [&done, &total](std::size_t d, std::size_t t) {
+    total = t;
+    done = d;
+  };
+}
 
 // A NumPy array that takes ownership of a vector's buffer, without copying.
 template <class T>
@@ -138,23 +212,21 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "run",
-      [](const scenario::Scenario& sc, std::uint64_t seed, std::int64_t replications, std::uint64_t first_replication,
-         std::vector<std::string> variants, unsigned threads, std::function<void(std::size_t, std::size_t)> progress) {
-        scenario::RunOptions o;
-        o.seed = seed;
-        o.replications = replications;
-        o.first_replication = first_replication;
-        o.variants = std::move(variants);
-        o.threads = threads;
-        if (progress)
-          o.progress = [&progress](std::size_t done, std::size_t total) {
-            py::gil_scoped_acquire gil;
-            progress(done, total);
-          };
-        py::gil_scoped_release nogil;
-        return scenario::run(sc, o);
+      [](const scenario::Scenario& sc, std::optional<std::uint64_t> seed, std::int64_t replications,
+         std::uint64_t first_replication, std::vector<std::string> variants, unsigned threads,
+         std::function<void(std::size_t, std::size_t)> progress) {
+        return interruptible(progress, [&](const auto& stop, auto& done, auto& total) {
+          scenario::RunOptions o;
+          o.seed = seed;
+          o.replications = replications;
+          o.first_replication = first_replication;
+          o.variants = variants;
+          o.threads = threads;
+          watch(o, stop, done, total);
+          return scenario::run(sc, o);
+        });
       },
-      py::arg("scenario"), py::arg("seed") = 0, py::arg("replications") = 0, py::arg("first_replication") = 0,
+      py::arg("scenario"), py::arg("seed") = py::none(), py::arg("replications") = 0, py::arg("first_replication") = 0,
       py::arg("variants") = std::vector<std::string>{}, py::arg("threads") = 0, py::arg("progress") = nullptr);
   py::class_<scenario::Snapshot>(m, "Snapshot")
       .def_readonly("scenario_yaml", &scenario::Snapshot::scenario)
@@ -179,25 +251,29 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("bytes"), py::arg("name"));
   m.def(
       "take_snapshot",
-      [](const scenario::Scenario& sc, const std::string& variant, double day, std::uint64_t seed,
+      [](const scenario::Scenario& sc, const std::string& variant, double day, std::optional<std::uint64_t> seed,
          std::int64_t replications, unsigned threads) {
-        scenario::RunOptions o;
-        o.seed = seed;
-        o.replications = replications;
-        o.threads = threads;
-        py::gil_scoped_release nogil;
-        return scenario::take_snapshot(sc, variant, day, o);
+        return interruptible({}, [&](const auto& stop, auto& done, auto& total) {
+          scenario::RunOptions o;
+          o.seed = seed;
+          o.replications = replications;
+          o.threads = threads;
+          watch(o, stop, done, total);
+          return scenario::take_snapshot(sc, variant, day, o);
+        });
       },
-      py::arg("scenario"), py::arg("variant"), py::arg("day"), py::arg("seed") = 0, py::arg("replications") = 0,
+      py::arg("scenario"), py::arg("variant"), py::arg("day"), py::arg("seed") = py::none(), py::arg("replications") = 0,
       py::arg("threads") = 0);
   m.def(
       "fork",
       [](const scenario::Scenario& sc, const scenario::Snapshot& snap, std::vector<std::string> variants, unsigned threads) {
-        scenario::RunOptions o;
-        o.variants = std::move(variants);
-        o.threads = threads;
-        py::gil_scoped_release nogil;
-        return scenario::fork(sc, snap, o);
+        return interruptible({}, [&](const auto& stop, auto& done, auto& total) {
+          scenario::RunOptions o;
+          o.variants = variants;
+          o.threads = threads;
+          watch(o, stop, done, total);
+          return scenario::fork(sc, snap, o);
+        });
       },
       py::arg("scenario"), py::arg("snapshot"), py::arg("variants") = std::vector<std::string>{}, py::arg("threads") = 0);
   m.def("write_atomically", &output::write_atomically, py::arg("path"), py::arg("data"),
@@ -213,11 +289,16 @@ PYBIND11_MODULE(_core, m) {
   });
   m.def(
       "attribute",
-      [](const scenario::Scenario& sc, const scenario::RunSet& rs, unsigned threads) {
-        py::gil_scoped_release nogil;
-        return scenario::attribute(sc, rs, scenario::default_factors(sc.base), threads);
+      [](const scenario::Scenario& sc, const scenario::RunSet& rs, unsigned threads,
+         std::function<void(std::size_t, std::size_t)> progress) {
+        return interruptible(progress, [&](const auto& stop, auto& done, auto& total) {
+          scenario::AttributionOptions o;
+          o.threads = threads;
+          watch(o, stop, done, total);
+          return scenario::attribute(sc, rs, scenario::default_factors(sc.base), o);
+        });
       },
-      py::arg("scenario"), py::arg("runs"), py::arg("threads") = 0);
+      py::arg("scenario"), py::arg("runs"), py::arg("threads") = 0, py::arg("progress") = nullptr);
 
   m.def("table", [](const scenario::RunSet& rs, const std::string& name, const std::string& reference) {
     output::Table t;

@@ -8,7 +8,7 @@ import pandas as pd
 
 from . import _core
 from ._frames import frame
-from .scenario import Scenario
+from .scenario import Scenario, seed_value
 
 Variants = Union[None, str, Sequence[str]]
 
@@ -137,7 +137,7 @@ def run(scenario: Scenario, *, seed: Optional[int] = None, replications: Optiona
         raise ValueError(f"replications must be at least 1, got {reps}")
     update, bar = _progress_bar(reps * len(names), progress)
     try:
-        runs = _core.run(scenario._core, seed=seed or 0, replications=reps, variants=names, threads=threads,
+        runs = _core.run(scenario._core, seed=seed_value(seed), replications=reps, variants=names, threads=threads,
                          progress=update)
     finally:
         if bar is not None:
@@ -173,7 +173,7 @@ def run_until(scenario: Scenario, metric: str, half_width: float, *, relative: b
             have = 0 if runs is None else int(runs.replications)
             if have >= max_replications:
                 raise RuntimeError(f"{metric}: interval still wider than ±{half_width:g} after {have} replications")
-            more = _core.run(scenario._core, seed=seed or 0, replications=min(batch, max_replications - have),
+            more = _core.run(scenario._core, seed=seed_value(seed), replications=min(batch, max_replications - have),
                              first_replication=have, variants=names, threads=threads)
             if runs is None:
                 runs = more

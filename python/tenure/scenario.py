@@ -2,11 +2,14 @@
 parameters by dotted path, as ``tenure run --set`` does."""
 from __future__ import annotations
 
+import math
+import numbers
 import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
+import numpy as np
 import yaml
 
 from . import _core
@@ -14,15 +17,56 @@ from . import _core
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def _plain(value: Any, path: str) -> Any:
+    """A value as plain Python: NumPy scalars and arrays, and any number type, become bool,
+    int, float, str, list or dict, so that whatever a loop over ``np.linspace`` or a DataFrame
+    yields is accepted."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        x = float(value)
+        if not math.isfinite(x):
+            raise ValueError(f"{path}: expected a finite number, got {x!r}")
+        return x
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    raise TypeError(f"{path}: cannot use a {type(value).__name__} as a parameter value "
+                    "(expected a number, a boolean, text, a list or a dict)")
+
+
 def _setting(path: str, value: Any) -> str:
     """``key.path=value`` text for the engine's override syntax."""
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, float):
-        text = repr(value)  # shortest text that reads back to the same double
+    v = _plain(value, path)
+    if isinstance(v, bool):
+        text = "true" if v else "false"
+    elif isinstance(v, float):
+        text = repr(v)  # shortest text that reads back to the same double
+    elif isinstance(v, (dict, list)):
+        text = yaml.safe_dump(v, default_flow_style=True, width=float("inf"), sort_keys=False).strip()
+        if text.endswith("\n..."):
+            text = text[:-4].strip()
     else:
-        text = str(value)
+        text = str(v)
     return f"{path}={text}"
+
+
+def seed_value(seed: Any) -> Optional[int]:
+    """A seed as the engine takes it: None (the scenario's) or a whole number from 0 to 2**64 - 1,
+    exactly; a NumPy integer is accepted, a bool, a fraction or a negative number is not."""
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed: expected a whole number from 0 to 2**64 - 1, got {seed!r}")
+    s = int(seed)
+    if not 0 <= s < 2**64:
+        raise ValueError(f"seed: expected a whole number from 0 to 2**64 - 1, got {s}")
+    return s
 
 
 def bundled_dir() -> Path:

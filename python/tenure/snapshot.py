@@ -15,7 +15,7 @@ from typing import Any, Mapping, Optional, Union
 
 from . import _core
 from .results import Results, Variants, _variant_list
-from .scenario import Scenario
+from .scenario import Scenario, seed_value
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -84,7 +84,7 @@ def snapshot(scenario: Scenario, at: Union[str, float], *, variant: str = "base"
     reps = replications if replications is not None else scenario.replications
     if reps < 1:
         raise ValueError(f"replications must be at least 1, got {reps}")
-    return Snapshot(_core.take_snapshot(scenario._core, variant, day, seed=seed or 0, replications=reps,
+    return Snapshot(_core.take_snapshot(scenario._core, variant, day, seed=seed_value(seed), replications=reps,
                                         threads=threads), f"{scenario.name} at day {day:g}")
 
 

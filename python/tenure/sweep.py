@@ -10,11 +10,13 @@ give identical files.
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
+import numbers
 import os
-import shutil
+import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,19 +68,45 @@ def grid(parameters: Mapping[str, Sequence[Any]]) -> Design:
     return Design("grid", pd.DataFrame(rows, columns=names))
 
 
-def _problem(bounds: Mapping[str, tuple[float, float]]) -> dict:
+def _bound(name: str, value: Any) -> tuple[float, Optional[str]]:
+    """A bound as a number, and its unit kind: a rate ("0.05 per year") is sampled per day, a
+    duration ("6 months") in days, as the engine stores them; a plain number as it is."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if " per " in f" {text} ":
+                return float(_core.parse_rate(text)), "rate"
+            return float(_core.parse_duration(text)), "duration"
+        except _core.TenureError as e:
+            raise ValueError(f"parameter {name!r}: bound {value!r}: {e}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"parameter {name!r}: bound {value!r} is not a number, a rate or a duration")
+    return float(value), None
+
+
+def _problem(bounds: Mapping[str, tuple[Any, Any]]) -> tuple[dict, dict]:
+    """The SALib problem, and the unit kind of each parameter given as rates or durations."""
     if not bounds:
         raise ValueError("give at least one parameter with (low, high) bounds")
+    numeric, units = [], {}
     for n, b in bounds.items():
-        if len(b) != 2 or not b[0] < b[1]:
+        if len(b) != 2:
+            raise ValueError(f"parameter {n!r}: bounds must be (low, high), got {b!r}")
+        (lo, ulo), (hi, uhi) = _bound(n, b[0]), _bound(n, b[1])
+        if ulo != uhi:
+            raise ValueError(f"parameter {n!r}: both bounds must be of one kind (two numbers, two rates or two durations), got {b!r}")
+        if not lo < hi:
             raise ValueError(f"parameter {n!r}: bounds must be (low, high) with low < high, got {b!r}")
-    return {"num_vars": len(bounds), "names": list(bounds), "bounds": [[float(b[0]), float(b[1])] for b in bounds.values()]}
+        numeric.append([lo, hi])
+        if ulo:
+            units[n] = ulo
+    return {"num_vars": len(bounds), "names": list(bounds), "bounds": numeric}, units
 
 
-def _points(problem: dict, x: np.ndarray, bounds: Mapping[str, tuple[float, float]]) -> pd.DataFrame:
+def _points(problem: dict, x: np.ndarray, bounds: Mapping[str, tuple[Any, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(x, columns=problem["names"])
     for n, b in bounds.items():  # integer bounds give integer parameters
-        if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in b):
+        if all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in b):
             df[n] = np.rint(df[n]).astype(np.int64)
     return df
 
@@ -87,34 +115,45 @@ def latin(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = 1) -> D
     """A Latin hypercube of ``n`` points within the bounds."""
     from SALib.sample import latin as salib_latin
 
-    problem = _problem(bounds)
-    return Design("latin", _points(problem, salib_latin.sample(problem, n, seed=seed), bounds), problem, {"n": n, "seed": seed})
+    problem, units = _problem(bounds)
+    return Design("latin", _points(problem, salib_latin.sample(problem, n, seed=seed), bounds), problem,
+                  {"n": n, "seed": seed, "units": units})
 
 
 def sobol(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = 1, second_order: bool = False) -> Design:
     """Saltelli's design for Sobol indices: n x (D + 2) points (n x (2D + 2) with second order); n a power of 2."""
     from SALib.sample import sobol as salib_sobol
 
-    problem = _problem(bounds)
+    problem, units = _problem(bounds)
     x = salib_sobol.sample(problem, n, calc_second_order=second_order, seed=seed)
-    return Design("sobol", _points(problem, x, bounds), problem, {"n": n, "seed": seed, "second_order": second_order})
+    return Design("sobol", _points(problem, x, bounds), problem,
+                  {"n": n, "seed": seed, "second_order": second_order, "units": units})
 
 
 def morris(bounds: Mapping[str, tuple[float, float]], trajectories: int, levels: int = 4, seed: int = 1) -> Design:
     """Morris elementary-effects design: trajectories x (D + 1) points."""
     from SALib.sample import morris as salib_morris
 
-    problem = _problem(bounds)
+    problem, units = _problem(bounds)
     x = salib_morris.sample(problem, trajectories, num_levels=levels, seed=seed)
     return Design("morris", _points(problem, x, bounds), problem,
-                  {"trajectories": trajectories, "levels": levels, "seed": seed, "x": x.tolist()})
+                  {"trajectories": trajectories, "levels": levels, "seed": seed, "x": x.tolist(), "units": units})
 
 
 # ---------------------------------------------------------------------------------------
 # One point: the unit of work, identical wherever it runs.
 
-def _point_sets(row: Mapping[str, Any]) -> list[str]:
-    return [_setting(k, v.item() if isinstance(v, np.generic) else v) for k, v in row.items()]
+def _point_sets(row: Mapping[str, Any], units: Optional[Mapping[str, str]] = None) -> list[str]:
+    """The overrides of one point; a rate or a duration sampled in the engine's units (per day,
+    days) is written with its unit."""
+    units = units or {}
+    out = []
+    for k, v in row.items():
+        v = v.item() if isinstance(v, np.generic) else v
+        if k in units:
+            v = f"{float(v)!r} per day" if units[k] == "rate" else f"{float(v)!r} days"
+        out.append(_setting(k, v))
+    return out
 
 
 def _arrow(columns, front: Mapping[str, Any]) -> pa.Table:
@@ -180,12 +219,42 @@ class SweepResult:
         keys = [k for k in ("point", "variant", "replication", "month", "manager") if k in df.columns]
         return df.sort_values(keys, kind="stable").reset_index(drop=True)
 
-    def means(self, metric: str, variant: str = "base") -> pd.DataFrame:
-        """Per point: the parameters, the mean of ``metric`` over replications, and its 95% interval."""
+    def metrics(self, table: str = "runs") -> list[str]:
+        """The numeric columns of one of the sweep's tables: what ``means`` and ``sensitivity`` can analyse."""
+        if table not in self.manifest["tables"]:
+            raise ValueError(f"table {table!r} was not kept by this sweep; kept: {', '.join(self.manifest['tables'])}")
+        schema = self.dataset(table).schema
+        skip = {"point", "replication", "month", *self.design.points.columns}
+        return [f.name for f in schema if f.name not in skip and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))]
+
+    def replication_values(self, metric: str, variant: str = "base", table: str = "runs",
+                           reduce: str = "last") -> pd.DataFrame:
+        """One value of ``metric`` per point and replication: a column of the runs table, or of
+        timeseries (``reduce``: last month, mean or sum over months) or managers (mean or sum
+        over managers)."""
+        known = self.metrics(table)
+        if metric not in known:
+            near = difflib.get_close_matches(metric, known, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"unknown metric {metric!r} in the {table} table{hint} (known: {', '.join(known)})")
+        cols = ["point", "variant", "replication", metric] + (["month"] if table == "timeseries" else [])
+        df = self.dataset(table).to_table(columns=cols).to_pandas()
+        df = df[df["variant"] == variant]
+        if table == "runs":
+            return df[["point", "replication", metric]]
+        ways = ("last", "mean", "sum") if table == "timeseries" else ("mean", "sum")
+        if reduce not in ways:
+            raise ValueError(f"reduce: expected one of {', '.join(ways)} for the {table} table, got {reduce!r}")
+        g = df.sort_values(cols[:3] + (["month"] if table == "timeseries" else [])).groupby(["point", "replication"])[metric]
+        out = g.last() if reduce == "last" else g.mean() if reduce == "mean" else g.sum()
+        return out.reset_index()
+
+    def means(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last") -> pd.DataFrame:
+        """Per point: the parameters, the mean of ``metric`` over replications, and its 95%
+        interval. ``metric`` is any numeric column of a kept table (see ``metrics``)."""
         from scipy import stats
 
-        runs = self.dataset("runs").to_table(columns=["point", "variant", metric]).to_pandas()
-        runs = runs[runs["variant"] == variant]
+        runs = self.replication_values(metric, variant, table, reduce)
         g = runs.groupby("point")[metric]
         out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.size()})
         t = stats.t.ppf(0.975, np.maximum(out["n"] - 1, 1))
@@ -193,13 +262,13 @@ class SweepResult:
         out["ci_high"] = out["mean"] + t * out["sd"] / np.sqrt(out["n"])
         return self.design.points.join(out, how="inner")
 
-    def sensitivity(self, metric: str, variant: str = "base") -> pd.DataFrame:
+    def sensitivity(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last") -> pd.DataFrame:
         """Sensitivity indices of ``metric`` (its mean over replications at each point) with
         SALib: Sobol (S1, ST with intervals) for a sobol design, Morris (mu*, sigma) for a
         morris design."""
         if not self.complete:
             raise RuntimeError(f"sensitivity needs every point: {len(self.done())} of {len(self.design)} are done")
-        y = self.means(metric, variant)["mean"].to_numpy()
+        y = self.means(metric, variant, table, reduce)["mean"].to_numpy()
         problem = self.design.problem
         if self.design.kind == "sobol":
             from SALib.analyze import sobol as analyze
@@ -222,13 +291,13 @@ class SweepResult:
 
 
 def _write_parquet(path: Path, table: pa.Table) -> None:
-    tmp = path.with_suffix(".parquet.tmp")
+    tmp = path.with_suffix(f".parquet.tmp-{os.getpid()}-{threading.get_ident()}")  # unique: writers never share one
     pq.write_table(table, tmp)
     os.replace(tmp, path)
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_suffix(f"{path.suffix}.tmp-{os.getpid()}-{threading.get_ident()}")
     tmp.write_text(text)
     os.replace(tmp, path)
 
@@ -274,12 +343,13 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
         "tenure_version": _core.__version__,
     }
     records = design.points.to_dict(orient="records")
-    _check_points(text, name, records, range(len(design)), workers or os.cpu_count() or 1)  # before anything is written
+    _check_points(text, name, records, range(len(design)), workers or os.cpu_count() or 1,
+                  design.options.get("units", {}))  # before anything is written
     mpath = folder / "sweep.json"
     if mpath.exists():
         old = json.loads(mpath.read_text())
         if not resume:
-            shutil.rmtree(folder)
+            _remove_sweep(folder, old)
         elif old != manifest:
             diff = [k for k in manifest if old.get(k) != manifest[k]]
             raise ValueError(f"{folder}: holds a different sweep (differs in: {', '.join(diff)}); "
@@ -295,9 +365,11 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
     done = set(SweepResult(folder).done())
     todo = [i for i in range(len(design)) if i not in done]
 
+    units = design.options.get("units", {})
+
     def job(i: int) -> tuple:
         params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in records[i].items()}
-        return (text, name, _point_sets(params), master_seed, reps, names, tables, i, params)
+        return (text, name, _point_sets(params, units), master_seed, reps, names, tables, i, params)
 
     def store(i: int, result: dict[str, pa.Table]) -> None:
         # "runs" last: its file marks the point as done.
@@ -320,13 +392,31 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
     return SweepResult(folder)
 
 
-def _check_points(text: str, name: str, records: list, todo: Sequence[int], workers: int) -> None:
+def _remove_sweep(folder: Path, manifest: Mapping[str, Any]) -> None:
+    """Removes what a sweep wrote (its manifest, design and point files, and the table folders
+    if that leaves them empty) and nothing else: a user's own files in the folder stay."""
+    for t in manifest.get("tables", SWEEP_TABLES):
+        sub = folder / str(t)
+        if sub.is_dir():
+            for p in sub.glob("point-*.parquet*"):
+                p.unlink()
+            try:
+                sub.rmdir()
+            except OSError:
+                pass  # something of the user's is in it
+    for p in (folder / "design.parquet", folder / "sweep.json"):
+        if p.exists():
+            p.unlink()
+
+
+def _check_points(text: str, name: str, records: list, todo: Sequence[int], workers: int,
+                  units: Optional[Mapping[str, str]] = None) -> None:
     """Loads every point's scenario before anything runs (on the worker threads: loading
     releases the GIL), so that bad points are reported at once, all of them, instead of
     after hours of finished ones."""
     unique: dict[tuple, int] = {}
     for i in todo:
-        unique.setdefault(tuple(_point_sets(records[i])), i)
+        unique.setdefault(tuple(_point_sets(records[i], units)), i)
 
     def check(sets: tuple) -> Optional[str]:
         try:

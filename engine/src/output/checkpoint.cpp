@@ -30,19 +30,22 @@ std::uint32_t crc32(std::string_view bytes) {
 }
 }  // namespace
 
-// magic, identity (run key, variant, replication), the result, then a CRC-32 of all before it.
-std::string encode(const model::RunResult& r, const CheckpointIdentity& id) {
+namespace {
+// magic, identity (run key, variant, replication), the payload, then a CRC-32 of all before it.
+template <class Save>
+std::string framed(const CheckpointIdentity& id, Save save) {
   core::ByteWriter w;
   w.raw(std::string_view(kMagic, sizeof kMagic));
   w.str(id.key), w.str(id.variant), w.pod<std::uint64_t>(id.replication);
-  model::save(w, r);
+  save(w);
   std::string bytes = w.take();
   const std::uint32_t sum = crc32(bytes);
   bytes.append(reinterpret_cast<const char*>(&sum), sizeof sum);
   return bytes;
 }
 
-model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id) {
+template <class Load>
+auto unframed(const std::string& bytes, const CheckpointIdentity& id, Load load) {
   if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw Error("checkpoint: not a checkpoint of this version of tenure");
   std::uint32_t sum = 0;
@@ -57,9 +60,41 @@ model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id) 
   saved.replication = rep;
   if (saved.key != id.key || saved.variant != id.variant || saved.replication != id.replication)
     throw Error("checkpoint: it belongs to another run, variant or replication");
-  model::RunResult r = model::load_result(rd);
+  auto r = load(rd);
   rd.finish();
   return r;
+}
+}  // namespace
+
+std::string encode(const model::RunResult& r, const CheckpointIdentity& id) {
+  return framed(id, [&](core::ByteWriter& w) { model::save(w, r); });
+}
+
+model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id) {
+  return unframed(bytes, id, [](core::ByteReader& rd) { return model::load_result(rd); });
+}
+
+std::string encode(const model::Attribution& a, const CheckpointIdentity& id) {
+  return framed(id, [&](core::ByteWriter& w) {
+    std::vector<std::uint8_t> factors;
+    for (auto f : a.factors) factors.push_back(static_cast<std::uint8_t>(f));
+    w.pods(factors), w.pods(a.shapley), w.pod(a.lost_all_on), w.pod(a.lost_all_off), w.pods(a.blame);
+  });
+}
+
+model::Attribution decode_attribution(const std::string& bytes, const CheckpointIdentity& id) {
+  return unframed(bytes, id, [](core::ByteReader& rd) {
+    model::Attribution a;
+    for (auto f : rd.pods<std::uint8_t>()) {
+      if (f >= model::kFactorCount) throw Error("checkpoint: damaged (unknown factor)");
+      a.factors.push_back(static_cast<model::Factor>(f));
+    }
+    a.shapley = rd.pods<double>();
+    rd.pod(a.lost_all_on), rd.pod(a.lost_all_off);
+    a.blame = rd.pods<double>();
+    if (a.shapley.size() != a.factors.size()) throw Error("checkpoint: damaged (factors and values differ in number)");
+    return a;
+  });
 }
 
 Checkpoint::Checkpoint(const std::string& dir, const std::string& key)
@@ -128,6 +163,33 @@ void Checkpoint::save(const std::string& variant, std::size_t replication, const
     }
   }
   write_atomically(path(variant, replication), encode(r, {key_, variant, replication}));
+}
+
+std::string Checkpoint::attribution_path(const std::string& variant, std::size_t replication) const {
+  return dir_ + "/" + variant + "." + std::to_string(replication) + ".att";
+}
+
+bool Checkpoint::load(const std::string& variant, std::size_t replication, model::Attribution& out) const {
+  try {
+    out = decode_attribution(read_regular_file(attribution_path(variant, replication), "checkpoint", std::size_t{1} << 30),
+                             {key_, variant, replication});
+    return true;
+  } catch (const Error&) {
+    return false;  // missing, damaged or foreign: attributed again
+  }
+}
+
+void Checkpoint::save(const std::string& variant, std::size_t replication, const model::Attribution& a) const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!made_) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir_, ec);
+      if (ec) throw Error(dir_ + ": cannot create the checkpoint folder: " + ec.message());
+      made_ = true;
+    }
+  }
+  write_atomically(attribution_path(variant, replication), encode(a, {key_, variant, replication}));
 }
 
 std::size_t Checkpoint::saved() const {

@@ -23,7 +23,8 @@ namespace tenure::scenario {
 namespace {
 // Runs job(i) for i in [0, n) on `threads` threads; the first exception wins and stops the rest.
 template <class Job>
-void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<void(std::size_t, std::size_t)>& progress = {}) {
+void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<void(std::size_t, std::size_t)>& progress = {},
+                  const std::atomic<bool>* stop = nullptr) {
   threads = static_cast<unsigned>(std::min<std::size_t>(threads ? threads : std::max(1u, std::thread::hardware_concurrency()),
                                                         std::max<std::size_t>(n, 1)));
   std::atomic<std::size_t> next{0}, done{0};
@@ -31,6 +32,7 @@ void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<
   std::exception_ptr failure;
   auto worker = [&] {
     for (;;) {
+      if (stop && stop->load(std::memory_order_relaxed)) return;
       const std::size_t i = next.fetch_add(1);
       if (i >= n) return;
       try {
@@ -53,6 +55,7 @@ void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<
   worker();
   for (auto& t : pool) t.join();
   if (failure) std::rethrow_exception(failure);
+  if (stop && stop->load() && done.load() < n) throw Interrupted();
 }
 
 // Memory this process can still use: MemAvailable, or a cgroup limit if lower. 0 if unknown.
@@ -119,7 +122,7 @@ void run_jobs(const std::string& name, RunSet& rs, const std::vector<const model
     if (o.restore && o.restore(rs.variants[v], replication, rs.results[v][r])) return;
     rs.results[v][r] = produce(v, r, replication);
     if (o.finished) o.finished(rs.variants[v], replication, rs.results[v][r]);
-  }, o.progress);
+  }, o.progress, o.stop);
 }
 
 const model::ModelParams& params_of(const Scenario& sc, const std::string& name) {
@@ -146,7 +149,7 @@ std::vector<model::Factor> default_factors(const model::ModelParams& p) {
 }
 
 AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector<model::Factor>& factors,
-                         unsigned threads) {
+                         const AttributionOptions& o) {
   AttributionSet at;
   at.factors = factors;
   at.results.resize(rs.variants.size());
@@ -155,10 +158,13 @@ AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector
     at.results[v].resize(rs.results[v].size());
     reps = rs.results[v].size();
   }
-  parallel_for(rs.variants.size() * reps, threads, [&](std::size_t job) {
+  parallel_for(rs.variants.size() * reps, o.threads, [&](std::size_t job) {
     const std::size_t v = job / reps, r = job % reps;
-    at.results[v][r] = model::attribute(params_of(sc, rs.variants[v]), factors, rs.seed, rs.first_replication + r);
-  });
+    const std::size_t replication = rs.first_replication + r;
+    if (o.restore && o.restore(rs.variants[v], replication, at.results[v][r]) && at.results[v][r].factors == factors) return;
+    at.results[v][r] = model::attribute(params_of(sc, rs.variants[v]), factors, rs.seed, replication);
+    if (o.finished) o.finished(rs.variants[v], replication, at.results[v][r]);
+  }, o.progress, o.stop);
   return at;
 }
 
@@ -227,7 +233,7 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
     model::World w(p, s.seed, s.first_replication + r);
     w.run_to(day);
     s.states[r] = w.save();
-  }, o.progress);
+  }, o.progress, o.stop);
   return s;
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tenure/model/results.hpp"
+#include "tenure/model/world.hpp"
 
 namespace tenure::output {
 
@@ -23,6 +24,9 @@ struct CheckpointIdentity {
 // throws tenure::Error on a damaged file, a foreign one, or one of another identity.
 std::string encode(const model::RunResult& r, const CheckpointIdentity& id);
 model::RunResult decode(const std::string& bytes, const CheckpointIdentity& id);
+// The same for one replication's attribution (Shapley values, blame).
+std::string encode(const model::Attribution& a, const CheckpointIdentity& id);
+model::Attribution decode_attribution(const std::string& bytes, const CheckpointIdentity& id);
 
 class Checkpoint {
  public:
@@ -37,12 +41,16 @@ class Checkpoint {
   // The replication if it was finished by an earlier, interrupted run.
   bool load(const std::string& variant, std::size_t replication, model::RunResult& out) const;
   void save(const std::string& variant, std::size_t replication, const model::RunResult& r) const;
+  // Attributions (tenure run --attribution) are kept the same way.
+  bool load(const std::string& variant, std::size_t replication, model::Attribution& out) const;
+  void save(const std::string& variant, std::size_t replication, const model::Attribution& a) const;
   std::size_t saved() const;  // replications on disk
   // Once the run's own files are written: the checkpoints go (the lock when this object does).
   void clear() const;
 
  private:
   std::string path(const std::string& variant, std::size_t replication) const;
+  std::string attribution_path(const std::string& variant, std::size_t replication) const;
   std::string root_, dir_, key_;
   int lock_fd_ = -1;
   bool created_out_ = false;

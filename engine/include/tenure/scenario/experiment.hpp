@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tenure/core/error.hpp"
 #include "tenure/model/results.hpp"
 #include "tenure/model/world.hpp"
 #include "tenure/scenario/scenario.hpp"
@@ -26,6 +28,15 @@ struct RunOptions {
   // again); `finished` sees each replication as it completes, from the worker threads.
   std::function<bool(const std::string& variant, std::size_t replication, model::RunResult&)> restore;
   std::function<void(const std::string& variant, std::size_t replication, const model::RunResult&)> finished;
+  // Set by another thread (Python's Ctrl-C): no new replication starts, those running finish,
+  // and the call throws Interrupted. Nothing is returned, so nothing half-done is written.
+  const std::atomic<bool>* stop = nullptr;
+};
+
+// Thrown by run, attribute, take_snapshot and fork when RunOptions::stop was set.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("interrupted") {}
 };
 
 struct RunSet {
@@ -51,8 +62,18 @@ struct AttributionSet {
   std::vector<model::Factor> factors;
   std::vector<std::vector<model::Attribution>> results;  // [variant][replication], as in RunSet
 };
+// `o` gives the threads, progress (over the replications attributed), stop, and resuming:
+// restore_attribution may fill a replication's attribution finished by an earlier run, and
+// attributed sees each one as it completes.
+struct AttributionOptions {
+  unsigned threads = 0;
+  std::function<void(std::size_t done, std::size_t total)> progress;
+  const std::atomic<bool>* stop = nullptr;
+  std::function<bool(const std::string& variant, std::size_t replication, model::Attribution&)> restore;
+  std::function<void(const std::string& variant, std::size_t replication, const model::Attribution&)> finished;
+};
 AttributionSet attribute(const Scenario& sc, const RunSet& rs, const std::vector<model::Factor>& factors,
-                         unsigned threads);
+                         const AttributionOptions& o);
 
 // The factors worth attributing in a scenario: those it can switch on.
 std::vector<model::Factor> default_factors(const model::ModelParams& p);
