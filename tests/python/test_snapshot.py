@@ -72,4 +72,4 @@ def test_a_fork_that_changes_the_past_is_refused_with_reasons(tmp_path):
     (tmp_path / "bad.snap").write_bytes(snap.to_bytes()[:500])
     with pytest.raises(tenure.TenureError) as e:
         tenure.Snapshot.load(tmp_path / "bad.snap")
-    assert "bad.snap: damaged file (truncated)" in str(e.value)
+    assert "bad.snap: damaged snapshot" in str(e.value)

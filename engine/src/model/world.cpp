@@ -2229,7 +2229,18 @@ Footprint footprint(const ModelParams& p) {
   const auto& g = p.network.generator;
   if (g.name == "small_world") edges = f.accounts * static_cast<double>(g.params.count("k") ? std::get<std::int64_t>(g.params.at("k")) : 6);
   if (g.name == "scale_free") edges = 2 * f.accounts * static_cast<double>(g.params.count("m") ? std::get<std::int64_t>(g.params.at("m")) : 3);
-  f.bytes = 160 * f.accounts + 24 * edges + 64e6;
+  // Managers (their records and books' bookkeeping) and conferences count too: a file may ask
+  // for millions of managers.
+  double managers = 0;
+  for (const auto& m : p.managers) managers += static_cast<double>(std::max<std::int64_t>(m.count, 0));
+  for (const auto& x : p.organisation.positions) managers += 0.1 * static_cast<double>(std::max<std::int64_t>(x, 0));  // hires
+  f.bytes = 160 * f.accounts + 24 * edges + 400 * managers + 64 * static_cast<double>(p.conferences.size()) + 64e6;
+  // A replication's results: a row per month, a row per manager, a row per lost account (at
+  // most every client; half is the estimate), and per account when they are recorded.
+  const double months = p.horizon_days / cal::kDaysPerMonth + 1;
+  const double clients = static_cast<double>(p.accounts.initial_active) + p.accounts.prospect_arrival_rate * p.horizon_days;
+  f.result_bytes = months * sizeof(MonthRow) + managers * (sizeof(ManagerRow) + 16) + 0.5 * clients * sizeof(LostAccount) +
+                   (p.record_accounts ? f.accounts * (sizeof(AccountRow) + 4 * sizeof(AccountEvent)) : 0.0);
   return f;
 }
 

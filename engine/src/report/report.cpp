@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/files.hpp"
 #include "tenure/output/output.hpp"
 
 namespace tenure::report {
@@ -255,11 +256,13 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 Csv read_csv(const std::string& path, bool required = true) {
   Csv t;
   t.path = path;
-  std::ifstream in(path);
-  if (!in) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
     if (required) throw Error(path + ": cannot read (the report needs the files `tenure run` writes)");
     return t;
   }
+  // Only a regular file, and a bounded one: a FIFO or a device here must not block the report.
+  std::istringstream in(read_regular_file(path, "results table", std::size_t{4} << 30));
   std::string line;
   if (!std::getline(in, line)) throw Error(path + ": empty file");
   t.header = split_csv_line(line);
@@ -350,8 +353,7 @@ std::string html(const std::string& dir) {
   // The story and name from the effective scenario's header.
   std::string name = fs::path(dir).filename().string(), story, hash, version;
   {
-    std::ifstream in(dir + "/scenario.effective.yaml");
-    if (!in) throw Error(dir + "/scenario.effective.yaml: cannot read");
+    std::istringstream in(read_regular_file(dir + "/scenario.effective.yaml", "effective scenario", std::size_t{64} << 20));
     std::string line;
     bool header = true;
     while (std::getline(in, line)) {

@@ -2,6 +2,9 @@
 // each result lands in its own slot, so the output never depends on scheduling.
 #include "tenure/scenario/experiment.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <boost/crc.hpp>
 
 #include <algorithm>
@@ -58,7 +61,8 @@ void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<
   if (stop && stop->load() && done.load() < n) throw Interrupted();
 }
 
-// Memory this process can still use: MemAvailable, or a cgroup limit if lower. 0 if unknown.
+// Memory this process can still use: MemAvailable, or a cgroup limit if lower, or what the
+// address-space limit (ulimit -v) leaves beside what is mapped already. 0 if unknown.
 double available_memory_bytes() {
   double avail = 0;
   if (std::FILE* f = std::fopen("/proc/meminfo", "r")) {
@@ -76,6 +80,17 @@ double available_memory_bytes() {
     }
     std::fclose(f);
   }
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_AS, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+    double mapped = 0;
+    if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+      unsigned long pages = 0;
+      if (std::fscanf(f, "%lu", &pages) == 1) mapped = static_cast<double>(pages) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+      std::fclose(f);
+    }
+    const double left = std::max(0.0, static_cast<double>(lim.rlim_cur) - mapped);
+    if (avail == 0 || left < avail) avail = std::max(left, 1.0);
+  }
   return avail;
 }
 
@@ -87,14 +102,18 @@ void refuse_if_too_big(const std::string& name, const std::vector<const model::M
                        double kept_per_account) {
   const auto threads = static_cast<unsigned>(std::min<std::size_t>(
       threads_wanted ? threads_wanted : std::max(1u, std::thread::hardware_concurrency()), std::max<std::size_t>(1, params.size() * reps)));
-  double need = 0;
+  // Each thread's stack and allocator arena are mapped too (they count against ulimit -v).
+  double need = 128e6 * threads, results = 0, largest = 0;
   std::string biggest;
   for (std::size_t v = 0; v < params.size(); ++v) {
     model::validate(*params[v]);
     const model::Footprint f = model::footprint(*params[v]);
+    // Every replication's results are kept until they are written.
+    results += f.result_bytes * static_cast<double>(reps);
     const double b = f.bytes * threads + kept_per_account * f.accounts * static_cast<double>(reps);
-    if (b > need) need = b, biggest = names[v];
+    if (b > largest) largest = b, biggest = names[v];
   }
+  need += largest + results;
   const double have = available_memory_bytes();
   if (have > 0 && need > 0.9 * have) {
     char msg[512];

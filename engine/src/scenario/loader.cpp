@@ -1087,7 +1087,7 @@ YAML::Node node_at(const YAML::Node& root, const std::string& path) {
       }
     }
     if (!next || next->Mark().is_null()) break;
-    n = *next;
+    n.reset(*next);  // rebinds n; `n = *next` would overwrite the node n refers to, in the tree
   }
   return n;
 }

@@ -64,7 +64,9 @@ void validate(const ModelParams& params);
 // What one replication will need, estimated before it runs: accounts that will exist, model
 // events (an upper bound), and peak memory in bytes.
 struct Footprint {
-  double accounts = 0, events = 0, bytes = 0;
+  double accounts = 0, events = 0;
+  double bytes = 0;         // a running replication: accounts, managers, network, pending events
+  double result_bytes = 0;  // one finished replication's results, kept until they are written
 };
 Footprint footprint(const ModelParams& params);
 inline constexpr double kMaxEventsPerRun = 2e10;
