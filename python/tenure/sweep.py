@@ -211,7 +211,12 @@ class SweepResult:
         return len(self.done()) == len(self.design)
 
     def dataset(self, name: str = "runs") -> pads.Dataset:
-        return pads.dataset(str(self.folder / name), format="parquet")
+        """The points' files of one table (only those the sweep wrote: other files in the
+        folder are left alone), scanned lazily."""
+        files = sorted(str(p) for p in (self.folder / name).glob("point-*.parquet"))
+        if not files:
+            raise FileNotFoundError(f"{self.folder / name}: no finished points of this table")
+        return pads.dataset(files, format="parquet")
 
     def table(self, name: str = "runs") -> pd.DataFrame:
         """One table of every finished point, ordered by point, variant and replication."""

@@ -1086,7 +1086,7 @@ YAML::Node node_at(const YAML::Node& root, const std::string& path) {
           next = item;
       }
     }
-    if (!next || next->Mark().is_null()) break;
+    if (!next) break;
     n.reset(*next);  // rebinds n; `n = *next` would overwrite the node n refers to, in the tree
   }
   return n;
@@ -1097,7 +1097,7 @@ void warn_beyond_horizon(const std::string& file, const YAML::Node& root, const 
                          const std::string& which, std::vector<std::string>& warnings) {
   auto warn = [&](const std::string& path, double day, const std::string& what) {
     if (day < p.horizon_days) return;
-    const YAML::Mark m = node_at(root, path).Mark();
+    const YAML::Mark m = node_at(root, path).Mark();  // null for an override's node: the file is named
     const std::string at = m.is_null() ? file : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
     warnings.push_back(at + ": warning: " + which + what + " at day " + bound_text(day) + " is at or after the horizon (day " +
                        bound_text(p.horizon_days) + "): it never happens");
@@ -1196,7 +1196,8 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
             const auto colon = line.find(": ");
             const std::string key = colon == std::string::npos ? "" : line.substr(0, colon);
             const bool is_path = !key.empty() && key.find(' ') == std::string::npos;
-            ctx.error(is_path ? node_at(tree, key).Mark() : tree.Mark(), which + line);
+            // A node an override made has no place in the file: the override is named instead.
+            ctx.error(is_path ? node_at(tree, key) : tree, which + line);
           }
         }
         warn_beyond_horizon(path, tree, p, which, sc.warnings);
