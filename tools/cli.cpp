@@ -197,12 +197,6 @@ std::optional<std::uint64_t> seed_option(const std::string& text) {
   return v;
 }
 
-std::string read_binary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open the file");
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // Base and every variant, as --all-variants asks.
 std::vector<std::string> all_variants(const scenario::Scenario& sc) {
   std::vector<std::string> v{"base"};

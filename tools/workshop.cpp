@@ -1,13 +1,20 @@
-// The workshop server: POSIX sockets, one request at a time (each run already uses every
-// core), HTTP/1.1 with Connection: close. Only GET; only the page and two JSON endpoints.
+// The workshop server: Boost.Beast over Asio, many connections at once on a few I/O threads,
+// each request under a deadline; simulations run in a pool of their own, bounded in the work a
+// query may ask for and stopped at a deadline. Only GET and HEAD; only the page and two JSON
+// endpoints; only for this machine's Host and Origin. JSON is written with nlohmann-json.
 #include "workshop.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -27,42 +34,10 @@ namespace tenure::workshop {
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\r': o += "\\r"; break;
-      case '\t': o += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          o += buf;
-        } else {
-          o += static_cast<char>(c);
-        }
-    }
-  }
-  return o + "\"";
-}
+using Json = nlohmann::ordered_json;
 
-std::string json_number(double x) {
-  const std::string s = output::number(x);
-  return s.empty() ? "null" : s;
-}
-
-std::string json_list(const std::vector<double>& xs) {
-  std::string o = "[";
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (i) o += ',';
-    o += json_number(xs[i]);
-  }
-  o += ']';
-  return o;
-}
+// JSON text: invalid UTF-8 in a name or a message is replaced, never sent as invalid JSON.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string url_decode(const std::string& s) {
   std::string o;
@@ -116,26 +91,19 @@ std::vector<std::pair<std::string, std::string>> scenario_files(const Options& o
 }
 
 std::string scenarios_json(const Options& o) {
-  std::ostringstream j;
-  j << "{\"replications\":" << o.replications << ",\"scenarios\":[";
-  bool first = true;
+  Json j{{"replications", o.replications}, {"scenarios", Json::array()}};
   for (const auto& [name, path] : scenario_files(o)) {
     try {
       const auto sc = scenario::load(path);
-      j << (first ? "" : ",") << "{\"name\":" << json_string(name) << ",\"story\":" << json_string(sc.story)
-        << ",\"variants\":[\"base\"";
-      for (const auto& v : sc.variants) j << "," << json_string(v.first);
-      j << "]}";
-      first = false;
+      Json variants = Json::array({"base"});
+      for (const auto& v : sc.variants) variants.push_back(v.first);
+      j["scenarios"].push_back({{"name", name}, {"story", sc.story}, {"variants", variants}});
     } catch (const Error&) {
       // a broken file is left out of the list; opening it by name reports the problem
     }
   }
-  j << "],\"promotion_policies\":[";
-  first = true;
-  for (const auto& n : model::promotion_policies().names()) j << (first ? "" : ",") << json_string(n), first = false;
-  j << "]}";
-  return j.str();
+  j["promotion_policies"] = model::promotion_policies().names();
+  return dump(j);
 }
 
 struct Pane {
@@ -155,17 +123,13 @@ double series_value(const model::MonthRow& m, const std::string& name) {
   return m.churned_value;
 }
 
-std::string interval_json(const output::Interval& iv) {
-  return "{\"mean\":" + json_number(iv.mean) + ",\"low\":" + json_number(iv.low) + ",\"high\":" + json_number(iv.high) + "}";
-}
+Json interval_json(const output::Interval& iv) { return {{"mean", iv.mean}, {"low", iv.low}, {"high", iv.high}}; }
 
-std::string pane_json(const scenario::RunSet& rs) {
+Json pane_json(const scenario::RunSet& rs) {
   const auto& runs = rs.results.front();
-  std::ostringstream j;
-  j << "{\"series\":{";
   std::size_t months = runs.empty() ? 0 : runs.front().months.size();
   for (const auto& r : runs) months = std::min(months, r.months.size());
-  bool first = true;
+  Json series = Json::object();
   for (const char* name : series_names()) {
     std::vector<double> mean, low, high;
     for (std::size_t m = 0; m < months; ++m) {
@@ -174,25 +138,26 @@ std::string pane_json(const scenario::RunSet& rs) {
       const auto iv = output::mean_ci(x);
       mean.push_back(iv.mean), low.push_back(iv.low), high.push_back(iv.high);
     }
-    j << (first ? "" : ",") << "\"" << name << "\":{\"mean\":" << json_list(mean) << ",\"low\":" << json_list(low)
-      << ",\"high\":" << json_list(high) << "}";
-    first = false;
+    series[name] = {{"mean", mean}, {"low", low}, {"high", high}};  // NaN (no interval) is written as null
   }
-  j << "},\"metrics\":{";
-  first = true;
+  Json metrics = Json::object();
   for (const auto& m : output::metrics()) {
     std::vector<double> x;
     for (const auto& r : runs) x.push_back(m.of(r));
-    j << (first ? "" : ",") << "\"" << m.name << "\":" << interval_json(output::mean_ci(x));
-    first = false;
+    metrics[m.name] = interval_json(output::mean_ci(x));
   }
-  j << "}}";
-  return j.str();
+  return {{"series", series}, {"metrics", metrics}};
 }
+
+// The most work one query may ask for: events over all its replications (about half a minute
+// of this machine's cores), and the time it may take before it is stopped.
+constexpr double kMaxEventsPerQuery = 1e9;
+constexpr auto kRunDeadline = std::chrono::seconds(60);
 
 }  // namespace
 
-Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
+Answer run_query(const Options& o, const std::string& query, PaneCache& cache, std::mutex* cache_mu) {
+  auto locked = [&] { return cache_mu ? std::unique_lock<std::mutex>(*cache_mu) : std::unique_lock<std::mutex>(); };
   const auto t0 = std::chrono::steady_clock::now();
   const auto q = parse_query(query);
   auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
@@ -201,20 +166,20 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
   const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
   std::vector<std::string> known;
   for (const auto& x : files) known.push_back(x.first);
-  if (f == files.end()) return {404, "{\"error\":" + json_string(unknown_name_message("scenario", name, known)) + "}"};
+  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
   int reps = o.replications;
   std::optional<std::uint64_t> seed;  // unset: the scenario's
   try {
     reps = std::stoi(get("replications", std::to_string(o.replications)));
   } catch (const std::exception&) {
-    return {400, "{\"error\":\"replications: expected a whole number\"}"};
+    return {400, dump({{"error", "replications: expected a whole number"}})};
   }
   if (q.count("seed")) {
     std::string err;
     seed = scenario::parse_seed(q.at("seed"), err);
-    if (!seed) return {400, "{\"error\":" + json_string("seed: " + err) + "}"};
+    if (!seed) return {400, dump({{"error", "seed: " + err}})};
   }
-  if (reps < 2 || reps > 1000) return {400, "{\"error\":\"replications: expected 2 to 1000\"}"};
+  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
   try {
     PaneResult panes[2];  // copies: putting pane B may evict pane A's entry
     const char* ids[2] = {"a", "b"};
@@ -223,16 +188,55 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
       const std::string sets = get(ids[p], ""), variant = get(std::string(ids[p]) + "_variant", "base");
       const std::string key = f->second + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(reps) + "\x1f" +
                               (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" + std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
-      if (const PaneResult* hit = cache.find(key)) {
-        panes[p] = *hit;
-        continue;
+      {
+        const auto lock = locked();
+        if (const PaneResult* hit = cache.find(key)) {
+          panes[p] = *hit;
+          continue;
+        }
       }
       const auto sc = scenario::load(f->second, lines_of(sets));
+      const model::ModelParams* params = &sc.base;
+      for (const auto& [vn, vp] : sc.variants)
+        if (vn == variant) params = &vp;
+      const double events = model::footprint(*params).events * reps;
+      if (events > kMaxEventsPerQuery)
+        return {413, dump({{"error", "this asks for about " + std::to_string(static_cast<long long>(events / 1e6)) +
+                                         " million events; a workshop query may ask for at most " +
+                                         std::to_string(static_cast<long long>(kMaxEventsPerQuery / 1e6)) +
+                                         " million: fewer replications, accounts or years"}})};
+      // Stopped at the deadline (between replications), so no query holds the pool for long.
+      std::atomic<bool> stop{false};
+      std::mutex mu;
+      std::condition_variable cv;
+      bool finished = false;
+      std::thread watchdog([&] {
+        std::unique_lock<std::mutex> lock(mu);
+        if (!cv.wait_for(lock, kRunDeadline, [&] { return finished; })) stop = true;
+      });
       scenario::RunOptions ro;
       ro.seed = seed;  // unset: the scenario's; the same for both panes, so they share random numbers
       ro.replications = reps;
       ro.variants = {variant};
-      const auto rs = scenario::run(sc, ro);
+      ro.stop = &stop;
+      scenario::RunSet rs;
+      try {
+        rs = scenario::run(sc, ro);
+      } catch (...) {
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          finished = true;
+        }
+        cv.notify_all();
+        watchdog.join();
+        throw;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        finished = true;
+      }
+      cv.notify_all();
+      watchdog.join();
       PaneResult r;
       r.json = pane_json(rs);
       r.seed = rs.seed;
@@ -241,109 +245,209 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache) {
         for (const auto& run : rs.results.front()) x.push_back(m.of(run));
         r.metrics.push_back(std::move(x));
       }
-      panes[p] = cache.put(key, std::move(r));
+      {
+        const auto lock = locked();
+        panes[p] = cache.put(key, std::move(r));
+      }
       ++fresh;
     }
-    std::ostringstream j;
-    j << "{\"scenario\":" << json_string(name) << ",\"replications\":" << reps << ",\"seed\":" << panes[0].seed
-      << ",\"panes_run\":" << fresh << ",\"a\":" << panes[0].json << ",\"b\":" << panes[1].json << ",\"diff\":{";
+    Json j{{"scenario", name}, {"replications", reps}, {"seed", panes[0].seed}, {"panes_run", fresh},
+           {"a", panes[0].json}, {"b", panes[1].json}, {"diff", Json::object()}};
     for (std::size_t k = 0; k < output::metrics().size(); ++k) {
       std::vector<double> d;
       const auto& a = panes[0].metrics[k];
       const auto& b = panes[1].metrics[k];
       for (std::size_t r = 0; r < a.size() && r < b.size(); ++r) d.push_back(b[r] - a[r]);
-      j << (k ? "," : "") << "\"" << output::metrics()[k].name << "\":" << interval_json(output::mean_ci(d));
+      j["diff"][output::metrics()[k].name] = interval_json(output::mean_ci(d));
     }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    j << "},\"elapsed_ms\":" << json_number(ms) << "}";
-    return {200, j.str()};
+    j["elapsed_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return {200, dump(j)};
+  } catch (const scenario::Interrupted&) {
+    return {503, dump({{"error", "the run took longer than " + std::to_string(kRunDeadline.count()) +
+                                     " s and was stopped: ask for fewer replications"}})};
   } catch (const Error& e) {
-    return {400, "{\"error\":" + json_string(e.what()) + "}"};
+    return {400, dump({{"error", e.what()}})};
   }
 }
 
 namespace {
 
-void respond(int fd, int status, const std::string& type, const std::string& body) {
-  const char* reason = status == 200 ? "OK" : status == 404 ? "Not Found" : status == 405 ? "Method Not Allowed" : "Bad Request";
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
-                     "\r\nContent-Length: " + std::to_string(body.size()) +
-                     "\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
-  const std::string all = head + body;
-  std::size_t sent = 0;
-  while (sent < all.size()) {
-    const ssize_t n = ::send(fd, all.data() + sent, all.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;  // the browser went away
-    sent += static_cast<std::size_t>(n);
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// Limits that keep one client from holding up the others.
+constexpr auto kReadDeadline = std::chrono::seconds(10);   // a request's head and body, and an idle keep-alive
+constexpr auto kWriteDeadline = std::chrono::seconds(30);  // sending an answer
+constexpr std::size_t kMaxRequestBytes = 64 * 1024;
+
+// The server's shared state: the options, the pane cache (behind a lock), the pool that runs
+// simulations (off the I/O threads, so a heavy query never blocks a page load), and the Host
+// and Origin values it answers to.
+struct Server {
+  Options o;
+  PaneCache cache;
+  std::mutex cache_mu;
+  net::io_context ioc;
+  net::thread_pool work{2};        // at most two simulations at once; each uses every core
+  std::atomic<int> queued{0};      // queries waiting or running in `work`
+  std::vector<std::string> hosts;  // "127.0.0.1:8600", "localhost:8600", ...
+  explicit Server(Options opt) : o(std::move(opt)) {}
+
+  bool host_allowed(std::string_view h) const {
+    return std::find(hosts.begin(), hosts.end(), h) != hosts.end();
   }
+  bool origin_allowed(std::string_view origin) const {
+    if (origin.empty()) return true;  // not a browser's cross-site request
+    const std::string prefix = "http://";
+    return origin.substr(0, prefix.size()) == prefix && host_allowed(origin.substr(prefix.size()));
+  }
+};
+
+template <class Body>
+http::response<http::string_body> answer(const http::request<Body>& req, http::status status, const std::string& type,
+                                         std::string body) {
+  http::response<http::string_body> res{status, req.version()};
+  res.set(http::field::server, "tenure workshop");
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(req.keep_alive());
+  const std::size_t size = body.size();
+  if (req.method() != http::verb::head) res.body() = std::move(body);
+  res.content_length(size);
+  return res;
 }
 
-void handle(int fd, const Options& o, PaneCache& cache) {
-  std::string req;
-  char buf[4096];
-  while (req.find("\r\n\r\n") == std::string::npos && req.size() < 65536) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return;
-    req.append(buf, static_cast<std::size_t>(n));
+std::string error_json(const std::string& message) { return dump({{"error", message}}); }
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server& server) : stream_(std::move(socket)), server_(server) {}
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(kMaxRequestBytes);
+    stream_.expires_after(kReadDeadline);  // a slow or idle client is cut off, and only it waits
+    http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
-  std::istringstream line(req.substr(0, req.find("\r\n")));
-  std::string method, target;
-  line >> method >> target;
-  if (method != "GET") return respond(fd, 405, "text/plain", "only GET\n");
-  const auto qm = target.find('?');
-  const std::string path = target.substr(0, qm), query = qm == std::string::npos ? "" : target.substr(qm + 1);
-  if (path == "/" || path == "/index.html") return respond(fd, 200, "text/html; charset=utf-8", kWorkshopPage);
-  if (path == "/api/scenarios") return respond(fd, 200, "application/json", scenarios_json(o));
-  if (path == "/api/run") {
-    const Answer a = run_query(o, query, cache);
-    return respond(fd, a.status, "application/json", a.body);
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec) return close();
+    handle(parser_->release());
   }
-  respond(fd, 404, "text/plain", "not found\n");
+
+  void handle(http::request<http::string_body> req) {
+    const auto reply = [this, &req](http::status st, const std::string& type, std::string body) {
+      write(answer(req, st, type, std::move(body)));
+    };
+    if (req.method() != http::verb::get && req.method() != http::verb::head)
+      return reply(http::status::method_not_allowed, "text/plain", "only GET and HEAD\n");
+    // A page on another site must not drive this server (DNS rebinding, cross-site requests).
+    const std::string host(req[http::field::host]), origin(req[http::field::origin]);
+    if (!server_.host_allowed(host))
+      return reply(http::status::forbidden, "application/json", error_json("Host '" + excerpt(host) + "' is not this server"));
+    if (!server_.origin_allowed(origin))
+      return reply(http::status::forbidden, "application/json", error_json("Origin '" + excerpt(origin) + "' may not use this server"));
+    const std::string target(req.target());
+    const auto qm = target.find('?');
+    const std::string path = target.substr(0, qm), query = qm == std::string::npos ? "" : target.substr(qm + 1);
+    if (path == "/" || path == "/index.html") return reply(http::status::ok, "text/html; charset=utf-8", kWorkshopPage);
+    if (path == "/api/scenarios") return reply(http::status::ok, "application/json", scenarios_json(server_.o));
+    if (path == "/api/run") {
+      if (req.method() == http::verb::head) return reply(http::status::ok, "application/json", "");
+      if (server_.queued.load() >= 8)
+        return reply(http::status::service_unavailable, "application/json",
+                     error_json("the server is busy with 8 runs; try again in a moment"));
+      // The simulation runs in the pool; this connection waits for it, no other does.
+      ++server_.queued;
+      auto self = shared_from_this();
+      auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
+      net::post(server_.work, [self, request, query] {
+        Answer a;
+        try {
+          a = run_query(self->server_.o, query, self->server_.cache, &self->server_.cache_mu);
+        } catch (const std::exception& e) {
+          a = {500, error_json(e.what())};
+        }
+        --self->server_.queued;
+        net::post(self->stream_.get_executor(), [self, request, a] {
+          self->write(answer(*request, static_cast<http::status>(a.status), "application/json", a.body));
+        });
+      });
+      return;
+    }
+    reply(http::status::not_found, "text/plain", "not found\n");
+  }
+
+  void write(http::response<http::string_body> res) {
+    auto sp = std::make_shared<http::response<http::string_body>>(std::move(res));
+    stream_.expires_after(kWriteDeadline);
+    http::async_write(stream_, *sp, [self = shared_from_this(), sp](beast::error_code ec, std::size_t) {
+      if (ec || !sp->keep_alive()) return self->close();
+      self->read();
+    });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Server& server_;
+};
+
+void accept(tcp::acceptor& acceptor, Server& server) {
+  acceptor.async_accept(net::make_strand(server.ioc), [&acceptor, &server](beast::error_code ec, tcp::socket socket) {
+    if (!ec) std::make_shared<Session>(std::move(socket), server)->start();
+    if (acceptor.is_open()) accept(acceptor, server);
+  });
 }
 
 }  // namespace
 
 int serve(const Options& o) {
-  std::signal(SIGPIPE, SIG_IGN);
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (s < 0) throw Error(std::string("workshop: cannot open a socket: ") + std::strerror(errno));
-  int yes = 1;
-  ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(o.port));
-  if (::inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1) {
-    ::close(s);
-    throw Error("workshop: --host: expected an IPv4 address such as 127.0.0.1, got '" + o.host + "'");
-  }
-  if (::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(s, 16) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(s);
-    throw Error("workshop: cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + why +
+  Server server(o);
+  tcp::resolver resolver(server.ioc);
+  beast::error_code ec;
+  const auto found = resolver.resolve(o.host, std::to_string(o.port), tcp::resolver::numeric_service, ec);
+  if (ec || found.empty())
+    throw Error("workshop: --host: cannot resolve '" + excerpt(o.host) + "' (" + ec.message() +
+                "); expected an address such as 127.0.0.1 or a name such as localhost");
+  const tcp::endpoint endpoint = found.begin()->endpoint();
+  tcp::acceptor acceptor(server.ioc);
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw Error("workshop: cannot listen on " + o.host + ":" + std::to_string(o.port) + ": " + ec.message() +
                 " (try another --port, or --port 0 for any free one)");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len);
-  PaneCache cache;  // the server's: a slider moves one pane, the other pane's results are reused
-  std::printf("tenure workshop: http://%s:%d/  (Ctrl-C to stop)\n", o.host.c_str(), ntohs(addr.sin_port));
+  const auto port = acceptor.local_endpoint().port();
+  const std::string p = std::to_string(port);
+  const std::string address = acceptor.local_endpoint().address().to_string();
+  const std::string shown = endpoint.address().is_v6() ? "[" + address + "]" : address;
+  for (const std::string& h : {shown, std::string("localhost"), o.host, std::string("127.0.0.1"), std::string("[::1]")})
+    server.hosts.push_back(h + ":" + p);
+  std::printf("tenure workshop: http://%s:%u/  (Ctrl-C to stop)\n", shown.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
-  for (;;) {
-    const int c = ::accept(s, nullptr, nullptr);
-    if (c < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    timeval tv{5, 0};
-    ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    try {
-      handle(c, o, cache);
-    } catch (const std::exception& e) {
-      respond(c, 400, "application/json", "{\"error\":" + json_string(e.what()) + "}");
-    }
-    ::close(c);
-    if (o.once) break;
-  }
-  ::close(s);
+  accept(acceptor, server);
+  net::signal_set signals(server.ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](beast::error_code, int) { server.ioc.stop(); });
+  // I/O on a few threads: reading, writing and small answers never wait for a simulation.
+  std::vector<std::thread> io;
+  for (int i = 0; i < 3; ++i) io.emplace_back([&] { server.ioc.run(); });
+  server.ioc.run();
+  for (auto& t : io) t.join();
+  server.work.stop();
+  server.work.join();
   return 0;
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,12 +14,11 @@
 namespace tenure::workshop {
 
 struct Options {
-  std::string host = "127.0.0.1";  // loopback unless asked otherwise
+  std::string host = "127.0.0.1";  // loopback unless asked otherwise; a name (localhost) is resolved
   int port = 8600;                 // 0: any free port
   int replications = 30;
   std::string file;                // a scenario to open first; the bundled stories are listed too
   std::string scenario_dir;        // where the bundled stories are
-  bool once = false;               // testing: answer one request, then stop
 };
 
 // Serves until interrupted. Prints the address on stdout first (the port, if 0 was asked).
@@ -25,7 +26,7 @@ int serve(const Options& o);
 
 // One pane's answer: its JSON and each replication's metrics (for the paired differences).
 struct PaneResult {
-  std::string json;
+  nlohmann::ordered_json json;
   std::uint64_t seed = 0;
   std::vector<std::vector<double>> metrics;  // [metric][replication]
 };
@@ -47,6 +48,7 @@ struct Answer {
   int status = 200;
   std::string body;
 };
-Answer run_query(const Options& o, const std::string& query, PaneCache& cache);
+// `cache_mu`, when given, guards `cache` (the server answers several queries at once).
+Answer run_query(const Options& o, const std::string& query, PaneCache& cache, std::mutex* cache_mu = nullptr);
 
 }  // namespace tenure::workshop
