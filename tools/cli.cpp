@@ -189,8 +189,8 @@ scenario::Scenario load_scenario(const std::string& arg, const std::vector<std::
   return sc;
 }
 
-std::optional<std::uint64_t> seed_option(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+std::optional<std::uint64_t> seed_option(const std::string& text, bool given) {
+  if (!given) return std::nullopt;  // the file's seed
   std::string err;
   auto v = scenario::parse_seed(text, err);
   if (!v) throw Error("--seed: " + err);
@@ -445,9 +445,9 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   if (parse_only) return 0;
 
   try {
-    if (*run) return cmd_run(file, seed_option(seed_text), reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report);
     if (*snapc)
-      return cmd_snapshot(snap_file, snap_at, snap_variant, seed_option(seed_text), reps, snap_out, threads, quiet, snap_sets);
+      return cmd_snapshot(snap_file, snap_at, snap_variant, seed_option(seed_text, snapc->count("--seed") > 0), reps, snap_out, threads, quiet, snap_sets);
     if (*forkc)
       return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report);
     if (*wsc) {

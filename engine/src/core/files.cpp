@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -33,6 +35,7 @@ std::string read_regular_file(const std::string& path, const std::string& what, 
     in.read(chunk, sizeof chunk);
     text.append(chunk, static_cast<std::size_t>(in.gcount()));
   }
+  if (in.bad()) throw Error(path + ": cannot read the " + what + " (" + std::strerror(errno) + ")");
   if (text.size() > max_bytes)  // it grew while being read
     throw Error(path + ": more than " + std::to_string(max_bytes) + " bytes; a " + what + " may hold no more");
   return text;

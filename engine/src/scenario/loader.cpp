@@ -913,7 +913,12 @@ YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, s
     }
     chain.push_back(pp);
     YAML::Node base = resolve(ctx, pp, base_text, chain);
-    if (base && base.IsMap()) {
+    if (!base || !base.IsMap()) {
+      local.error(ext->second.Mark(), "extends: '" + excerpt(pp, 200) + "' is not a scenario (expected a map of sections)");
+      pass_on();
+      return root;
+    }
+    {
       YAML::Node stripped = merge(YAML::Node(YAML::NodeType::Map), root);
       stripped.remove("extends");
       return merge(base, stripped);
