@@ -135,6 +135,8 @@ check "13: a million unknown keys are refused, the message bounded" '[ $rc -eq 2
 # 14. What cannot fit is refused before it runs, with the address-space limit counted.
 (ulimit -v 3000000; "$bin" run "$src/scenarios/baseline.yaml" --set accounts.initial_prospects=30000000 -r 4 -j 2 --out "$work/mem" -q 2>"$work/e14"); rc=$?
 check "14: a run larger than the address-space limit is refused with exit 2, not bad_alloc" '[ $rc -eq 2 ] && grep -q "would need about" "$work/e14" && [ ! -e "$work/mem" ]'
+(ulimit -v 3000000; "$bin" run "$src/scenarios/baseline.yaml" -r 200000 -j 2 --out "$work/mem3" -q 2>"$work/e14c"); rc=$?
+check "14: the results of -r 200000 replications are counted in the memory check" '[ $rc -eq 2 ] && grep -q "would need about" "$work/e14c" && [ ! -e "$work/mem3" ]'
 printf 'extends: %s\nmanagers:\n  - {name: m, count: 9000000, strategy: hunter/attentive/calm}\norganisation: {positions: [9000000]}\n' "$cf" > "$work/many_managers.yaml"
 (ulimit -v 3000000; "$bin" run "$work/many_managers.yaml" -r 2 -j 1 --out "$work/mem2" -q 2>"$work/e14b"); rc=$?
 check "14: millions of managers are counted in the memory check" '[ $rc -eq 2 ] && grep -q "would need about" "$work/e14b"'
@@ -175,6 +177,16 @@ EOF'
 # 23. Attribution shows its progress and is checkpointed.
 "$bin" run "$src/scenarios/market_shock.yaml" -r 3 --attribution --out "$work/at" "${small[@]}" >/dev/null 2>"$work/e23"; rc=$?
 check "23: attribution says what it is doing" '[ $rc -eq 0 ] && grep -q "attributing lost value: [0-9]* counterfactual runs per replication" "$work/e23"'
+"$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 1 --attribution --out "$work/at_kill" -q "${small[@]}" & pid=$!
+for i in $(seq 1200); do
+  n=$(ls "$work/at_kill/.partial/"*/ 2>/dev/null | grep -c "\.att$"); [ "$n" -ge 2 ] && break; sleep 0.025
+done
+kill -9 $pid; wait $pid 2>/dev/null
+kept=$(ls "$work/at_kill/.partial/"*/ 2>/dev/null | grep -c "\.att$")
+check "23: a run killed during attribution leaves its finished attributions" '[ "$kept" -ge 2 ] && [ ! -e "$work/at_kill/attribution.csv" ]'
+"$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 2 --attribution --out "$work/at_kill" -q "${small[@]}"; rc=$?
+"$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 2 --attribution --out "$work/at_whole" -q "${small[@]}"
+check "23: resumed, its attribution.csv equals an uninterrupted run's" '[ $rc -eq 0 ] && cmp -s "$work/at_kill/attribution.csv" "$work/at_whole/attribution.csv"'
 
 # 25. Messages: --set problems located in the --set text; numbers readable; long names cut.
 "$bin" explain "$cf" --set "managers.covert.hours_per_week=500" >/dev/null 2>"$work/e25"; rc=$?

@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
 
 #include "helpers.hpp"
 #include "tenure/core/time.hpp"
+#include "tenure/core/files.hpp"
 #include "tenure/output/checkpoint.hpp"
+#include "tenure/scenario/experiment.hpp"
 
 using namespace tenure;
 
@@ -174,4 +177,24 @@ TEST_CASE("Checkpoints: a replication's results survive encoding, and damage is 
   CHECK_THROWS_WITH(output::decode(bytes, {id.key, "base", 4}), Catch::Contains("another run, variant or replication"));
   CHECK_THROWS_AS(output::decode(bytes, {id.key, "other", 3}), Error);
   CHECK_THROWS_AS(output::decode(bytes, {"fedcba9876543210", "base", 3}), Error);
+
+  // Attributions are kept the same way (tenure run --attribution resumes after a kill).
+  const auto at = model::attribute(sc.base, scenario::default_factors(sc.base), 7, 0);
+  const std::string ab = output::encode(at, id);
+  const auto at_back = output::decode_attribution(ab, id);
+  CHECK(at_back.factors == at.factors);
+  CHECK(at_back.shapley == at.shapley);
+  CHECK(at_back.blame == at.blame);
+  CHECK(at_back.lost_all_off == at.lost_all_off);
+  CHECK_THROWS_AS(output::decode_attribution(ab, {id.key, "base", 2}), Error);
+  std::string bad = ab;
+  bad[bad.size() / 2] = static_cast<char>(bad[bad.size() / 2] ^ 1);
+  CHECK_THROWS_AS(output::decode_attribution(bad, id), Error);
+}
+
+TEST_CASE("Temporary file names are unique per call and process", "[output][reliability]") {
+  std::set<std::string> names;
+  for (int i = 0; i < 1000; ++i) names.insert(unique_temporary_name("out/summary.json"));
+  CHECK(names.size() == 1000);
+  CHECK(names.begin()->rfind("out/summary.json.tmp-", 0) == 0);
 }

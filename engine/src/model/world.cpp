@@ -2164,11 +2164,17 @@ void validate(const ModelParams& p) {
                 std::to_string(accounts_at_start - 1) + ", or say 'largest')");
   }
   const Footprint f = footprint(p);
-  check(f.accounts < 4e9, "accounts: too many accounts (" + std::to_string(static_cast<long long>(f.accounts)) +
+  // Counts too large for an integer are printed as such (%.3g), never cast: no overflowed numbers.
+  auto count_text = [](double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, x < 1e15 ? "%.0f" : "%.3g", x);
+    return std::string(buf);
+  };
+  check(f.accounts < 4e9, "accounts: too many accounts (" + count_text(f.accounts) +
                               " would exist; ids are 32-bit)");
   // An event storm is refused before it starts, not after hours of running.
   check(f.events <= kMaxEventsPerRun,
-        "service.problem_rate: about " + std::to_string(static_cast<long long>(f.events / 1e9)) +
+        "service.problem_rate: about " + count_text(f.events / 1e9) +
             " billion events per replication (request rate x clients x horizon); at most " +
             std::to_string(static_cast<long long>(kMaxEventsPerRun / 1e9)) +
             " billion are allowed: lower service.problem_rate, the number of accounts or the horizon");

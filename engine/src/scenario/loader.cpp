@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -223,6 +224,24 @@ constexpr std::size_t kMaxSetParts = 32;           // parts of a --set key path
 constexpr std::size_t kMaxSetKeyBytes = 1024;      // bytes of a --set key path
 constexpr std::size_t kMaxNameBytes = 64;          // a scenario's or a variant's name
 
+// yaml-cpp keeps nodes in pools, and putting a node of one pool into a map of another merges
+// the pools: a copy of the whole set of the inserted one's nodes. Building a fresh map for each
+// variant over the file's nodes therefore copied the file's pool once per variant (quadratic in
+// the number of variants). Maps and lists made here share one pool, which the file's nodes join
+// once, so every later insertion is free.
+class Arena {
+ public:
+  YAML::Node make(YAML::NodeType::value type) {
+    YAML::Node n = anchor_["n"];  // created in the arena's pool
+    anchor_.remove("n");
+    n = YAML::Node(type);         // defined as a map or list (a pool of one node joins the arena's)
+    return n;
+  }
+
+ private:
+  YAML::Node anchor_{YAML::NodeType::Map};
+};
+
 struct Ctx {
   std::string file;
   std::vector<std::string> errors;
@@ -231,6 +250,7 @@ struct Ctx {
   // Nodes made by overrides (--set, or a Python dict) and the override's text: they have no
   // place in the file, so a problem with one is placed in its override.
   std::vector<std::pair<YAML::Node, std::string>> overrides;
+  std::shared_ptr<Arena> arena = std::make_shared<Arena>();  // shared with the Ctx of an extended file
   void add(std::string e) {
     if (seen.count(e)) return;
     if (errors.size() >= kMaxErrors) {
@@ -658,20 +678,20 @@ bool component_key(const std::string& key) {
 
 // Linear in the size of both maps: keys are indexed by text once, and entries are appended
 // without yaml-cpp's lookup by identity (which is linear per insert).
-YAML::Node merge(const YAML::Node& base, const YAML::Node& over, bool component = false) {
+YAML::Node merge(Arena& arena, const YAML::Node& base, const YAML::Node& over, bool component = false) {
   if (!base.IsMap() || !over.IsMap() || (component && other_component(base, over))) return over;
   std::unordered_map<std::string, YAML::Node> over_keys, over_values;
   for (auto it = over.begin(); it != over.end(); ++it)
     if (it->first.IsScalar() && !over_keys.count(it->first.Scalar()))
       over_keys.emplace(it->first.Scalar(), it->first), over_values.emplace(it->first.Scalar(), it->second);
   std::unordered_set<std::string> base_keys;
-  YAML::Node out(YAML::NodeType::Map);
+  YAML::Node out = arena.make(YAML::NodeType::Map);
   for (auto it = base.begin(); it != base.end(); ++it) {
     const bool named = it->first.IsScalar();
     if (named) base_keys.insert(it->first.Scalar());
     const auto o = named ? over_keys.find(it->first.Scalar()) : over_keys.end();
     if (o != over_keys.end())
-      out.force_insert(o->second, merge(it->second, over_values.at(o->first), component_key(o->first)));
+      out.force_insert(o->second, merge(arena, it->second, over_values.at(o->first), component_key(o->first)));
     else
       out.force_insert(it->first, it->second);
   }
@@ -776,7 +796,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
           YAML::Node one(YAML::NodeType::Sequence);
           if (jt->second.IsMap() && !entry(jt->second, "name")) {
             // The profile of outside hires: its name is only a label (hires are hire-1, hire-2...).
-            YAML::Node named = merge(YAML::Node(YAML::NodeType::Map), jt->second);
+            YAML::Node named = merge(*ctx.arena, ctx.arena->make(YAML::NodeType::Map), jt->second);
             named["name"] = "hire";
             one.push_back(named);
           } else {
@@ -874,6 +894,7 @@ std::string read_file(const std::string& path) { return read_regular_file(path, 
 // The file's root merged over whatever it extends (recursively, with a cycle guard).
 YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, std::vector<std::string>& chain) {
   Ctx local{path, {}, {}};
+  local.arena = ctx.arena;
   YAML::Node root = parse_text(local, text);
   auto pass_on = [&] {
     for (auto& e : local.errors) ctx.add(e);
@@ -919,9 +940,9 @@ YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, s
       return root;
     }
     {
-      YAML::Node stripped = merge(YAML::Node(YAML::NodeType::Map), root);
+      YAML::Node stripped = merge(*ctx.arena, ctx.arena->make(YAML::NodeType::Map), root);
       stripped.remove("extends");
-      return merge(base, stripped);
+      return merge(*ctx.arena, base, stripped);
     }
   }
   return root;
@@ -1004,12 +1025,12 @@ std::vector<Setting> parse_sets(const std::vector<std::string>& sets) {
 }
 
 // A copy of `node` with the value at keys[i..] replaced; shares untouched subtrees.
-YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, std::string& err) {
+YAML::Node with_value(Arena& arena, const YAML::Node& node, const Setting& st, std::size_t i, std::string& err) {
   if (i == st.keys.size()) return st.value;
   const std::string& key = st.keys[i];
   if (node && node.IsSequence() && key == "*") {  // every item
-    YAML::Node out(YAML::NodeType::Sequence);
-    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(with_value(node[j], st, i + 1, err));
+    YAML::Node out = arena.make(YAML::NodeType::Sequence);
+    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(with_value(arena, node[j], st, i + 1, err));
     return out;
   }
   if (node && node.IsSequence()) {
@@ -1025,31 +1046,31 @@ YAML::Node with_value(const YAML::Node& node, const Setting& st, std::size_t i, 
       return node;
     }
     YAML::Node out(YAML::NodeType::Sequence);
-    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(j == pick ? with_value(node[j], st, i + 1, err) : node[j]);
+    for (std::size_t j = 0; j < node.size(); ++j) out.push_back(j == pick ? with_value(arena, node[j], st, i + 1, err) : node[j]);
     return out;
   }
   // A fresh map with the matching entries replaced. Entries are copied by their key nodes
   // (which keep their marks); a key is matched by its text, on every entry that has it.
-  YAML::Node out(YAML::NodeType::Map);
+  YAML::Node out = arena.make(YAML::NodeType::Map);
   bool found = false;
   if (node && node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
       if (!it->second.IsDefined()) continue;
       const bool match = it->first.IsScalar() && it->first.Scalar() == key;
-      out.force_insert(it->first, match ? with_value(it->second, st, i + 1, err) : it->second);
+      out.force_insert(it->first, match ? with_value(arena, it->second, st, i + 1, err) : it->second);
       found |= match;
     }
   } else if (node && node.IsScalar() && i > 0 && key != "name") {
     out["name"] = node;  // a component given by name alone
   }
-  if (!found) out[key] = with_value(YAML::Node(), st, i + 1, err);
+  if (!found) out[key] = with_value(arena, YAML::Node(), st, i + 1, err);
   return out;
 }
 
 void apply_sets(Ctx& ctx, YAML::Node& root, const std::vector<Setting>& sets) {
   for (const auto& st : sets) {
     std::string err;
-    YAML::Node changed = with_value(root, st, 0, err);
+    YAML::Node changed = with_value(*ctx.arena, root, st, 0, err);
     if (!err.empty()) ctx.add(err);
     else root = changed;
     ctx.overrides.emplace_back(st.value, st.text);
@@ -1146,7 +1167,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
     parse_params(ctx, root, sc.base, sc.experiment);
     if (const auto variants = entry(root, "variants")) {
       const YAML::Node vs = variants->second;
-      YAML::Node shared = merge(YAML::Node(YAML::NodeType::Map), root);  // the base without its variants:
+      YAML::Node shared = merge(*ctx.arena, ctx.arena->make(YAML::NodeType::Map), root);  // the base without its variants:
       shared.remove("variants");                                          // each variant merges in linear time
       if (!vs.IsMap()) ctx.error(vs.Mark(), "variants: expected a map of name: overrides");
       else
@@ -1177,7 +1198,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
               }
             }
           if (!usable) continue;
-          YAML::Node merged = over.IsMap() ? merge(shared, over) : shared;
+          YAML::Node merged = over.IsMap() ? merge(*ctx.arena, shared, over) : shared;
           apply_sets(ctx, merged, settings);  // --set wins over the variant too
           model::ModelParams vp;
           Experiment ignored;
