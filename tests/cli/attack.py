@@ -22,7 +22,7 @@ from pathlib import Path
 BIN, SRC = os.path.abspath(sys.argv[1]), Path(sys.argv[2]).resolve()
 CF = str(SRC / "scenarios" / "covert_farmer.yaml")
 TEAM = "managers:\n  - {name: a, strategy: hunter/attentive/calm}\norganisation: {positions: [1]}\n"
-LIMIT = 30  # seconds before an attempt counts as a hang
+LIMIT = 240 if os.environ.get("ASAN_OPTIONS") else 30  # seconds before an attempt counts as a hang (sanitized: slower)
 COLUMNS = ("tried", "refused", "accepted", "crash", "hang", "silent", "lost")
 
 work = Path(tempfile.mkdtemp(prefix="tenure-attack-"))
