@@ -55,6 +55,13 @@ def test_json_stays_valid_with_quotes_backslashes_and_invalid_utf8(server):
     assert s == 404 and "unknown scenario" in json.loads(body)["error"]
 
 
+def test_a_deep_override_path_in_a_query_is_refused_at_once(server):
+    t0 = time.perf_counter()
+    s, _, body = get(server, "/api/run?scenario=covert_farmer&replications=2&a=" + "a." * 3000 + "a%3D1")
+    assert s == 400 and "at most 32 parts" in json.loads(body)["error"]
+    assert time.perf_counter() - t0 < 10
+
+
 def test_a_query_asking_too_much_is_refused_with_the_bound(server):
     s, _, body = get(server, "/api/run?scenario=baseline&replications=1000")
     assert s == 413 and "at most 1000 million" in json.loads(body)["error"]

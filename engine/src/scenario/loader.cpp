@@ -1,5 +1,6 @@
 // The scenario loader: YAML (yaml-cpp) to ModelParams, through the typed field records.
 // Collects every problem of a file before failing, each with file:line:column.
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -867,26 +868,51 @@ YAML::Mark mark_at(const std::string& text, std::size_t offset) {
   return m;
 }
 
+// Where each document starts, and nothing else: to count documents without building them.
+struct DocumentStarts : YAML::EventHandler {
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 // One YAML document, with no NUL byte (yaml-cpp would stop reading there) and unique keys.
+// Documents are counted by reading at most two: yaml-cpp's LoadAll never ends on some
+// malformed input (a ',' at the start of a line yields empty documents without moving on,
+// found by fuzzing), and Load alone would read such a file as an empty scenario.
 YAML::Node parse_text(Ctx& ctx, const std::string& text) {
   if (const auto nul = text.find('\0'); nul != std::string::npos) {
     ctx.error(mark_at(text, nul), "a NUL byte: expected a text file (is this a binary file?)");
     return YAML::Node();
   }
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts)) return YAML::Node();  // no document: an empty file
+    if (parser.HandleNextDocument(starts)) {
+      const YAML::Mark& first = starts.starts.front();
+      const YAML::Mark& second = starts.starts.back();
+      if (second.pos == first.pos)
+        ctx.error(second, "YAML syntax error: unexpected text here (a ',', ']' or '}' outside a flow list or map?)");
+      else
+        ctx.error(second, "a second YAML document: a scenario file holds one (remove the '---' or '...' line)");
+      return YAML::Node();
+    }
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     ctx.error(e.mark, "YAML syntax error: " + e.msg);
     return YAML::Node();
   }
-  if (docs.empty()) return YAML::Node();
-  if (docs.size() > 1) {
-    ctx.error(docs[1].Mark(), "a second YAML document: a scenario file holds one (remove the '---' or '...' line)");
-    return YAML::Node();
-  }
-  check_keys(ctx, docs.front());
-  return docs.front();
+  check_keys(ctx, root);
+  return root;
 }
 
 std::string read_file(const std::string& path) { return read_regular_file(path, "scenario file", kMaxFileBytes); }
