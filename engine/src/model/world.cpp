@@ -986,11 +986,11 @@ struct World::Impl {
     // The contact person changes employer.
     if (k.p_job > 0) {
       d.skip(1);  // the notice lag's draw
-      if (d.uniform01() < k.p_job) job_move(a, d);
+      if (d.uniform01() < k.p_job) job_move(a);
     }
   }
 
-  void job_move(std::uint32_t a, KeyedDraws& d) {
+  void job_move(std::uint32_t a) {
     const double s = acc.rec[a].satisfaction;
     const std::int32_t owner = acc.rec[a].owner;
     log(a, "contact moved");
@@ -999,9 +999,12 @@ struct World::Impl {
     set_satisfaction(a, s + 0.5 * (acc.rec[a].expectation - s));
     if (s < p.acquisition.warm_lead_threshold || owner < 0 || !managers[static_cast<std::size_t>(owner)].active)
       return;
-    // A satisfied contact brings the new employer to the manager who served them.
-    const std::uint32_t target = pick_prospect(d);
-    if (target == kNone || d.uniform01() >= p.acquisition.warm_lead_conversion) return;
+    // A satisfied contact brings the new employer to the manager who served them. These draws
+    // are the move's own, keyed by (client, "job-move", month): taking them from the month's
+    // key would reuse the positions of the client's request candidates.
+    KeyedDraws jd = draws(a, Purpose("job-move"), static_cast<std::uint64_t>(month));
+    const std::uint32_t target = pick_prospect(jd);
+    if (target == kNone || jd.uniform01() >= p.acquisition.warm_lead_conversion) return;
     KeyedDraws vd = draws(target, Purpose("value"), 0);
     const double v = draw_value(vd) * p.acquisition.warm_lead_value_multiplier;
     // The organisation reports the deal as a close by outreach; the true source is the move.
