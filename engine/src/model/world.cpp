@@ -722,7 +722,10 @@ struct World::Impl {
     served_sorted = served_ids.size();
   }
 
+  const std::atomic<bool>* stop_flag = nullptr;  // World::stop_when
+
   void on_month_end() {
+    if (stop_flag && stop_flag->load(std::memory_order_relaxed)) [[unlikely]] throw Stopped();
     const double dt = cal::kDaysPerMonth;
     window_to = std::min(now() + dt, p.horizon_days);
     start_month_draws(static_cast<std::uint64_t>(month));
@@ -2052,6 +2055,7 @@ World::~World() = default;
 RunResult World::run() { return impl_->run(); }
 void World::run_to(double day) { impl_->advance(day); }
 double World::now() const { return impl_->now(); }
+void World::stop_when(const std::atomic<bool>* flag) { impl_->stop_flag = flag; }
 
 std::string World::save() const {
   if (impl_->finished) throw Error("snapshot: this world has already run to its horizon");
@@ -2078,8 +2082,10 @@ std::unique_ptr<World> World::restore(const ModelParams& params, std::string_vie
   return w;
 }
 
-RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication) {
+RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication,
+                   const std::atomic<bool>* stop) {
   World w(params, seed, replication);
+  w.stop_when(stop);
   return w.run();
 }
 

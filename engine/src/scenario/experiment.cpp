@@ -57,8 +57,8 @@ void parallel_for(std::size_t n, unsigned threads, Job job, const std::function<
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
   for (auto& t : pool) t.join();
+  if (stop && stop->load() && done.load() < n) throw Interrupted();  // whatever the workers were doing
   if (failure) std::rethrow_exception(failure);
-  if (stop && stop->load() && done.load() < n) throw Interrupted();
 }
 
 // Memory this process can still use: MemAvailable, or a cgroup limit if lower, or what the
@@ -201,7 +201,7 @@ RunSet run(const Scenario& sc, const RunOptions& o) {
     rs.horizons.push_back(params.back()->horizon_days);
   }
   run_jobs(sc.name, rs, params, reps, o, [&](std::size_t v, std::size_t, std::uint64_t replication) {
-    return model::simulate(*params[v], rs.seed, replication);
+    return model::simulate(*params[v], rs.seed, replication, o.stop);
   });
   return rs;
 }
@@ -250,6 +250,7 @@ Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double da
   s.states.resize(reps);
   parallel_for(reps, o.threads, [&](std::size_t r) {
     model::World w(p, s.seed, s.first_replication + r);
+    w.stop_when(o.stop);
     w.run_to(day);
     s.states[r] = w.save();
   }, o.progress, o.stop);
@@ -333,9 +334,10 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
   }
   run_jobs(sc.name, rs, params, s.states.size(), o, [&](std::size_t v, std::size_t r, std::uint64_t replication) {
     try {
-      return model::World::restore(*params[v], s.states[r],
-                                   "snapshot of " + s.scenario_name + ", replication " + std::to_string(replication))
-          ->run();
+      auto world = model::World::restore(*params[v], s.states[r],
+                                         "snapshot of " + s.scenario_name + ", replication " + std::to_string(replication));
+      world->stop_when(o.stop);
+      return world->run();
     } catch (const Error& e) {
       throw Error("fork '" + rs.variants[v] + "': " + e.what());
     }

@@ -919,7 +919,8 @@ std::string read_file(const std::string& path) { return read_regular_file(path, 
 
 // The file's root merged over whatever it extends (recursively, with a cycle guard).
 YAML::Node resolve(Ctx& ctx, const std::string& path, const std::string& text, std::vector<std::string>& chain) {
-  Ctx local{path, {}, {}};
+  Ctx local;
+  local.file = path;
   local.arena = ctx.arena;
   YAML::Node root = parse_text(local, text);
   auto pass_on = [&] {
@@ -1163,7 +1164,8 @@ void warn_beyond_horizon(const std::string& file, const YAML::Node& root, const 
 }
 
 Scenario load_text(const std::string& text, const std::string& path, const std::vector<std::string>& sets) {
-  Ctx ctx{path, {}, {}};
+  Ctx ctx;
+  ctx.file = path;
   std::vector<std::string> chain{path};
   const std::vector<Setting> settings = parse_sets(sets);
   YAML::Node root = resolve(ctx, path, text, chain);

@@ -2,6 +2,10 @@
 // It owns its Simulation, entities and recorders; nothing is shared between Worlds.
 #pragma once
 
+#include <atomic>
+
+#include "tenure/core/error.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +31,9 @@ class World {
   // run() continues from there.
   void run_to(double day);
   double now() const;
+  // Asks a running world to stop: while `*flag` is set, the next month end throws Stopped (one
+  // relaxed load a month). For runs on other threads that a user interrupts.
+  void stop_when(const std::atomic<bool>* flag);
 
   // Snapshot: the whole state (clock, pending events, random streams' key, accounts, managers,
   // requests, market, network, results so far) as bytes. Restoring it and running on gives
@@ -53,8 +60,15 @@ class World {
   std::unique_ptr<Impl> impl_;
 };
 
-// Convenience: one replication.
-RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication);
+// Thrown by a world asked to stop (World::stop_when).
+class Stopped : public Error {
+ public:
+  Stopped() : Error("stopped") {}
+};
+
+// Convenience: one replication (stopping at a month end once `*stop` is set, if given).
+RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t replication,
+                   const std::atomic<bool>* stop = nullptr);
 
 // Checks the parameters the model relies on (positions, matrix rows, names in registries),
 // and refuses an event storm (more than kMaxEventsPerRun expected events in one replication).
