@@ -52,16 +52,8 @@ std::filesystem::path scenario_dir() {
   return TENURE_SCENARIO_DIR;
 }
 
-std::string human(double x) {
-  if (!std::isfinite(x)) return "n/a";  // an undefined interval (one replication)
-  char buf[64];
-  const double a = std::fabs(x);
-  if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
-  else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
-  else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.3g", x);
-  return buf;
-}
+// Numbers for people, as in the report; an undefined interval (one replication) is "n/a".
+std::string human(double x) { return output::human(x, "n/a"); }
 
 void print_table(const scenario::RunSet& rs) {
   std::printf("\n%-26s", "metric (mean [95% CI])");

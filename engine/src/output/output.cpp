@@ -46,6 +46,18 @@ void write_atomically(const std::string& path, const std::string& text) {
 
 const char* version() { return TENURE_VERSION; }
 
+std::string human(double x, const char* missing) {
+  if (!std::isfinite(x)) return missing;
+  char buf[64];
+  const double a = std::fabs(x);
+  if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
+  else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
+  else if (a >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
+  else if (a >= 100 || a == 0) std::snprintf(buf, sizeof buf, "%.0f", x);
+  else std::snprintf(buf, sizeof buf, "%.3g", x);
+  return buf;
+}
+
 const std::vector<Metric>& metrics() {
   static const std::vector<Metric> m{
       {"lost_value", [](const model::RunResult& r) { return r.lost_value; }},

@@ -26,17 +26,7 @@ const std::vector<std::string>& part_colors() {
   return c;
 }
 
-std::string human(double x) {
-  char buf[64];
-  const double a = std::fabs(x);
-  if (!std::isfinite(x)) return "";
-  if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fB", x / 1e9);
-  else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fM", x / 1e6);
-  else if (a >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", x / 1e3);
-  else if (a >= 100 || a == 0) std::snprintf(buf, sizeof buf, "%.0f", x);
-  else std::snprintf(buf, sizeof buf, "%.3g", x);
-  return buf;
-}
+using output::human;
 
 namespace {
 

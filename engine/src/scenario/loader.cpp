@@ -3,6 +3,8 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -1458,113 +1460,106 @@ std::string effective_yaml(const Scenario& sc) {
 
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    if (c == '\n') {
-      o += "\\n";
-      continue;
-    }
-    o += c;
-  }
-  return o + "\"";
-}
+using Json = nlohmann::ordered_json;
 
 const char* kDurationPattern = "^[-+0-9.eE]+ *(day|days|week|weeks|month|months|quarter|quarters|year|years)$";
 const char* kRatePattern = "^[-+0-9.eE]+ *per *(day|week|month|quarter|year)$";
 
-std::string spec_schema(const ParamSpec& s) {
-  std::string o = "{\"description\": " + json_string(s.description + (s.unit.empty() ? "" : " [" + s.unit + "]")) + ", ";
+Json spec_schema(const ParamSpec& s) {
+  Json o{{"description", s.description + (s.unit.empty() ? "" : " [" + s.unit + "]")}};
   auto bounds = [&] {
-    std::string b;
-    if (s.min) b += ", \"minimum\": " + value_text(ParamSpec{}, *s.min);
-    if (s.max) b += ", \"maximum\": " + value_text(ParamSpec{}, *s.max);
-    return b;
+    if (s.min) o["minimum"] = *s.min;
+    if (s.max) o["maximum"] = *s.max;
   };
   switch (s.type) {
     case ParamType::Real:
-    case ParamType::Probability: o += "\"type\": \"number\"" + bounds(); break;
-    case ParamType::Integer: o += "\"type\": \"integer\"" + bounds(); break;
-    case ParamType::Boolean: o += "\"type\": \"boolean\""; break;
-    case ParamType::Text: o += "\"type\": \"string\""; break;
-    case ParamType::Choice: {
-      o += "\"enum\": [";
-      for (std::size_t i = 0; i < s.choices.size(); ++i) o += (i ? ", " : "") + json_string(s.choices[i]);
-      o += "]";
-      break;
-    }
-    case ParamType::Duration: o += "\"type\": \"string\", \"pattern\": " + json_string(kDurationPattern); break;
-    case ParamType::Rate: o += "\"type\": \"string\", \"pattern\": " + json_string(kRatePattern); break;
+    case ParamType::Probability: o["type"] = "number", bounds(); break;
+    case ParamType::Integer: o["type"] = "integer", bounds(); break;
+    case ParamType::Boolean: o["type"] = "boolean"; break;
+    case ParamType::Text: o["type"] = "string"; break;
+    case ParamType::Choice: o["enum"] = s.choices; break;
+    case ParamType::Duration: o["type"] = "string", o["pattern"] = kDurationPattern; break;
+    case ParamType::Rate: o["type"] = "string", o["pattern"] = kRatePattern; break;
   }
-  return o + "}";
+  return o;
 }
 
 template <class Reg>
-std::string component_schema(const Reg& reg) {
-  std::string names;
+Json component_schema(const Reg& reg) {
+  std::vector<std::string> names;
   std::map<std::string, const ParamSpec*> params;
   for (const auto* e : reg.entries()) {
-    names += (names.empty() ? "" : ", ") + json_string(e->name);
+    names.push_back(e->name);
     for (const auto& p : e->params) params.emplace(p.name, &p);
   }
-  std::string props = "\"name\": {\"enum\": [" + names + "]}";
-  for (const auto& [n, p] : params) props += ", " + json_string(n) + ": " + spec_schema(*p);
-  return "{\"description\": " + json_string("a " + reg.kind() + ": a name, or a map with name and parameters") +
-         ", \"anyOf\": [{\"enum\": [" + names + "]}, {\"type\": \"object\", \"required\": [\"name\"], "
-         "\"additionalProperties\": false, \"properties\": {" + props + "}}]}";
+  Json props{{"name", {{"enum", names}}}};
+  for (const auto& [n, p] : params) props[n] = spec_schema(*p);
+  return {{"description", "a " + reg.kind() + ": a name, or a map with name and parameters"},
+          {"anyOf", Json::array({Json{{"enum", names}},
+                                 Json{{"type", "object"}, {"required", {"name"}}, {"additionalProperties", false},
+                                      {"properties", props}}})}};
 }
 
 template <class T>
-std::string items_schema(const std::vector<ItemField<T>>& fields, const std::string& extra) {
-  std::string props;
-  for (const auto& f : fields) props += (props.empty() ? "" : ", ") + json_string(f.spec.name) + ": " + spec_schema(f.spec);
-  return "{\"type\": \"array\", \"items\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" +
-         props + extra + "}}}";
+Json items_schema(const std::vector<ItemField<T>>& fields, Json extra = Json::object()) {
+  Json props = Json::object();
+  for (const auto& f : fields) props[f.spec.name] = spec_schema(f.spec);
+  for (auto& [k, v] : extra.items()) props[k] = v;
+  return {{"type", "array"}, {"items", {{"type", "object"}, {"additionalProperties", false}, {"properties", props}}}};
 }
 
-std::string manager_item_schema() {
-  std::string props;
-  for (const auto& f : manager_fields()) props += (props.empty() ? "" : ", ") + json_string(f.spec.name) + ": " + spec_schema(f.spec);
-  props += ", \"strategy\": {\"type\": \"string\", \"pattern\": \"^[a-z_]+/[a-z_]+/[a-z_]+$\", \"description\": \"time/service/pressure\"}";
-  props += ", \"time\": " + component_schema(model::time_allocations());
-  props += ", \"service\": " + component_schema(model::service_styles());
-  props += ", \"pressure\": " + component_schema(model::pressure_behaviours());
-  return "{\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" + props + "}}";
+Json manager_item_schema() {
+  Json props = Json::object();
+  for (const auto& f : manager_fields()) props[f.spec.name] = spec_schema(f.spec);
+  props["strategy"] = {{"type", "string"}, {"pattern", "^[a-z_]+/[a-z_]+/[a-z_]+$"}, {"description", "time/service/pressure"}};
+  props["time"] = component_schema(model::time_allocations());
+  props["service"] = component_schema(model::service_styles());
+  props["pressure"] = component_schema(model::pressure_behaviours());
+  return {{"type", "object"}, {"additionalProperties", false}, {"properties", props}};
 }
 
 // The sections of a scenario (without `variants`, which repeats them).
-std::string sections_schema() {
-  std::map<std::string, std::string> sections;  // section -> properties
-  std::string top;
+Json sections_schema() {
+  Json o{{"name", {{"type", "string"}}},
+         {"extends", {{"type", "string"}, {"description", "a scenario file this one overrides"}}},
+         {"experiment",
+          {{"type", "object"},
+           {"additionalProperties", false},
+           {"properties",
+            {{"replications", {{"type", "integer"}, {"minimum", 1}}},
+             {"seed", {{"type", "integer"}, {"minimum", 0}}},
+             {"horizon", {{"type", "string"}, {"pattern", kDurationPattern}}},
+             {"outputs", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}}};
+  std::map<std::string, Json> sections;  // section -> properties
   for (const auto& f : fields()) {
     const auto dot = f.path.find('.');
     if (dot == std::string::npos) {
-      top += ", " + json_string(f.path) + ": " + spec_schema(f.spec);
+      o[f.path] = spec_schema(f.spec);
       continue;
     }
     auto& props = sections[f.path.substr(0, dot)];
-    props += (props.empty() ? "" : ", ") + json_string(f.path.substr(dot + 1)) + ": " + spec_schema(f.spec);
+    if (props.is_null()) props = Json::object();
+    props[f.path.substr(dot + 1)] = spec_schema(f.spec);
   }
-  sections["organisation"] += ", \"positions\": {\"type\": \"array\", \"items\": {\"type\": \"integer\", \"minimum\": 0}}"
-                              ", \"responsibility\": {\"type\": \"array\", \"items\": {\"type\": \"number\", \"minimum\": 0}}"
-                              ", \"promotion\": " + component_schema(model::promotion_policies()) +
-                              ", \"hire\": " + manager_item_schema();
-  sections["market"] += ", \"model\": " + component_schema(model::market_models()) +
-                        ", \"regimes\": " + items_schema(regime_fields(), "") +
-                        ", \"transition\": {\"type\": \"array\", \"items\": {\"type\": \"array\", \"items\": {\"type\": \"number\", \"minimum\": 0, \"maximum\": 1}}}"
-                        ", \"shocks\": " + items_schema(shock_fields(), "");
-  sections["network"] = "\"generator\": " + component_schema(model::network_generators());
-  std::string o = "\"name\": {\"type\": \"string\"}, \"extends\": {\"type\": \"string\", \"description\": \"a scenario file this one overrides\"}"
-                  ", \"experiment\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {"
-                  "\"replications\": {\"type\": \"integer\", \"minimum\": 1}, \"seed\": {\"type\": \"integer\", \"minimum\": 0}, "
-                  "\"horizon\": {\"type\": \"string\", \"pattern\": " + json_string(kDurationPattern) + "}, "
-                  "\"outputs\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}}" + top;
+  auto& org = sections["organisation"];
+  org["positions"] = {{"type", "array"}, {"items", {{"type", "integer"}, {"minimum", 0}}}};
+  org["responsibility"] = {{"type", "array"}, {"items", {{"type", "number"}, {"minimum", 0}}}};
+  org["promotion"] = component_schema(model::promotion_policies());
+  org["hire"] = manager_item_schema();
+  auto& market = sections["market"];
+  market["model"] = component_schema(model::market_models());
+  market["regimes"] = items_schema(regime_fields());
+  market["transition"] = {{"type", "array"},
+                          {"items", {{"type", "array"}, {"items", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}}};
+  market["shocks"] = items_schema(shock_fields());
+  sections["network"] = Json{{"generator", component_schema(model::network_generators())}};
   for (const auto& [name, props] : sections)
-    o += ", " + json_string(name) + ": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" + props + "}}";
-  o += ", \"managers\": {\"type\": \"array\", \"items\": " + manager_item_schema() + "}";
-  o += ", \"conferences\": " + items_schema(conference_fields(), "");
-  o += ", \"orders\": " + items_schema(order_fields(), ", \"account\": {\"anyOf\": [{\"const\": \"largest\"}, {\"type\": \"integer\", \"minimum\": 0}]}");
+    o[name] = {{"type", "object"}, {"additionalProperties", false}, {"properties", props}};
+  o["managers"] = {{"type", "array"}, {"items", manager_item_schema()}};
+  o["conferences"] = items_schema(conference_fields());
+  o["orders"] = items_schema(
+      order_fields(),
+      Json{{"account", {{"anyOf", Json::array({Json{{"const", "largest"}}, Json{{"type", "integer"}, {"minimum", 0}}})}}}});
   return o;
 }
 
@@ -1590,12 +1585,17 @@ void markdown_registry(std::ostringstream& md, const Reg& reg) {
 }  // namespace
 
 std::string json_schema() {
-  const std::string sections = sections_schema();
-  return "{\n  \"$schema\": \"http://json-schema.org/draft-07/schema#\",\n  \"title\": \"tenure scenario\",\n"
-         "  \"type\": \"object\",\n  \"additionalProperties\": false,\n  \"properties\": {" + sections +
-         ", \"variants\": {\"type\": \"object\", \"description\": \"named overrides of the base scenario\", "
-         "\"additionalProperties\": {\"type\": \"object\", \"additionalProperties\": false, \"properties\": {" +
-         sections + "}}}}\n}\n";
+  const Json sections = sections_schema();
+  Json properties = sections;
+  properties["variants"] = {{"type", "object"},
+                            {"description", "named overrides of the base scenario"},
+                            {"additionalProperties", {{"type", "object"}, {"additionalProperties", false}, {"properties", sections}}}};
+  const Json schema{{"$schema", "http://json-schema.org/draft-07/schema#"},
+                    {"title", "tenure scenario"},
+                    {"type", "object"},
+                    {"additionalProperties", false},
+                    {"properties", properties}};
+  return schema.dump(2) + "\n";
 }
 
 std::string reference_markdown() {

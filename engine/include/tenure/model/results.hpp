@@ -1,5 +1,6 @@
 // What one run of the model records: a row per month, per manager, per lost account, and
-// optionally per account; observers build these from the model's signals.
+// optionally per account. The world fills them as it runs; its signals (World::account_churned
+// and the others) are for further observers, not for these.
 #pragma once
 
 #include <array>

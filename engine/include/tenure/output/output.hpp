@@ -100,6 +100,9 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
 
 // Text of a number that reads back to the same double (shortest round trip).
 std::string number(double x);
+// A number for people, in the terminal and the report: 1.23B, 4.56M, 78.9k (from 10,000), whole
+// from 100, three significant digits below; `missing` for NaN or an infinity.
+std::string human(double x, const char* missing = "");
 
 // Writes `text` to `path` atomically: a temporary file in the same folder, then rename.
 void write_atomically(const std::string& path, const std::string& text);

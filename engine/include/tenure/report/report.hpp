@@ -35,7 +35,4 @@ const std::vector<std::string>& part_colors();
 // that is missing or malformed.
 std::string html(const std::string& results_dir);
 
-// "1.2M", "35.0k", "0.42": short numbers for axes and tables.
-std::string human(double x);
-
 }  // namespace tenure::report
