@@ -295,13 +295,30 @@ struct Server {
   std::vector<std::string> hosts;  // "127.0.0.1:8600", "localhost:8600", ...
   explicit Server(Options opt) : o(std::move(opt)) {}
 
+  bool any_address = false;        // listening on 0.0.0.0 or :: (--host 0.0.0.0: the room's network)
+  std::string port;
+
+  // The names this server answers to; when it listens on every address, also any address
+  // literal with its port (a machine on the network types the address). A name it does not
+  // know is refused: that is what a DNS-rebinding page sends.
   bool host_allowed(std::string_view h) const {
-    return std::find(hosts.begin(), hosts.end(), h) != hosts.end();
+    if (std::find(hosts.begin(), hosts.end(), h) != hosts.end()) return true;
+    if (!any_address) return false;
+    const auto colon = h.rfind(':');
+    if (colon == std::string_view::npos || h.substr(colon + 1) != port) return false;
+    std::string address(h.substr(0, colon));
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']') address = address.substr(1, address.size() - 2);
+    beast::error_code ec;
+    net::ip::make_address(address, ec);
+    return !ec;
   }
-  bool origin_allowed(std::string_view origin) const {
+  // A browser's request from a page: only from this server's own pages (same origin).
+  bool origin_allowed(std::string_view origin, std::string_view host) const {
     if (origin.empty()) return true;  // not a browser's cross-site request
     const std::string prefix = "http://";
-    return origin.substr(0, prefix.size()) == prefix && host_allowed(origin.substr(prefix.size()));
+    if (origin.substr(0, prefix.size()) != prefix) return false;
+    const std::string_view from = origin.substr(prefix.size());
+    return from == host || std::find(hosts.begin(), hosts.end(), from) != hosts.end();
   }
 };
 
@@ -351,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string host(req[http::field::host]), origin(req[http::field::origin]);
     if (!server_.host_allowed(host))
       return reply(http::status::forbidden, "application/json", error_json("Host '" + excerpt(host) + "' is not this server"));
-    if (!server_.origin_allowed(origin))
+    if (!server_.origin_allowed(origin, host))
       return reply(http::status::forbidden, "application/json", error_json("Origin '" + excerpt(origin) + "' may not use this server"));
     const std::string target(req.target());
     const auto qm = target.find('?');
@@ -436,6 +453,8 @@ int serve(const Options& o) {
   const std::string shown = endpoint.address().is_v6() ? "[" + address + "]" : address;
   for (const std::string& h : {shown, std::string("localhost"), o.host, std::string("127.0.0.1"), std::string("[::1]")})
     server.hosts.push_back(h + ":" + p);
+  server.port = p;
+  server.any_address = acceptor.local_endpoint().address().is_unspecified();
   std::printf("tenure workshop: http://%s:%u/  (Ctrl-C to stop)\n", shown.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
   accept(acceptor, server);

@@ -47,6 +47,20 @@ def test_another_site_cannot_drive_it(server):
                                                    "Origin": f"http://localhost:{server}"})[0] == 200
 
 
+def test_listening_on_every_address_admits_address_literals_not_names(cli):
+    p = subprocess.Popen([cli, "workshop", "--port", "0", "--host", "0.0.0.0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(re.search(r":(\d+)/", p.stdout.readline()).group(1))
+        assert get(port, "/api/scenarios", headers={"Host": f"10.1.2.3:{port}"})[0] == 200  # a trainee's browser
+        assert get(port, "/api/scenarios", headers={"Host": f"10.1.2.3:{port}", "Origin": f"http://10.1.2.3:{port}"})[0] == 200
+        assert get(port, "/api/scenarios", headers={"Host": f"evil.example:{port}"})[0] == 403  # DNS rebinding
+        assert get(port, "/api/scenarios", headers={"Host": f"10.1.2.3:{port + 1}"})[0] == 403
+        assert get(port, "/api/scenarios", headers={"Host": f"10.1.2.3:{port}", "Origin": "http://evil.example"})[0] == 403
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
+
+
 def test_json_stays_valid_with_quotes_backslashes_and_invalid_utf8(server):
     s, _, body = get(server, "/api/run?scenario=covert_farmer&replications=2&a=%ff%fe%22%5cx")
     assert s == 400
