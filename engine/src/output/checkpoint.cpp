@@ -152,16 +152,17 @@ bool Checkpoint::load(const std::string& variant, std::size_t replication, model
   }
 }
 
+void Checkpoint::make_folder() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (made_) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  if (ec) throw Error(dir_ + ": cannot create the checkpoint folder: " + ec.message());
+  made_ = true;
+}
+
 void Checkpoint::save(const std::string& variant, std::size_t replication, const model::RunResult& r) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!made_) {
-      std::error_code ec;
-      std::filesystem::create_directories(dir_, ec);
-      if (ec) throw Error(dir_ + ": cannot create the checkpoint folder: " + ec.message());
-      made_ = true;
-    }
-  }
+  make_folder();
   write_atomically(path(variant, replication), encode(r, {key_, variant, replication}));
 }
 
@@ -180,15 +181,7 @@ bool Checkpoint::load(const std::string& variant, std::size_t replication, model
 }
 
 void Checkpoint::save(const std::string& variant, std::size_t replication, const model::Attribution& a) const {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!made_) {
-      std::error_code ec;
-      std::filesystem::create_directories(dir_, ec);
-      if (ec) throw Error(dir_ + ": cannot create the checkpoint folder: " + ec.message());
-      made_ = true;
-    }
-  }
+  make_folder();
   write_atomically(attribution_path(variant, replication), encode(a, {key_, variant, replication}));
 }
 

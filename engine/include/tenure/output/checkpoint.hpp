@@ -51,6 +51,7 @@ class Checkpoint {
  private:
   std::string path(const std::string& variant, std::size_t replication) const;
   std::string attribution_path(const std::string& variant, std::size_t replication) const;
+  void make_folder() const;  // once, from whichever worker thread saves first
   std::string root_, dir_, key_;
   int lock_fd_ = -1;
   bool created_out_ = false;
