@@ -5,7 +5,7 @@ set -uo pipefail
 bin=$(realpath "$1"); src=$(realpath "$2")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 fail=0; passed=0
-check() { if eval "$2"; then passed=$((passed+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+source "$(dirname "$0")/lib.sh"
 
 "$bin" run "$src/tests/data/bad/unknown_strategy.yaml" --out "$work/bad" -q 2>"$work/err"; rc=$?
 check "bad scenario exits 2" '[ $rc -eq 2 ]'
@@ -139,11 +139,8 @@ check "an event storm is refused before it runs" '[ $rc -eq 2 ] && grep -q "bill
 # A run killed with SIGKILL resumes: the same command keeps the finished replications and ends
 # with the files of an uninterrupted run.
 "$bin" run "$src/scenarios/baseline.yaml" -r 40 -j 1 --out "$work/kill" -q & pid=$!
-for i in $(seq 400); do
-  n=$(ls "$work/kill/.partial/"*/ 2>/dev/null | grep -c "\.bin$"); [ "$n" -ge 5 ] && break; sleep 0.025
-done
-kill -9 $pid; wait $pid 2>/dev/null
-kept=$(ls "$work/kill/.partial/"*/ 2>/dev/null | grep -c "\.bin$")
+kill_after_checkpoints $pid "$work/kill" bin 5
+kept=$(checkpoints "$work/kill" bin)
 check "a killed run leaves finished replications and no half-written results" '[ "$kept" -ge 5 ] && [ "$kept" -lt 40 ] && [ ! -e "$work/kill/timeseries.csv" ]'
 "$bin" run "$src/scenarios/baseline.yaml" -r 40 -j 1 --out "$work/kill" >/dev/null 2>"$work/err9"; rc=$?
 check "the same command resumes" '[ $rc -eq 0 ] && grep -q "resuming: [0-9]* replications finished by an interrupted run are kept" "$work/err9"'

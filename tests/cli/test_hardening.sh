@@ -6,7 +6,7 @@ set -uo pipefail
 bin=$(realpath "$1"); src=$(realpath "$2")
 work=$(mktemp -d); trap 'pkill -P $$ 2>/dev/null; rm -rf "$work"' EXIT
 fail=0; passed=0
-check() { if eval "$2"; then passed=$((passed+1)); else echo "FAIL: $1"; fail=$((fail+1)); fi; }
+source "$(dirname "$0")/lib.sh"
 cf="$src/scenarios/covert_farmer.yaml"
 # Under AddressSanitizer (scripts/sanitize.sh) the binary is several times slower and maps
 # terabytes of shadow memory: time bounds widen, and the address-space tests are left out.
@@ -32,10 +32,7 @@ check "4: once it ended, the folder is free again" '[ $rc -eq 0 ]'
 
 # 5. Damaged or renamed checkpoints are recomputed; the resumed files equal an uninterrupted run.
 "$bin" run "$src/scenarios/baseline.yaml" -r 24 -j 1 --out "$work/ck" -q & pid=$!
-for i in $(seq 400); do
-  n=$(ls "$work/ck/.partial/"*/ 2>/dev/null | grep -c "\.bin$"); [ "$n" -ge 4 ] && break; sleep 0.025
-done
-kill -9 $pid; wait $pid 2>/dev/null
+kill_after_checkpoints $pid "$work/ck" bin 4
 d=$(ls -d "$work/ck/.partial/"*/ | head -1)
 cp "$d/base.0.bin" "$d/base.3.bin"                                    # renamed to another replication
 python3 - "$d/base.1.bin" <<'EOF'
@@ -183,11 +180,8 @@ EOF'
 "$bin" run "$src/scenarios/market_shock.yaml" -r 3 --attribution --out "$work/at" "${small[@]}" >/dev/null 2>"$work/e23"; rc=$?
 check "23: attribution says what it is doing" '[ $rc -eq 0 ] && grep -q "attributing lost value: [0-9]* counterfactual runs per replication" "$work/e23"'
 "$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 1 --attribution --out "$work/at_kill" -q "${small[@]}" & pid=$!
-for i in $(seq 1200); do
-  n=$(ls "$work/at_kill/.partial/"*/ 2>/dev/null | grep -c "\.att$"); [ "$n" -ge 2 ] && break; sleep 0.025
-done
-kill -9 $pid; wait $pid 2>/dev/null
-kept=$(ls "$work/at_kill/.partial/"*/ 2>/dev/null | grep -c "\.att$")
+kill_after_checkpoints $pid "$work/at_kill" att 2 1200
+kept=$(checkpoints "$work/at_kill" att)
 check "23: a run killed during attribution leaves its finished attributions" '[ "$kept" -ge 2 ] && [ ! -e "$work/at_kill/attribution.csv" ]'
 "$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 2 --attribution --out "$work/at_kill" -q "${small[@]}"; rc=$?
 "$bin" run "$src/scenarios/market_shock.yaml" -r 12 -j 2 --attribution --out "$work/at_whole" -q "${small[@]}"

@@ -6,7 +6,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -22,12 +21,6 @@ namespace tenure::output {
 
 namespace {
 constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '2'};
-
-std::uint32_t crc32(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
 }  // namespace
 
 namespace {
@@ -38,20 +31,15 @@ std::string framed(const CheckpointIdentity& id, Save save) {
   w.raw(std::string_view(kMagic, sizeof kMagic));
   w.str(id.key), w.str(id.variant), w.pod<std::uint64_t>(id.replication);
   save(w);
-  std::string bytes = w.take();
-  const std::uint32_t sum = crc32(bytes);
-  bytes.append(reinterpret_cast<const char*>(&sum), sizeof sum);
-  return bytes;
+  return core::with_crc32(w.take());
 }
 
 template <class Load>
 auto unframed(const std::string& bytes, const CheckpointIdentity& id, Load load) {
   if (bytes.size() < sizeof kMagic + 4 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     throw Error("checkpoint: not a checkpoint of this version of tenure");
-  std::uint32_t sum = 0;
-  std::memcpy(&sum, bytes.data() + bytes.size() - 4, 4);
   const std::string_view body(bytes.data(), bytes.size() - 4);
-  if (crc32(body) != sum) throw Error("checkpoint: damaged (its checksum does not match)");
+  if (!core::crc32_matches(bytes)) throw Error("checkpoint: damaged (its checksum does not match)");
   core::ByteReader rd(body.substr(sizeof kMagic), "checkpoint");
   CheckpointIdentity saved;
   saved.key = rd.str(), saved.variant = rd.str();

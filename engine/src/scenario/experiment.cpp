@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <boost/crc.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -224,12 +223,6 @@ void append(RunSet& into, RunSet&& more) {
 
 namespace {
 constexpr std::string_view kSnapshotMagic = "TENURE-SNAPSHOT-2\n";
-
-std::uint32_t crc32(std::string_view bytes) {
-  boost::crc_32_type crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
 }  // namespace
 
 Snapshot take_snapshot(const Scenario& sc, const std::string& variant, double day, const RunOptions& o) {
@@ -266,10 +259,7 @@ std::string encode(const Snapshot& s) {
   w.pod(s.seed), w.pod(s.first_replication), w.pod(s.day);
   w.pod<std::uint64_t>(s.states.size());
   for (std::size_t i = 0; i < s.states.size(); ++i) w.pod<std::uint64_t>(s.first_replication + i), w.str(s.states[i]);
-  std::string bytes = w.take();
-  const std::uint32_t sum = crc32(bytes);
-  bytes.append(reinterpret_cast<const char*>(&sum), sizeof sum);
-  return bytes;
+  return core::with_crc32(w.take());
 }
 
 namespace {
@@ -285,10 +275,8 @@ Snapshot decode(std::string_view bytes, const std::string& name) {
     throw Error(name + ": not a tenure snapshot (it does not start with '" +
                 std::string(kSnapshotMagic.substr(0, kSnapshotMagic.size() - 1)) + "')");
   if (bytes.size() < kSnapshotMagic.size() + 4) throw Error(name + ": damaged snapshot (truncated)");
-  std::uint32_t sum = 0;
-  std::memcpy(&sum, bytes.data() + bytes.size() - 4, 4);
   const std::string_view body = bytes.substr(0, bytes.size() - 4);
-  if (crc32(body) != sum)
+  if (!core::crc32_matches(bytes))
     throw Error(name + ": damaged snapshot (its checksum does not match: the file was changed or cut after it was written)");
   core::ByteReader r(body.substr(kSnapshotMagic.size()), name);
   Snapshot s;

@@ -14,6 +14,13 @@
 
 namespace tenure::core {
 
+// CRC-32 (the zlib polynomial) of some bytes: what checkpoints and snapshots append to detect damage.
+std::uint32_t crc32(std::string_view bytes);
+
+// `bytes` with its CRC-32 appended; whether bytes so made still carry the right one.
+std::string with_crc32(std::string bytes);
+bool crc32_matches(std::string_view bytes);
+
 class ByteWriter {
  public:
   template <class T>
