@@ -141,6 +141,10 @@ struct Manager {
   ManagerRow row;
   std::vector<std::uint32_t> book;  // account ids, lazily pruned (see prune_book)
   std::int64_t owned = 0;           // clients (served accounts) this manager owns: the book's true size
+  // book_value() as last computed, while `value_known`: what the blame of each lost account
+  // reads, recomputed only for a book that changed since (see book_changed()).
+  double known_value = 0;
+  bool value_known = false;
 
   double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
   // Hours per day given to the book.
@@ -660,6 +664,7 @@ struct World::Impl {
     if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
     if (const std::int32_t o = acc.rec[a].owner; o >= 0) --managers[static_cast<std::size_t>(o)].owned;
+    book_changed(acc.rec[a].owner);
     const double v = acc.rec[a].value;
     const std::uint32_t causes = acc.rec[a].causes;
     cur.churned_value += v;
@@ -677,13 +682,13 @@ struct World::Impl {
     log(a, "churned");
   }
 
-  std::int64_t blame(std::uint32_t a) const {
+  std::int64_t blame(std::uint32_t a) {
     if (p.organisation.blame_rule == "weakest_performer") {
       std::int64_t worst = -1;
       double w = 1e300;
       for (std::size_t i = 0; i < managers.size(); ++i) {
         if (!managers[i].active) continue;
-        const double score = managers[i].year_new + book_value(managers[i]);
+        const double score = managers[i].year_new + current_book_value(i);
         if (score < w) w = score, worst = static_cast<std::int64_t>(i);
       }
       return worst;
@@ -691,6 +696,18 @@ struct World::Impl {
     return acc.rec[a].owner;
   }
 
+  // A book's value, recomputed only when the book changed since it was last computed: a lost
+  // account's blame reads every manager's, and most books do not change between two losses.
+  // The same sum, in the same order, as book_value().
+  double current_book_value(std::size_t i) {
+    Manager& m = managers[i];
+    if (!m.value_known) m.known_value = book_value(m), m.value_known = true;
+    return m.known_value;
+  }
+  // Marks a book whose clients or their values changed.
+  void book_changed(std::int32_t i) {
+    if (i >= 0) managers[static_cast<std::size_t>(i)].value_known = false;
+  }
   double book_value(const Manager& m) const {
     double v = 0;
     for (auto a : m.book)
@@ -779,6 +796,7 @@ struct World::Impl {
     Manager& m = managers[i];
     m.book.push_back(a);
     ++m.owned;
+    m.value_known = false;
     if (m.book.size() > 2 * static_cast<std::size_t>(m.owned) + 64) prune_book(i);
   }
 
@@ -813,7 +831,8 @@ struct World::Impl {
     // without a branch on the owner.
     pass_managers.assign(managers.size() + 1, PassManager{});
     for (std::size_t i = 0; i < managers.size(); ++i) {
-      const Manager& m = managers[i];
+      Manager& m = managers[i];
+      m.value_known = false;  // visits deepen values
       PassManager& pm = pass_managers[i];
       pm.boost = p.service.visit_boost * m.farming;
       pm.deepen = 1.0 + p.service.deepening * m.farming;
@@ -1301,6 +1320,7 @@ struct World::Impl {
 
   void reassign(std::uint32_t a, std::int32_t to) {
     if (const std::int32_t from = acc.rec[a].owner; from >= 0 && served(a)) --managers[static_cast<std::size_t>(from)].owned;
+    book_changed(acc.rec[a].owner);
     acc.rec[a].owner = to;
     if (to >= 0) add_to_book(static_cast<std::size_t>(to), a);
     acc.rec[a].causes |= bit(Cause::Handoff);
@@ -1515,6 +1535,7 @@ struct World::Impl {
       }
       const auto clients = static_cast<std::int64_t>(std::lround(static_cast<double>(c.clients_met) * (1.0 - hunt)));
       prune_book(i);  // picks among the manager's clients
+      m.value_known = false;
       for (std::int64_t k = 0; k < clients && !m.book.empty(); ++k) {
         const std::uint32_t a = m.book[std::min(m.book.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(m.book.size())))];
         if (!served(a)) continue;
@@ -1693,6 +1714,10 @@ struct World::Impl {
       if (owned[i] != managers[i].owned)
         fail("manager " + std::to_string(i) + " owns " + std::to_string(owned[i]) + " clients, but the count says " +
              std::to_string(managers[i].owned));
+    for (std::size_t i = 0; i < managers.size(); ++i)
+      if (managers[i].value_known && !(managers[i].known_value == book_value(managers[i])))
+        fail("manager " + std::to_string(i) + "'s book value is known as " + std::to_string(managers[i].known_value) +
+             " but is " + std::to_string(book_value(managers[i])));
     if (counts[3] != static_cast<std::int64_t>(out.lost.size()))
       fail(std::to_string(counts[3]) + " accounts churned, but " + std::to_string(out.lost.size()) + " losses recorded");
     // Value: what was held at the start, plus what was won and grew, less what was lost.
