@@ -75,6 +75,7 @@ class ByteReader {
     at_ += n;
     return s;
   }
+  void str(std::string& s) { s = str(); }
   template <class T, class A = std::allocator<T>>
   std::vector<T, A> pods() {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -114,5 +115,10 @@ class ByteReader {
   std::size_t at_ = 0;
   std::string what_;
 };
+
+// For io functions that serve both directions (a record's `io(ar, x)`: ar a ByteWriter when
+// saving, a ByteReader when loading): a size kept as 64 bits whatever the platform.
+inline void io_size(ByteWriter& w, std::size_t n) { w.pod<std::uint64_t>(n); }
+inline void io_size(ByteReader& r, std::size_t& n) { n = static_cast<std::size_t>(r.pod<std::uint64_t>()); }
 
 }  // namespace tenure::core

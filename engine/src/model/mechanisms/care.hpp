@@ -1,0 +1,78 @@
+// Care, or farming (docs/model.md, "Farming"): each month a client is visited with a
+// probability set by its manager's farming hours against the book; a visit finds silent
+// problems, lifts satisfaction and loyalty and deepens value.
+//
+// A stage of the month's pass (world.cpp): begin_month() forms each manager's numbers once,
+// client_month() runs for every client while the pass holds its record. Writes to accounts:
+// satisfaction, silent, loyalty, value (and the ledger's growth).
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "../state.hpp"
+
+namespace tenure::model {
+
+struct Care {
+  Shared& s;
+  explicit Care(Shared& shared) : s(shared) {}
+
+  struct PassManager {
+    double visit_p = 0, boost = 0, deepen = 1;  // check-in probability; visit_boost x farming; 1 + deepening x farming
+  };
+  // One entry per manager, and one more, never visiting, for clients without a manager: the
+  // visit is decided without a branch on the owner.
+  std::vector<PassManager> pass_managers;
+
+  // The month's constants, held in locals by the pass (see world.cpp).
+  struct Month {
+    double scar_cap, loyalty_cap, loyalty_gain;
+    const PassManager* managers;
+    std::size_t nobody;  // the entry of clients without a manager
+  };
+
+  // Visit probability per manager: farming hours over the hours the book would need.
+  Month begin_month(double dt) {
+    const auto& p = s.p;
+    pass_managers.assign(s.managers.size() + 1, PassManager{});
+    for (std::size_t i = 0; i < s.managers.size(); ++i) {
+      Manager& m = s.managers[i];
+      m.value_known = false;  // visits deepen values
+      PassManager& pm = pass_managers[i];
+      pm.boost = p.service.visit_boost * m.farming;
+      pm.deepen = 1.0 + p.service.deepening * m.farming;
+      if (!m.active || m.owned <= 0) continue;
+      const double hours = m.farm_hours_per_day(s.now()) * dt;
+      pm.visit_p = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
+    }
+    return {p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain, pass_managers.data(),
+            pass_managers.size() - 1};
+  }
+
+  // Whether the manager visits is a coin flip the processor cannot predict: both outcomes are
+  // computed and the right one kept, without a branch. `growth` sums the value added.
+  [[gnu::always_inline]] static inline void client_month(Account& x, double u_visit, const Month& k, double& growth) {
+    const std::size_t owner = x.owner >= 0 ? static_cast<std::size_t>(x.owner) : k.nobody;
+    const PassManager& pm = k.managers[owner];
+    const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p;
+    // Each field's two outcomes in a pair indexed by the decision: compilers keep a select
+    // as a branch, but not an indexed load.
+    const double ceiling = std::max(0.0, 10.0 - k.scar_cap * x.scars);
+    const float visited = static_cast<float>(std::clamp(x.satisfaction + pm.boost, 0.0, ceiling));
+    const float unseen = x.silent > 0 ? static_cast<float>(std::clamp(x.satisfaction - 0.1 * x.silent, 0.0, ceiling))
+                                      : x.satisfaction;
+    const float satisfaction[2] = {unseen, visited};
+    const float silent[2] = {x.silent, 0.0f};
+    const float loyalty[2] = {x.loyalty, static_cast<float>(std::min(k.loyalty_cap, x.loyalty + k.loyalty_gain))};
+    const double deepen[2] = {1.0, pm.deepen};
+    x.satisfaction = satisfaction[visit];
+    x.silent = silent[visit];
+    x.loyalty = loyalty[visit];
+    const double before = x.value;
+    x.value = before * deepen[visit];  // x 1 exactly when not visited
+    growth += x.value - before;          // + 0 then: growth is never -0, so it is unchanged
+  }
+};
+
+}  // namespace tenure::model

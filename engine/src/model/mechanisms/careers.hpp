@@ -1,0 +1,233 @@
+// Careers (docs/model.md, "Managers leaving", "Reviews and promotion", "Effectiveness"):
+// managers quit, retire or are dismissed; their books are handed over (or follow them); the
+// bottom is hired from outside at once, the levels above are filled by promotion at the annual
+// review; whom the organisation blames for a lost account.
+//
+// Owns: the promotion policy, the hires and promotions made. Writes to managers: active,
+// level, competence, passed_over, the year's and the retention records; to accounts through
+// Shared::reassign and Shared::give_notice.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "../state.hpp"
+
+namespace tenure::model {
+
+// Whom the organisation blames for a lost account: its owner, or (weakest_performer) the
+// active manager with the lowest new business in the year plus book value.
+inline std::int64_t blame(Shared& s, std::uint32_t a) {
+  if (s.p.organisation.blame_rule == "weakest_performer") {
+    std::int64_t worst = -1;
+    double w = 1e300;
+    for (std::size_t i = 0; i < s.managers.size(); ++i) {
+      if (!s.managers[i].active) continue;
+      const double score = s.managers[i].year_new + s.current_book_value(i);
+      if (score < w) w = score, worst = static_cast<std::int64_t>(i);
+    }
+    return worst;
+  }
+  return s.acc.rec[a].owner;
+}
+
+struct Careers {
+  Shared& s;
+  explicit Careers(Shared& shared) : s(shared) {}
+
+  std::unique_ptr<PromotionPolicy> policy;
+  std::uint64_t promotion_round = 0;
+  std::uint64_t hires = 0;
+
+  // The policy comes from the parameters (a fork may change it).
+  void equip() { policy = promotion_policies().create(s.p.organisation.promotion.name, s.p.organisation.promotion.params); }
+
+  // Exits at the month's end: each active manager quits at the exit hazard (raised after
+  // being passed over).
+  void month(double dt) {
+    const auto mu = static_cast<std::uint64_t>(s.month);
+    const std::size_t n = s.managers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      Manager& m = s.managers[i];
+      if (!m.active) continue;
+      m.age_days += dt;
+      KeyedDraws d = s.draws(kManagerEntity + i, Purpose("exit"), mu);
+      const double h = s.p.organisation.exit_rate * (m.passed_over ? s.p.organisation.passed_over_multiplier : 1.0);
+      if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, "quit");
+    }
+  }
+
+  // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
+  // is handed over, and the position is filled.
+  void depart(std::size_t i, const char* reason) {
+    Manager& m = s.managers[i];
+    m.active = false;
+    m.row.exited = true;
+    m.row.exit_reason = reason;
+    m.row.exit_day = s.now();
+    m.urgent = false;
+    const std::int64_t level = m.level;
+    // The partial year counts: what was still held, of the year's opening book, at departure.
+    record_retention(m);
+    m.opening_value = 0;
+    m.opening_book.clear();
+    std::vector<std::uint32_t> book;
+    book.swap(m.book);
+    const bool follows = s.p.factor_on(Factor::ManagerExit) && std::string(reason) == "quit";
+    s.leave(static_cast<std::uint32_t>(i));
+    // A bottom vacancy is hired at once (which grows `managers`: no reference into it
+    // survives); vacancies above wait for the annual review's promotions.
+    if (level == 0) fill_vacancy(0, {});
+    auto& acc = s.acc;
+    for (std::uint32_t a : book) {
+      if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
+      KeyedDraws d = s.draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
+      if (follows && acc.rec[a].state == State::Active && d.uniform01() < acc.rec[a].loyalty) {
+        s.give_notice(a, 30.0, bit(Cause::ManagerExit));
+        continue;
+      }
+      s.reassign(a, s.least_loaded(level));
+    }
+  }
+
+  std::size_t count_at(std::int64_t level) const { return s.members[static_cast<std::size_t>(level)].size(); }
+  std::int64_t positions(std::int64_t level) const {
+    const auto& pos = s.p.organisation.positions;
+    return level < static_cast<std::int64_t>(pos.size()) ? pos[static_cast<std::size_t>(level)] : 0;
+  }
+
+  // Fills one vacancy at `level`: promotion from below by the policy, or an outside hire at
+  // the bottom. A promotion opens a vacancy one level down, filled the same way.
+  // `records` holds the review's snapshot of every manager's numbers, by manager id.
+  void fill_vacancy(std::int64_t level, const std::vector<CandidateRecord>& records) {
+    auto& managers = s.managers;
+    if (static_cast<std::int64_t>(count_at(level)) >= positions(level)) return;
+    if (level == 0) {
+      hire();
+      return;
+    }
+    std::vector<CandidateRecord> cands;
+    for (std::uint32_t i : s.members[static_cast<std::size_t>(level - 1)])
+      // Someone hired during this review has no numbers yet.
+      cands.push_back(i < records.size() ? records[i] : CandidateRecord{i, 0, 0, 0, managers[i].competence});
+    std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.manager < b.manager; });
+    if (cands.empty()) return;
+    core::Stream rng(core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("promotion").id + promotion_round});
+    const std::size_t pick = policy->choose(cands, promotion_round++, rng);
+    const std::uint32_t id = cands[pick].manager;
+    for (const auto& c : cands)
+      if (c.manager != id) managers[c.manager].passed_over = true;
+    s.leave(id);
+    s.join(id, level);
+    Manager& m = managers[id];
+    m.passed_over = false;
+    ++m.row.promotions;
+    KeyedDraws d = s.draws(kManagerEntity + id, Purpose("competence"), static_cast<std::uint64_t>(level));
+    if (s.p.organisation.competence_on_promotion == "redrawn") {
+      m.competence = d.uniform01();  // the skills that won the promotion need not serve the new job
+    } else {
+      m.competence = std::clamp(m.competence + s.p.organisation.competence_noise * d.normal(), 0.0, 1.0);
+    }
+    if (s.world.manager_promoted.connected()) s.world.manager_promoted.emit(s.now(), id, level);
+    fill_vacancy(level - 1, records);
+  }
+
+  void hire() {
+    const std::string name = "hire-" + std::to_string(++hires);
+    s.managers.push_back(s.make_manager(s.p.organisation.hire, name));
+    s.join(static_cast<std::uint32_t>(s.managers.size() - 1), 0);
+    Manager& m = s.managers.back();
+    KeyedDraws d = s.global(Purpose("hire"), hires);
+    m.competence = std::clamp(s.p.organisation.hire.competence + 0.1 * d.normal(), 0.0, 1.0);
+    snapshot_opening(m);
+  }
+
+  // The annual review: retention records, dismissals and retirements, then promotions from the
+  // top level down.
+  void on_review() {
+    auto& managers = s.managers;
+    s.prune_books();
+    for (std::size_t i = 0; i < managers.size(); ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      ++m.row.reviews;
+      record_retention(m);
+    }
+    // Dismissal and retirement open vacancies before promotions fill them.
+    const std::size_t n = managers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      Manager& m = managers[i];
+      if (!m.active) continue;
+      if (m.age_days >= s.p.organisation.retirement_age * cal::kDaysPerYear) depart(i, "retired");
+      else if (m.competence < s.p.organisation.dismissal_threshold) depart(i, "dismissed");
+    }
+    // One snapshot of the year's numbers serves every promotion of this review.
+    std::vector<CandidateRecord> records(managers.size());
+    for (std::uint32_t i = 0; i < managers.size(); ++i) {
+      const Manager& m = managers[i];
+      records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence};
+    }
+    for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 0; --l)
+      while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
+        const std::size_t before = count_at(l);
+        fill_vacancy(l, records);
+        if (count_at(l) == before) break;  // nobody to promote
+      }
+    for (auto& m : managers) {
+      m.year_new = 0;
+      snapshot_opening(m);
+    }
+    if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
+      s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
+  }
+
+  double retained_now(const Manager& m) const {
+    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
+    double v = 0;
+    for (auto a : m.opening_book)
+      if (s.served(a) && s.acc.rec[a].owner == id) v += s.acc.rec[a].value;
+    return v;
+  }
+  std::int64_t retained_clients_now(const Manager& m) const {
+    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
+    std::int64_t n = 0;
+    for (auto a : m.opening_book) n += s.served(a) && s.acc.rec[a].owner == id;
+    return n;
+  }
+  // Closes a retention period (a review year, or the part of one before a departure).
+  void record_retention(Manager& m) {
+    m.row.retained_value += retained_now(m);
+    m.row.opening_value += m.opening_value;
+    m.row.retained_clients += retained_clients_now(m);
+    m.row.opening_clients += static_cast<std::int64_t>(m.opening_book.size());
+  }
+  // The book at the start of a retention period.
+  void snapshot_opening(Manager& m) {
+    m.opening_book.clear();
+    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
+    m.opening_value = 0;
+    for (auto a : m.book)
+      if (s.served(a) && s.acc.rec[a].owner == id) {
+        m.opening_book.push_back(a);
+        m.opening_value += s.acc.rec[a].value;
+      }
+  }
+
+  // Responsibility-weighted competence by level (Pluchino, Rapisarda and Garofalo 2010).
+  double effectiveness() const {
+    double num = 0, den = 0;
+    const auto& w = s.p.organisation.responsibility;
+    for (std::size_t l = 0; l < s.p.organisation.positions.size(); ++l) {
+      const double wl = l < w.size() ? w[l] : 1.0;
+      den += wl * static_cast<double>(s.p.organisation.positions[l]);
+      for (const auto& m : s.managers)
+        if (m.active && m.level == static_cast<std::int64_t>(l)) num += wl * m.competence;
+    }
+    return den > 0 ? num / den : 0.0;
+  }
+};
+
+}  // namespace tenure::model

@@ -1,0 +1,266 @@
+// Requests and service (docs/model.md, "Requests and service"): a client's problems arrive
+// as request candidates (arrivals.hpp), are thinned to the current rate, voiced or kept
+// quiet, routed to support staff or the owner, answered, ignored or answered late; each
+// answer moves satisfaction (the encounter).
+//
+// Owns: the open requests, the support staff on duty and when each is free, the month's
+// response times. Writes to accounts: satisfaction, silent, scars, failures, causes,
+// problem_count, open_requests; to managers: busy_until and the request counts of their rows.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <type_traits>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../state.hpp"
+#include "tenure/core/error.hpp"
+
+namespace tenure::model {
+
+struct Request {
+  std::uint32_t account;
+  std::int32_t manager;  // -1: served by support
+  double arrival;
+  bool urgent_at_arrival;
+  bool support_cut_at_arrival;
+};
+// Save and load, one function for both.
+template <class Ar, class R>
+  requires std::same_as<std::remove_const_t<R>, Request>
+void io(Ar& ar, R& q) {
+  ar.pod(q.account), ar.pod(q.manager), ar.pod(q.arrival), ar.pod(q.urgent_at_arrival), ar.pod(q.support_cut_at_arrival);
+}
+
+struct Requests {
+  Shared& s;
+  std::vector<Request> requests;
+  std::vector<std::uint32_t> free_requests;
+  std::vector<double> support_busy;
+  std::int64_t support_staff_now = 0;
+  double response_sum = 0;  // this month's
+  std::int64_t response_n = 0;
+  // Support servers on duty, free soonest first: (busy until, index) in a min-heap, so that a
+  // request finds the earliest-free server (the lowest index among equals) in O(log staff).
+  std::vector<std::pair<double, std::uint32_t>> support_free;
+  // 1 / the damping in days, formed once: one division per encounter, not three in a chain.
+  const double damping_per_day;
+
+  explicit Requests(Shared& shared)
+      : s(shared), damping_per_day(1.0 / (cal::kDaysPerYear * s.p.service.tenure_damping_years)) {}
+
+  // The candidates' rate: the largest rate any regime, shock or cut can produce.
+  static double thinning_bound(const ModelParams& p) {
+    double demand_max = 1;
+    for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
+    double shock_max = 0;
+    for (const auto& x : p.market.shocks) shock_max = std::max(shock_max, x.severity);
+    // A support cut raises the rate by half the fraction cut, and only scenarios that order
+    // a cut need the head room.
+    double cut_max = 0;
+    for (const auto& o : p.orders)
+      if (o.kind == "cut_support") cut_max = 1.0;
+    const double bound = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
+    return bound > 0 ? bound : 0.0;  // no problems at all: none scheduled
+  }
+
+  void setup() {
+    support_staff_now = s.p.service.support_staff;
+    support_busy.assign(static_cast<std::size_t>(std::max<std::int64_t>(s.p.service.support_staff, 0)), 0.0);
+    rebuild_support_free();
+  }
+
+  bool support_cut_active() const { return support_staff_now < s.p.service.support_staff; }
+  double problem_rate() const {
+    const auto& p = s.p;
+    const double cut = p.factor_on(Factor::SupportCut) && p.service.support_staff > 0
+                           ? 1.0 - static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+                           : 0.0;
+    return p.service.problem_rate * s.market.demand_mult * (1.0 + 0.5 * cut);
+  }
+
+  void on_problem(std::uint32_t a) {
+    auto& acc = s.acc;
+    const auto& p = s.p;
+    if (!s.served(a)) return;
+    const std::uint32_t k = ++acc.rec[a].problem_count;
+    // The request's draws, by position (RequestDraw), each taken only when it can decide
+    // something: they are counter-based, so a draw skipped changes no other, and the key is
+    // hashed only if one is taken (in many scenarios none is).
+    std::optional<KeyedDraws> base;
+    auto draw = [&](RequestDraw position) {
+      if (!base) base = s.draws(a, Purpose("problem"), k);
+      KeyedDraws d = *base;
+      d.skip(static_cast<std::uint64_t>(position));
+      return d.uniform01();
+    };
+    const double bound = s.arrivals.bound;
+    const double rate = problem_rate();
+    if (rate > bound * (1 + 1e-12))
+      throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
+                  std::to_string(bound) + " at day " + std::to_string(s.now()));
+    if (rate < bound && draw(RequestDraw::Thinning) * bound >= rate) return;  // thinned away
+    const double sat = acc.rec[a].satisfaction;
+    bool quiet = false;
+    if (sat < p.service.satisfied_threshold) quiet = draw(RequestDraw::Voice) >= p.service.voice_probability;
+    if (quiet) {
+      // The client goes quiet: the damage stays until someone visits.
+      acc.rec[a].silent += 1;
+      s.set_satisfaction(a, sat - p.service.silent_penalty);
+      s.log(a, "silent problem");
+      return;
+    }
+    ++s.cur.requests;
+    const std::int32_t owner = acc.rec[a].owner;
+    if ((acc.rec[a].flags & kNoContact) && p.factor_on(Factor::ManagementOrder)) {
+      // The manager may not answer: the unkept promise weighs like a loss.
+      ignore(a, owner, bit(Cause::NoContactOrder));
+      return;
+    }
+    const double support_p =
+        p.service.support_staff > 0
+            ? p.service.support_share * static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+            : 0.0;
+    bool to_support = owner < 0;
+    if (owner >= 0 && support_p > 0) to_support = draw(RequestDraw::Route) < support_p;
+    if (to_support) {
+      if (support_staff_now > 0) {
+        enqueue_support(a);
+        return;
+      }
+      if (owner < 0) {
+        ignore(a, owner, 0);
+        return;
+      }
+    }
+    Manager& m = s.managers[static_cast<std::size_t>(owner)];
+    double answer = m.answer_p;
+    if (!p.factor_on(Factor::ManagerNeglect)) answer = std::max(answer, 0.98);
+    if (s.now() < m.coached_until) answer = std::max(answer, 0.9);
+    const bool urgent = m.urgent;
+    if (urgent) answer *= m.urgent_factor;
+    if (answer < 1 && draw(RequestDraw::Answer) >= answer) {
+      std::uint32_t why = urgent ? bit(Cause::QuarterEnd) : bit(Cause::IgnoredRequest);
+      ignore(a, owner, why);
+      return;
+    }
+    const double service_days = m.service_days[urgent][s.now() < m.coached_until];
+    const double start = std::max(s.now(), m.busy_until);
+    m.busy_until = start + service_days;
+    add_request(a, owner, urgent, m.busy_until);
+  }
+
+  void rebuild_support_free() {
+    support_free.clear();
+    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(support_staff_now); ++i)
+      support_free.emplace_back(support_busy[i], i);
+    std::make_heap(support_free.begin(), support_free.end(), std::greater<>{});
+  }
+  // A management order cuts the staff on duty by `fraction` (orders.hpp).
+  void cut_support(double fraction) {
+    support_staff_now = static_cast<std::int64_t>(std::lround(static_cast<double>(support_staff_now) * (1.0 - fraction)));
+    rebuild_support_free();
+  }
+  void enqueue_support(std::uint32_t a) {
+    std::pop_heap(support_free.begin(), support_free.end(), std::greater<>{});
+    const std::uint32_t best = support_free.back().second;
+    const double service_days = s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0);
+    const double start = std::max(s.now(), support_busy[best]);
+    support_busy[best] = start + service_days;
+    support_free.back().first = support_busy[best];
+    std::push_heap(support_free.begin(), support_free.end(), std::greater<>{});
+    add_request(a, -1, false, support_busy[best]);
+  }
+
+  void add_request(std::uint32_t a, std::int32_t server, bool urgent, double done) {
+    std::uint32_t id;
+    if (!free_requests.empty()) {
+      id = free_requests.back();
+      free_requests.pop_back();
+    } else {
+      id = static_cast<std::uint32_t>(requests.size());
+      requests.emplace_back();
+    }
+    requests[id] = Request{a, server, s.now(), urgent, support_cut_active() && s.p.factor_on(Factor::SupportCut)};
+    ++s.acc.rec[a].open_requests;
+    s.sim.schedule_at(done, EventSpec{kServiceDone, a, id});
+  }
+
+  void ignore(std::uint32_t a, std::int32_t owner, std::uint32_t why) {
+    auto& x = s.acc.rec[a];
+    ++s.cur.ignored_requests;
+    x.scars = static_cast<std::uint8_t>(std::min(x.scars + 1, 20));
+    x.causes |= why;
+    double drop = s.p.service.ignore_penalty;
+    if (x.flags & kPromised) drop *= s.p.service.loss_aversion;  // a promise not kept
+    s.set_satisfaction(a, x.satisfaction - drop);
+    if (owner >= 0) ++s.managers[static_cast<std::size_t>(owner)].row.requests_ignored;
+    s.log(a, "request ignored");
+  }
+
+  void on_service_done(std::uint32_t id) {
+    auto& acc = s.acc;
+    const auto& p = s.p;
+    const Request r = requests[id];
+    free_requests.push_back(id);
+    const std::uint32_t a = r.account;
+    --acc.rec[a].open_requests;
+    const double response = s.now() - r.arrival;
+    response_sum += response;
+    ++response_n;
+    if (!s.served(a)) return;
+    const double late = std::max(0.0, response - p.service.expected_response_days);
+    double skill = 0;
+    if (r.manager >= 0) {
+      Manager& m = s.managers[static_cast<std::size_t>(r.manager)];
+      ++m.row.requests_answered;
+      if (late > 0) ++m.row.requests_late;
+      skill = m.farming - 1.0;
+    }
+    if (late > 0) {
+      acc.rec[a].causes |= bit(Cause::LateResponse);
+      if (r.support_cut_at_arrival) acc.rec[a].causes |= bit(Cause::SupportCut);
+      if (r.urgent_at_arrival) acc.rec[a].causes |= bit(Cause::QuarterEnd);
+    }
+    encounter(a, skill - p.service.late_penalty_per_day * late);
+    if (late == 0 && acc.rec[a].failures == 0) {
+      // A first failure recovered well lifts satisfaction; later ones do not.
+      s.set_satisfaction(a, acc.rec[a].satisfaction + p.service.recovery_bonus);
+    }
+    acc.rec[a].failures = static_cast<std::uint8_t>(std::min(acc.rec[a].failures + 1, 250));
+    s.log(a, late > 0 ? "request answered late" : "request answered");
+  }
+
+  // Satisfaction moves toward expectation plus the (loss-averse) gap between delivered and
+  // expected service; long-tenured clients move less.
+  void encounter(std::uint32_t a, double gap) {
+    const auto& p = s.p;
+    auto& x = s.acc.rec[a];
+    const double alpha = p.service.adapt_rate / (1.0 + std::max(0.0, s.now() - x.acquired) * damping_per_day);
+    const double felt = gap >= 0 ? gap : p.service.loss_aversion * gap;
+    const double target = x.expectation + felt;
+    s.set_satisfaction(a, x.satisfaction + alpha * (target - x.satisfaction));
+  }
+
+  // The month's row: responses completed this month, the staff on duty.
+  void record(MonthRow& row) {
+    row.mean_response_days = response_n ? response_sum / static_cast<double>(response_n) : 0.0;
+    row.support_capacity = static_cast<double>(support_staff_now);
+    response_sum = 0;
+    response_n = 0;
+  }
+
+  // Every saved request must name an account and a manager that exist.
+  bool consistent(std::size_t accounts, std::int64_t managers) const {
+    for (const auto& q : requests)
+      if (q.account >= accounts || q.manager < -1 || q.manager >= managers) return false;
+    for (auto id : free_requests)
+      if (id >= requests.size()) return false;
+    return true;
+  }
+};
+
+}  // namespace tenure::model

@@ -1,0 +1,439 @@
+// The state every mechanism shares: the account and manager records, the organisation's
+// levels, the client list, the ledger and the month's recorders, with the operations that
+// several mechanisms perform on them (a client won, given notice, handed over; books and
+// levels kept). Each mechanism (mechanisms/*.hpp) keeps its own state beside this and names
+// the shared fields it writes; world.cpp composes them.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <type_traits>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arrivals.hpp"
+#include "draws.hpp"
+#include "events.hpp"
+#include "tenure/core/bytes.hpp"
+#include "tenure/core/huge_page_allocator.hpp"
+#include "tenure/core/simulation.hpp"
+#include "tenure/model/components.hpp"
+#include "tenure/model/params.hpp"
+#include "tenure/model/results.hpp"
+#include "tenure/model/world.hpp"
+
+namespace tenure::model {
+
+namespace cal = tenure::calendar;
+using core::EventSpec;
+using core::KeyedDraws;
+using core::Purpose;
+
+enum class State : std::uint8_t { Prospect, Active, Notice, Churned };
+
+inline std::uint32_t bit(Cause c) { return 1u << static_cast<int>(c); }
+constexpr std::uint32_t kNone = 0xffffffffu;
+
+// One record per account (prospects included): a request touches one record, not a dozen
+// parallel arrays. One cache line each: a record fetched ahead arrives whole. Who writes what:
+struct alignas(64) Account {
+  double value = 0;          // won (State::activate); deepened by care and conferences
+  double acquired = -1;      // day won
+  float satisfaction = 0;    // requests, care, churn's neighbours: every mechanism through set_satisfaction
+  float expectation = 0;     // supervision and orders raise it
+  float loyalty = 0;         // care; reset by job moves and hand-overs
+  float silent = 0;          // requests (quiet problems); cleared by visits
+  std::int32_t owner = -1;   // State::activate, State::reassign
+  std::uint32_t causes = 0;  // causes of dissatisfaction, for attribution (bit(Cause))
+  std::uint32_t problem_count = 0, open_requests = 0;  // requests
+  std::uint32_t notices = 0;  // notices given; a churn event carries the number of its notice
+  State state = State::Prospect;
+  Source source = Source::Initial, reported = Source::Initial;
+  std::uint8_t scars = 0, failures = 0, flags = 0;  // scars, failures: requests
+};
+// Save and load, one function for both (A: Account or const Account; Ar: core::ByteWriter or
+// core::ByteReader). The order is the snapshot format's.
+template <class Ar, class A>
+  requires std::same_as<std::remove_const_t<A>, Account>
+void io(Ar& ar, A& x) {
+  ar.pod(x.value), ar.pod(x.acquired), ar.pod(x.satisfaction), ar.pod(x.expectation), ar.pod(x.loyalty), ar.pod(x.silent);
+  ar.pod(x.owner), ar.pod(x.causes), ar.pod(x.problem_count), ar.pod(x.open_requests), ar.pod(x.state), ar.pod(x.source);
+  ar.pod(x.reported), ar.pod(x.scars), ar.pod(x.failures), ar.pod(x.flags), ar.pod(x.notices);
+}
+// Account flags.
+constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8;
+// Counted in a month's tally. Never cleared: every client served at a month's pass is counted
+// in it, so at that month's end a served client carries the flag unless it was won after the
+// pass (and an account is won only once).
+constexpr std::uint8_t kCounted = 16;
+
+struct Accounts {
+  // On transparent huge pages: requests touch accounts at random, and with 4 KiB pages a
+  // table of a million accounts misses the TLB on nearly every event.
+  std::vector<Account, core::HugePageAllocator<Account>> rec;
+
+  std::size_t size() const { return rec.size(); }
+  void reserve(std::size_t n) { rec.reserve(n); }
+  std::uint32_t add() {
+    rec.emplace_back();
+    return static_cast<std::uint32_t>(rec.size() - 1);
+  }
+};
+
+struct Manager {
+  // What every request reads first, together: the strategies' numbers are read once, when the
+  // manager is equipped (State::equip), not through a virtual call and a pointer per request.
+  double busy_until = 0, coached_until = -1, farming = 1, hours = 40;
+  double answer_p = 1, care = 1, share = 0.5, urgent_share = 0.5, urgent_factor = 1;
+  bool active = true, urgent = false, passed_over = false;
+  std::string name, strategy;
+  std::unique_ptr<TimeAllocation> time;
+  std::unique_ptr<ServiceStyle> service;
+  std::unique_ptr<PressureBehaviour> pressure;
+  double hunting = 1, competence = 0.5, age_days = 0;
+  std::int64_t level = 0;
+  std::size_t level_slot = 0;  // index in the level's member list
+  double quarter_new = 0;
+  // year-to-date and cumulative
+  double year_new = 0, opening_value = 0;
+  std::vector<std::uint32_t> opening_book;
+  ManagerRow row;
+  std::vector<std::uint32_t> book;  // account ids, lazily pruned (see State::prune_book)
+  std::int64_t owned = 0;           // clients (served accounts) this manager owns: the book's true size
+  // book_value() as last computed, while `value_known`: what the blame of each lost account
+  // reads, recomputed only for a book that changed since (State::book_changed).
+  double known_value = 0;
+  bool value_known = false;
+
+  double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
+  // Hours per day given to the book.
+  double farm_hours_per_day(double now) const { return farm_hours_per_day(urgent, now < coached_until); }
+  double farm_hours_per_day(bool is_urgent, bool coached) const {
+    double c = care;
+    if (coached) c = std::max(c, 1.0) * 1.5;
+    return std::max(0.05, hours * (1.0 - (is_urgent ? std::max(share, urgent_share) : share)) * c / 7.0);
+  }
+  // Days one request takes, [urgent][coached]: formed when the manager is equipped, as a
+  // request would form them, so that a request does not wait on two divisions.
+  double service_days[2][2] = {{0, 0}, {0, 0}};
+};
+// Save and load, one function for both: a manager's state, not its strategies (they come from
+// the parameters, State::equip) nor what is derived from its clients (owned, known_value).
+inline void io_row(core::ByteWriter& w, const ManagerRow& row) { save(w, row); }
+inline void io_row(core::ByteReader& r, ManagerRow& row) { row = load_row(r); }
+template <class Ar, class M>
+  requires std::same_as<std::remove_const_t<M>, Manager>
+void io(Ar& ar, M& m) {
+  ar.str(m.name), ar.str(m.strategy);
+  ar.pod(m.competence), ar.pod(m.age_days), ar.pod(m.level), core::io_size(ar, m.level_slot);
+  ar.pod(m.active), ar.pod(m.urgent), ar.pod(m.passed_over);
+  ar.pod(m.coached_until), ar.pod(m.busy_until), ar.pod(m.quarter_new), ar.pod(m.year_new), ar.pod(m.opening_value);
+  ar.pods(m.opening_book), ar.pods(m.book);
+  io_row(ar, m.row);
+}
+
+// What the month's end needs from every client, gathered while the month's pass holds its
+// record: word of mouth (promoters, detractors) and the month's row (satisfaction, value,
+// open requests). Clients added after the pass are counted by count_rest(), in list order,
+// so the sums are the same, operation for operation, as one loop over the list at the end.
+struct MonthTally {
+  double satisfaction = 0, value = 0;
+  std::int64_t clients = 0, open_requests = 0, detractors = 0;
+  std::size_t counted = 0;  // served_ids[0, counted) are in the tally
+  bool live = false;        // from the pass to the month's row
+};
+
+// The market's current effect, written by the market mechanism (market.hpp) and read by the
+// others.
+struct MarketNow {
+  std::size_t regime = 0;
+  double stress = 0, competitor = 0, acquisition_mult = 1, demand_mult = 1;
+};
+
+struct Shared {
+  World& world;  // its signals
+  ModelParams p;
+  std::uint64_t seed, rep;
+  core::Simulation sim;
+  RunDraws rng;
+  Accounts acc;
+  std::vector<Manager> managers;
+  std::vector<std::vector<std::uint32_t>> members;  // active managers by level
+  std::uint64_t assignments = 0;                     // clients assigned by least_loaded
+  // Clients (active or under notice), in id order, pruned of churned ones each month; and the
+  // number of prospects. The monthly work then never walks the (larger) prospect pool.
+  std::vector<std::uint32_t> served_ids;
+  std::size_t served_sorted = 0;  // served_ids[0, served_sorted) is sorted
+  std::int64_t n_prospects = 0;
+  // The ledger the end-of-run checks balance: accounts and value in, accounts and value out.
+  std::int64_t arrivals_total = 0, clients_won = 0;
+  double initial_value = 0, value_won = 0, value_growth = 0;
+  Arrivals arrivals;
+  MarketNow market;
+  std::int64_t month = 0;
+  RunResult out;
+  MonthRow cur;  // the month being recorded
+  MonthTally tally;
+  std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
+
+  Shared(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
+      : world(w), p(params), seed(s), rep(r), sim(s, r), rng(s, r) {}
+
+  // --- draws ------------------------------------------------------------------------------
+  [[gnu::always_inline]] inline KeyedDraws draws(std::uint64_t entity, Purpose purpose, std::uint64_t index) const {
+    return rng.draws(entity, purpose, index);
+  }
+  KeyedDraws global(Purpose purpose, std::uint64_t index) const { return rng.global(purpose, index); }
+  double draw_value(KeyedDraws& d) const {
+    return std::exp(p.accounts.value_log_mean + p.accounts.value_log_sd * d.normal());
+  }
+
+  // --- accounts ---------------------------------------------------------------------------
+  double now() const { return sim.now(); }
+  double ceiling(std::uint32_t a) const { return std::max(0.0, 10.0 - p.accounts.scar_cap * acc.rec[a].scars); }
+  [[gnu::always_inline]] inline void set_satisfaction(std::uint32_t a, double s) {
+    acc.rec[a].satisfaction = static_cast<float>(std::clamp(s, 0.0, ceiling(a)));
+  }
+  bool served(std::uint32_t a) const {
+    return acc.rec[a].state == State::Active || acc.rec[a].state == State::Notice;
+  }
+  void log(std::uint32_t a, const char* what) {
+    if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.rec[a].satisfaction});
+  }
+
+  // A prospect becomes a client of `owner` (-1: nobody's): at the start (counted as the
+  // initial book) or won later (counted as new business, its requests start now).
+  void activate(std::uint32_t a, std::int32_t owner, Source src, Source reported, double value, bool at_start = false) {
+    if (acc.rec[a].state == State::Prospect) --n_prospects;
+    served_ids.push_back(a);
+    acc.rec[a].state = State::Active;
+    acc.rec[a].owner = owner;
+    acc.rec[a].source = src;
+    acc.rec[a].reported = reported;
+    acc.rec[a].value = value;
+    acc.rec[a].expectation = static_cast<float>(p.accounts.expectation);
+    acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial);
+    acc.rec[a].acquired = now();
+    if (!at_start) set_satisfaction(a, p.accounts.initial_satisfaction);
+    if (at_start) initial_value += value;
+    else ++clients_won, value_won += value;
+    if (owner >= 0) add_to_book(static_cast<std::size_t>(owner), a);
+    if (!at_start) {
+      // Mid-month, the client's requests start now; at a month's end, the month's pass draws
+      // them with everyone else's.
+      if (arrivals.bound > 0 && now() < arrivals.until) {
+        arrivals.candidates(a, draws(a, Purpose("problems-start"), 0), now(), arrivals.until);
+        for (const auto& c : arrivals.drawn) sim.schedule_at(c.time, c.spec);
+        arrivals.drawn.clear();
+      }
+      cur.new_business += value;
+      ++cur.new_clients;
+      cur.new_by_source[static_cast<int>(src)] += value;
+      cur.new_by_reported_source[static_cast<int>(reported)] += value;
+      if (owner >= 0) {
+        Manager& m = managers[static_cast<std::size_t>(owner)];
+        m.row.new_business += value;
+        ++m.row.new_clients;
+        m.year_new += value;
+        m.quarter_new += value;
+      }
+      if (world.account_acquired.connected()) world.account_acquired.emit(now(), a, value, src);
+      log(a, "acquired");
+    }
+  }
+
+  // A client gives notice: it leaves after `lag` days (churn.hpp) unless won back.
+  void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
+    acc.rec[a].state = State::Notice;
+    acc.rec[a].causes |= why;
+    // A notice withdrawn (a client won back) needs no cancellation: its churn event finds a
+    // client no longer under that notice, and does nothing.
+    sim.schedule_in(lag, EventSpec{kChurn, a, ++acc.rec[a].notices});
+    log(a, "notice given");
+  }
+
+  // A client is handed over to manager `to` (-1: nobody).
+  void reassign(std::uint32_t a, std::int32_t to) {
+    if (const std::int32_t from = acc.rec[a].owner; from >= 0 && served(a)) --managers[static_cast<std::size_t>(from)].owned;
+    book_changed(acc.rec[a].owner);
+    acc.rec[a].owner = to;
+    if (to >= 0) add_to_book(static_cast<std::size_t>(to), a);
+    acc.rec[a].causes |= bit(Cause::Handoff);
+    acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
+    const float before = acc.rec[a].satisfaction;
+    set_satisfaction(a, acc.rec[a].satisfaction - p.organisation.handoff_penalty);
+    // A handover at a month's end, after the pass (a manager quits): the month's row sees it.
+    // (Satisfaction is all it changes of what the row sums.)
+    if (tally.live && (acc.rec[a].flags & kCounted))
+      tally.satisfaction += static_cast<double>(acc.rec[a].satisfaction) - static_cast<double>(before);
+  }
+
+  // A prospect at random: rejection sampling over account ids (prospects are usually most of
+  // them), then a scan when they are rare.
+  std::uint32_t pick_prospect(KeyedDraws& d) {
+    if (n_prospects <= 0 || acc.size() == 0) return kNone;
+    for (int tries = 0; tries < 32; ++tries) {
+      const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(acc.size()));
+      const auto t = static_cast<std::uint32_t>(std::min(i, acc.size() - 1));
+      if (acc.rec[t].state == State::Prospect) return t;
+    }
+    std::vector<std::uint32_t> all;
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (acc.rec[a].state == State::Prospect) all.push_back(a);
+    if (all.empty()) return kNone;
+    return all[std::min(all.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(all.size())))];
+  }
+
+  // --- the client list ----------------------------------------------------------------------
+  // Keeps the account ids for which keep(id) holds, in order, fetching records a few ids ahead:
+  // the lists are long and their ids spread over the whole table.
+  static constexpr std::size_t kFilterAhead = 32;  // filters do almost nothing per id: fetch further ahead
+  template <class Keep>
+  void keep_if(std::vector<std::uint32_t>& ids, Keep keep) {
+    std::size_t kept = 0;
+    const std::size_t n = ids.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kFilterAhead < n) __builtin_prefetch(&acc.rec[ids[i + kFilterAhead]]);
+      if (keep(ids[i])) ids[kept++] = ids[i];
+    }
+    ids.resize(kept);
+  }
+  // Merges the newly acquired into id order, once a month; the month's pass then drops the
+  // churned (it reads every record anyway). Between syncs the list may hold churned clients
+  // (readers check served()) and, at its tail, new ones out of order; an account is
+  // activated only once, so it never appears twice.
+  void sync_served() {
+    std::sort(served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted), served_ids.end());
+    std::inplace_merge(served_ids.begin(), served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted),
+                       served_ids.end());
+    served_sorted = served_ids.size();
+  }
+  // Adds a client's record to a month's sums and marks it counted; true for a promoter.
+  static bool add_to(MonthTally& t, Account& x, double promoter, double detractor) {
+    x.flags |= kCounted;
+    ++t.clients;
+    t.satisfaction += x.satisfaction;
+    t.value += x.value;
+    t.open_requests += x.open_requests;
+    t.detractors += x.satisfaction <= detractor;
+    return x.satisfaction >= promoter;
+  }
+  void count(std::uint32_t a) {
+    if (add_to(tally, acc.rec[a], p.service.promoter_threshold, p.service.detractor_threshold)) month_promoters.push_back(a);
+  }
+  // Counts the clients added to the list since the pass (or the last call).
+  void count_rest() {
+    for (; tally.counted < served_ids.size(); ++tally.counted)
+      if (const std::uint32_t a = served_ids[tally.counted]; served(a)) count(a);
+  }
+
+  // --- books --------------------------------------------------------------------------------
+  // A book holds its manager's clients in the order they came, and, until pruned, accounts
+  // that left or moved to another book (readers check). Pruned when the stale entries
+  // outnumber the live ones (so appends stay O(1) amortised), before a conference picks from
+  // it, at reviews and at the end: never in a pass over every book each month.
+  void prune_book(std::size_t i) {
+    keep_if(managers[i].book, [&](std::uint32_t a) { return served(a) && acc.rec[a].owner == static_cast<std::int32_t>(i); });
+  }
+  void prune_books() {
+    for (std::size_t i = 0; i < managers.size(); ++i) prune_book(i);
+  }
+  void add_to_book(std::size_t i, std::uint32_t a) {
+    Manager& m = managers[i];
+    m.book.push_back(a);
+    ++m.owned;
+    m.value_known = false;
+    if (m.book.size() > 2 * static_cast<std::size_t>(m.owned) + 64) prune_book(i);
+  }
+  double book_value(const Manager& m) const {
+    double v = 0;
+    for (auto a : m.book)
+      if (served(a) && acc.rec[a].owner == static_cast<std::int32_t>(&m - managers.data())) v += acc.rec[a].value;
+    return v;
+  }
+  // A book's value, recomputed only when the book changed since it was last computed: a lost
+  // account's blame reads every manager's, and most books do not change between two losses.
+  // The same sum, in the same order, as book_value().
+  double current_book_value(std::size_t i) {
+    Manager& m = managers[i];
+    if (!m.value_known) m.known_value = book_value(m), m.value_known = true;
+    return m.known_value;
+  }
+  // Marks a book whose clients or their values changed.
+  void book_changed(std::int32_t i) {
+    if (i >= 0) managers[static_cast<std::size_t>(i)].value_known = false;
+  }
+
+  // --- managers and levels ------------------------------------------------------------------
+  // Strategy objects and the names that go with them; the rest of a manager is state.
+  void equip(Manager& m, const ManagerSpec& s) const {
+    m.time = time_allocations().create(s.time.name, s.time.params);
+    m.service = service_styles().create(s.service.name, s.service.params);
+    m.pressure = pressure_behaviours().create(s.pressure.name, s.pressure.params);
+    m.answer_p = m.service->answer_probability();
+    m.care = m.service->care();
+    m.share = m.time->hunt_share();
+    m.urgent_share = m.pressure->urgent_hunt_share();
+    m.urgent_factor = m.pressure->urgent_answer_factor();
+    m.strategy = s.time.name + "/" + s.service.name + "/" + s.pressure.name;
+    m.row.strategy = m.strategy;
+    m.hunting = s.hunting_skill;
+    m.farming = s.farming_skill;
+    m.hours = s.hours_per_week;
+    for (int u = 0; u < 2; ++u)
+      for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c);
+  }
+  Manager make_manager(const ManagerSpec& s, const std::string& name) const {
+    Manager m;
+    m.name = name;
+    m.row.name = name;
+    equip(m, s);
+    m.competence = s.competence;
+    m.level = s.level;
+    m.age_days = s.age_years * cal::kDaysPerYear;
+    return m;
+  }
+  void join(std::uint32_t id, std::int64_t level) {
+    auto& list = members[static_cast<std::size_t>(level)];
+    managers[id].level = level;
+    managers[id].level_slot = list.size();
+    list.push_back(id);
+  }
+  void leave(std::uint32_t id) {
+    auto& list = members[static_cast<std::size_t>(managers[id].level)];
+    const std::size_t slot = managers[id].level_slot;
+    list[slot] = list.back();
+    managers[list[slot]].level_slot = slot;
+    list.pop_back();
+  }
+  // The least loaded of up to eight managers drawn at `level` ("power of d choices"): near
+  // the true minimum, at a cost that does not grow with the size of the organisation. Falls
+  // back to the nearest level that has anyone.
+  std::int32_t least_loaded(std::int64_t level) {
+    const std::vector<std::uint32_t>* list = nullptr;
+    for (std::size_t k = 0; k < members.size() && !list; ++k) {
+      const auto l = static_cast<std::size_t>(level >= 0 ? level : 0);
+      for (std::size_t cand : {l + k, l >= k ? l - k : SIZE_MAX})
+        if (cand < members.size() && !members[cand].empty()) {
+          list = &members[cand];
+          break;
+        }
+    }
+    if (!list) return -1;
+    KeyedDraws d = global(Purpose("assign"), assignments++);
+    std::int32_t best = -1;
+    std::size_t size = SIZE_MAX;
+    const std::size_t tries = std::min<std::size_t>(8, list->size());
+    for (std::size_t t = 0; t < tries; ++t) {
+      const std::uint32_t id = list->size() <= 8 ? (*list)[t]
+          : (*list)[std::min(list->size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(list->size())))];
+      if (static_cast<std::size_t>(managers[id].owned) < size)
+        size = static_cast<std::size_t>(managers[id].owned), best = static_cast<std::int32_t>(id);
+    }
+    return best;
+  }
+};
+
+}  // namespace tenure::model
