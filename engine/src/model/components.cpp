@@ -231,8 +231,8 @@ struct Markov : MarketModel {
 
 }  // namespace
 
-const TimeRegistry& time_allocations() {
-  static const TimeRegistry registry = [] {
+static TimeRegistry& time_registry() {
+  static TimeRegistry registry = [] {
     TimeRegistry r("time allocation");
     add_time(r, "hunter", 0.8, "chases new clients; little time for the book");
     add_time(r, "farmer", 0.2, "deepens existing relationships; little outreach");
@@ -241,9 +241,11 @@ const TimeRegistry& time_allocations() {
   }();
   return registry;
 }
+const TimeRegistry& time_allocations() { return time_registry(); }
+void register_time_allocation(TimeRegistry::Entry entry) { time_registry().add(std::move(entry)); }
 
-const ServiceRegistry& service_styles() {
-  static const ServiceRegistry registry = [] {
+static ServiceRegistry& service_registry() {
+  static ServiceRegistry registry = [] {
     ServiceRegistry r("service style");
     add_service(r, "attentive", 0.98, 1.0, "answers nearly every request, visits the book");
     add_service(r, "neglectful", 0.4, 0.3, "ignores many requests ('it's the market')");
@@ -251,9 +253,11 @@ const ServiceRegistry& service_styles() {
   }();
   return registry;
 }
+const ServiceRegistry& service_styles() { return service_registry(); }
+void register_service_style(ServiceRegistry::Entry entry) { service_registry().add(std::move(entry)); }
 
-const PressureRegistry& pressure_behaviours() {
-  static const PressureRegistry registry = [] {
+static PressureRegistry& pressure_registry() {
+  static PressureRegistry registry = [] {
     PressureRegistry r("pressure behaviour");
     r.add({"calm", "keeps the usual time split and service near quarter end", {},
            [](const ParamSet&) -> std::unique_ptr<PressureBehaviour> {
@@ -282,6 +286,8 @@ const PressureRegistry& pressure_behaviours() {
   }();
   return registry;
 }
+const PressureRegistry& pressure_behaviours() { return pressure_registry(); }
+void register_pressure_behaviour(PressureRegistry::Entry entry) { pressure_registry().add(std::move(entry)); }
 
 const PolicyRegistry& promotion_policies() {
   static const PolicyRegistry registry = [] {

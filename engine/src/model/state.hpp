@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <type_traits>
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include "draws.hpp"
 #include "events.hpp"
 #include "tenure/core/bytes.hpp"
+#include "tenure/core/error.hpp"
 #include "tenure/core/huge_page_allocator.hpp"
 #include "tenure/core/simulation.hpp"
 #include "tenure/model/components.hpp"
@@ -86,8 +88,9 @@ struct Manager {
   // What every request reads first, together: the strategies' numbers are read once, when the
   // manager is equipped (State::equip), not through a virtual call and a pointer per request.
   double busy_until = 0, coached_until = -1, farming = 1, hours = 40;
+  // The strategy's last decision (Shared::decide), as the hot paths read it.
   double answer_p = 1, care = 1, share = 0.5, urgent_share = 0.5, urgent_factor = 1;
-  bool active = true, urgent = false, passed_over = false;
+  bool active = true, urgent = false, passed_over = false, panics = false;
   std::string name, strategy;
   std::unique_ptr<TimeAllocation> time;
   std::unique_ptr<ServiceStyle> service;
@@ -367,29 +370,102 @@ struct Shared {
   }
 
   // --- managers and levels ------------------------------------------------------------------
-  // Strategy objects and the names that go with them; the rest of a manager is state.
-  void equip(Manager& m, const ManagerSpec& s) const {
-    m.time = time_allocations().create(s.time.name, s.time.params);
-    m.service = service_styles().create(s.service.name, s.service.params);
-    m.pressure = pressure_behaviours().create(s.pressure.name, s.pressure.params);
-    m.answer_p = m.service->answer_probability();
-    m.care = m.service->care();
-    m.share = m.time->hunt_share();
-    m.urgent_share = m.pressure->urgent_hunt_share();
-    m.urgent_factor = m.pressure->urgent_answer_factor();
-    m.strategy = s.time.name + "/" + s.service.name + "/" + s.pressure.name;
+  // Strategy objects and the names that go with them; the rest of a manager is state. The
+  // manager (index `id`, which it has or will have) then takes its first decision.
+  void equip(Manager& m, const ManagerSpec& spec, std::size_t id) const {
+    m.time = time_allocations().create(spec.time.name, spec.time.params);
+    m.service = service_styles().create(spec.service.name, spec.service.params);
+    m.pressure = pressure_behaviours().create(spec.pressure.name, spec.pressure.params);
+    m.strategy = spec.time.name + "/" + spec.service.name + "/" + spec.pressure.name;
     m.row.strategy = m.strategy;
-    m.hunting = s.hunting_skill;
-    m.farming = s.farming_skill;
-    m.hours = s.hours_per_week;
+    m.hunting = spec.hunting_skill;
+    m.farming = spec.farming_skill;
+    m.hours = spec.hours_per_week;
+    decide(m, id, DecisionMoment::Month);
+  }
+
+  // What a strategy sees (components.hpp): the manager's numbers, and its book's when asked.
+  struct View final : ManagerView {
+    const Shared& s;
+    const Manager& m;
+    std::int32_t id;
+    DecisionMoment when;
+    View(const Shared& sh, const Manager& mg, std::size_t i, DecisionMoment w)
+        : s(sh), m(mg), id(static_cast<std::int32_t>(i)), when(w) {}
+    template <class F>
+    void each_client(F f) const {
+      for (auto a : m.book)
+        if (s.served(a) && s.acc.rec[a].owner == id) f(s.acc.rec[a]);
+    }
+    DecisionMoment moment() const override { return when; }
+    double day() const override { return s.now(); }
+    std::int64_t level() const override { return m.level; }
+    double quarter_new_business() const override { return m.quarter_new; }
+    double quota() const override { return s.p.organisation.quota; }
+    double year_new_business() const override { return m.year_new; }
+    std::int64_t book_size() const override { return m.owned; }
+    double book_value() const override {
+      double v = 0;
+      each_client([&](const Account& x) { v += x.value; });
+      return v;
+    }
+    double book_satisfaction() const override {
+      double sum = 0;
+      std::int64_t n = 0;
+      each_client([&](const Account& x) { sum += x.satisfaction, ++n; });
+      return n ? sum / static_cast<double>(n) : 0.0;
+    }
+    std::int64_t open_requests() const override {
+      std::int64_t n = 0;
+      each_client([&](const Account& x) { n += x.open_requests; });
+      return n;
+    }
+    double days_to_review() const override {
+      // Reviews fall on every whole year from the start.
+      return (std::floor(s.now() / cal::kDaysPerYear) + 1) * cal::kDaysPerYear - s.now();
+    }
+    std::int64_t promotions() const override { return m.row.promotions; }
+    bool passed_over() const override { return m.passed_over; }
+    std::size_t market_regime() const override { return s.market.regime; }
+  };
+
+  // The manager's strategy decides (once a month, when urgency may start, after a review);
+  // the decision is checked and cached, with what follows from it (a request's days).
+  void decide(Manager& m, std::size_t id, DecisionMoment when) const {
+    const View view(*this, m, id, when);
+    Decision d;
+    m.time->decide(view, d);
+    m.service->decide(view, d);
+    m.pressure->decide(view, d);
+    auto check = [&](double x, double lo, double hi, const char* what) {
+      if (!(x >= lo && x <= hi))
+        throw Error("strategy " + m.strategy + " of manager " + m.name + " decided " + what + " = " + std::to_string(x) +
+                    " at day " + std::to_string(now()) + ": expected " + std::to_string(lo) + " to " + std::to_string(hi));
+    };
+    check(d.hunt_share, 0, 1, "hunt_share");
+    check(d.answer_probability, 0, 1, "answer_probability");
+    check(d.care, 0, 1e6, "care");
+    check(d.urgent_hunt_share, 0, 1, "urgent_hunt_share");
+    check(d.urgent_answer_factor, 0, 1e6, "urgent_answer_factor");
+    m.share = d.hunt_share;
+    m.answer_p = d.answer_probability;
+    m.care = d.care;
+    m.panics = d.panics;
+    m.urgent_share = d.urgent_hunt_share;
+    m.urgent_factor = d.urgent_answer_factor;
     for (int u = 0; u < 2; ++u)
       for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c);
+  }
+  // Every active manager decides.
+  void decide_all(DecisionMoment when) {
+    for (std::size_t i = 0; i < managers.size(); ++i)
+      if (managers[i].active) decide(managers[i], i, when);
   }
   Manager make_manager(const ManagerSpec& s, const std::string& name) const {
     Manager m;
     m.name = name;
     m.row.name = name;
-    equip(m, s);
+    equip(m, s, managers.size());
     m.competence = s.competence;
     m.level = s.level;
     m.age_days = s.age_years * cal::kDaysPerYear;

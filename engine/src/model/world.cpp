@@ -152,6 +152,7 @@ struct World::Impl {
     s.arrivals.window_to = std::min(now() + dt, s.p.horizon_days);
     s.rng.start_month(static_cast<std::uint64_t>(s.month));
     s.sync_served();
+    s.decide_all(DecisionMoment::Month);  // the strategies, for the month ahead
     month_pass(dt);          // care, churn, job moves; the coming month's request candidates
     acquisition.month(dt);   // new prospects; outreach and word of mouth
     careers.month(dt);       // exits, hand-overs, hires
@@ -508,7 +509,7 @@ struct World::Impl {
       Manager m;
       io(r, m);
       // Strategies come from the parameters: a fork may give a manager another one.
-      s.equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire);
+      s.equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire, i);
       for (auto a : m.opening_book)
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
       for (auto a : m.book)

@@ -15,15 +15,52 @@
 namespace tenure::model {
 
 // --- strategies: three composable parts ------------------------------------------------
-// A strategy's numbers are its parameters: the model reads them once, when it equips a manager
-// with the strategy (hunt share, answer probability, care, the urgent share and factor), so
-// they must not change afterwards.
+// A strategy decides what its manager does once per month (at each month's end, for the month
+// ahead), when a quarter's urgency window opens and after each annual review, from a read-only
+// view of the manager and the book (ManagerView). The model caches the decision in plain
+// numbers that the hot paths read; nothing is called per client or per request. Each part's
+// default decide() returns its constants, which is all the built-in strategies do.
+
+// When a strategy is asked.
+enum class DecisionMoment : std::uint8_t { Month, Urgency, Review };
+
+// What a strategy may read about its manager. The book's numbers walk the book when asked
+// (a strategy that does not ask does not pay for them).
+class ManagerView {
+ public:
+  virtual ~ManagerView() = default;
+  virtual DecisionMoment moment() const = 0;
+  virtual double day() const = 0;
+  virtual std::int64_t level() const = 0;
+  virtual double quarter_new_business() const = 0;  // value won this quarter
+  virtual double quota() const = 0;                 // value expected per quarter
+  virtual double year_new_business() const = 0;     // value won since the last review
+  virtual std::int64_t book_size() const = 0;       // clients owned
+  virtual double book_value() const = 0;
+  virtual double book_satisfaction() const = 0;     // mean satisfaction of the book (0 when empty)
+  virtual std::int64_t open_requests() const = 0;   // requests of the book not yet answered
+  virtual double days_to_review() const = 0;
+  virtual std::int64_t promotions() const = 0;      // promotions so far
+  virtual bool passed_over() const = 0;             // at the last promotion at the level below
+  virtual std::size_t market_regime() const = 0;
+};
+
+// A decision: the numbers the model caches for the hot paths.
+struct Decision {
+  double hunt_share = 0.5;            // time allocation: share of working time hunting
+  double answer_probability = 1.0;    // service style: share of requests answered at all
+  double care = 1.0;                  // service style: multiplies farming time
+  bool panics = false;                // pressure: turns urgent when behind quota near quarter end
+  double urgent_hunt_share = 0.5;     // pressure: hunting share while urgent
+  double urgent_answer_factor = 1.0;  // pressure: multiplies the answer probability while urgent
+};
 
 // How a manager splits working time between hunting (prospects) and farming (the book).
 class TimeAllocation {
  public:
   virtual ~TimeAllocation() = default;
   virtual double hunt_share() const = 0;
+  virtual void decide(const ManagerView&, Decision& d) const { d.hunt_share = hunt_share(); }
 };
 
 // How a manager answers requests from the book.
@@ -34,6 +71,10 @@ class ServiceStyle {
   virtual double answer_probability() const = 0;
   // Multiplies the manager's farming time given to requests and check-ins.
   virtual double care() const = 0;
+  virtual void decide(const ManagerView&, Decision& d) const {
+    d.answer_probability = answer_probability();
+    d.care = care();
+  }
 };
 
 // What a manager does when behind quota near quarter end.
@@ -46,6 +87,11 @@ class PressureBehaviour {
   virtual double rush_discount() const = 0;         // price given away on a rushed deal
   virtual double rush_fit_penalty() const = 0;      // satisfaction lost by a poorly fitted deal
   virtual double go_dark_penalty() const = 0;       // book satisfaction lost per urgent spell
+  virtual void decide(const ManagerView&, Decision& d) const {
+    d.panics = panics();
+    d.urgent_hunt_share = urgent_hunt_share();
+    d.urgent_answer_factor = urgent_answer_factor();
+  }
 };
 
 using TimeRegistry = Registry<TimeAllocation>;
@@ -54,6 +100,11 @@ using PressureRegistry = Registry<PressureBehaviour>;
 const TimeRegistry& time_allocations();
 const ServiceRegistry& service_styles();
 const PressureRegistry& pressure_behaviours();
+// Strategies of one's own, added to the registries under new names (at start-up, before runs:
+// the registries are shared by every world). Throws tenure::Error on a name already taken.
+void register_time_allocation(TimeRegistry::Entry entry);
+void register_service_style(ServiceRegistry::Entry entry);
+void register_pressure_behaviour(PressureRegistry::Entry entry);
 
 // --- promotion policies --------------------------------------------------------------
 

@@ -180,6 +180,7 @@ struct Careers {
       m.year_new = 0;
       snapshot_opening(m);
     }
+    s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
   }

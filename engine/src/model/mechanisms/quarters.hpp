@@ -22,8 +22,9 @@ struct Quarters {
   void on_urgency() {
     const auto& p = s.p;
     auto& acc = s.acc;
+    s.decide_all(DecisionMoment::Urgency);
     for (auto& m : s.managers) {
-      if (!m.active || !m.pressure->panics() || !p.factor_on(Factor::QuarterEnd)) continue;
+      if (!m.active || !m.panics || !p.factor_on(Factor::QuarterEnd)) continue;
       if (m.quarter_new >= p.organisation.quota) continue;
       m.urgent = true;
       // Clients notice the change and go dark.

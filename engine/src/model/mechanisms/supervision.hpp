@@ -49,9 +49,8 @@ struct Supervision {
         std::int32_t best = -1;
         for (std::size_t i = 0; i < managers.size(); ++i)
           if (managers[i].active && static_cast<std::int32_t>(i) != owner &&
-              (best < 0 || managers[i].farming * managers[i].service->answer_probability() >
-                               managers[static_cast<std::size_t>(best)].farming *
-                                   managers[static_cast<std::size_t>(best)].service->answer_probability()))
+              (best < 0 || managers[i].farming * managers[i].answer_p >
+                               managers[static_cast<std::size_t>(best)].farming * managers[static_cast<std::size_t>(best)].answer_p))
             best = static_cast<std::int32_t>(i);
         if (best >= 0) s.reassign(a, best);
       } else {

@@ -1,0 +1,257 @@
+// Each mechanism alone, on a small shared state (fixture.hpp): its hooks called directly,
+// its effect on the records checked against its rule (docs/model.md).
+#include "fixture.hpp"
+
+#include "../../../engine/src/model/mechanisms/acquisition.hpp"
+#include "../../../engine/src/model/mechanisms/care.hpp"
+#include "../../../engine/src/model/mechanisms/careers.hpp"
+#include "../../../engine/src/model/mechanisms/churn.hpp"
+#include "../../../engine/src/model/mechanisms/conferences.hpp"
+#include "../../../engine/src/model/mechanisms/job_moves.hpp"
+#include "../../../engine/src/model/mechanisms/market.hpp"
+#include "../../../engine/src/model/mechanisms/orders.hpp"
+#include "../../../engine/src/model/mechanisms/quarters.hpp"
+#include "../../../engine/src/model/mechanisms/requests.hpp"
+#include "../../../engine/src/model/mechanisms/supervision.hpp"
+
+using namespace tenure;
+using namespace tenure::model;
+using tenure::testing::MechanismFixture;
+using tenure::testing::near_binomial;
+
+TEST_CASE("Care alone: the visit probability is farming hours over the hours the book needs", "[model][mechanism]") {
+  // One manager, 400 clients: farm hours a day = 40 x (1 - 0.5) x 1 / 7; a month's hours over
+  // 400 x 2 hours of visits.
+  MechanismFixture f(400);
+  Shared& s = f.state();
+  Care care(s);
+  const double dt = cal::kDaysPerMonth;
+  const Care::Month k = care.begin_month(dt);
+  const double expected = std::min(1.0, 40 * 0.5 / 7 * dt / (400 * s.p.service.visit_hours));
+  CHECK(k.managers[0].visit_p == Approx(expected));
+  CHECK(k.managers[k.nobody].visit_p == 0);  // clients without a manager are never visited
+  double growth = 0;
+  int visited = 0;
+  s.rng.start_month(0);
+  for (std::uint32_t a = 0; a < 400; ++a) {
+    Account& x = s.acc.rec[a];
+    x.silent = 1;
+    const auto [u_visit, u_churn] = halves(s.rng.month_draws(a).state());
+    Care::client_month(x, u_visit, k, growth);
+    if (x.silent == 0) {
+      ++visited;
+      CHECK(x.satisfaction == Approx(7.0 + s.p.service.visit_boost));  // a visit lifts it
+      CHECK(x.value == Approx(1.0 + s.p.service.deepening));
+    } else {
+      CHECK(x.satisfaction == Approx(7.0 - 0.1));  // a silent problem keeps costing
+    }
+  }
+  CHECK(near_binomial(visited, 400, expected));
+  CHECK(growth == Approx(visited * s.p.service.deepening));
+}
+
+TEST_CASE("Churn alone: the monthly churn share is 1 - exp(-h dt); a notice ends in a recorded loss",
+          "[model][mechanism]") {
+  // Satisfaction 4 (3 below the reference): h = h0 exp(0.45 x 3).
+  MechanismFixture f(20000, 1, 0, 4.0);
+  Shared& s = f.state();
+  Churn churn(s);
+  const double dt = cal::kDaysPerMonth;
+  const Churn::Month k = churn.begin_month(dt);
+  s.rng.start_month(0);
+  int notices = 0;
+  for (std::uint32_t a = 0; a < 20000; ++a) {
+    const KeyedDraws d = s.rng.month_draws(a);
+    const auto [u_visit, u_churn] = halves(d.state());
+    notices += churn.client_month(a, s.acc.rec[a], u_churn, d, k);
+  }
+  const double h = s.p.churn.base_rate * std::exp(s.p.churn.satisfaction_weight * 3.0);
+  CHECK(near_binomial(notices, 20000, 1 - std::exp(-h * dt)));
+  // The first client under notice leaves when its notice ends, with its value and its owner.
+  std::uint32_t a = 0;
+  while (s.acc.rec[a].state != State::Notice) ++a;
+  const std::size_t before = s.out.lost.size();
+  churn.on_churn(a, s.acc.rec[a].notices + 1);  // another notice's event: nothing happens
+  CHECK(s.acc.rec[a].state == State::Notice);
+  churn.on_churn(a, s.acc.rec[a].notices);
+  CHECK(s.acc.rec[a].state == State::Churned);
+  REQUIRE(s.out.lost.size() == before + 1);
+  CHECK(s.out.lost.back().account == a);
+  CHECK(s.out.lost.back().blamed == 0);  // last_owner
+  CHECK(s.managers[0].owned == 20000 - 1);
+}
+
+TEST_CASE("Requests alone: a neglectful owner ignores requests at its rate, scarring the client",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "m", .service = {"neglectful", {}}}};
+  p.service.support_staff = 0;
+  MechanismFixture f(5000, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Requests requests(s);
+  requests.setup();
+  s.arrivals.set_bound(s.p.service.problem_rate);  // no thinning: every candidate is a request
+  for (std::uint32_t a = 0; a < 5000; ++a) requests.on_problem(a);
+  const double ignored = static_cast<double>(s.cur.ignored_requests);
+  CHECK(s.cur.requests == 5000);
+  CHECK(near_binomial(ignored, 5000, 1 - 0.4));  // neglectful: answers 40%
+  CHECK(static_cast<double>(requests.requests.size()) == 5000 - ignored);
+  std::int64_t scarred = 0;
+  for (std::uint32_t a = 0; a < 5000; ++a) scarred += s.acc.rec[a].scars;
+  CHECK(scarred == s.cur.ignored_requests);
+  // Answered in turn (Lindley): each finishes a request's days after the one before.
+  const double days = s.managers[0].service_days[0][0];
+  CHECK(s.managers[0].busy_until == Approx(days * static_cast<double>(requests.requests.size())));
+}
+
+TEST_CASE("Arrivals alone: a month's candidates per client are Poisson(bound x month)", "[model][mechanism]") {
+  Arrivals arr;
+  const double bound = 4.0 / 365.25;
+  arr.set_bound(bound);
+  RunDraws rng(3, 0);
+  rng.start_month(5);
+  const std::size_t n = 20000;
+  for (std::uint32_t a = 0; a < n; ++a) arr.candidates(a, at(rng.month_draws(a), MonthDraw::RequestCandidates), 0, cal::kDaysPerMonth);
+  const double mean = bound * cal::kDaysPerMonth;
+  const double got = static_cast<double>(arr.drawn.size()) / n;
+  CHECK(std::fabs(got - mean) <= 4.5 * std::sqrt(mean / n));
+  for (const auto& c : arr.drawn) {
+    CHECK(c.time >= 0);
+    CHECK(c.time <= cal::kDaysPerMonth);
+  }
+}
+
+TEST_CASE("Job moves alone: loyalty leaves with the contact; a satisfied one brings a warm lead", "[model][mechanism]") {
+  ModelParams p;
+  p.acquisition.warm_lead_conversion = 1.0;
+  MechanismFixture f(10, 1, 50, 9.0, p);
+  Shared& s = f.state();
+  JobMoves moves(s);
+  s.acc.rec[3].loyalty = 0.5f;
+  const double won_before = s.value_won;
+  moves.move(3);
+  CHECK(s.acc.rec[3].loyalty == Approx(s.p.accounts.manager_loyalty_initial));
+  CHECK(s.acc.rec[3].satisfaction == Approx(9.0 + 0.5 * (7.0 - 9.0)));
+  CHECK(s.clients_won == 1);  // conversion 1: the new employer became a client
+  CHECK(s.value_won > won_before);
+  CHECK(s.cur.new_by_source[static_cast<int>(Source::JobMove)] > 0);
+  CHECK(s.cur.new_by_reported_source[static_cast<int>(Source::Outreach)] > 0);
+  CHECK(s.managers[0].owned == 11);
+}
+
+TEST_CASE("Careers alone: a quit hands the book over; the bottom vacancy is hired at once", "[model][mechanism]") {
+  ModelParams p;
+  p.organisation.hire = ManagerSpec{.name = "hire"};
+  MechanismFixture f(100, 2, 0, 7.0, p);
+  Shared& s = f.state();
+  s.p.factors_off |= 1u << static_cast<int>(Factor::ManagerExit);  // nobody follows: all handed over
+  Careers careers(s);
+  careers.equip();
+  careers.depart(0, "quit");
+  CHECK(!s.managers[0].active);
+  CHECK(s.managers[0].row.exit_reason == "quit");
+  CHECK(s.managers.size() == 3);  // the hire
+  CHECK(s.managers[0].owned == 0);
+  CHECK(s.managers[1].owned + s.managers[2].owned == 100);
+  for (std::uint32_t a = 0; a < 100; a += 2) CHECK((s.acc.rec[a].causes & bit(Cause::Handoff)) != 0);
+  CHECK(careers.effectiveness() > 0);
+}
+
+TEST_CASE("Market alone: a shock raises stress and demand and cuts acquisition while it lasts", "[model][mechanism]") {
+  ModelParams p;
+  p.market.shocks = {Shock{0, 30, 0.5}};
+  MechanismFixture f(1, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Market market(s);
+  market.equip();
+  market.setup();
+  const Regime& r = s.p.market.regimes[0];
+  CHECK(s.market.stress == Approx(r.stress + 0.5));
+  CHECK(s.market.demand_mult == Approx(r.demand * 1.5));
+  CHECK(s.market.acquisition_mult == Approx(r.acquisition * (1 - 0.35)));
+}
+
+TEST_CASE("Quarters alone: a panicking manager behind quota turns urgent and the book goes dark", "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "m", .pressure = {"urgent", {}}}};
+  p.organisation.quota = 1e12;
+  MechanismFixture f(20, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Quarters quarters(s);
+  quarters.on_urgency();
+  CHECK(s.managers[0].urgent);
+  for (std::uint32_t a = 0; a < 20; ++a) {
+    CHECK(s.acc.rec[a].satisfaction < 7.0f);
+    CHECK((s.acc.rec[a].causes & bit(Cause::QuarterEnd)) != 0);
+  }
+  quarters.on_quarter_end();
+  CHECK(!s.managers[0].urgent);
+}
+
+TEST_CASE("Orders alone: a support cut, a recovery meeting then a no-contact order", "[model][mechanism]") {
+  ModelParams p;
+  p.service.support_staff = 4;
+  p.orders = {{10, "cut_support", 0.5, -1, -1}, {20, "recovery_meeting", 0, 2, -1}, {30, "no_contact", 0, 2, -1}};
+  MechanismFixture f(5, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Requests requests(s);
+  requests.setup();
+  Orders orders(s, requests);
+  orders.on_order(0);
+  CHECK(requests.support_staff_now == 2);
+  orders.on_order(1);
+  CHECK((s.acc.rec[2].flags & kPromised) != 0);
+  const float after_meeting = s.acc.rec[2].satisfaction;
+  orders.on_order(2);
+  CHECK((s.acc.rec[2].flags & kNoContact) != 0);
+  CHECK(s.acc.rec[2].satisfaction < after_meeting);  // the promise meets silence
+}
+
+TEST_CASE("Supervision alone: escalation wins back clients under notice at the save probability", "[model][mechanism]") {
+  ModelParams p;
+  p.supervision.enabled = true;
+  p.supervision.action = "escalate";
+  MechanismFixture f(4000, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  for (std::uint32_t a = 0; a < 4000; ++a) s.give_notice(a, 300, 0);
+  Supervision supervision(s);
+  supervision.on_supervision();
+  int saved = 0;
+  for (std::uint32_t a = 0; a < 4000; ++a) saved += s.acc.rec[a].state == State::Active;
+  CHECK(near_binomial(saved, 4000, s.p.supervision.save_probability));
+}
+
+TEST_CASE("Acquisition alone: outreach deals go to the hunters in proportion to effort", "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "h", .time = {"hunter", {}}}};
+  MechanismFixture f(0, 2, 4000, 7.0, p);
+  Shared& s = f.state();
+  s.managers[1].hunting = 3.0;  // three times the effort of manager 0
+  Acquisition acq(s);
+  acq.setup(4000);
+  std::vector<double> effort;
+  const double total = acq.hunting_effort(effort);
+  CHECK(total == Approx(0.8 * 1 + 0.8 * 3));
+  for (std::uint32_t a = 0; a < 4000; ++a) {
+    KeyedDraws d = s.draws(a, Purpose("acquire"), 0);
+    acq.convert(a, d, 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach
+  }
+  CHECK(s.clients_won == 4000);
+  CHECK(near_binomial(static_cast<double>(s.managers[1].owned), 4000, 0.75));
+}
+
+TEST_CASE("Conferences alone: managers meet prospects by hunting and clients by farming", "[model][mechanism]") {
+  ModelParams p;
+  p.conferences = {ConferenceParams{}};
+  p.conferences[0].conversion = 1.0;
+  MechanismFixture f(100, 1, 1000, 7.0, p);
+  Shared& s = f.state();
+  Conferences conferences(s);
+  const double value_before = s.initial_value;
+  conferences.on_conference(0);
+  // Balanced: 40 x 0.5 prospects met, each converting at 1 x hunting skill 1.
+  CHECK(s.clients_won == 20);
+  CHECK(s.cur.new_by_source[static_cast<int>(Source::Event)] > 0);
+  CHECK(s.value_growth > 0);  // clients met deepen
+  CHECK(value_before == s.initial_value);
+}
