@@ -19,6 +19,7 @@
 #include "tenure/core/files.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/output/checkpoint.hpp"
+#include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/report/report.hpp"
 #include "tenure/scenario/experiment.hpp"
@@ -410,9 +411,10 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   explain->add_option("file", explain_file, "scenario file")->required();
   explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
 
-  bool markdown = false;
-  auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference)");
-  schema->add_flag("--markdown", markdown, "print the reference of keys and components as Markdown");
+  bool markdown = false, columns = false;
+  auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference; with --columns, the output columns)");
+  auto* md_flag = schema->add_flag("--markdown", markdown, "print the reference of keys and components as Markdown");
+  schema->add_flag("--columns", columns, "print the reference of every output table's columns as Markdown")->excludes(md_flag);
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
@@ -455,7 +457,8 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
       return 0;
     }
     if (*schema) {
-      std::fputs((markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(), stdout);
+      std::fputs((columns ? output::columns_markdown() : markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(),
+                 stdout);
       return 0;
     }
     if (*explain) {

@@ -26,6 +26,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/scenario/experiment.hpp"
 #include "workshop_page.hpp"
@@ -110,17 +111,22 @@ struct Pane {
   scenario::RunSet rs;
 };
 
+// The monthly columns the page charts (their labels and units come with them, from the
+// declarations in output/columns.hpp).
 const std::vector<const char*>& series_names() {
   static const std::vector<const char*> n{"active_accounts", "value", "mean_satisfaction", "new_business", "churned_value"};
   return n;
 }
 
-double series_value(const model::MonthRow& m, const std::string& name) {
-  if (name == "active_accounts") return static_cast<double>(m.active_accounts);
-  if (name == "value") return m.value;
-  if (name == "mean_satisfaction") return m.mean_satisfaction;
-  if (name == "new_business") return m.new_business;
-  return m.churned_value;
+// What the page shows for each series and metric: the declarations' labels and units.
+Json labels_json() {
+  Json j = Json::object();
+  for (const char* name : series_names()) {
+    const auto& c = output::month_column(name);
+    j[name] = {{"label", c.label}, {"unit", c.unit}};
+  }
+  for (const auto& m : output::metrics()) j[m.name] = {{"label", m.label}, {"unit", m.unit}};
+  return j;
 }
 
 Json interval_json(const output::Interval& iv) { return {{"mean", iv.mean}, {"low", iv.low}, {"high", iv.high}}; }
@@ -131,10 +137,11 @@ Json pane_json(const scenario::RunSet& rs) {
   for (const auto& r : runs) months = std::min(months, r.months.size());
   Json series = Json::object();
   for (const char* name : series_names()) {
+    const auto& column = output::month_column(name);
     std::vector<double> mean, low, high;
     for (std::size_t m = 0; m < months; ++m) {
       std::vector<double> x;
-      for (const auto& r : runs) x.push_back(series_value(r.months[m], name));
+      for (const auto& r : runs) x.push_back(column.number(r.months[m], r));
       const auto iv = output::mean_ci(x);
       mean.push_back(iv.mean), low.push_back(iv.low), high.push_back(iv.high);
     }
@@ -252,7 +259,7 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
       ++fresh;
     }
     Json j{{"scenario", name}, {"replications", reps}, {"seed", panes[0].seed}, {"panes_run", fresh},
-           {"a", panes[0].json}, {"b", panes[1].json}, {"diff", Json::object()}};
+           {"a", panes[0].json}, {"b", panes[1].json}, {"diff", Json::object()}, {"labels", labels_json()}};
     for (std::size_t k = 0; k < output::metrics().size(); ++k) {
       std::vector<double> d;
       const auto& a = panes[0].metrics[k];

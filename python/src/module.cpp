@@ -17,6 +17,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/scenario/experiment.hpp"
 #include "tenure/scenario/scenario.hpp"
@@ -332,6 +333,40 @@ PYBIND11_MODULE(_core, m) {
     std::vector<std::string> n;
     for (const auto& x : output::metrics()) n.emplace_back(x.name);
     return n;
+  });
+  // Every output column's declaration (output/columns.hpp): table, name, kind, unit, label,
+  // description; the run metrics as the table "runs".
+  m.def("columns", [] {
+    py::list out;
+    auto kind = [](output::Column::Kind k) {
+      switch (k) {
+        case output::Column::Kind::Integer: return "integer";
+        case output::Column::Kind::Real: return "real";
+        case output::Column::Kind::Boolean: return "boolean";
+        case output::Column::Kind::Text: return "text";
+      }
+      return "?";
+    };
+    auto add = [&](const char* table, const auto& cols) {
+      for (const auto& c : cols) {
+        py::dict d;
+        d["table"] = table, d["name"] = c.name, d["kind"] = kind(c.kind), d["unit"] = c.unit;
+        d["label"] = c.label, d["description"] = c.description;
+        out.append(d);
+      }
+    };
+    add("timeseries", output::month_columns());
+    add("managers", output::manager_columns());
+    add("lost", output::lost_columns());
+    add("accounts", output::account_columns());
+    add("account_events", output::account_event_columns());
+    for (const auto& x : output::metrics()) {
+      py::dict d;
+      d["table"] = "runs", d["name"] = x.name, d["kind"] = "real", d["unit"] = x.unit;
+      d["label"] = x.label, d["description"] = x.description;
+      out.append(d);
+    }
+    return out;
   });
   m.def("components", [] {
     py::list out;

@@ -28,7 +28,8 @@ from .sweep import Design, SweepResult, grid, latin, morris, sobol, sweep
 __version__: str = _core.__version__
 
 __all__ = [
-    "Design", "Results", "Scenario", "Snapshot", "SweepResult", "TenureError", "bundled", "components", "fork", "grid",
+    "Design", "Results", "Scenario", "Snapshot", "SweepResult", "TenureError", "bundled", "columns", "components", "fork",
+    "grid",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "__version__",
 ]
@@ -65,6 +66,14 @@ def parameters() -> pd.DataFrame:
     """Every scalar key of the scenario format with its type, unit, default and bounds
     (durations in days, rates per day), as settable by ``Scenario.with_overrides``."""
     return pd.DataFrame(_core.fields())
+
+
+def columns(table: str | None = None) -> pd.DataFrame:
+    """Every column of the result tables, one row each: table (timeseries, managers, lost,
+    accounts, account_events, runs), name, kind, unit, label and description, as the engine
+    declares them (the same declarations write the CSV files and docs/outputs.md)."""
+    df = pd.DataFrame(_core.columns())
+    return df if table is None else df[df["table"] == table].reset_index(drop=True)
 
 
 def metrics() -> list[str]:

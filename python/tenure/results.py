@@ -34,7 +34,8 @@ class Results:
     - ``summary``: mean and 95% interval per (variant, metric)
     - ``attribution``: Shapley values of lost value per factor, beside the rule's blame
 
-    The columns are those of the CSV files ``tenure run`` writes (docs/cli.md).
+    The columns are those of the CSV files ``tenure run`` writes; ``tenure.columns()`` lists each
+    with its unit and meaning (docs/outputs.md).
     """
 
     def __init__(self, scenario: Scenario, runs: Any, attribution: Any = None, threads: int = 0):

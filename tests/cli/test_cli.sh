@@ -93,6 +93,15 @@ done
 # The reference in docs/ is generated from the records and must be current.
 "$bin" schema --markdown > "$work/scenarios.md"
 check "docs/scenarios.md is current (regenerate: tenure schema --markdown > docs/scenarios.md)" 'cmp -s "$work/scenarios.md" "$src/docs/scenarios.md"'
+"$bin" schema --columns > "$work/outputs.md"
+check "docs/outputs.md is current (regenerate: tenure schema --columns > docs/outputs.md)" 'cmp -s "$work/outputs.md" "$src/docs/outputs.md"'
+# Every column the run writes is declared (and so documented), in the declared order.
+"$bin" run "$src/scenarios/baseline.yaml" -r 1 -q -o "$work/cols" --set record_accounts=true >/dev/null
+for f in timeseries managers lost; do
+  header=$(head -1 "$work/cols/$f.csv" | tr ',' ' ' | sed 's/^variant replication //')
+  documented=$(awk -v f="$f.csv" '/^## /{on = index($0, "`" f "`") > 0; next} on && /^\| `/{split($0, a, "`"); printf "%s ", a[2]}' "$src/docs/outputs.md" | sed 's/ $//')
+  check "$f.csv columns are the declared ones" '[ "$header" = "$documented" ]'
+done
 # The bundled scenarios satisfy the JSON Schema (when python3 has jsonschema and yaml).
 if python3 -c "import jsonschema, yaml" 2>/dev/null; then
   "$bin" schema > "$work/schema.json"

@@ -59,6 +59,20 @@ def test_from_dict_runs_and_reports_errors():
         tenure.Scenario.from_dict({"name": "x", "churn": {"base_rate": -1}})
 
 
+def test_every_table_column_is_declared_with_unit_and_meaning():
+    sc = tenure.load("baseline", SMALL)
+    res = tenure.run(sc, replications=2, threads=2)
+    cols = tenure.columns()
+    assert {"table", "name", "kind", "unit", "label", "description"} <= set(cols.columns)
+    assert (cols["description"].str.len() > 0).all() and (cols["label"].str.len() > 0).all()
+    for table, df in [("timeseries", res.timeseries), ("managers", res.managers), ("lost", res.lost)]:
+        declared = list(tenure.columns(table)["name"])
+        assert list(df.columns) == ["variant", "replication"] + declared, table
+    assert list(tenure.columns("runs")["name"]) == tenure.metrics()
+    ts = tenure.columns("timeseries").set_index("name")
+    assert ts.loc["value", "unit"] == "currency" and ts.loc["mean_response_days", "unit"] == "days"
+
+
 def test_tables_are_columnar_dataframes():
     sc = tenure.load("ann_vs_darren", SMALL)
     res = tenure.run(sc, replications=4, variants="all", threads=2)

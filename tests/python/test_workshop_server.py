@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+import tenure
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +147,14 @@ def test_thirty_clients_some_slow_none_waits_on_another(server):
             cut += 1
         s.close()
     assert cut == len(slow_socks)
+
+
+def test_series_and_metrics_carry_the_declared_labels_and_units(server):
+    s, _, body = get(server, "/api/run?scenario=covert_farmer&replications=2")
+    assert s == 200
+    j = json.loads(body)
+    cols = tenure.columns().drop_duplicates("name").set_index("name")
+    for name in ["active_accounts", "value", "mean_satisfaction", "churned_value", "final_value"]:
+        assert j["labels"][name]["label"] == cols.loc[name, "label"]
+        assert j["labels"][name]["unit"] == cols.loc[name, "unit"]
+    assert set(j["a"]["series"]) <= set(j["labels"])

@@ -1,6 +1,7 @@
 // CSV and JSON writers. Numbers are printed shortest-round-trip so that equal runs give
 // byte-identical files.
 #include "tenure/output/output.hpp"
+#include "tenure/output/columns.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -60,24 +61,26 @@ std::string human(double x, const char* missing) {
 
 const std::vector<Metric>& metrics() {
   static const std::vector<Metric> m{
-      {"lost_value", [](const model::RunResult& r) { return r.lost_value; }},
-      {"final_value", [](const model::RunResult& r) { return r.months.empty() ? 0.0 : r.months.back().value; }},
+      {"lost_value", [](const model::RunResult& r) { return r.lost_value; }, "currency", "Value lost",
+       "value of the clients lost over the run (at the value each had when it left)"},
+      {"final_value", [](const model::RunResult& r) { return r.months.empty() ? 0.0 : r.months.back().value; },
+       "currency", "Value of the book at the end", "value of the clients held at the last month's end"},
       {"final_clients", [](const model::RunResult& r) {
          return r.months.empty() ? 0.0 : static_cast<double>(r.months.back().active_accounts);
-       }},
+       }, "clients", "Clients at the end", "clients (active or under notice) at the last month's end"},
       {"new_business", [](const model::RunResult& r) {
          double s = 0;
          for (const auto& row : r.months) s += row.new_business;
          return s;
-       }},
+       }, "currency", "New business", "value of the clients won over the run"},
       {"revenue", [](const model::RunResult& r) {
          double s = 0;
          for (const auto& row : r.months) s += row.revenue;
          return s;
-       }},
+       }, "currency", "Revenue", "margin earned on the book's value over the run (the monthly revenue summed)"},
       {"final_mean_satisfaction", [](const model::RunResult& r) {
          return r.months.empty() ? 0.0 : r.months.back().mean_satisfaction;
-       }},
+       }, "points (0-10)", "Satisfaction at the end", "mean satisfaction of the clients at the last month's end"},
   };
   return m;
 }
@@ -116,16 +119,6 @@ std::string csv_text(const std::string& s) {
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
-std::string causes_text(std::uint32_t mask) {
-  std::string s;
-  for (int c = 0; c < model::kCauseCount; ++c) {
-    if (!(mask & (1u << c))) continue;
-    if (!s.empty()) s.push_back(';');
-    s.append(model::to_string(static_cast<model::Cause>(c)));
-  }
-  return s;
-}
-constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 using K = Column::Kind;
 
 // Builds a table row by row: add columns once, then push values in column order.
@@ -212,133 +205,47 @@ std::string csv(const Table& t) {
   return o;
 }
 
+namespace {
+void push(Column& c, const Cell& x) {
+  switch (c.kind) {
+    case K::Real: c.reals.push_back(std::get<double>(x)); break;
+    case K::Text: c.push_text(std::get<std::string>(x)); break;
+    default: c.integers.push_back(std::get<std::int64_t>(x)); break;
+  }
+}
+// A table of declared columns (columns.hpp): the run's key, then one column per declaration,
+// a row per record that `records(run)` lists.
+template <class Row, class Records>
+Table declared_table(const scenario::RunSet& rs, const std::vector<ColumnSpec<Row>>& cols, Records records) {
+  Table t = keyed_table();
+  for (const auto& c : cols) t.add(c.name, c.kind);
+  each_run(rs, [&](std::size_t v, std::size_t r) {
+    const model::RunResult& run = rs.results[v][r];
+    for (const Row& row : records(run)) {
+      t.columns[0].push_text(rs.variants[v]);
+      t.columns[1].integers.push_back(rep(rs, r));
+      for (std::size_t k = 0; k < cols.size(); ++k) push(t.columns[k + 2], cols[k].get(row, run));
+    }
+  });
+  return t;
+}
+}  // namespace
+
 Table timeseries_table(const scenario::RunSet& rs) {
-  Table t = keyed_table();
-  for (const char* c : {"month", "active_accounts", "prospects"}) t.add(c, K::Integer);
-  for (const char* c : {"value", "revenue", "new_business"}) t.add(c, K::Real);
-  t.add("new_clients", K::Integer);
-  for (int s = 0; s < model::kSourceCount; ++s)
-    t.add(std::string("new_") + model::to_string(static_cast<model::Source>(s)), K::Real);
-  for (int s = 0; s < model::kSourceCount; ++s)
-    t.add(std::string("reported_") + model::to_string(static_cast<model::Source>(s)), K::Real);
-  t.add("churned_value", K::Real);
-  t.add("churned", K::Integer);
-  for (int c = 0; c < model::kCauseCount; ++c)
-    t.add(std::string("churned_") + model::to_string(static_cast<model::Cause>(c)), K::Real);
-  t.add("churned_no_cause", K::Real);
-  t.add("mean_satisfaction", K::Real);
-  for (const char* c : {"open_requests", "requests", "ignored_requests"}) t.add(c, K::Integer);
-  for (const char* c : {"mean_response_days", "support_capacity"}) t.add(c, K::Real);
-  t.add("regime", K::Integer);
-  for (const char* c : {"stress", "effectiveness"}) t.add(c, K::Real);
-  t.add("managers", K::Integer);
-  Rows row(t);
-  each_run(rs, [&](std::size_t v, std::size_t r) {
-    for (const auto& m : rs.results[v][r].months) {
-      row.s(rs.variants[v]).i(rep(rs, r)).i(m.month).i(m.active_accounts).i(m.prospects);
-      row.r(m.value).r(m.revenue).r(m.new_business).i(m.new_clients);
-      for (double x : m.new_by_source) row.r(x);
-      for (double x : m.new_by_reported_source) row.r(x);
-      row.r(m.churned_value).i(m.churned);
-      for (double x : m.churned_by_cause) row.r(x);
-      row.r(m.mean_satisfaction).i(m.open_requests).i(m.requests).i(m.ignored_requests);
-      row.r(m.mean_response_days).r(m.support_capacity).i(m.regime).r(m.stress).r(m.effectiveness).i(m.managers);
-      row.end();
-    }
-  });
-  return t;
+  return declared_table(rs, month_columns(), [](const model::RunResult& run) -> const auto& { return run.months; });
 }
-
 Table managers_table(const scenario::RunSet& rs) {
-  Table t = keyed_table();
-  t.add("manager", K::Text);
-  t.add("strategy", K::Text);
-  t.add("level", K::Integer);
-  t.add("new_business", K::Real);
-  t.add("new_clients", K::Integer);
-  t.add("retained_value", K::Real);
-  t.add("opening_value", K::Real);
-  t.add("opening_clients", K::Integer);
-  t.add("retained_clients", K::Integer);
-  t.add("retention_rate", K::Real);
-  for (const char* c : {"referrals", "requests_answered", "requests_ignored", "requests_late", "reviews", "promotions"})
-    t.add(c, K::Integer);
-  t.add("exited", K::Boolean);
-  t.add("exit_reason", K::Text);
-  t.add("exit_day", K::Real);
-  t.add("book_size", K::Integer);
-  for (const char* c : {"book_value", "book_clv", "reputation", "blamed_value", "competence"}) t.add(c, K::Real);
-  Rows row(t);
-  each_run(rs, [&](std::size_t v, std::size_t r) {
-    for (const auto& m : rs.results[v][r].managers) {
-      row.s(rs.variants[v]).i(rep(rs, r)).s(m.name).s(m.strategy).i(m.level).r(m.new_business).i(m.new_clients);
-      row.r(m.retained_value).r(m.opening_value).i(m.opening_clients).i(m.retained_clients).r(m.retention_rate);
-      row.i(m.referrals).i(m.requests_answered).i(m.requests_ignored).i(m.requests_late).i(m.reviews).i(m.promotions);
-      row.b(m.exited).s(m.exit_reason).r(m.exited ? m.exit_day : kMissing).i(m.book_size);
-      row.r(m.book_value).r(m.book_clv).r(m.reputation).r(m.blamed_value).r(m.competence);
-      row.end();
-    }
-  });
-  return t;
+  return declared_table(rs, manager_columns(), [](const model::RunResult& run) -> const auto& { return run.managers; });
 }
-
 Table lost_table(const scenario::RunSet& rs) {
-  Table t = keyed_table();
-  t.add("account", K::Integer);
-  for (const char* c : {"day", "value"}) t.add(c, K::Real);
-  // Managers by name, as in managers.csv (join on variant, replication and manager).
-  for (const char* c : {"owner", "blamed"}) t.add(c, K::Text);
-  t.add("causes", K::Text);
-  Rows row(t);
-  each_run(rs, [&](std::size_t v, std::size_t r) {
-    const auto& managers = rs.results[v][r].managers;
-    auto name = [&](std::int64_t i) -> std::string {
-      return i >= 0 && static_cast<std::size_t>(i) < managers.size() ? managers[static_cast<std::size_t>(i)].name : std::string();
-    };
-    for (const auto& l : rs.results[v][r].lost) {
-      row.s(rs.variants[v]).i(rep(rs, r)).i(l.account).r(l.day).r(l.value).s(name(l.owner)).s(name(l.blamed));
-      row.s(causes_text(l.causes));
-      row.end();
-    }
-  });
-  return t;
+  return declared_table(rs, lost_columns(), [](const model::RunResult& run) -> const auto& { return run.lost; });
 }
-
 Table accounts_table(const scenario::RunSet& rs) {
-  Table t = keyed_table();
-  t.add("account", K::Integer);
-  for (const char* c : {"state", "source", "reported_source"}) t.add(c, K::Text);
-  t.add("owner", K::Integer);
-  for (const char* c : {"value", "satisfaction", "expectation"}) t.add(c, K::Real);
-  t.add("scars", K::Integer);
-  for (const char* c : {"acquired_day", "churned_day"}) t.add(c, K::Real);
-  t.add("causes", K::Text);
-  Rows row(t);
-  each_run(rs, [&](std::size_t v, std::size_t r) {
-    for (const auto& a : rs.results[v][r].accounts) {
-      row.s(rs.variants[v]).i(rep(rs, r)).i(a.account).s(a.state).s(model::to_string(a.source));
-      row.s(model::to_string(a.reported_source)).i(a.owner).r(a.value).r(a.satisfaction).r(a.expectation);
-      row.i(a.scars).r(a.acquired_day).r(a.churned_day >= 0 ? a.churned_day : kMissing).s(causes_text(a.causes));
-      row.end();
-    }
-  });
-  return t;
+  return declared_table(rs, account_columns(), [](const model::RunResult& run) -> const auto& { return run.accounts; });
 }
-
 Table account_events_table(const scenario::RunSet& rs) {
-  Table t = keyed_table();
-  t.add("day", K::Real);
-  t.add("account", K::Integer);
-  t.add("event", K::Text);
-  t.add("satisfaction", K::Real);
-  Rows row(t);
-  each_run(rs, [&](std::size_t v, std::size_t r) {
-    for (const auto& e : rs.results[v][r].account_events) {
-      row.s(rs.variants[v]).i(rep(rs, r)).r(e.day).i(e.account).s(e.what).r(e.satisfaction);
-      row.end();
-    }
-  });
-  return t;
+  return declared_table(rs, account_event_columns(),
+                        [](const model::RunResult& run) -> const auto& { return run.account_events; });
 }
 
 Table runs_table(const scenario::RunSet& rs) {

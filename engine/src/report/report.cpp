@@ -12,6 +12,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/core/files.hpp"
+#include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 
 namespace tenure::report {
@@ -297,6 +298,12 @@ std::vector<Band> monthly(const Csv& ts, const std::vector<std::string>& variant
   return out;
 }
 
+// A monthly column's chart, titled and labelled from its declaration (output/columns.hpp).
+std::string series_chart(const Csv& ts, const std::vector<std::string>& variants, const std::string& column) {
+  const auto& c = output::month_column(column);
+  return line_chart(c.label, "month", c.unit == "currency" ? "currency units" : c.unit, monthly(ts, variants, column));
+}
+
 // Per variant, the mean over replications of a column summed over months.
 double total_mean(const Csv& ts, const std::string& variant, const std::string& column) {
   const int cv = ts.need("variant"), cr = ts.need("replication"), cc = ts.need(column);
@@ -428,20 +435,16 @@ std::string html(const std::string& dir) {
 
   // Charts over time.
   o << "<h2>Over time</h2><div class='grid2'>";
-  o << line_chart("Active client accounts", "month", "accounts", monthly(ts, variants, "active_accounts"));
-  o << line_chart("Value of the book", "month", "value (currency units)", monthly(ts, variants, "value"));
-  o << line_chart("Mean client satisfaction", "month", "satisfaction (0 to 10)", monthly(ts, variants, "mean_satisfaction"));
-  o << line_chart("New business per month", "month", "value won (currency units)", monthly(ts, variants, "new_business"));
+  for (const char* column : {"active_accounts", "value", "mean_satisfaction", "new_business"}) o << series_chart(ts, variants, column);
   o << "</div>";
 
   // New business by source, churn by cause.
-  static const std::vector<std::string> sources{"initial", "outreach", "referral", "word_of_mouth", "job_move", "event"};
-  static const std::vector<std::string> causes{"ignored_request", "late_response", "support_cut", "market_stress",
-                                               "competitor", "quarter_end", "no_contact_order", "manager_exit",
-                                               "rushed_deal", "handoff", "no_cause"};
-  std::vector<std::string> source_names, cause_names;
-  for (const auto& s : sources)
-    if (s != "initial") source_names.push_back(s);
+  // Sources and causes in the model's order, as the monthly columns name them.
+  std::vector<std::string> source_names, causes;
+  for (int k = 0; k < model::kSourceCount; ++k)
+    if (static_cast<model::Source>(k) != model::Source::Initial) source_names.push_back(model::to_string(static_cast<model::Source>(k)));
+  for (int k = 0; k < model::kCauseCount; ++k) causes.push_back(model::to_string(static_cast<model::Cause>(k)));
+  causes.push_back("no_cause");
   std::vector<Stack> by_source, by_reported, by_cause;
   for (const auto& v : variants) {
     Stack a{v, {}}, b{v, {}}, c{v, {}};
@@ -461,8 +464,7 @@ std::string html(const std::string& dir) {
        "account's path. Means over replications.</p>";
   o << "<div class='grid2'>";
   o << stacked_bars("Lost value by recorded cause", "lost value (currency units)", causes, by_cause);
-  o << line_chart("Lost value per month (when clients leave)", "month", "lost value (currency units)",
-                  monthly(ts, variants, "churned_value"));
+  o << series_chart(ts, variants, "churned_value");
   o << "</div>";
 
   // Per-manager scorecards.

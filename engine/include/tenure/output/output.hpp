@@ -12,10 +12,14 @@
 
 namespace tenure::output {
 
-// Scalar outcomes of one run, the rows of the summary.
+// Scalar outcomes of one run, the rows of the summary (and the columns of runs.csv), declared
+// once with their unit, label and meaning.
 struct Metric {
   const char* name;
   double (*of)(const model::RunResult&);
+  const char* unit = "";
+  const char* label = "";
+  const char* description = "";
 };
 const std::vector<Metric>& metrics();
 // The metric of that name; throws tenure::Error listing the known ones.
