@@ -110,14 +110,15 @@ TEST_CASE("Conformance: every network generator and market model runs", "[model]
 TEST_CASE("Conformance: supervision, orders and conferences keep the invariants", "[model][conformance]") {
   auto p = small_params();
   p.supervision.enabled = true;
-  for (const char* action : {"coach", "reassign", "escalate"}) {
+  using model::OrderKind;
+  for (const auto action : {model::SupervisionAction::Coach, model::SupervisionAction::Reassign, model::SupervisionAction::Escalate}) {
     p.supervision.action = action;
-    p.orders = {{100, "cut_support", 0.5, -1, -1},   {120, "recovery_meeting", 0, -1, -1},
-                {130, "no_contact", 0, -1, -1},       {200, "reassign_book", 0, -1, 0},
-                {300, "lift_no_contact", 0, -1, -1}};
+    p.orders = {{100, OrderKind::CutSupport, 0.5, -1, -1},   {120, OrderKind::RecoveryMeeting, 0, -1, -1},
+                {130, OrderKind::NoContact, 0, -1, -1},       {200, OrderKind::ReassignBook, 0, -1, 0},
+                {300, OrderKind::LiftNoContact, 0, -1, -1}};
     p.conferences = {model::ConferenceParams{}};
     p.conferences[0].start = 60;
-    check_run(p, action);
+    check_run(p, std::string(model::name_of(action)));
   }
 }
 

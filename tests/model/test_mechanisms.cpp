@@ -140,7 +140,7 @@ TEST_CASE("Supervision: a client won back under notice does not leave at that no
   p.churn.notice_min_days = 60;
   p.churn.notice_max_days = 120;  // longer than the supervision interval: most are caught
   p.supervision.enabled = true;
-  p.supervision.action = "escalate";
+  p.supervision.action = model::SupervisionAction::Escalate;
   p.supervision.save_probability = 0.5;  // some are won back (some of them give notice again), some leave
   p.record_accounts = true;
   const auto saved = model::simulate(p, 5, 0);

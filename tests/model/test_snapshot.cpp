@@ -54,7 +54,7 @@ TEST_CASE("Snapshot: restoring and running on gives the uninterrupted run's resu
   // Supervision, orders, conferences and a sparse network, all pending at the snapshot.
   auto p = small_params();
   p.supervision.enabled = true;
-  p.orders = {{200, "cut_support", 0.5, -1, -1}, {400, "no_contact", 0, -1, -1}};
+  p.orders = {{200, model::OrderKind::CutSupport, 0.5, -1, -1}, {400, model::OrderKind::NoContact, 0, -1, -1}};
   p.service.support_staff = 2;
   p.conferences = {model::ConferenceParams{300}};
   p.network.generator = {"small_world", {}};
@@ -142,7 +142,7 @@ TEST_CASE("Fork: a changed request rate redraws pending requests and keeps the i
 TEST_CASE("Fork: changes to the past or to the world's make-up are refused with every reason",
           "[snapshot][fork]") {
   auto p = small_params();
-  p.orders = {{100, "cut_support", 0.5, -1, -1}};
+  p.orders = {{100, model::OrderKind::CutSupport, 0.5, -1, -1}};
   p.service.support_staff = 2;
   model::World w(p, 1, 0);
   w.run_to(200);
@@ -163,7 +163,7 @@ TEST_CASE("Fork: changes to the past or to the world's make-up are refused with 
   }
   // A new order after the snapshot day is fine.
   auto later = p;
-  later.orders.push_back({300, "no_contact", 0, -1, -1});
+  later.orders.push_back({300, model::OrderKind::NoContact, 0, -1, -1});
   CHECK_NOTHROW(model::World::restore(later, state)->run());
 }
 

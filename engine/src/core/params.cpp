@@ -129,6 +129,10 @@ ParamSpec probability_param(std::string name, double def, std::string descriptio
                    std::move(description), {}};
 }
 
+ParamSpec text_param(std::string name, std::string description) {
+  return ParamSpec{std::move(name), ParamType::Text, "", std::string(), {}, {}, std::move(description), {}};
+}
+
 ParamSet::ParamSet(const std::vector<ParamSpec>& specs,
                    const std::map<std::string, ParamValue>& given, const std::string& context) {
   std::vector<std::string> problems;

@@ -375,7 +375,7 @@ struct World::Impl {
   static std::string schedule_signature(const ModelParams& q, double upto) {
     core::ByteWriter w;
     for (const auto& o : q.orders)
-      if (o.at < upto) w.pod(o.at), w.str(o.kind), w.pod(o.fraction), w.pod(o.account), w.pod(o.manager);
+      if (o.at < upto) w.pod(o.at), w.str(name_of(o.kind)), w.pod(o.fraction), w.pod(o.account), w.pod(o.manager);
     w.raw("|");
     for (const auto& c : q.conferences)
       if (c.start < upto)
@@ -717,106 +717,11 @@ RunResult simulate(const ModelParams& params, std::uint64_t seed, std::uint64_t 
 }
 
 void validate(const ModelParams& p) {
-  std::vector<std::string> problems;
-  auto check = [&](bool ok, const std::string& msg) {
-    if (!ok) problems.push_back(msg);
-  };
-  // Each problem starts with the key path it concerns (list items by index or by name, as in
-  // --set), so the loader can place it at that key in the file.
-  check(p.horizon_days > 0, "horizon: must be positive");
-  check(!p.managers.empty(), "managers: at least one manager is needed");
-  check(!p.organisation.positions.empty(), "organisation.positions: needs at least one level");
-  const auto n = static_cast<Eigen::Index>(p.market.regimes.size());
-  check(n > 0, "market.regimes: needs at least one regime");
-  if (n > 0) {
-    check(p.market.transition.rows() == n && p.market.transition.cols() == n,
-          "market.transition: must be " + std::to_string(n) + "x" + std::to_string(n) + " (one row and column per regime)");
-    if (p.market.transition.rows() == n && p.market.transition.cols() == n)
-      for (Eigen::Index i = 0; i < n; ++i) {
-        check(std::abs(p.market.transition.row(i).sum() - 1.0) < 1e-9,
-              "market.transition." + std::to_string(i) + ": row " + std::to_string(i) + " must sum to 1");
-        check(p.market.transition.row(i).minCoeff() >= 0,
-              "market.transition." + std::to_string(i) + ": entries must be >= 0");
-      }
-    check(p.market.initial_regime >= 0 && p.market.initial_regime < n,
-          "market.initial_regime: " + std::to_string(p.market.initial_regime) + " is not a regime (expected 0 to " +
-              std::to_string(n - 1) + ")");
-  }
-  std::vector<std::int64_t> per_level(p.organisation.positions.size(), 0);
-  std::int64_t managers_at_start = 0;
-  for (const auto& m : p.managers) {
-    const std::string at = "managers." + m.name;
-    check(m.count >= 1, at + ".count: must be >= 1");
-    check(m.level >= 0 && m.level < static_cast<std::int64_t>(per_level.size()),
-          at + ".level: level " + std::to_string(m.level) + " has no positions (organisation.positions has " +
-              std::to_string(per_level.size()) + " levels)");
-    if (m.level >= 0 && m.level < static_cast<std::int64_t>(per_level.size()))
-      per_level[static_cast<std::size_t>(m.level)] += m.count;
-    managers_at_start += std::max<std::int64_t>(m.count, 0);
-    auto component = [&](const char* key, auto& reg, const Component& c) {
-      try {
-        reg.create(c.name, c.params);
-      } catch (const Error& e) {
-        problems.push_back(at + "." + key + ": " + e.what());
-      }
-    };
-    component("time", time_allocations(), m.time);
-    component("service", service_styles(), m.service);
-    component("pressure", pressure_behaviours(), m.pressure);
-  }
-  for (std::size_t l = 0; l < per_level.size(); ++l)
-    check(per_level[l] <= p.organisation.positions[l],
-          "organisation.positions." + std::to_string(l) + ": level " + std::to_string(l) + " has " +
-              std::to_string(per_level[l]) + " managers but " + std::to_string(p.organisation.positions[l]) + " positions");
-  auto component = [&](const char* key, auto& reg, const Component& c) {
-    try {
-      reg.create(c.name, c.params);
-    } catch (const Error& e) {
-      problems.push_back(std::string(key) + ": " + e.what());
-    }
-  };
-  component("organisation.promotion", promotion_policies(), p.organisation.promotion);
-  component("market.model", market_models(), p.market.model);
-  component("network.generator", network_generators(), p.network.generator);
-  check(p.organisation.competence_on_promotion == "carried" || p.organisation.competence_on_promotion == "redrawn",
-        "organisation.competence_on_promotion: must be carried or redrawn");
-  check(p.organisation.blame_rule == "last_owner" || p.organisation.blame_rule == "weakest_performer",
-        "organisation.blame_rule: must be last_owner or weakest_performer");
-  check(p.churn.notice_max_days >= p.churn.notice_min_days, "churn.notice_max: must be >= churn.notice_min");
-  const std::int64_t accounts_at_start = p.accounts.initial_active + p.accounts.initial_prospects;
-  for (std::size_t i = 0; i < p.orders.size(); ++i) {
-    const Order& o = p.orders[i];
-    const std::string at = "orders." + std::to_string(i);
-    check(o.kind == "cut_support" || o.kind == "no_contact" || o.kind == "lift_no_contact" ||
-              o.kind == "reassign_book" || o.kind == "recovery_meeting",
-          at + ".kind: unknown order kind '" + o.kind + "'");
-    if (o.kind == "reassign_book")
-      check(o.manager >= 0 && o.manager < managers_at_start,
-            at + ".manager: a reassign_book order needs the index of a manager at the start, 0 to " +
-                std::to_string(managers_at_start - 1) + " (got " + std::to_string(o.manager) + ")");
-    if (o.kind == "no_contact" || o.kind == "lift_no_contact" || o.kind == "recovery_meeting")
-      check(o.account < accounts_at_start,
-            at + ".account: account " + std::to_string(o.account) + " does not exist at the start (accounts are numbered 0 to " +
-                std::to_string(accounts_at_start - 1) + ", or say 'largest')");
-  }
-  const Footprint f = footprint(p);
-  // Counts too large for an integer are printed as such (%.3g), never cast: no overflowed numbers.
-  auto count_text = [](double x) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, x < 1e15 ? "%.0f" : "%.3g", x);
-    return std::string(buf);
-  };
-  check(f.accounts < 4e9, "accounts: too many accounts (" + count_text(f.accounts) +
-                              " would exist; ids are 32-bit)");
-  // An event storm is refused before it starts, not after hours of running.
-  check(f.events <= kMaxEventsPerRun,
-        "service.problem_rate: about " + count_text(f.events / 1e9) +
-            " billion events per replication (request rate x clients x horizon); at most " +
-            std::to_string(static_cast<long long>(kMaxEventsPerRun / 1e9)) +
-            " billion are allowed: lower service.problem_rate, the number of accounts or the horizon");
+  Problems problems;
+  check(p, problems);
   if (!problems.empty()) {
     std::string msg = "invalid model parameters:";
-    for (const auto& s : problems) msg += "\n  " + s;
+    for (const auto& x : problems) msg += "\n  " + x;
     throw Error(msg);
   }
 }

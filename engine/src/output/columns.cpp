@@ -169,7 +169,7 @@ const std::vector<ColumnSpec<ManagerRow>>& manager_columns() {
     v.push_back(col<R>("exited", K::Boolean, "", "Left", "whether the manager left (quit, retired or dismissed)",
                        [](const R& r) -> Cell { return std::int64_t{r.exited ? 1 : 0}; }));
     v.push_back(col<R>("exit_reason", K::Text, "", "Reason for leaving", "quit, dismissed or retired (empty if still in place)",
-                       [](const R& r) -> Cell { return r.exit_reason; }));
+                       [](const R& r) -> Cell { return std::string(model::name_of(r.exit_reason)); }));
     v.push_back(col<R>("exit_day", K::Real, "days", "Day left", "day the manager left (empty if still in place)",
                        [](const R& r) -> Cell { return r.exited ? r.exit_day : kMissing; }));
     v.push_back(integer<R>("book_size", "clients", "Book size", "clients in the book at the end",

@@ -157,7 +157,7 @@ std::vector<model::Factor> default_factors(const model::ModelParams& p) {
   using F = model::Factor;
   std::vector<F> f{F::ManagerNeglect, F::Market, F::Competitor};
   bool cut = false, order = false, urgent = false;
-  for (const auto& o : p.orders) cut |= o.kind == "cut_support", order |= o.kind == "no_contact";
+  for (const auto& o : p.orders) cut |= o.kind == model::OrderKind::CutSupport, order |= o.kind == model::OrderKind::NoContact;
   for (const auto& m : p.managers) urgent |= m.pressure.name == "urgent";
   if (cut) f.push_back(F::SupportCut);
   if (order) f.push_back(F::ManagementOrder);

@@ -95,124 +95,14 @@ double parse_rate(const std::string& text) {
   return n / d;
 }
 
-// --- the field records -------------------------------------------------------------------
-
-namespace {
-
-template <class T>
-Field field(std::string path, ParamSpec spec, T& (*ref)(ModelParams&)) {
-  static const ModelParams defaults;
-  Field f;
-  f.path = std::move(path);
-  f.spec = std::move(spec);
-  f.spec.name = f.path;
-  f.set = [ref](ModelParams& p, const ParamValue& v) {
-    if constexpr (std::is_same_v<T, double>) {
-      ref(p) = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
-    } else if constexpr (std::is_same_v<T, std::int64_t>) {
-      ref(p) = std::get<std::int64_t>(v);
-    } else if constexpr (std::is_same_v<T, bool>) {
-      ref(p) = std::get<bool>(v);
-    } else {
-      ref(p) = std::get<std::string>(v);
-    }
-  };
-  f.get = [ref](const ModelParams& p) -> ParamValue { return ref(const_cast<ModelParams&>(p)); };
-  f.spec.default_value = f.get(defaults);
-  return f;
-}
-
-#define REF(expr) [](ModelParams& p) -> auto& { return p.expr; }
-
-std::vector<Field> build_fields() {
-  const double inf = 1e300;
-  std::vector<Field> f;
-  f.push_back(field("horizon", duration_param("", 0, "how long to simulate", 1.0, 200 * cal::kDaysPerYear), +REF(horizon_days)));
-  f.push_back(field("record_accounts", bool_param("", false, "write per-account rows and histories (off for large runs)"), +REF(record_accounts)));
-  // accounts
-  f.push_back(field("accounts.initial_active", int_param("", 0, "clients at the start", 0, 2e9), +REF(accounts.initial_active)));
-  f.push_back(field("accounts.initial_prospects", int_param("", 0, "prospects at the start", 0, 2e9), +REF(accounts.initial_prospects)));
-  f.push_back(field("accounts.value_log_mean", real_param("", 0, "log currency", "mean of log account value (lognormal)", -50, 50), +REF(accounts.value_log_mean)));
-  f.push_back(field("accounts.value_log_sd", real_param("", 0, "log currency", "sd of log account value", 0, 10), +REF(accounts.value_log_sd)));
-  f.push_back(field("accounts.margin", real_param("", 0, "share per year", "margin earned on value per year", 0, 10), +REF(accounts.margin)));
-  f.push_back(field("accounts.initial_satisfaction", real_param("", 0, "points", "satisfaction of a new client (0-10)", 0, 10), +REF(accounts.initial_satisfaction)));
-  f.push_back(field("accounts.satisfaction_sd", real_param("", 0, "points", "spread of initial satisfaction", 0, 10), +REF(accounts.satisfaction_sd)));
-  f.push_back(field("accounts.expectation", real_param("", 0, "points", "what clients expect (0-10)", 0, 10), +REF(accounts.expectation)));
-  f.push_back(field("accounts.scar_cap", real_param("", 0, "points", "sigma: each scar lowers the satisfaction ceiling", 0, 10), +REF(accounts.scar_cap)));
-  f.push_back(field("accounts.manager_loyalty", probability_param("", 0, "share of a client's loyalty owned by the manager"), +REF(accounts.manager_loyalty_initial)));
-  f.push_back(field("accounts.prospect_arrival_rate", rate_param("", 0, "new prospects entering the market", 0, inf), +REF(accounts.prospect_arrival_rate)));
-  // service
-  f.push_back(field("service.problem_rate", rate_param("", 0, "problems per account (normal regime)", 0, 1), +REF(service.problem_rate)));
-  f.push_back(field("service.voice_probability", probability_param("", 0, "a dissatisfied client voices a problem (TARP: 1 in 27)"), +REF(service.voice_probability)));
-  f.push_back(field("service.satisfied_threshold", real_param("", 0, "points", "at or above, every problem is voiced", 0, 10), +REF(service.satisfied_threshold)));
-  f.push_back(field("service.request_hours", real_param("", 0, "hours", "work to resolve one request", 0.01, 1000), +REF(service.request_hours)));
-  f.push_back(field("service.expected_response", duration_param("", 0, "answered later than this counts as late", 0, inf), +REF(service.expected_response_days)));
-  f.push_back(field("service.support_share", probability_param("", 0, "share of requests routed to support staff"), +REF(service.support_share)));
-  f.push_back(field("service.support_staff", int_param("", 0, "support servers", 0, 100000), +REF(service.support_staff)));
-  f.push_back(field("service.support_hours_per_week", real_param("", 0, "hours/week", "hours each support server works", 0.1, 168), +REF(service.support_hours_per_week)));
-  f.push_back(field("service.adapt_rate", probability_param("", 0, "alpha: how far satisfaction moves per encounter"), +REF(service.adapt_rate)));
-  f.push_back(field("service.loss_aversion", real_param("", 0, "", "kappa: losses weigh more than gains (Mittal et al. 1998)", 1, 10), +REF(service.loss_aversion)));
-  f.push_back(field("service.tenure_damping_years", real_param("", 0, "years", "long-tenured clients move less (Bolton 1998)", 0.01, 1000), +REF(service.tenure_damping_years)));
-  f.push_back(field("service.late_penalty_per_day", real_param("", 0, "points/day", "quality lost per day late", 0, 10), +REF(service.late_penalty_per_day)));
-  f.push_back(field("service.ignore_penalty", real_param("", 0, "points", "satisfaction lost when a request is ignored", 0, 10), +REF(service.ignore_penalty)));
-  f.push_back(field("service.silent_penalty", real_param("", 0, "points", "satisfaction lost by an unvoiced problem", 0, 10), +REF(service.silent_penalty)));
-  f.push_back(field("service.recovery_bonus", real_param("", 0, "points", "first well-recovered failure lifts satisfaction", 0, 10), +REF(service.recovery_bonus)));
-  f.push_back(field("service.visit_hours", real_param("", 0, "hours", "a proactive check-in", 0.01, 1000), +REF(service.visit_hours)));
-  f.push_back(field("service.visit_boost", real_param("", 0, "points", "satisfaction gained per check-in (x farming skill)", 0, 10), +REF(service.visit_boost)));
-  f.push_back(field("service.loyalty_gain", probability_param("", 0, "manager-owned loyalty gained per check-in"), +REF(service.loyalty_gain)));
-  f.push_back(field("service.loyalty_cap", probability_param("", 0, "largest share of loyalty a manager can own (Palmatier et al. 2007)"), +REF(service.loyalty_cap)));
-  f.push_back(field("service.deepening", real_param("", 0, "share", "value growth per check-in (share of wallet)", 0, 1), +REF(service.deepening)));
-  f.push_back(field("service.promoter_threshold", real_param("", 0, "points", "talks positively at or above", 0, 10), +REF(service.promoter_threshold)));
-  f.push_back(field("service.detractor_threshold", real_param("", 0, "points", "talks negatively at or below", 0, 10), +REF(service.detractor_threshold)));
-  // churn
-  f.push_back(field("churn.base_rate", rate_param("", 0, "h0: attrition at reference satisfaction (15%/yr, retail banking)", 0, 1), +REF(churn.base_rate)));
-  f.push_back(field("churn.satisfaction_weight", real_param("", 0, "per point", "bS", 0, 10), +REF(churn.satisfaction_weight)));
-  f.push_back(field("churn.reference_satisfaction", real_param("", 0, "points", "Sref", 0, 10), +REF(churn.reference_satisfaction)));
-  f.push_back(field("churn.scar_weight", real_param("", 0, "per scar", "bk", 0, 10), +REF(churn.scar_weight)));
-  f.push_back(field("churn.market_weight", real_param("", 0, "", "bM: weight of market stress", 0, 10), +REF(churn.market_weight)));
-  f.push_back(field("churn.competitor_weight", real_param("", 0, "", "weight of competitor pressure", 0, 10), +REF(churn.competitor_weight)));
-  f.push_back(field("churn.notice_min", duration_param("", 0, "shortest notice lag", 0, inf), +REF(churn.notice_min_days)));
-  f.push_back(field("churn.notice_max", duration_param("", 0, "longest notice lag", 0, inf), +REF(churn.notice_max_days)));
-  f.push_back(field("churn.rushed_multiplier", real_param("", 0, "", "hazard multiplier for rushed deals in their first year", 0, 100), +REF(churn.rushed_multiplier)));
-  f.push_back(field("churn.referred_multiplier", real_param("", 0, "", "hazard multiplier for referred clients", 0, 100), +REF(churn.referred_multiplier)));
-  // acquisition
-  f.push_back(field("acquisition.outreach_rate", rate_param("", 0, "deals per full-time hunter at skill 1", 0, inf), +REF(acquisition.outreach_rate)));
-  f.push_back(field("acquisition.bass_q", rate_param("", 0, "imitation coefficient (Bass; 0.38 per year)", 0, inf), +REF(acquisition.bass_q)));
-  f.push_back(field("acquisition.negative_weight", real_param("", 0, "", "how hard detractors damp acquisition", 0, 100), +REF(acquisition.negative_weight)));
-  f.push_back(field("acquisition.referral_value_multiplier", real_param("", 0, "", "referred clients are worth more (Schmitt et al. 2011)", 0, 100), +REF(acquisition.referral_value_multiplier)));
-  f.push_back(field("acquisition.job_move_rate", rate_param("", 0, "contact persons changing employer (0.17 per year)", 0, 1), +REF(acquisition.job_move_rate)));
-  f.push_back(field("acquisition.warm_lead_threshold", real_param("", 0, "points", "a contact this satisfied brings the new employer", 0, 10), +REF(acquisition.warm_lead_threshold)));
-  f.push_back(field("acquisition.warm_lead_conversion", probability_param("", 0, "a warm lead becomes a client"), +REF(acquisition.warm_lead_conversion)));
-  f.push_back(field("acquisition.warm_lead_value_multiplier", real_param("", 0, "", "the new employer is a big prospect", 0, 1000), +REF(acquisition.warm_lead_value_multiplier)));
-  // organisation
-  f.push_back(field("organisation.competence_on_promotion", choice_param("", "", {"carried", "redrawn"}, "carried over with noise, or redrawn at the new level (Peter hypothesis)"), +REF(organisation.competence_on_promotion)));
-  f.push_back(field("organisation.competence_noise", real_param("", 0, "", "sd of competence change on promotion when carried", 0, 1), +REF(organisation.competence_noise)));
-  f.push_back(field("organisation.dismissal_threshold", probability_param("", 0, "competence below this at review: dismissed"), +REF(organisation.dismissal_threshold)));
-  f.push_back(field("organisation.retirement_age", real_param("", 0, "years", "age of retirement", 16, 120), +REF(organisation.retirement_age)));
-  f.push_back(field("organisation.exit_rate", rate_param("", 0, "managers quitting (0.2 per year)", 0, 1), +REF(organisation.exit_rate)));
-  f.push_back(field("organisation.passed_over_multiplier", real_param("", 0, "", "exit hazard multiplier after being passed over", 0, 100), +REF(organisation.passed_over_multiplier)));
-  f.push_back(field("organisation.quota", real_param("", 0, "currency/quarter", "new business expected per manager per quarter", 0, inf), +REF(organisation.quota)));
-  f.push_back(field("organisation.urgency_window", duration_param("", 0, "last part of a quarter when pressure bites", 0, 91), +REF(organisation.urgency_window_days)));
-  f.push_back(field("organisation.handoff_penalty", real_param("", 0, "points", "satisfaction lost when an account changes hands", 0, 10), +REF(organisation.handoff_penalty)));
-  f.push_back(field("organisation.blame_rule", choice_param("", "", {"last_owner", "weakest_performer"}, "whom the organisation blames for a lost account"), +REF(organisation.blame_rule)));
-  // supervision
-  f.push_back(field("supervision.enabled", bool_param("", false, "periodic checkpoints audit accounts and act"), +REF(supervision.enabled)));
-  f.push_back(field("supervision.interval", duration_param("", 0, "time between checkpoints", 1, inf), +REF(supervision.interval_days)));
-  f.push_back(field("supervision.satisfaction_threshold", real_param("", 0, "points", "accounts below this are flagged", 0, 10), +REF(supervision.satisfaction_threshold)));
-  f.push_back(field("supervision.action", choice_param("", "", {"coach", "reassign", "escalate"}, "what a checkpoint does about a flagged account"), +REF(supervision.action)));
-  f.push_back(field("supervision.recovery_boost", real_param("", 0, "points", "satisfaction gained by a recovery meeting", 0, 10), +REF(supervision.recovery_boost)));
-  f.push_back(field("supervision.expectation_raise", real_param("", 0, "points", "a recovery meeting raises expectations", 0, 10), +REF(supervision.expectation_raise)));
-  f.push_back(field("supervision.save_probability", probability_param("", 0, "a client under notice is won back by escalation"), +REF(supervision.save_probability)));
-  f.push_back(field("supervision.coach_days", duration_param("", 0, "how long coaching lasts", 0, inf), +REF(supervision.coach_days)));
-  f.push_back(field("market.initial_regime", int_param("", 0, "index of the starting regime", 0, 100), +REF(market.initial_regime)));
-  return f;
-}
-#undef REF
-
-}  // namespace
-
+// --- the key records ------------------------------------------------------------------------
+// The records live beside the model's structs (model/params.hpp); the loader walks them.
 const std::vector<Field>& fields() {
-  static const std::vector<Field> f = build_fields();
+  static const std::vector<Field> f = [] {
+    std::vector<Field> v;
+    for (const auto& k : model::parameter_keys()) v.push_back(Field{k.spec.name, k.spec, k.set, k.get});
+    return v;
+  }();
   return f;
 }
 
@@ -431,99 +321,15 @@ std::uint64_t seed_of(Ctx& ctx, const YAML::Node& n) {
   return v.value_or(0);
 }
 
-// --- typed records for the items of list sections -------------------------------------
+// --- the items of list sections: their records beside their structs (model/params.hpp) -----
 
 template <class T>
-struct ItemField {
-  ParamSpec spec;  // spec.name is the YAML key
-  std::function<void(T&, const ParamValue&)> set;
-  std::function<ParamValue(const T&)> get;
-};
-
-template <class T, class M>
-ItemField<T> item(ParamSpec spec, M T::*member) {
-  static const T defaults{};
-  ItemField<T> f;
-  f.spec = std::move(spec);
-  f.set = [member](T& t, const ParamValue& v) {
-    if constexpr (std::is_same_v<M, double>)
-      t.*member = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
-    else if constexpr (std::is_same_v<M, std::int64_t>) t.*member = std::get<std::int64_t>(v);
-    else t.*member = std::get<std::string>(v);
-  };
-  f.get = [member](const T& t) -> ParamValue { return t.*member; };
-  f.spec.default_value = f.get(defaults);
-  return f;
-}
-
-ParamSpec text_param(std::string name, std::string description) {
-  return ParamSpec{std::move(name), ParamType::Text, "", std::string(), {}, {}, std::move(description), {}};
-}
-
-const std::vector<ItemField<model::ManagerSpec>>& manager_fields() {
-  using M = model::ManagerSpec;
-  static const std::vector<ItemField<M>> f{
-      item<M>(text_param("name", "manager name (numbered when count > 1)"), &M::name),
-      item<M>(int_param("count", 1, "this many managers like this one", 1, 1e7), &M::count),
-      item<M>(real_param("hunting_skill", 1, "", "multiplies outreach and conference conversion", 0, 10), &M::hunting_skill),
-      item<M>(real_param("farming_skill", 1, "", "multiplies visit effect and service quality", 0, 10), &M::farming_skill),
-      item<M>(probability_param("competence", 0, "competence at the current level"), &M::competence),
-      item<M>(real_param("hours_per_week", 0, "hours/week", "working hours", 0, 168), &M::hours_per_week),
-      item<M>(int_param("level", 0, "career level (0 is the bottom)", 0, 100), &M::level),
-      item<M>(real_param("age", 0, "years", "age at the start", 16, 120), &M::age_years),
-      item<M>(real_param("book_share", 0, "", "relative share of the initial book", 0, 1e6), &M::book_share),
-  };
-  return f;
-}
-
-const std::vector<ItemField<model::ConferenceParams>>& conference_fields() {
-  using C = model::ConferenceParams;
-  static const std::vector<ItemField<C>> f{
-      item<C>(duration_param("at", 0, "when the conference starts"), &C::start),
-      item<C>(duration_param("duration", 0, "how long it lasts"), &C::duration),
-      item<C>(int_param("prospects_met", 0, "prospects met per manager at full hunting focus", 0, 1e6), &C::prospects_met),
-      item<C>(int_param("clients_met", 0, "own clients met per manager at full farming focus", 0, 1e6), &C::clients_met),
-      item<C>(probability_param("conversion", 0, "a prospect met converts (times hunting skill)"), &C::conversion),
-      item<C>(real_param("value_multiplier", 0, "", "conference deals are this many times a drawn value", 0, 1e6), &C::value_multiplier),
-      item<C>(real_param("relationship_boost", 0, "points", "satisfaction gained by a client met (times farming skill)", 0, 10), &C::relationship_boost),
-      item<C>(probability_param("loyalty_boost", 0, "manager-owned loyalty gained by a client met"), &C::loyalty_boost),
-  };
-  return f;
-}
-
-const std::vector<ItemField<model::Shock>>& shock_fields() {
-  using S = model::Shock;
-  static const std::vector<ItemField<S>> f{
-      item<S>(duration_param("at", 0, "when the shock starts"), &S::start),
-      item<S>(duration_param("duration", 0, "how long it lasts"), &S::duration),
-      item<S>(probability_param("severity", 0, "0 to 1: added to stress, scales demand and acquisition"), &S::severity),
-  };
-  return f;
-}
-
-const std::vector<ItemField<model::Regime>>& regime_fields() {
-  using R = model::Regime;
-  static const std::vector<ItemField<R>> f{
-      item<R>(text_param("name", "regime name"), &R::name),
-      item<R>(real_param("acquisition", 0, "", "multiplies outreach and word of mouth", 0, 100), &R::acquisition),
-      item<R>(real_param("demand", 0, "", "multiplies request rates", 0, 100), &R::demand),
-      item<R>(real_param("stress", 0, "", "enters the churn hazard", -10, 10), &R::stress),
-      item<R>(real_param("competitor", 0, "", "competitor pressure", 0, 10), &R::competitor),
-  };
-  return f;
-}
-
-const std::vector<ItemField<model::Order>>& order_fields() {
-  using O = model::Order;
-  static const std::vector<ItemField<O>> f{
-      item<O>(duration_param("at", 0, "when the order is given"), &O::at),
-      item<O>(choice_param("kind", "cut_support", {"cut_support", "no_contact", "lift_no_contact", "reassign_book", "recovery_meeting"},
-                           "what management orders"), &O::kind),
-      item<O>(probability_param("fraction", 0, "cut_support: share of support staff cut"), &O::fraction),
-      item<O>(int_param("manager", -1, "reassign_book: index of the manager whose book is handed over", -1, 1e7), &O::manager),
-  };
-  return f;
-}
+using ItemField = model::Key<T>;
+const std::vector<ItemField<model::ManagerSpec>>& manager_fields() { return model::keys<model::ManagerSpec>(); }
+const std::vector<ItemField<model::ConferenceParams>>& conference_fields() { return model::keys<model::ConferenceParams>(); }
+const std::vector<ItemField<model::Shock>>& shock_fields() { return model::keys<model::Shock>(); }
+const std::vector<ItemField<model::Regime>>& regime_fields() { return model::keys<model::Regime>(); }
+const std::vector<ItemField<model::Order>>& order_fields() { return model::keys<model::Order>(); }
 
 // Parses a list of maps through an item table; `extra` handles keys outside the table and
 // returns false for unknown ones. Every problem is reported with its position.
@@ -761,8 +567,8 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
                                return true;
                              });
       for (std::size_t i = 0; i < p.orders.size() && i < v.size(); ++i)
-        if (p.orders[i].kind.empty()) ctx.error(v[i].Mark(), "orders: each order needs a kind (" +
-                                                                 order_fields()[1].spec.expectation() + ")");
+        if (v[i].IsMap() && !entry(v[i], "kind")) ctx.error(v[i].Mark(), "orders: each order needs a kind (" +
+                                                                           order_fields()[1].spec.expectation() + ")");
     } else if (k == "market") {
       parse_market(ctx, v, p.market);
     } else if (k == "network") {
@@ -1160,7 +966,7 @@ void warn_beyond_horizon(const std::string& file, const YAML::Node& root, const 
   for (std::size_t i = 0; i < p.market.shocks.size(); ++i)
     warn("market.shocks." + std::to_string(i) + ".at", p.market.shocks[i].start, "shock " + std::to_string(i));
   for (std::size_t i = 0; i < p.orders.size(); ++i)
-    warn("orders." + std::to_string(i) + ".at", p.orders[i].at, "order " + std::to_string(i) + " (" + p.orders[i].kind + ")");
+    warn("orders." + std::to_string(i) + ".at", p.orders[i].at, "order " + std::to_string(i) + " (" + std::string(model::name_of(p.orders[i].kind)) + ")");
   for (std::size_t i = 0; i < p.conferences.size(); ++i)
     warn("conferences." + std::to_string(i) + ".at", p.conferences[i].start, "conference " + std::to_string(i));
 }

@@ -147,9 +147,9 @@ TEST_CASE("Careers alone: a quit hands the book over; the bottom vacancy is hire
   s.p.factors_off |= 1u << static_cast<int>(Factor::ManagerExit);  // nobody follows: all handed over
   Careers careers(s);
   careers.equip();
-  careers.depart(0, "quit");
+  careers.depart(0, DepartureReason::Quit);
   CHECK(!s.managers[0].active);
-  CHECK(s.managers[0].row.exit_reason == "quit");
+  CHECK(s.managers[0].row.exit_reason == DepartureReason::Quit);
   CHECK(s.managers.size() == 3);  // the hire
   CHECK(s.managers[0].owned == 0);
   CHECK(s.managers[1].owned + s.managers[2].owned == 100);
@@ -191,7 +191,7 @@ TEST_CASE("Quarters alone: a panicking manager behind quota turns urgent and the
 TEST_CASE("Orders alone: a support cut, a recovery meeting then a no-contact order", "[model][mechanism]") {
   ModelParams p;
   p.service.support_staff = 4;
-  p.orders = {{10, "cut_support", 0.5, -1, -1}, {20, "recovery_meeting", 0, 2, -1}, {30, "no_contact", 0, 2, -1}};
+  p.orders = {{10, model::OrderKind::CutSupport, 0.5, -1, -1}, {20, model::OrderKind::RecoveryMeeting, 0, 2, -1}, {30, model::OrderKind::NoContact, 0, 2, -1}};
   MechanismFixture f(5, 1, 0, 7.0, p);
   Shared& s = f.state();
   Requests requests(s);
@@ -210,7 +210,7 @@ TEST_CASE("Orders alone: a support cut, a recovery meeting then a no-contact ord
 TEST_CASE("Supervision alone: escalation wins back clients under notice at the save probability", "[model][mechanism]") {
   ModelParams p;
   p.supervision.enabled = true;
-  p.supervision.action = "escalate";
+  p.supervision.action = model::SupervisionAction::Escalate;
   MechanismFixture f(4000, 1, 0, 7.0, p);
   Shared& s = f.state();
   for (std::uint32_t a = 0; a < 4000; ++a) s.give_notice(a, 300, 0);

@@ -60,6 +60,7 @@ ParamSpec duration_param(std::string name, double def_days, std::string descript
 ParamSpec rate_param(std::string name, double def_per_day, std::string description,
                      std::optional<double> min = 0.0, std::optional<double> max = std::nullopt);
 ParamSpec probability_param(std::string name, double def, std::string description);
+ParamSpec text_param(std::string name, std::string description);
 
 // Values for one set of specs, defaults filled in. Construction validates everything and
 // reports all problems at once.

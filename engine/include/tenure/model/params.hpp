@@ -1,14 +1,23 @@
 // Typed parameters of the account and career model: plain C++ values, already in days and
-// per-day rates. The scenario layer fills them from YAML; the model never sees files.
+// per-day rates. Beside each section's struct are its key records (type, unit, bounds, default,
+// description, and the field each key sets) and its cross-field checks: the scenario layer walks
+// these records to read YAML, to apply --set, to write the effective scenario, the JSON Schema
+// and the key reference, and Python lists them; the model never sees files.
 #pragma once
 
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tenure/core/params.hpp"
+#include "tenure/core/time.hpp"
 
 namespace tenure::model {
 
@@ -31,6 +40,110 @@ enum class Factor : std::uint8_t {
 inline constexpr int kFactorCount = 7;
 const char* to_string(Factor f);
 
+// --- named choices ------------------------------------------------------------------------
+// Enums in the model, their names in files and outputs: one table each (EnumNames).
+enum class OrderKind : std::uint8_t { CutSupport, NoContact, LiftNoContact, ReassignBook, RecoveryMeeting };
+enum class BlameRule : std::uint8_t { LastOwner, WeakestPerformer };
+enum class SupervisionAction : std::uint8_t { Coach, Reassign, Escalate };
+enum class CompetenceRule : std::uint8_t { Carried, Redrawn };
+enum class DepartureReason : std::uint8_t { None, Quit, Dismissed, Retired };
+
+template <class E>
+struct EnumNames;
+template <>
+struct EnumNames<OrderKind> {
+  static constexpr std::array<std::string_view, 5> names{"cut_support", "no_contact", "lift_no_contact", "reassign_book",
+                                                         "recovery_meeting"};
+};
+template <>
+struct EnumNames<BlameRule> {
+  static constexpr std::array<std::string_view, 2> names{"last_owner", "weakest_performer"};
+};
+template <>
+struct EnumNames<SupervisionAction> {
+  static constexpr std::array<std::string_view, 3> names{"coach", "reassign", "escalate"};
+};
+template <>
+struct EnumNames<CompetenceRule> {
+  static constexpr std::array<std::string_view, 2> names{"carried", "redrawn"};
+};
+template <>
+struct EnumNames<DepartureReason> {
+  static constexpr std::array<std::string_view, 4> names{"", "quit", "dismissed", "retired"};
+};
+template <class E>
+concept NamedEnum = requires { EnumNames<E>::names; };
+
+template <NamedEnum E>
+std::string_view name_of(E e) {
+  const auto i = static_cast<std::size_t>(e);
+  return i < EnumNames<E>::names.size() ? EnumNames<E>::names[i] : std::string_view("?");
+}
+template <NamedEnum E>
+std::optional<E> enum_from(std::string_view text) {
+  for (std::size_t i = 0; i < EnumNames<E>::names.size(); ++i)
+    if (EnumNames<E>::names[i] == text) return static_cast<E>(i);
+  return std::nullopt;
+}
+template <NamedEnum E>
+std::vector<std::string> enum_choices() {
+  std::vector<std::string> v;
+  for (auto n : EnumNames<E>::names)
+    if (!n.empty()) v.emplace_back(n);
+  return v;
+}
+
+// --- key records --------------------------------------------------------------------------
+// A key of a section: its record (spec.name is the key in YAML) and how it reads and writes its
+// field of the section's struct T.
+template <class T>
+struct Key {
+  ParamSpec spec;
+  std::function<void(T&, const ParamValue&)> set;
+  std::function<ParamValue(const T&)> get;
+};
+
+// The key of member `field`, its default taken from a default-constructed T.
+template <class T, class M>
+Key<T> key(M T::*field, ParamSpec spec) {
+  Key<T> k;
+  k.spec = std::move(spec);
+  k.set = [field](T& t, const ParamValue& v) {
+    if constexpr (std::is_same_v<M, double>)
+      t.*field = std::holds_alternative<double>(v) ? std::get<double>(v) : static_cast<double>(std::get<std::int64_t>(v));
+    else if constexpr (std::is_same_v<M, std::int64_t>) t.*field = std::get<std::int64_t>(v);
+    else if constexpr (std::is_same_v<M, bool>) t.*field = std::get<bool>(v);
+    else if constexpr (NamedEnum<M>) t.*field = enum_from<M>(std::get<std::string>(v)).value();  // checked as a choice
+    else t.*field = std::get<std::string>(v);
+  };
+  k.get = [field](const T& t) -> ParamValue {
+    if constexpr (NamedEnum<M>) return std::string(name_of(t.*field));
+    else return t.*field;
+  };
+  k.spec.default_value = k.get(T{});
+  return k;
+}
+// The key of an enum member: a choice among its names.
+template <class T, NamedEnum M>
+Key<T> key(M T::*field, std::string name, std::string description) {
+  return key(field, choice_param(std::move(name), "", enum_choices<M>(), std::move(description)));
+}
+
+// Open upper bound of a record.
+inline constexpr double kUnbounded = 1e300;
+// A key every item must give (no default shown).
+template <class T>
+Key<T> required(Key<T> k) {
+  k.spec.default_value = std::string();
+  return k;
+}
+// A section's keys, in the order of the key reference. Specialised beside each struct.
+template <class T>
+const std::vector<Key<T>>& keys();
+
+// Problems found by the cross-field checks, each starting with the key path it concerns.
+using Problems = std::vector<std::string>;
+
 struct AccountParams {
   std::int64_t initial_active = 200;   // clients at the start, spread over the managers
   std::int64_t initial_prospects = 800;
@@ -44,6 +157,24 @@ struct AccountParams {
   double manager_loyalty_initial = 0.2;  // share of loyalty owned by the manager
   double prospect_arrival_rate = 0.0;  // new prospects entering the market per day
 };
+template <>
+inline const std::vector<Key<AccountParams>>& keys<AccountParams>() {
+  using S = AccountParams;
+  static const std::vector<Key<S>> k{
+      key(&S::initial_active, int_param("initial_active", 0, "clients at the start", 0, 2e9)),
+      key(&S::initial_prospects, int_param("initial_prospects", 0, "prospects at the start", 0, 2e9)),
+      key(&S::value_log_mean, real_param("value_log_mean", 0, "log currency", "mean of log account value (lognormal)", -50, 50)),
+      key(&S::value_log_sd, real_param("value_log_sd", 0, "log currency", "sd of log account value", 0, 10)),
+      key(&S::margin, real_param("margin", 0, "share per year", "margin earned on value per year", 0, 10)),
+      key(&S::initial_satisfaction, real_param("initial_satisfaction", 0, "points", "satisfaction of a new client (0-10)", 0, 10)),
+      key(&S::satisfaction_sd, real_param("satisfaction_sd", 0, "points", "spread of initial satisfaction", 0, 10)),
+      key(&S::expectation, real_param("expectation", 0, "points", "what clients expect (0-10)", 0, 10)),
+      key(&S::scar_cap, real_param("scar_cap", 0, "points", "sigma: each scar lowers the satisfaction ceiling", 0, 10)),
+      key(&S::manager_loyalty_initial, probability_param("manager_loyalty", 0, "share of a client's loyalty owned by the manager")),
+      key(&S::prospect_arrival_rate, rate_param("prospect_arrival_rate", 0, "new prospects entering the market", 0, kUnbounded)),
+  };
+  return k;
+}
 
 struct ServiceParams {
   double problem_rate = 4.0 / 365.25;  // problems per account per day (normal regime)
@@ -69,6 +200,35 @@ struct ServiceParams {
   double promoter_threshold = 8.0;     // talks positively at or above
   double detractor_threshold = 4.0;    // talks negatively at or below
 };
+template <>
+inline const std::vector<Key<ServiceParams>>& keys<ServiceParams>() {
+  using S = ServiceParams;
+  static const std::vector<Key<S>> k{
+      key(&S::problem_rate, rate_param("problem_rate", 0, "problems per account (normal regime)", 0, 1)),
+      key(&S::voice_probability, probability_param("voice_probability", 0, "a dissatisfied client voices a problem (TARP: 1 in 27)")),
+      key(&S::satisfied_threshold, real_param("satisfied_threshold", 0, "points", "at or above, every problem is voiced", 0, 10)),
+      key(&S::request_hours, real_param("request_hours", 0, "hours", "work to resolve one request", 0.01, 1000)),
+      key(&S::expected_response_days, duration_param("expected_response", 0, "answered later than this counts as late", 0, kUnbounded)),
+      key(&S::support_share, probability_param("support_share", 0, "share of requests routed to support staff")),
+      key(&S::support_staff, int_param("support_staff", 0, "support servers", 0, 100000)),
+      key(&S::support_hours_per_week, real_param("support_hours_per_week", 0, "hours/week", "hours each support server works", 0.1, 168)),
+      key(&S::adapt_rate, probability_param("adapt_rate", 0, "alpha: how far satisfaction moves per encounter")),
+      key(&S::loss_aversion, real_param("loss_aversion", 0, "", "kappa: losses weigh more than gains (Mittal et al. 1998)", 1, 10)),
+      key(&S::tenure_damping_years, real_param("tenure_damping_years", 0, "years", "long-tenured clients move less (Bolton 1998)", 0.01, 1000)),
+      key(&S::late_penalty_per_day, real_param("late_penalty_per_day", 0, "points/day", "quality lost per day late", 0, 10)),
+      key(&S::ignore_penalty, real_param("ignore_penalty", 0, "points", "satisfaction lost when a request is ignored", 0, 10)),
+      key(&S::silent_penalty, real_param("silent_penalty", 0, "points", "satisfaction lost by an unvoiced problem", 0, 10)),
+      key(&S::recovery_bonus, real_param("recovery_bonus", 0, "points", "first well-recovered failure lifts satisfaction", 0, 10)),
+      key(&S::visit_hours, real_param("visit_hours", 0, "hours", "a proactive check-in", 0.01, 1000)),
+      key(&S::visit_boost, real_param("visit_boost", 0, "points", "satisfaction gained per check-in (x farming skill)", 0, 10)),
+      key(&S::loyalty_gain, probability_param("loyalty_gain", 0, "manager-owned loyalty gained per check-in")),
+      key(&S::loyalty_cap, probability_param("loyalty_cap", 0, "largest share of loyalty a manager can own (Palmatier et al. 2007)")),
+      key(&S::deepening, real_param("deepening", 0, "share", "value growth per check-in (share of wallet)", 0, 1)),
+      key(&S::promoter_threshold, real_param("promoter_threshold", 0, "points", "talks positively at or above", 0, 10)),
+      key(&S::detractor_threshold, real_param("detractor_threshold", 0, "points", "talks negatively at or below", 0, 10)),
+  };
+  return k;
+}
 
 struct ChurnParams {
   double base_rate = 0.15 / 365.25;    // h0: about 15% annual attrition (retail banking)
@@ -82,6 +242,23 @@ struct ChurnParams {
   double rushed_multiplier = 3.0;      // hazard multiplier for rushed deals, first year
   double referred_multiplier = 0.8;    // referred clients stay longer (Schmitt et al. 2011)
 };
+template <>
+inline const std::vector<Key<ChurnParams>>& keys<ChurnParams>() {
+  using S = ChurnParams;
+  static const std::vector<Key<S>> k{
+      key(&S::base_rate, rate_param("base_rate", 0, "h0: attrition at reference satisfaction (15%/yr, retail banking)", 0, 1)),
+      key(&S::satisfaction_weight, real_param("satisfaction_weight", 0, "per point", "bS", 0, 10)),
+      key(&S::reference_satisfaction, real_param("reference_satisfaction", 0, "points", "Sref", 0, 10)),
+      key(&S::scar_weight, real_param("scar_weight", 0, "per scar", "bk", 0, 10)),
+      key(&S::market_weight, real_param("market_weight", 0, "", "bM: weight of market stress", 0, 10)),
+      key(&S::competitor_weight, real_param("competitor_weight", 0, "", "weight of competitor pressure", 0, 10)),
+      key(&S::notice_min_days, duration_param("notice_min", 0, "shortest notice lag", 0, kUnbounded)),
+      key(&S::notice_max_days, duration_param("notice_max", 0, "longest notice lag", 0, kUnbounded)),
+      key(&S::rushed_multiplier, real_param("rushed_multiplier", 0, "", "hazard multiplier for rushed deals in their first year", 0, 100)),
+      key(&S::referred_multiplier, real_param("referred_multiplier", 0, "", "hazard multiplier for referred clients", 0, 100)),
+  };
+  return k;
+}
 
 struct AcquisitionParams {
   double outreach_rate = 20.0 / 365.25;  // deals per day per full-time hunter at skill 1
@@ -94,6 +271,21 @@ struct AcquisitionParams {
   double warm_lead_value_multiplier = 2.0;  // the new employer is often a bigger prospect
   double acquisition_cost_multiple = 5.0;   // cost of acquiring vs keeping (HBR: 5 to 25)
 };
+template <>
+inline const std::vector<Key<AcquisitionParams>>& keys<AcquisitionParams>() {
+  using S = AcquisitionParams;
+  static const std::vector<Key<S>> k{
+      key(&S::outreach_rate, rate_param("outreach_rate", 0, "deals per full-time hunter at skill 1", 0, kUnbounded)),
+      key(&S::bass_q, rate_param("bass_q", 0, "imitation coefficient (Bass; 0.38 per year)", 0, kUnbounded)),
+      key(&S::negative_weight, real_param("negative_weight", 0, "", "how hard detractors damp acquisition", 0, 100)),
+      key(&S::referral_value_multiplier, real_param("referral_value_multiplier", 0, "", "referred clients are worth more (Schmitt et al. 2011)", 0, 100)),
+      key(&S::job_move_rate, rate_param("job_move_rate", 0, "contact persons changing employer (0.17 per year)", 0, 1)),
+      key(&S::warm_lead_threshold, real_param("warm_lead_threshold", 0, "points", "a contact this satisfied brings the new employer", 0, 10)),
+      key(&S::warm_lead_conversion, probability_param("warm_lead_conversion", 0, "a warm lead becomes a client")),
+      key(&S::warm_lead_value_multiplier, real_param("warm_lead_value_multiplier", 0, "", "the new employer is a big prospect", 0, 1000)),
+  };
+  return k;
+}
 
 struct ConferenceParams {
   double start = 0;               // days
@@ -105,6 +297,21 @@ struct ConferenceParams {
   double relationship_boost = 1.0;
   double loyalty_boost = 0.1;
 };
+template <>
+inline const std::vector<Key<ConferenceParams>>& keys<ConferenceParams>() {
+  using S = ConferenceParams;
+  static const std::vector<Key<S>> k{
+      key(&S::start, duration_param("at", 0, "when the conference starts")),
+      key(&S::duration, duration_param("duration", 0, "how long it lasts")),
+      key(&S::prospects_met, int_param("prospects_met", 0, "prospects met per manager at full hunting focus", 0, 1e6)),
+      key(&S::clients_met, int_param("clients_met", 0, "own clients met per manager at full farming focus", 0, 1e6)),
+      key(&S::conversion, probability_param("conversion", 0, "a prospect met converts (times hunting skill)")),
+      key(&S::value_multiplier, real_param("value_multiplier", 0, "", "conference deals are this many times a drawn value", 0, 1e6)),
+      key(&S::relationship_boost, real_param("relationship_boost", 0, "points", "satisfaction gained by a client met (times farming skill)", 0, 10)),
+      key(&S::loyalty_boost, probability_param("loyalty_boost", 0, "manager-owned loyalty gained by a client met")),
+  };
+  return k;
+}
 
 struct ManagerSpec {
   std::string name;
@@ -120,12 +327,28 @@ struct ManagerSpec {
   double book_share = 1.0;        // relative share of the initial book
   std::int64_t count = 1;         // this many managers like this one
 };
+template <>
+inline const std::vector<Key<ManagerSpec>>& keys<ManagerSpec>() {
+  using S = ManagerSpec;
+  static const std::vector<Key<S>> k{
+      key(&S::name, text_param("name", "manager name (numbered when count > 1)")),
+      key(&S::count, int_param("count", 1, "this many managers like this one", 1, 1e7)),
+      key(&S::hunting_skill, real_param("hunting_skill", 1, "", "multiplies outreach and conference conversion", 0, 10)),
+      key(&S::farming_skill, real_param("farming_skill", 1, "", "multiplies visit effect and service quality", 0, 10)),
+      key(&S::competence, probability_param("competence", 0, "competence at the current level")),
+      key(&S::hours_per_week, real_param("hours_per_week", 0, "hours/week", "working hours", 0, 168)),
+      key(&S::level, int_param("level", 0, "career level (0 is the bottom)", 0, 100)),
+      key(&S::age_years, real_param("age", 0, "years", "age at the start", 16, 120)),
+      key(&S::book_share, real_param("book_share", 0, "", "relative share of the initial book", 0, 1e6)),
+  };
+  return k;
+}
 
 struct OrganisationParams {
   std::vector<std::int64_t> positions{20};  // positions per level, bottom first
   std::vector<double> responsibility{1.0};  // weight of each level in effectiveness
   Component promotion{"total_value", {}};
-  std::string competence_on_promotion = "carried";  // carried | redrawn
+  CompetenceRule competence_on_promotion = CompetenceRule::Carried;
   double competence_noise = 0.1;
   double dismissal_threshold = 0.2;  // competence below this at review: dismissed
   double retirement_age = 65.0;
@@ -135,20 +358,52 @@ struct OrganisationParams {
   double urgency_window_days = 21;  // last days of a quarter when pressure bites
   double handoff_penalty = 0.8;     // satisfaction lost when an account changes hands
   ManagerSpec hire{.name = "hire"};  // profile of outside hires at the bottom level
-  std::string blame_rule = "last_owner";  // last_owner | weakest_performer
+  BlameRule blame_rule = BlameRule::LastOwner;
 };
+template <>
+inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
+  using S = OrganisationParams;
+  static const std::vector<Key<S>> k{
+      key(&S::competence_on_promotion, "competence_on_promotion", "carried over with noise, or redrawn at the new level (Peter hypothesis)"),
+      key(&S::competence_noise, real_param("competence_noise", 0, "", "sd of competence change on promotion when carried", 0, 1)),
+      key(&S::dismissal_threshold, probability_param("dismissal_threshold", 0, "competence below this at review: dismissed")),
+      key(&S::retirement_age, real_param("retirement_age", 0, "years", "age of retirement", 16, 120)),
+      key(&S::exit_rate, rate_param("exit_rate", 0, "managers quitting (0.2 per year)", 0, 1)),
+      key(&S::passed_over_multiplier, real_param("passed_over_multiplier", 0, "", "exit hazard multiplier after being passed over", 0, 100)),
+      key(&S::quota, real_param("quota", 0, "currency/quarter", "new business expected per manager per quarter", 0, kUnbounded)),
+      key(&S::urgency_window_days, duration_param("urgency_window", 0, "last part of a quarter when pressure bites", 0, 91)),
+      key(&S::handoff_penalty, real_param("handoff_penalty", 0, "points", "satisfaction lost when an account changes hands", 0, 10)),
+      key(&S::blame_rule, "blame_rule", "whom the organisation blames for a lost account"),
+  };
+  return k;
+}
 
 struct SupervisionParams {
   bool enabled = false;
   double interval_days = 30.4375;
   double satisfaction_threshold = 5.0;
   double open_request_days = 14.0;
-  std::string action = "escalate";  // coach | reassign | escalate
+  SupervisionAction action = SupervisionAction::Escalate;
   double recovery_boost = 1.0;
   double expectation_raise = 0.5;
   double save_probability = 0.3;    // a client under notice is won back by escalation
   double coach_days = 90.0;
 };
+template <>
+inline const std::vector<Key<SupervisionParams>>& keys<SupervisionParams>() {
+  using S = SupervisionParams;
+  static const std::vector<Key<S>> k{
+      key(&S::enabled, bool_param("enabled", false, "periodic checkpoints audit accounts and act")),
+      key(&S::interval_days, duration_param("interval", 0, "time between checkpoints", 1, kUnbounded)),
+      key(&S::satisfaction_threshold, real_param("satisfaction_threshold", 0, "points", "accounts below this are flagged", 0, 10)),
+      key(&S::action, "action", "what a checkpoint does about a flagged account"),
+      key(&S::recovery_boost, real_param("recovery_boost", 0, "points", "satisfaction gained by a recovery meeting", 0, 10)),
+      key(&S::expectation_raise, real_param("expectation_raise", 0, "points", "a recovery meeting raises expectations", 0, 10)),
+      key(&S::save_probability, probability_param("save_probability", 0, "a client under notice is won back by escalation")),
+      key(&S::coach_days, duration_param("coach_days", 0, "how long coaching lasts", 0, kUnbounded)),
+  };
+  return k;
+}
 
 struct Regime {
   std::string name;
@@ -157,12 +412,34 @@ struct Regime {
   double stress = 0.0;       // enters the churn hazard
   double competitor = 0.0;   // competitor pressure
 };
+template <>
+inline const std::vector<Key<Regime>>& keys<Regime>() {
+  using S = Regime;
+  static const std::vector<Key<S>> k{
+      key(&S::name, text_param("name", "regime name")),
+      key(&S::acquisition, real_param("acquisition", 0, "", "multiplies outreach and word of mouth", 0, 100)),
+      key(&S::demand, real_param("demand", 0, "", "multiplies request rates", 0, 100)),
+      key(&S::stress, real_param("stress", 0, "", "enters the churn hazard", -10, 10)),
+      key(&S::competitor, real_param("competitor", 0, "", "competitor pressure", 0, 10)),
+  };
+  return k;
+}
 
 struct Shock {
   double start = 0;       // days
   double duration = 365;  // days
   double severity = 0.6;  // 0 to 1
 };
+template <>
+inline const std::vector<Key<Shock>>& keys<Shock>() {
+  using S = Shock;
+  static const std::vector<Key<S>> k{
+      key(&S::start, duration_param("at", 0, "when the shock starts")),
+      key(&S::duration, duration_param("duration", 0, "how long it lasts")),
+      key(&S::severity, probability_param("severity", 0, "0 to 1: added to stress, scales demand and acquisition")),
+  };
+  return k;
+}
 
 struct MarketParams {
   Component model{"fixed", {}};
@@ -171,14 +448,33 @@ struct MarketParams {
   std::int64_t initial_regime = 0;
   std::vector<Shock> shocks;
 };
+template <>
+inline const std::vector<Key<MarketParams>>& keys<MarketParams>() {
+  using S = MarketParams;
+  static const std::vector<Key<S>> k{
+      key(&S::initial_regime, int_param("initial_regime", 0, "index of the starting regime", 0, 100)),
+  };
+  return k;
+}
 
 struct Order {
   double at = 0;              // days
-  std::string kind;           // cut_support | no_contact | lift_no_contact | reassign_book | recovery_meeting
+  OrderKind kind = OrderKind::CutSupport;
   double fraction = 0;        // cut_support
   std::int64_t account = -1;  // no_contact, recovery_meeting, lift_no_contact (-1: the largest)
   std::int64_t manager = -1;  // reassign_book
 };
+template <>
+inline const std::vector<Key<Order>>& keys<Order>() {
+  using S = Order;
+  static const std::vector<Key<S>> k{
+      key(&S::at, duration_param("at", 0, "when the order is given")),
+      required(key(&S::kind, "kind", "what management orders")),
+      key(&S::fraction, probability_param("fraction", 0, "cut_support: share of support staff cut")),
+      key(&S::manager, int_param("manager", -1, "reassign_book: index of the manager whose book is handed over", -1, 1e7)),
+  };
+  return k;
+}
 
 struct NetworkParams {
   Component generator{"complete", {}};
@@ -202,5 +498,22 @@ struct ModelParams {
 
   bool factor_on(Factor f) const { return !(factors_off & (1u << static_cast<int>(f))); }
 };
+// Its own scalar keys (the sections' keys follow, by path: parameter_keys()).
+template <>
+inline const std::vector<Key<ModelParams>>& keys<ModelParams>() {
+  using S = ModelParams;
+  static const std::vector<Key<S>> k{
+      key(&S::horizon_days, duration_param("horizon", 0, "how long to simulate", 1.0, 200 * calendar::kDaysPerYear)),
+      key(&S::record_accounts, bool_param("record_accounts", false, "write per-account rows and histories (off for large runs)")),
+  };
+  return k;
+}
+
+// Every scalar key of a scenario, by path ("churn.base_rate"), in the order of the key
+// reference: the walk the scenario layer makes to read and write files.
+const std::vector<Key<ModelParams>>& parameter_keys();
+
+// Cross-field checks, section by section (params.cpp): each problem starts with its key path.
+void check(const ModelParams& p, Problems& problems);
 
 }  // namespace tenure::model

@@ -72,7 +72,7 @@ struct ManagerRow {
   std::int64_t reviews = 0;
   std::int64_t promotions = 0;
   bool exited = false;
-  std::string exit_reason;  // quit | dismissed | retired
+  DepartureReason exit_reason = DepartureReason::None;
   double exit_day = -1;
   double book_value = 0;
   std::int64_t book_size = 0;

@@ -21,7 +21,7 @@ namespace tenure::model {
 // Whom the organisation blames for a lost account: its owner, or (weakest_performer) the
 // active manager with the lowest new business in the year plus book value.
 inline std::int64_t blame(Shared& s, std::uint32_t a) {
-  if (s.p.organisation.blame_rule == "weakest_performer") {
+  if (s.p.organisation.blame_rule == BlameRule::WeakestPerformer) {
     std::int64_t worst = -1;
     double w = 1e300;
     for (std::size_t i = 0; i < s.managers.size(); ++i) {
@@ -56,13 +56,13 @@ struct Careers {
       m.age_days += dt;
       KeyedDraws d = s.draws(kManagerEntity + i, Purpose("exit"), mu);
       const double h = s.p.organisation.exit_rate * (m.passed_over ? s.p.organisation.passed_over_multiplier : 1.0);
-      if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, "quit");
+      if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, DepartureReason::Quit);
     }
   }
 
   // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
   // is handed over, and the position is filled.
-  void depart(std::size_t i, const char* reason) {
+  void depart(std::size_t i, DepartureReason reason) {
     Manager& m = s.managers[i];
     m.active = false;
     m.row.exited = true;
@@ -76,7 +76,7 @@ struct Careers {
     m.opening_book.clear();
     std::vector<std::uint32_t> book;
     book.swap(m.book);
-    const bool follows = s.p.factor_on(Factor::ManagerExit) && std::string(reason) == "quit";
+    const bool follows = s.p.factor_on(Factor::ManagerExit) && reason == DepartureReason::Quit;
     s.leave(static_cast<std::uint32_t>(i));
     // A bottom vacancy is hired at once (which grows `managers`: no reference into it
     // survives); vacancies above wait for the annual review's promotions.
@@ -126,7 +126,7 @@ struct Careers {
     m.passed_over = false;
     ++m.row.promotions;
     KeyedDraws d = s.draws(kManagerEntity + id, Purpose("competence"), static_cast<std::uint64_t>(level));
-    if (s.p.organisation.competence_on_promotion == "redrawn") {
+    if (s.p.organisation.competence_on_promotion == CompetenceRule::Redrawn) {
       m.competence = d.uniform01();  // the skills that won the promotion need not serve the new job
     } else {
       m.competence = std::clamp(m.competence + s.p.organisation.competence_noise * d.normal(), 0.0, 1.0);
@@ -161,8 +161,8 @@ struct Careers {
     for (std::size_t i = 0; i < n; ++i) {
       Manager& m = managers[i];
       if (!m.active) continue;
-      if (m.age_days >= s.p.organisation.retirement_age * cal::kDaysPerYear) depart(i, "retired");
-      else if (m.competence < s.p.organisation.dismissal_threshold) depart(i, "dismissed");
+      if (m.age_days >= s.p.organisation.retirement_age * cal::kDaysPerYear) depart(i, DepartureReason::Retired);
+      else if (m.competence < s.p.organisation.dismissal_threshold) depart(i, DepartureReason::Dismissed);
     }
     // One snapshot of the year's numbers serves every promotion of this review.
     std::vector<CandidateRecord> records(managers.size());

@@ -39,53 +39,64 @@ struct Orders {
   }
 
   void on_order(std::size_t idx) {
+    const Order& o = s.p.orders[idx];
+    switch (o.kind) {
+      case OrderKind::CutSupport:
+        if (s.p.factor_on(Factor::SupportCut)) requests.cut_support(o.fraction);
+        return;
+      case OrderKind::ReassignBook: reassign_book(o.manager); return;
+      case OrderKind::RecoveryMeeting:
+      case OrderKind::NoContact:
+      case OrderKind::LiftNoContact: about_client(o); return;
+    }
+  }
+
+  // The book of manager `i` goes, client by client, to the active manager with the fewest.
+  void reassign_book(std::int64_t i) {
+    auto& managers = s.managers;
+    if (i < 0 || i >= static_cast<std::int64_t>(managers.size())) return;
+    auto book = managers[static_cast<std::size_t>(i)].book;
+    for (auto a : book)
+      if (s.served(a) && s.acc.rec[a].owner == i) {
+        std::int32_t to = -1;
+        std::size_t size = SIZE_MAX;
+        for (std::size_t j = 0; j < managers.size(); ++j)
+          if (managers[j].active && static_cast<std::int64_t>(j) != i && static_cast<std::size_t>(managers[j].owned) < size)
+            size = static_cast<std::size_t>(managers[j].owned), to = static_cast<std::int32_t>(j);
+        s.reassign(a, to);
+      }
+    managers[static_cast<std::size_t>(i)].book.clear();
+  }
+
+  // An order about one client: a recovery meeting (a promise), or forbidding or allowing contact.
+  void about_client(const Order& o) {
     const auto& p = s.p;
     auto& acc = s.acc;
-    auto& managers = s.managers;
-    const Order& o = p.orders[idx];
-    if (o.kind == "cut_support") {
-      if (!p.factor_on(Factor::SupportCut)) return;
-      requests.cut_support(o.fraction);
-      return;
-    }
-    if (o.kind == "reassign_book") {
-      if (o.manager < 0 || o.manager >= static_cast<std::int64_t>(managers.size())) return;
-      auto book = managers[static_cast<std::size_t>(o.manager)].book;
-      for (auto a : book)
-        if (s.served(a) && acc.rec[a].owner == o.manager) {
-          std::int32_t to = -1;
-          std::size_t size = SIZE_MAX;
-          for (std::size_t i = 0; i < managers.size(); ++i)
-            if (managers[i].active && static_cast<std::int64_t>(i) != o.manager && static_cast<std::size_t>(managers[i].owned) < size)
-              size = static_cast<std::size_t>(managers[i].owned), to = static_cast<std::int32_t>(i);
-          s.reassign(a, to);
-        }
-      managers[static_cast<std::size_t>(o.manager)].book.clear();
-      return;
-    }
     if (o.account < 0 && named_largest == kNone) named_largest = largest_account();
     const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : named_largest;
     if (a == kNone || a >= acc.size() || !s.served(a)) return;
-    if (o.kind == "recovery_meeting") {
-      s.set_satisfaction(a, acc.rec[a].satisfaction + p.supervision.recovery_boost);
-      acc.rec[a].expectation = static_cast<float>(std::min(10.0, acc.rec[a].expectation + p.supervision.expectation_raise * 2));
-      acc.rec[a].silent = 0;
-      acc.rec[a].flags |= kPromised;
+    Account& x = acc.rec[a];
+    if (o.kind == OrderKind::RecoveryMeeting) {
+      s.set_satisfaction(a, x.satisfaction + p.supervision.recovery_boost);
+      x.expectation = static_cast<float>(std::min(10.0, x.expectation + p.supervision.expectation_raise * 2));
+      x.silent = 0;
+      x.flags |= kPromised;
       s.log(a, "recovery meeting");
-    } else if (o.kind == "no_contact") {
+    } else if (o.kind == OrderKind::NoContact) {
       if (!p.factor_on(Factor::ManagementOrder)) return;
-      acc.rec[a].flags |= kNoContact;
-      acc.rec[a].causes |= bit(Cause::NoContactOrder);
-      if (acc.rec[a].flags & kPromised) {
+      x.flags |= kNoContact;
+      x.causes |= bit(Cause::NoContactOrder);
+      if (x.flags & kPromised) {
         // The raised expectation now meets silence: the gap is felt as a loss.
-        const double raised = acc.rec[a].expectation - p.accounts.expectation;
-        s.set_satisfaction(a, acc.rec[a].satisfaction - p.service.loss_aversion * std::max(raised, 0.5));
+        const double raised = x.expectation - p.accounts.expectation;
+        s.set_satisfaction(a, x.satisfaction - p.service.loss_aversion * std::max(raised, 0.5));
       }
       s.log(a, "no-contact order");
-    } else if (o.kind == "lift_no_contact") {
-      acc.rec[a].flags &= static_cast<std::uint8_t>(~kNoContact);
+    } else {
+      x.flags &= static_cast<std::uint8_t>(~kNoContact);
     }
   }
+
 };
 
 }  // namespace tenure::model

@@ -62,7 +62,7 @@ struct Requests {
     // a cut need the head room.
     double cut_max = 0;
     for (const auto& o : p.orders)
-      if (o.kind == "cut_support") cut_max = 1.0;
+      if (o.kind == OrderKind::CutSupport) cut_max = 1.0;
     const double bound = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
     return bound > 0 ? bound : 0.0;  // no problems at all: none scheduled
   }

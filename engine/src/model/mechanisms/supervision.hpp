@@ -43,9 +43,9 @@ struct Supervision {
                            (acc.rec[a].scars > 0 && acc.rec[a].satisfaction < s.p.accounts.expectation);
       if (!flagged) continue;
       const std::int32_t owner = acc.rec[a].owner;
-      if (v.action == "coach" && owner >= 0) {
+      if (v.action == SupervisionAction::Coach && owner >= 0) {
         managers[static_cast<std::size_t>(owner)].coached_until = s.now() + v.coach_days;
-      } else if (v.action == "reassign" && owner >= 0) {
+      } else if (v.action == SupervisionAction::Reassign && owner >= 0) {
         std::int32_t best = -1;
         for (std::size_t i = 0; i < managers.size(); ++i)
           if (managers[i].active && static_cast<std::int32_t>(i) != owner &&
