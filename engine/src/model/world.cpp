@@ -403,34 +403,66 @@ struct World::Impl {
     w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(s.arrivals.bound);
     w.str(schedule_signature(p, now())), w.str(schedule_signature(p, kWholeRun)), w.str(market_signature(p));
     s.sim.save(w);
-    w.raw("ACC1");
-    w.pod<std::uint64_t>(s.acc.size());
-    for (std::size_t a = 0; a < s.acc.size(); ++a) io(w, s.acc.rec[a]);
-    w.raw("MGR1");
-    w.pod<std::uint64_t>(s.managers.size());
-    for (const auto& m : s.managers) io(w, m);
-    w.pod<std::uint64_t>(s.members.size());
-    for (const auto& l : s.members) w.pods(l);
-    w.raw("ORG1");
-    w.pod(s.assignments), w.pod(careers.promotion_round), w.pod(s.month), w.pod(careers.hires);
-    w.pod<std::uint64_t>(s.market.regime);
-    w.pod(s.market.stress), w.pod(s.market.competitor), w.pod(s.market.acquisition_mult), w.pod(s.market.demand_mult);
-    w.pod<std::uint64_t>(requests.requests.size());
-    for (const auto& q : requests.requests) io(w, q);
-    w.pods(requests.free_requests), w.pods(s.served_ids), w.pod<std::uint64_t>(s.served_sorted), w.pod(s.n_prospects);
-    w.pod(s.arrivals_total), w.pod(s.clients_won), w.pod(s.initial_value), w.pod(s.value_won), w.pod(s.value_growth);
-    w.pods(requests.support_busy), w.pod(requests.support_staff_now);
-    w.pod(s.cur), w.pod(requests.response_sum), w.pod(requests.response_n);
-    w.pod(acquisition.cumulative_hazard), w.pod(acquisition.thresholds_known), w.pod(orders.named_largest);
-    const auto all = acquisition.all_thresholds();
-    w.pod<std::uint64_t>(all.size());
-    for (const auto& [h, a] : all) w.pod(h), w.pod(a);
-    const Network& net = acquisition.network;
-    w.raw("NET1");
-    w.pod(net.complete), w.pod<std::uint64_t>(net.node_count), w.pods(net.offsets), w.pods(net.targets);
-    w.raw("OUT1");
-    model::save(w, s.out);
-    w.raw("END1");
+    io_records(w, *this);
+  }
+
+  // The records of the state, in the format's order, one function for both directions (Ar:
+  // core::ByteWriter with a const world, or core::ByteReader). Reading sizes each list from its
+  // count (refused above what the bytes left could hold); load() then checks every index.
+  template <class Ar, class W>
+  static void io_records(Ar& ar, W& w) {
+    constexpr bool loading = !Ar::saving;
+    auto& s = w.s;
+    auto& acc = s.acc;
+    core::io_tag(ar, "ACC1");
+    std::size_t n = acc.size();
+    core::io_count(ar, n, std::min<std::size_t>(core::io_left(ar) / 50, std::uint64_t{1} << 32));  // >= 50 bytes each
+    if constexpr (loading) {
+      acc.rec.clear();
+      acc.reserve(n + static_cast<std::size_t>(1.05 * s.p.accounts.prospect_arrival_rate *
+                                                   std::max(0.0, s.p.horizon_days - s.now()) + 64));
+      for (std::size_t a = 0; a < n; ++a) acc.add();
+    }
+    for (std::size_t a = 0; a < n; ++a) io(ar, acc.rec[a]);
+    core::io_tag(ar, "MGR1");
+    std::size_t nm = s.managers.size();
+    core::io_count(ar, nm, core::io_left(ar) / 100);  // a manager takes more than 100 bytes
+    if constexpr (loading) s.managers.resize(nm);
+    for (auto& m : s.managers) io(ar, m);
+    std::size_t levels = s.members.size();
+    core::io_count(ar, levels, core::io_left(ar) / 8);
+    if constexpr (loading) s.members.assign(levels, {});
+    for (auto& l : s.members) ar.pods(l);
+    core::io_tag(ar, "ORG1");
+    ar.pod(s.assignments), ar.pod(w.careers.promotion_round), ar.pod(s.month), ar.pod(w.careers.hires);
+    core::io_size(ar, s.market.regime);
+    ar.pod(s.market.stress), ar.pod(s.market.competitor), ar.pod(s.market.acquisition_mult), ar.pod(s.market.demand_mult);
+    auto& requests = w.requests;
+    std::size_t nr = requests.requests.size();
+    core::io_count(ar, nr, core::io_left(ar) / 18);
+    if constexpr (loading) requests.requests.resize(nr);
+    for (auto& q : requests.requests) io(ar, q);
+    ar.pods(requests.free_requests), ar.pods(s.served_ids), core::io_size(ar, s.served_sorted), ar.pod(s.n_prospects);
+    ar.pod(s.arrivals_total), ar.pod(s.clients_won), ar.pod(s.initial_value), ar.pod(s.value_won), ar.pod(s.value_growth);
+    ar.pods(requests.support_busy), ar.pod(requests.support_staff_now);
+    ar.pod(s.cur), ar.pod(requests.response_sum), ar.pod(requests.response_n);
+    auto& acquisition = w.acquisition;
+    ar.pod(acquisition.cumulative_hazard), ar.pod(acquisition.thresholds_known), ar.pod(w.orders.named_largest);
+    // Every threshold in (threshold, account) order: one state, one byte string, whatever the split.
+    std::vector<Acquisition::Threshold> thresholds;
+    if constexpr (!loading) thresholds = acquisition.all_thresholds();
+    std::size_t nt = thresholds.size();
+    core::io_count(ar, nt, core::io_left(ar) / 12);
+    thresholds.resize(nt);
+    for (auto& [h, a] : thresholds) ar.pod(h), ar.pod(a);
+    if constexpr (loading) acquisition.restore_thresholds(std::move(thresholds));
+    auto& net = acquisition.network;
+    core::io_tag(ar, "NET1");
+    ar.pod(net.complete), core::io_size(ar, net.node_count), ar.pods(net.offsets), ar.pods(net.targets);
+    core::io_tag(ar, "OUT1");
+    if constexpr (loading) s.out = load_result(ar);
+    else model::save(ar, s.out);
+    core::io_tag(ar, "END1");
   }
 
   // Restores a saved state under this world's parameters: the ones it was saved with, or a
@@ -484,73 +516,37 @@ struct World::Impl {
       for (const auto& x : problems) msg += "\n  " + x;
       throw Error(msg);
     }
+    io_records(r, *this);
     auto& acc = s.acc;
-    r.expect("ACC1");
-    const std::size_t n = r.count(std::min<std::size_t>(r.remaining() / 50, std::uint64_t{1} << 32));  // >= 50 bytes each
-    acc.rec.clear();
-    acc.reserve(n + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - day) + 64));
+    auto& managers = s.managers;
+    const std::size_t n = acc.size(), nm = managers.size();
     for (std::size_t a = 0; a < n; ++a) {
-      acc.add();
-      Account& x = acc.rec[a];
-      io(r, x);
+      const Account& x = acc.rec[a];
       if (static_cast<std::uint8_t>(x.state) > 3 || static_cast<std::uint8_t>(x.source) >= kSourceCount ||
           static_cast<std::uint8_t>(x.reported) >= kSourceCount)
         r.fail("account " + std::to_string(a) + " has an unknown state or source");
     }
-    r.expect("MGR1");
-    const std::size_t nm = r.count(r.remaining() / 100);  // a manager takes more than 100 bytes
+    // Strategies come from the parameters: a fork may give a manager another one.
     const std::uint32_t first = initial_managers();
     std::vector<ManagerSpec> specs;
     for (const auto& spec : p.managers)
       for (std::int64_t i = 0; i < spec.count; ++i) specs.push_back(spec);
-    auto& managers = s.managers;
-    managers.clear();
     for (std::size_t i = 0; i < nm; ++i) {
-      Manager m;
-      io(r, m);
-      // Strategies come from the parameters: a fork may give a manager another one.
-      s.equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire, i);
+      Manager& m = managers[i];
       for (auto a : m.opening_book)
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
       for (auto a : m.book)
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
-      managers.push_back(std::move(m));
+      s.equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire, i);
     }
-    s.members.assign(r.count(r.remaining() / 8), {});
-    for (auto& l : s.members) {
-      r.pods(l);
+    for (const auto& l : s.members)
       for (auto id : l)
         if (id >= nm) r.fail("a level lists manager " + std::to_string(id));
-    }
-    r.expect("ORG1");
-    r.pod(s.assignments), r.pod(careers.promotion_round), r.pod(s.month), r.pod(careers.hires);
-    core::io_size(r, s.market.regime);
-    r.pod(s.market.stress), r.pod(s.market.competitor), r.pod(s.market.acquisition_mult), r.pod(s.market.demand_mult);
-    requests.requests.resize(r.count(r.remaining() / 18));
-    for (auto& q : requests.requests) {
-      io(r, q);
+    for (const auto& q : requests.requests)
       if (q.account >= n) r.fail("a request names account " + std::to_string(q.account));
-    }
-    r.pods(requests.free_requests), r.pods(s.served_ids);
-    core::io_size(r, s.served_sorted);
-    r.pod(s.n_prospects);
-    r.pod(s.arrivals_total), r.pod(s.clients_won), r.pod(s.initial_value), r.pod(s.value_won), r.pod(s.value_growth);
-    r.pods(requests.support_busy), r.pod(requests.support_staff_now);
-    r.pod(s.cur), r.pod(requests.response_sum), r.pod(requests.response_n);
-    r.pod(acquisition.cumulative_hazard), r.pod(acquisition.thresholds_known), r.pod(orders.named_largest);
-    std::vector<Acquisition::Threshold> thresholds(r.count(r.remaining() / 12));
-    for (auto& [h, a] : thresholds) r.pod(h), r.pod(a);
-    acquisition.restore_thresholds(std::move(thresholds));
-    Network& net = acquisition.network;
-    r.expect("NET1");
-    r.pod(net.complete);
-    core::io_size(r, net.node_count);
-    r.pods(net.offsets), r.pods(net.targets);
+    const Network& net = acquisition.network;
     if (!net.complete && (net.offsets.size() != net.node_count + 1 || (net.node_count && net.offsets.back() != net.targets.size())))
       r.fail("the network's offsets do not match its edges");
-    r.expect("OUT1");
-    s.out = load_result(r);
-    r.expect("END1");
     // Every index the handlers will follow must point inside the world.
     const auto nmi = static_cast<std::int64_t>(nm);
     for (auto a : s.served_ids)

@@ -23,6 +23,7 @@ bool crc32_matches(std::string_view bytes);
 
 class ByteWriter {
  public:
+  static constexpr bool saving = true;
   template <class T>
   void pod(const T& x) {
     static_assert(std::is_trivially_copyable_v<T>);
@@ -48,6 +49,7 @@ class ByteWriter {
 
 class ByteReader {
  public:
+  static constexpr bool saving = false;
   // `what` names the data in messages ("snapshot shock.snap").
   ByteReader(std::string_view in, std::string what) : in_(in), what_(std::move(what)) {}
 
@@ -120,5 +122,14 @@ class ByteReader {
 // saving, a ByteReader when loading): a size kept as 64 bits whatever the platform.
 inline void io_size(ByteWriter& w, std::size_t n) { w.pod<std::uint64_t>(n); }
 inline void io_size(ByteReader& r, std::size_t& n) { n = static_cast<std::size_t>(r.pod<std::uint64_t>()); }
+// What is left to read (a bound for counts); a writer has no bound.
+inline std::size_t io_left(const ByteWriter&) { return SIZE_MAX; }
+inline std::size_t io_left(const ByteReader& r) { return r.remaining(); }
+// A section's tag: written, or checked.
+inline void io_tag(ByteWriter& w, std::string_view tag) { w.raw(tag); }
+inline void io_tag(ByteReader& r, std::string_view tag) { r.expect(tag); }
+// A length: written, or read and refused above `max_reasonable` (what the bytes left could hold).
+inline void io_count(ByteWriter& w, std::size_t n, std::size_t) { w.pod<std::uint64_t>(n); }
+inline void io_count(ByteReader& r, std::size_t& n, std::size_t max_reasonable) { n = r.count(max_reasonable); }
 
 }  // namespace tenure::core
