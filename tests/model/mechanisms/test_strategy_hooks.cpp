@@ -43,7 +43,8 @@ struct DecidedShare : TimeAllocation {
   }
 };
 
-// Behind quota: hunt; ahead: farm. Its decisions must reach the hot paths.
+// Behind quota: hunt; ahead: farm. Its decisions must reach the hot paths. (The worked example
+// of docs/architecture.md, "What it takes to add something".)
 struct QuotaChaser : TimeAllocation {
   double hunt_share() const override { return 0.5; }
   void decide(const ManagerView& v, Decision& d) const override {
