@@ -89,11 +89,12 @@ TEST_CASE("Strategy hook: decisions through the view give the built-in's run exa
     CHECK(decided.months[i].mean_response_days == builtin.months[i].mean_response_days);
   }
   CHECK(decided.events == builtin.events);
-  // Asked every month (24 month ends, minus the last one not followed by a month), at each of
-  // the 8 urgency windows and at both reviews, for each active manager (2, or more after hires).
+  // Asked every month (24 month ends), at each of the 8 urgency windows, at the quarters' closes
+  // and at both reviews, for each active manager (2, or more after hires).
   std::lock_guard<std::mutex> lock(seen().mu);
   CHECK(seen().moments[DecisionMoment::Month] >= 2 * 24);
   CHECK(seen().moments[DecisionMoment::Urgency] >= 2 * 8);
+  CHECK(seen().moments[DecisionMoment::QuarterEnd] >= 2 * 7);  // the 8th closes at the horizon
   CHECK(seen().moments[DecisionMoment::Review] >= 2 * 2);
   CHECK(seen().views_consistent);
 }

@@ -16,13 +16,14 @@ namespace tenure::model {
 
 // --- strategies: three composable parts ------------------------------------------------
 // A strategy decides what its manager does once per month (at each month's end, for the month
-// ahead), when a quarter's urgency window opens and after each annual review, from a read-only
+// ahead), when a quarter's urgency window opens, when the quarter closes and after each annual
+// review, from a read-only
 // view of the manager and the book (ManagerView). The model caches the decision in plain
 // numbers that the hot paths read; nothing is called per client or per request. Each part's
 // default decide() returns its constants, which is all the built-in strategies do.
 
 // When a strategy is asked.
-enum class DecisionMoment : std::uint8_t { Month, Urgency, Review };
+enum class DecisionMoment : std::uint8_t { Month, Urgency, QuarterEnd, Review };
 
 // What a strategy may read about its manager. The book's numbers walk the book when asked
 // (a strategy that does not ask does not pay for them).

@@ -46,6 +46,7 @@ struct Quarters {
       m.urgent = false;
       m.quarter_new = 0;
     }
+    s.decide_all(DecisionMoment::QuarterEnd);  // for the quarter ahead
     const double next = cal::next_quarter_end(s.now() + 1.0);
     if (next <= s.p.horizon_days) s.sim.schedule_at(next, EventSpec{kQuarterEnd, 0, 0, kPrioQuarter});
   }
