@@ -501,6 +501,9 @@ struct World::Impl {
       });
     });
     const double day = now();
+    // A clock outside the saved run (found by fuzzing: a forged day made the room reserved for
+    // arriving prospects overflow) is damage, whatever the parameters.
+    if (!(day >= 0 && day <= saved_horizon)) r.fail("the clock (day " + std::to_string(day) + ") is outside the run");
     if (schedule_signature(p, day) != saved_past)
       problems.push_back("the orders or conferences before the snapshot day differ from the ones that already happened");
     if (p.horizon_days > saved_horizon)
