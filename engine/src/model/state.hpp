@@ -70,6 +70,8 @@ constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8
 // in it, so at that month's end a served client carries the flag unless it was won after the
 // pass (and an account is won only once).
 constexpr std::uint8_t kCounted = 16;
+// Supervision has tried to win this notice back (once per notice; cleared by a new notice).
+constexpr std::uint8_t kSaveTried = 32;
 
 struct Accounts {
   // On transparent huge pages: requests touch accounts at random, and with 4 KiB pages a
@@ -251,6 +253,7 @@ struct Shared {
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
     acc.rec[a].state = State::Notice;
     acc.rec[a].causes |= why;
+    acc.rec[a].flags &= static_cast<std::uint8_t>(~kSaveTried);
     // A notice withdrawn (a client won back) needs no cancellation: its churn event finds a
     // client no longer under that notice, and does nothing.
     sim.schedule_in(lag, EventSpec{kChurn, a, ++acc.rec[a].notices});

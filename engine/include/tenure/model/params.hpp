@@ -386,7 +386,7 @@ struct SupervisionParams {
   SupervisionAction action = SupervisionAction::Escalate;
   double recovery_boost = 1.0;
   double expectation_raise = 0.5;
-  double save_probability = 0.3;    // a client under notice is won back by escalation
+  double save_probability = 0.3;    // a notice is won back (once per notice, at the first checkpoint that sees it)
   double coach_days = 90.0;
 };
 template <>
@@ -399,7 +399,7 @@ inline const std::vector<Key<SupervisionParams>>& keys<SupervisionParams>() {
       key(&S::action, "action", "what a checkpoint does about a flagged account"),
       key(&S::recovery_boost, real_param("recovery_boost", 0, "points", "satisfaction gained by a recovery meeting", 0, 10)),
       key(&S::expectation_raise, real_param("expectation_raise", 0, "points", "a recovery meeting raises expectations", 0, 10)),
-      key(&S::save_probability, probability_param("save_probability", 0, "a client under notice is won back by escalation")),
+      key(&S::save_probability, probability_param("save_probability", 0, "a notice is won back, once per notice (at the first checkpoint that sees it)")),
       key(&S::coach_days, duration_param("coach_days", 0, "how long coaching lasts", 0, kUnbounded)),
   };
   return k;

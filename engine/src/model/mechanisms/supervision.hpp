@@ -34,7 +34,6 @@ struct Supervision {
     auto& acc = s.acc;
     auto& managers = s.managers;
     const SupervisionParams& v = s.p.supervision;
-    const auto round = static_cast<std::uint64_t>(std::llround(s.now() / v.interval_days));
     s.sync_served();
     for (std::size_t k = 0, n = s.served_ids.size(); k < n; ++k) {
       const std::uint32_t a = s.served_ids[k];
@@ -59,8 +58,11 @@ struct Supervision {
         acc.rec[a].expectation = static_cast<float>(std::min(10.0, acc.rec[a].expectation + v.expectation_raise));
         acc.rec[a].silent = 0;
       }
-      if (acc.rec[a].state == State::Notice) {
-        KeyedDraws d = s.draws(a, Purpose("save"), round);
+      // A notice is fought once: the first checkpoint that sees it decides, with the notice's
+      // own draw (a chance per checkpoint would win back nearly every notice over its months).
+      if (acc.rec[a].state == State::Notice && !(acc.rec[a].flags & kSaveTried)) {
+        acc.rec[a].flags |= kSaveTried;
+        KeyedDraws d = s.draws(a, Purpose("save"), acc.rec[a].notices);
         if (d.uniform01() < v.save_probability) {
           acc.rec[a].state = State::Active;
           s.log(a, "won back by supervision");
