@@ -3,6 +3,9 @@
 // fork cannot absorb, and damaged snapshots, are refused with reasons.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+#include <limits>
+
 #include "helpers.hpp"
 #include "tenure/core/bytes.hpp"
 #include "tenure/core/time.hpp"
@@ -189,5 +192,26 @@ TEST_CASE("Snapshot: damaged or foreign bytes are an error, never a crash", "[sn
       model::World::restore(p, bad)->run();
     } catch (const Error&) {
     }
+  }
+}
+
+TEST_CASE("Snapshot: a clock outside the saved run is damage, refused before anything is sized from it",
+          "[snapshot][reliability]") {
+  // Found by fuzz_snapshot: a forged negative day made the room reserved for arriving prospects
+  // an out-of-range cast (undefined behaviour under UBSan).
+  auto p = small_params();
+  p.accounts.prospect_arrival_rate = 0.5;
+  model::World w(p, 1, 0);
+  w.run_to(100.5);
+  const std::string state = w.save();
+  const double day = w.now();
+  std::string clock(sizeof day, '\0');
+  std::memcpy(clock.data(), &day, sizeof day);
+  const std::size_t at = state.find(clock);
+  REQUIRE(at != std::string::npos);
+  for (double forged : {-5.56e263, -1.0, 1e300, std::numeric_limits<double>::quiet_NaN()}) {
+    std::string bad = state;
+    std::memcpy(bad.data() + at, &forged, sizeof forged);
+    CHECK_THROWS_AS(model::World::restore(p, bad), Error);
   }
 }

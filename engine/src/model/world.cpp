@@ -59,7 +59,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-2";
+constexpr std::string_view kStateMagic = "TENURE-WORLD-3";  // 3: support on duty in full-time equivalents
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -444,7 +444,7 @@ struct World::Impl {
     for (auto& q : requests.requests) io(ar, q);
     ar.pods(requests.free_requests), ar.pods(s.served_ids), core::io_size(ar, s.served_sorted), ar.pod(s.n_prospects);
     ar.pod(s.arrivals_total), ar.pod(s.clients_won), ar.pod(s.initial_value), ar.pod(s.value_won), ar.pod(s.value_growth);
-    ar.pods(requests.support_busy), ar.pod(requests.support_staff_now);
+    ar.pods(requests.support_busy), ar.pod(requests.support_fte);
     ar.pod(s.cur), ar.pod(requests.response_sum), ar.pod(requests.response_n);
     auto& acquisition = w.acquisition;
     ar.pod(acquisition.cumulative_hazard), ar.pod(acquisition.thresholds_known), ar.pod(w.orders.named_largest);
@@ -580,7 +580,7 @@ struct World::Impl {
     }
     for (const auto& e : s.sim.queue().pending())
       if (!valid_pending(e.spec, n)) r.fail("a pending event (kind " + std::to_string(e.spec.kind) + ") points outside the world");
-    if (requests.support_staff_now < 0 || static_cast<std::size_t>(requests.support_staff_now) > requests.support_busy.size())
+    if (!(requests.support_fte >= 0 && requests.support_fte <= static_cast<double>(requests.support_busy.size())))
       r.fail("support staff on duty out of range");
     if (s.served_sorted > s.served_ids.size() || s.market.regime >= p.market.regimes.size() ||
         requests.support_busy.size() != static_cast<std::size_t>(std::max<std::int64_t>(p.service.support_staff, 0)))

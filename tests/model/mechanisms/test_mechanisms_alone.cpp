@@ -1,6 +1,7 @@
 // Each mechanism alone, on a small shared state (fixture.hpp): its hooks called directly,
 // its effect on the records checked against its rule (docs/model.md).
 #include "fixture.hpp"
+#include "../helpers.hpp"
 
 #include "../../../engine/src/model/mechanisms/acquisition.hpp"
 #include "../../../engine/src/model/mechanisms/care.hpp"
@@ -198,7 +199,7 @@ TEST_CASE("Orders alone: a support cut, a recovery meeting then a no-contact ord
   requests.setup();
   Orders orders(s, requests);
   orders.on_order(0);
-  CHECK(requests.support_staff_now == 2);
+  CHECK(requests.support_fte == 2);
   orders.on_order(1);
   CHECK((s.acc.rec[2].flags & kPromised) != 0);
   const float after_meeting = s.acc.rec[2].satisfaction;
@@ -254,4 +255,53 @@ TEST_CASE("Conferences alone: managers meet prospects by hunting and clients by 
   CHECK(s.cur.new_by_source[static_cast<int>(Source::Event)] > 0);
   CHECK(s.value_growth > 0);  // clients met deepen
   CHECK(value_before == s.initial_value);
+}
+
+TEST_CASE("Requests alone: support is capacity in hours; a 10% cut of 5 staff leaves a fifth server half-time",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.service.support_staff = 5;
+  MechanismFixture f(10, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Requests requests(s);
+  requests.setup();
+  requests.cut_support(0.1);
+  CHECK(requests.support_fte == Approx(4.5));
+  REQUIRE(requests.servers_on_duty() == 5);
+  CHECK(requests.server_hours_share(3) == 1.0);
+  CHECK(requests.server_hours_share(4) == Approx(0.5));
+  // One request each, all at once: the half-time server takes twice as long.
+  for (std::uint32_t a = 0; a < 5; ++a) requests.enqueue_support(a);
+  const double full = s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0);
+  CHECK(requests.support_busy[0] == Approx(full));
+  CHECK(requests.support_busy[4] == Approx(2 * full));
+  MonthRow row;
+  requests.record(row);
+  CHECK(row.support_capacity == Approx(4.5));
+}
+
+TEST_CASE("Support cuts: every step of the cut lengthens responses (no rounding to whole heads)", "[model][statistical]") {
+  // Before support was counted in hours, a 10% cut of 5 staff rounded back to 5 and did nothing,
+  // and 20% equalled 30%. Same seeds for every cut: the responses after the cut must lengthen
+  // at each step.
+  std::vector<double> mean_response;
+  for (const double cut : {0.0, 0.1, 0.2, 0.3}) {
+    auto p = testing::small_params();
+    p.accounts.initial_active = 300;
+    p.service.support_staff = 5;
+    p.service.support_share = 0.9;
+    p.service.problem_rate = 24.0 / 365.25;
+    p.orders = {{60, OrderKind::CutSupport, cut, -1, -1}};
+    double sum = 0;
+    int n = 0;
+    for (std::uint64_t r = 0; r < 4; ++r) {
+      const RunResult res = simulate(p, 21, r);
+      for (const auto& m : res.months)
+        if (m.month >= 3) sum += m.mean_response_days, ++n;
+    }
+    mean_response.push_back(sum / n);
+  }
+  INFO("mean response days after the cut, by cut 0, 10, 20, 30%: " << mean_response[0] << ", " << mean_response[1]
+                                                                      << ", " << mean_response[2] << ", " << mean_response[3]);
+  for (std::size_t i = 1; i < mean_response.size(); ++i) CHECK(mean_response[i] > mean_response[i - 1]);
 }

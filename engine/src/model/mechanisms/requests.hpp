@@ -3,8 +3,8 @@
 // quiet, routed to support staff or the owner, answered, ignored or answered late; each
 // answer moves satisfaction (the encounter).
 //
-// Owns: the open requests, the support staff on duty and when each is free, the month's
-// response times. Writes to accounts: satisfaction, silent, scars, failures, causes,
+// Owns: the open requests, the support staff on duty (in full-time equivalents: a cut removes
+// hours, not rounded heads) and when each server is free, the month's response times. Writes to accounts: satisfaction, silent, scars, failures, causes,
 // problem_count, open_requests; to managers: busy_until and the request counts of their rows.
 #pragma once
 
@@ -40,7 +40,9 @@ struct Requests {
   std::vector<Request> requests;
   std::vector<std::uint32_t> free_requests;
   std::vector<double> support_busy;
-  std::int64_t support_staff_now = 0;
+  // Support on duty in full-time equivalents: servers 0 .. ceil(fte) - 1 work, the last one
+  // part-time when fte is fractional (its requests take longer in proportion).
+  double support_fte = 0;
   double response_sum = 0;  // this month's
   std::int64_t response_n = 0;
   // Support servers on duty, free soonest first: (busy until, index) in a min-heap, so that a
@@ -68,16 +70,23 @@ struct Requests {
   }
 
   void setup() {
-    support_staff_now = s.p.service.support_staff;
+    support_fte = static_cast<double>(s.p.service.support_staff);
     support_busy.assign(static_cast<std::size_t>(std::max<std::int64_t>(s.p.service.support_staff, 0)), 0.0);
     rebuild_support_free();
   }
 
-  bool support_cut_active() const { return support_staff_now < s.p.service.support_staff; }
+  bool support_cut_active() const { return support_fte < static_cast<double>(s.p.service.support_staff); }
+  // Servers on duty: the full-time ones and a part-time one.
+  std::uint32_t servers_on_duty() const { return static_cast<std::uint32_t>(std::ceil(support_fte - 1e-9)); }
+  // A server's share of full hours: 1, or the part-time server's fraction.
+  double server_hours_share(std::uint32_t i) const {
+    const double rest = support_fte - static_cast<double>(i);
+    return rest >= 1.0 ? 1.0 : rest;
+  }
   double problem_rate() const {
     const auto& p = s.p;
     const double cut = p.factor_on(Factor::SupportCut) && p.service.support_staff > 0
-                           ? 1.0 - static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+                           ? 1.0 - support_fte / static_cast<double>(p.service.support_staff)
                            : 0.0;
     return p.service.problem_rate * s.market.demand_mult * (1.0 + 0.5 * cut);
   }
@@ -122,12 +131,12 @@ struct Requests {
     }
     const double support_p =
         p.service.support_staff > 0
-            ? p.service.support_share * static_cast<double>(support_staff_now) / static_cast<double>(p.service.support_staff)
+            ? p.service.support_share * support_fte / static_cast<double>(p.service.support_staff)
             : 0.0;
     bool to_support = owner < 0;
     if (owner >= 0 && support_p > 0) to_support = draw(RequestDraw::Route) < support_p;
     if (to_support) {
-      if (support_staff_now > 0) {
+      if (servers_on_duty() > 0) {
         enqueue_support(a);
         return;
       }
@@ -155,19 +164,19 @@ struct Requests {
 
   void rebuild_support_free() {
     support_free.clear();
-    for (std::uint32_t i = 0; i < static_cast<std::uint32_t>(support_staff_now); ++i)
-      support_free.emplace_back(support_busy[i], i);
+    for (std::uint32_t i = 0, n = servers_on_duty(); i < n; ++i) support_free.emplace_back(support_busy[i], i);
     std::make_heap(support_free.begin(), support_free.end(), std::greater<>{});
   }
-  // A management order cuts the staff on duty by `fraction` (orders.hpp).
+  // A management order cuts the support hours on duty by `fraction` (orders.hpp).
   void cut_support(double fraction) {
-    support_staff_now = static_cast<std::int64_t>(std::lround(static_cast<double>(support_staff_now) * (1.0 - fraction)));
+    support_fte *= 1.0 - fraction;
     rebuild_support_free();
   }
   void enqueue_support(std::uint32_t a) {
     std::pop_heap(support_free.begin(), support_free.end(), std::greater<>{});
     const std::uint32_t best = support_free.back().second;
-    const double service_days = s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0);
+    const double service_days =
+        s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0 * server_hours_share(best));
     const double start = std::max(s.now(), support_busy[best]);
     support_busy[best] = start + service_days;
     support_free.back().first = support_busy[best];
@@ -248,7 +257,7 @@ struct Requests {
   // The month's row: responses completed this month, the staff on duty.
   void record(MonthRow& row) {
     row.mean_response_days = response_n ? response_sum / static_cast<double>(response_n) : 0.0;
-    row.support_capacity = static_cast<double>(support_staff_now);
+    row.support_capacity = support_fte;
     response_sum = 0;
     response_n = 0;
   }
