@@ -252,7 +252,7 @@ struct World::Impl {
     cur.prospects = s.n_prospects;
     cur.active_accounts = n;
     cur.mean_satisfaction = n ? s_sum / static_cast<double>(n) : 0.0;
-    cur.revenue = cur.value * s.p.accounts.margin / 12.0;
+    cur.revenue = cur.value * s.p.accounts.margin / 12.0 - cur.discounts;
     requests.record(cur);
     cur.regime = static_cast<std::int64_t>(s.market.regime);
     cur.stress = s.market.stress;

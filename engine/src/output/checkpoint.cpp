@@ -20,7 +20,9 @@
 namespace tenure::output {
 
 namespace {
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '2'};
+// The format's version: 3 since the monthly row carries the quarter-end discounts. A checkpoint of
+// another version is not read (it is run again).
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '3'};
 }  // namespace
 
 namespace {

@@ -70,8 +70,13 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
                            [](const R& r) { return r.prospects; }));
     v.push_back(real<R>("value", "currency", "Value of the book", "value of the clients at the month's end",
                         [](const R& r) { return r.value; }));
-    v.push_back(real<R>("revenue", "currency", "Revenue", "margin earned on the book's value over the month",
+    v.push_back(real<R>("revenue", "currency", "Revenue",
+                        "margin earned on the book's value over the month, less the month's quarter-end discounts",
                         [](const R& r) { return r.revenue; }));
+    v.push_back(real<R>("discounts", "currency", "Quarter-end discounts",
+                        "price given away on the month's rushed deals: the pressure behaviour's rush discount times a year "
+                        "of each deal's revenue (margin x value)",
+                        [](const R& r) { return r.discounts; }));
     v.push_back(real<R>("new_business", "currency", "New business per month", "value of the clients won in the month",
                         [](const R& r) { return r.new_business; }));
     v.push_back(integer<R>("new_clients", "clients", "New clients", "clients won in the month",

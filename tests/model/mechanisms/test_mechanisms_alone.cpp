@@ -305,3 +305,31 @@ TEST_CASE("Support cuts: every step of the cut lengthens responses (no rounding 
                                                                       << ", " << mean_response[2] << ", " << mean_response[3]);
   for (std::size_t i = 1; i < mean_response.size(); ++i) CHECK(mean_response[i] > mean_response[i - 1]);
 }
+
+TEST_CASE("Acquisition alone: a rushed deal's discount is revenue, booked in the month; its value is not cut",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "u", .time = {"hunter", {}}, .pressure = {"urgent", {}}}};
+  MechanismFixture f(0, 1, 2000, 7.0, p);
+  Shared& s = f.state();
+  s.managers[0].urgent = true;
+  Acquisition acq(s);
+  acq.setup(2000);
+  std::vector<double> effort;
+  const double total = acq.hunting_effort(effort);
+  for (std::uint32_t a = 0; a < 2000; ++a) {
+    KeyedDraws d = s.draws(a, Purpose("acquire"), 0);
+    acq.convert(a, d, 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach, all urgent
+  }
+  double rushed_value = 0;
+  int rushed = 0;
+  for (std::uint32_t a = 0; a < 2000; ++a) {
+    const Account& x = s.acc.rec[a];
+    KeyedDraws vd = s.draws(a, Purpose("value"), 0);
+    CHECK(x.value == s.draw_value(vd));  // the drawn value, rushed or not
+    if (x.flags & kRushed) rushed_value += x.value, ++rushed;
+  }
+  // Rushed with probability urgency_window / month (21 days of 30.4).
+  CHECK(near_binomial(rushed, 2000, std::min(1.0, s.p.organisation.urgency_window_days / cal::kDaysPerMonth)));
+  CHECK(s.cur.discounts == Approx(0.07 * s.p.accounts.margin * rushed_value).epsilon(1e-12));
+}

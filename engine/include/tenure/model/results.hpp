@@ -34,7 +34,8 @@ struct MonthRow {
   std::int64_t active_accounts = 0;
   std::int64_t prospects = 0;
   double value = 0;           // sum of active (and under-notice) account value
-  double revenue = 0;         // margin x value over the month
+  double revenue = 0;         // margin x value over the month, less the month's discounts
+  double discounts = 0;       // quarter-end discounts given on the month's rushed deals (revenue units)
   double new_business = 0;    // value acquired in the month
   std::int64_t new_clients = 0;
   std::array<double, kSourceCount> new_by_source{};           // true source

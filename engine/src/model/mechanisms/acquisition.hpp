@@ -104,9 +104,11 @@ struct Acquisition {
       while (!managers[m].active) m = (m + 1) % managers.size();
       // Deals are booked at month end; the part of the month under pressure is rushed.
       const bool rushed = managers[m].urgent && d.uniform01() < std::min(1.0, p.organisation.urgency_window_days / dt);
-      if (rushed) v *= 1.0 - managers[m].pressure->rush_discount();
       s.activate(a, static_cast<std::int32_t>(m), Source::Outreach, Source::Outreach, v);
       if (rushed) {
+        // The price given away is revenue: the discount on a year of the deal's revenue
+        // (Larkin 2014: 6-8% of the revenue the timing games touch), booked in the month.
+        s.cur.discounts += managers[m].pressure->rush_discount() * p.accounts.margin * v;
         acc.rec[a].flags |= kRushed;
         s.set_satisfaction(a, acc.rec[a].satisfaction - managers[m].pressure->rush_fit_penalty());
       }
