@@ -168,3 +168,46 @@ TEST_CASE("Supervision: a client won back under notice does not leave at that no
   CHECK(unsaved.lost.size() > saved.lost.size() + won_back / 2);
   CHECK(saved.lost.size() == churned);
 }
+
+TEST_CASE("Requests: support as one server docks with M/D/1, M/M/1 and M/G/1 (Pollaczek-Khinchine)",
+          "[model][statistical]") {
+  // Every request voiced and routed to one support server; no churn, no acquisition, no exits:
+  // arrivals are Poisson at lambda = clients x problem_rate = 0.7 a day, service takes 1 day on
+  // average (5 hours at 35 hours a week), so the mean response is W = 1/mu + lambda E[S^2] /
+  // (2 (1 - rho)): 2.1667 days fixed, 3.3333 exponential, 2.4583 lognormal with cv 0.5.
+  struct Case {
+    model::ServiceTime dist;
+    double cv, expected;
+  };
+  for (const Case c : {Case{model::ServiceTime::Fixed, 0, 1 + 0.7 / (2 * 0.3)},
+                       Case{model::ServiceTime::Exponential, 1, 1 / 0.3},
+                       Case{model::ServiceTime::Lognormal, 0.5, 1 + 0.7 * 1.25 / (2 * 0.3)}}) {
+    auto p = tenure::testing::small_params();
+    p.horizon_days = 20 * 365.25;
+    p.accounts.initial_active = 100;
+    p.accounts.initial_prospects = 0;
+    p.churn.base_rate = 0;
+    p.organisation.exit_rate = 0;
+    p.acquisition.job_move_rate = 0;
+    p.service.satisfied_threshold = 0;  // every problem is voiced
+    p.service.support_staff = 1;
+    p.service.support_share = 1;        // and goes to support
+    p.service.problem_rate = 0.007;
+    p.service.request_hours = 5;
+    p.service.support_hours_per_week = 35;
+    p.service.service_time = c.dist;
+    p.service.service_time_cv = c.cv;
+    std::vector<double> per_rep;
+    for (std::uint64_t r = 0; r < 12; ++r) {
+      const auto res = model::simulate(p, 5, r);
+      double sum = 0, n = 0;
+      // Every answer's response, from the months' means and counts.
+      for (const auto& m : res.months)
+        sum += m.mean_response_days * static_cast<double>(m.answered_requests), n += static_cast<double>(m.answered_requests);
+      per_rep.push_back(sum / n);
+    }
+    const auto st = tenure::testing::stats(per_rep);
+    INFO(model::name_of(c.dist) << ": mean response " << st.mean << " +- " << st.se << " days, expected " << c.expected);
+    CHECK(std::fabs(st.mean - c.expected) < 4.5 * st.se);
+  }
+}

@@ -112,6 +112,9 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
     v.push_back(real<R>("mean_response_days", "days", "Mean response time",
                         "mean time from a request to its answer, over the answers given in the month (0 when none)",
                         [](const R& r) { return r.mean_response_days; }));
+    v.push_back(integer<R>("answered_requests", "requests", "Requests answered",
+                           "answers given in the month, by managers and support (what mean_response_days averages)",
+                           [](const R& r) { return r.answered_requests; }));
     v.push_back(real<R>("support_capacity", "staff", "Support staff on duty", "support staff on duty at the month's end",
                         [](const R& r) { return r.support_capacity; }));
     v.push_back(integer<R>("regime", "", "Market regime", "index of the market regime in the month (market.regimes)",

@@ -47,6 +47,7 @@ enum class BlameRule : std::uint8_t { LastOwner, WeakestPerformer };
 enum class SupervisionAction : std::uint8_t { Coach, Reassign, Escalate };
 enum class CompetenceRule : std::uint8_t { Carried, Redrawn };
 enum class DepartureReason : std::uint8_t { None, Quit, Dismissed, Retired };
+enum class ServiceTime : std::uint8_t { Fixed, Exponential, Lognormal };
 
 template <class E>
 struct EnumNames;
@@ -66,6 +67,10 @@ struct EnumNames<SupervisionAction> {
 template <>
 struct EnumNames<CompetenceRule> {
   static constexpr std::array<std::string_view, 2> names{"carried", "redrawn"};
+};
+template <>
+struct EnumNames<ServiceTime> {
+  static constexpr std::array<std::string_view, 3> names{"fixed", "exponential", "lognormal"};
 };
 template <>
 struct EnumNames<DepartureReason> {
@@ -180,7 +185,9 @@ struct ServiceParams {
   double problem_rate = 4.0 / 365.25;  // problems per account per day (normal regime)
   double voice_probability = 1.0 / 27.0;  // a dissatisfied client voices a problem (TARP)
   double satisfied_threshold = 6.0;    // at or above, a client voices every problem
-  double request_hours = 3.0;          // work to resolve one request
+  double request_hours = 3.0;          // work to resolve one request (the mean, when service times vary)
+  ServiceTime service_time = ServiceTime::Fixed;  // how a request's work varies around request_hours
+  double service_time_cv = 1.0;        // coefficient of variation of lognormal service times
   double expected_response_days = 3.0; // answered later than this counts as late
   double support_share = 0.5;          // share of requests routed to support when it exists
   std::int64_t support_staff = 4;      // support servers
@@ -207,7 +214,10 @@ inline const std::vector<Key<ServiceParams>>& keys<ServiceParams>() {
       key(&S::problem_rate, rate_param("problem_rate", 0, "problems per account (normal regime)", 0, 1)),
       key(&S::voice_probability, probability_param("voice_probability", 0, "a dissatisfied client voices a problem (TARP: 1 in 27)")),
       key(&S::satisfied_threshold, real_param("satisfied_threshold", 0, "points", "at or above, every problem is voiced", 0, 10)),
-      key(&S::request_hours, real_param("request_hours", 0, "hours", "work to resolve one request", 0.01, 1000)),
+      key(&S::request_hours, real_param("request_hours", 0, "hours", "work to resolve one request (the mean, when service times vary)", 0.01, 1000)),
+      key(&S::service_time, "service_time",
+          "how a request's work varies around request_hours: fixed, exponential (an M/M/c queue at support) or lognormal (service_time_cv)"),
+      key(&S::service_time_cv, real_param("service_time_cv", 0, "", "coefficient of variation of lognormal service times", 0, 10)),
       key(&S::expected_response_days, duration_param("expected_response", 0, "answered later than this counts as late", 0, kUnbounded)),
       key(&S::support_share, probability_param("support_share", 0, "share of requests routed to support staff")),
       key(&S::support_staff, int_param("support_staff", 0, "support servers", 0, 100000)),

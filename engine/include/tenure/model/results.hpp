@@ -48,6 +48,7 @@ struct MonthRow {
   std::int64_t requests = 0;
   std::int64_t ignored_requests = 0;
   double mean_response_days = 0;
+  std::int64_t answered_requests = 0;  // answers given in the month (those mean_response_days averages)
   double support_capacity = 0;  // support staff on duty
   std::int64_t regime = 0;
   double stress = 0;

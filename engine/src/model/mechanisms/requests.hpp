@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <concepts>
 #include <type_traits>
 #include <functional>
@@ -100,12 +101,13 @@ struct Requests {
     // something: they are counter-based, so a draw skipped changes no other, and the key is
     // hashed only if one is taken (in many scenarios none is).
     std::optional<KeyedDraws> base;
-    auto draw = [&](RequestDraw position) {
+    auto draws_at = [&](RequestDraw position) {
       if (!base) base = s.draws(a, Purpose("problem"), k);
       KeyedDraws d = *base;
       d.skip(static_cast<std::uint64_t>(position));
-      return d.uniform01();
+      return d;
     };
+    auto draw = [&](RequestDraw position) { return draws_at(position).uniform01(); };
     const double bound = s.arrivals.bound;
     const double rate = problem_rate();
     if (rate > bound * (1 + 1e-12))
@@ -137,7 +139,7 @@ struct Requests {
     if (owner >= 0 && support_p > 0) to_support = draw(RequestDraw::Route) < support_p;
     if (to_support) {
       if (servers_on_duty() > 0) {
-        enqueue_support(a);
+        enqueue_support(a, service_factor([&] { return draws_at(RequestDraw::Service); }));
         return;
       }
       if (owner < 0) {
@@ -156,7 +158,7 @@ struct Requests {
       ignore(a, owner, why);
       return;
     }
-    const double service_days = m.service_days[urgent][s.now() < m.coached_until];
+    const double service_days = m.service_days[urgent][s.now() < m.coached_until] * service_factor([&] { return draws_at(RequestDraw::Service); });
     const double start = std::max(s.now(), m.busy_until);
     m.busy_until = start + service_days;
     add_request(a, owner, urgent, m.busy_until);
@@ -172,11 +174,31 @@ struct Requests {
     support_fte *= 1.0 - fraction;
     rebuild_support_free();
   }
-  void enqueue_support(std::uint32_t a) {
+  // A request's work as a multiple of the mean (request_hours): 1 when service times are fixed
+  // (no draw taken, no key hashed), else drawn from the request's own draws (`draws()` gives
+  // them at RequestDraw::Service), mean 1.
+  template <class Draws>
+  double service_factor(Draws draws) const {
+    if (s.p.service.service_time == ServiceTime::Fixed) [[likely]]
+      return 1.0;
+    KeyedDraws d = draws();
+    switch (s.p.service.service_time) {
+      case ServiceTime::Fixed: return 1.0;
+      case ServiceTime::Exponential: return -std::log(d.uniform_open0());
+      case ServiceTime::Lognormal: {
+        const double cv = s.p.service.service_time_cv;
+        const double var = std::log1p(cv * cv);
+        return std::exp(std::sqrt(var) * d.normal() - 0.5 * var);
+      }
+    }
+    return 1.0;
+  }
+
+  void enqueue_support(std::uint32_t a, double factor = 1.0) {
     std::pop_heap(support_free.begin(), support_free.end(), std::greater<>{});
     const std::uint32_t best = support_free.back().second;
     const double service_days =
-        s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0 * server_hours_share(best));
+        s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0 * server_hours_share(best)) * factor;
     const double start = std::max(s.now(), support_busy[best]);
     support_busy[best] = start + service_days;
     support_free.back().first = support_busy[best];
@@ -257,6 +279,7 @@ struct Requests {
   // The month's row: responses completed this month, the staff on duty.
   void record(MonthRow& row) {
     row.mean_response_days = response_n ? response_sum / static_cast<double>(response_n) : 0.0;
+    row.answered_requests = response_n;
     row.support_capacity = support_fte;
     response_sum = 0;
     response_n = 0;
