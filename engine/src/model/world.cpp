@@ -86,7 +86,6 @@ struct World::Impl {
   Impl(World& w, const ModelParams& params, std::uint64_t seed, std::uint64_t rep) : s(w, params, seed, rep) {}
 
   double now() const { return s.now(); }
-  const ModelParams& p() const { return s.p; }
 
   // --- set-up: the order in which the mechanisms start ------------------------------------
   void setup() {

@@ -284,15 +284,6 @@ struct Requests {
     response_sum = 0;
     response_n = 0;
   }
-
-  // Every saved request must name an account and a manager that exist.
-  bool consistent(std::size_t accounts, std::int64_t managers) const {
-    for (const auto& q : requests)
-      if (q.account >= accounts || q.manager < -1 || q.manager >= managers) return false;
-    for (auto id : free_requests)
-      if (id >= requests.size()) return false;
-    return true;
-  }
 };
 
 }  // namespace tenure::model
