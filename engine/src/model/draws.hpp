@@ -37,6 +37,7 @@ enum class RequestDraw : std::uint64_t {
   Route = 2,     // to support staff or to the manager
   Answer = 3,    // the manager answers or ignores it
   Service = 4,   // its work, when service times vary (4 and 5: a normal takes two uniforms)
+  Patience = 6,  // how long the client waits before giving up, when it has to wait
 };
 
 // Two uniforms on [0, 1) from one 64-bit draw, 32 bits each: for the month's draws, where a

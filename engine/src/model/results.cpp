@@ -12,8 +12,8 @@ static_assert(std::is_trivially_copyable_v<MonthRow>);
 void save(core::ByteWriter& w, const ManagerRow& m) {
   w.str(m.name), w.str(m.strategy), w.pod(m.level), w.pod(m.new_business), w.pod(m.new_clients);
   w.pod(m.retained_value), w.pod(m.opening_value), w.pod(m.opening_clients), w.pod(m.retained_clients);
-  w.pod(m.retention_rate), w.pod(m.referrals), w.pod(m.requests_answered), w.pod(m.requests_ignored);
-  w.pod(m.requests_late), w.pod(m.reviews), w.pod(m.promotions), w.pod(m.exited), w.str(name_of(m.exit_reason));
+  w.pod(m.opening_client_years), w.pod(m.retention_rate), w.pod(m.referrals), w.pod(m.requests_answered), w.pod(m.requests_ignored);
+  w.pod(m.requests_late), w.pod(m.requests_abandoned), w.pod(m.reviews), w.pod(m.promotions), w.pod(m.exited), w.str(name_of(m.exit_reason));
   w.pod(m.exit_day), w.pod(m.book_value), w.pod(m.book_size), w.pod(m.book_clv), w.pod(m.reputation);
   w.pod(m.blamed_value), w.pod(m.competence);
 }
@@ -31,8 +31,8 @@ ManagerRow load_row(core::ByteReader& rd) {
   m.name = rd.str(), m.strategy = rd.str(), m.level = rd.pod<std::int64_t>(), m.new_business = rd.pod<double>();
   m.new_clients = rd.pod<std::int64_t>(), m.retained_value = rd.pod<double>(), m.opening_value = rd.pod<double>();
   m.opening_clients = rd.pod<std::int64_t>(), m.retained_clients = rd.pod<std::int64_t>();
-  m.retention_rate = rd.pod<double>(), m.referrals = rd.pod<std::int64_t>(), m.requests_answered = rd.pod<std::int64_t>();
-  m.requests_ignored = rd.pod<std::int64_t>(), m.requests_late = rd.pod<std::int64_t>(), m.reviews = rd.pod<std::int64_t>();
+  m.opening_client_years = rd.pod<double>(), m.retention_rate = rd.pod<double>(), m.referrals = rd.pod<std::int64_t>(), m.requests_answered = rd.pod<std::int64_t>();
+  m.requests_ignored = rd.pod<std::int64_t>(), m.requests_late = rd.pod<std::int64_t>(), m.requests_abandoned = rd.pod<std::int64_t>(), m.reviews = rd.pod<std::int64_t>();
   m.promotions = rd.pod<std::int64_t>(), m.exited = rd.pod<bool>(), m.exit_reason = departure_reason(rd, rd.str()), m.exit_day = rd.pod<double>();
   m.book_value = rd.pod<double>(), m.book_size = rd.pod<std::int64_t>(), m.book_clv = rd.pod<double>();
   m.reputation = rd.pod<double>(), m.blamed_value = rd.pod<double>(), m.competence = rd.pod<double>();

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <concepts>
 #include <type_traits>
+#include <unordered_map>
+#include <utility>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -102,7 +104,7 @@ struct Manager {
   std::size_t level_slot = 0;  // index in the level's member list
   double quarter_new = 0;
   // year-to-date and cumulative
-  double year_new = 0, opening_value = 0;
+  double year_new = 0, opening_value = 0, opening_day = 0;  // opening_day: when the retention period began
   std::vector<std::uint32_t> opening_book;
   ManagerRow row;
   std::vector<std::uint32_t> book;  // account ids, lazily pruned (see State::prune_book)
@@ -134,7 +136,7 @@ void io(Ar& ar, M& m) {
   ar.str(m.name), ar.str(m.strategy);
   ar.pod(m.competence), ar.pod(m.age_days), ar.pod(m.level), core::io_size(ar, m.level_slot);
   ar.pod(m.active), ar.pod(m.urgent), ar.pod(m.passed_over);
-  ar.pod(m.coached_until), ar.pod(m.busy_until), ar.pod(m.quarter_new), ar.pod(m.year_new), ar.pod(m.opening_value);
+  ar.pod(m.coached_until), ar.pod(m.busy_until), ar.pod(m.quarter_new), ar.pod(m.year_new), ar.pod(m.opening_value), ar.pod(m.opening_day);
   ar.pods(m.opening_book), ar.pods(m.book);
   io_row(ar, m.row);
 }
@@ -182,6 +184,9 @@ struct Shared {
   MonthRow cur;  // the month being recorded
   MonthTally tally;
   std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
+  // Referral links: each referrer's referred clients (acquisition.hpp). A referred client's
+  // lower churn lasts while its referrer stays a client (Van den Bulte et al. 2018).
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> referees;
 
   Shared(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
       : world(w), p(params), seed(s), rep(r), sim(s, r), rng(s, r) {}
@@ -258,6 +263,27 @@ struct Shared {
     // client no longer under that notice, and does nothing.
     sim.schedule_in(lag, EventSpec{kChurn, a, ++acc.rec[a].notices});
     log(a, "notice given");
+  }
+
+  // `referee` was referred by the client `referrer`: its advantage lasts while they stay.
+  void refer(std::uint32_t referee, std::uint32_t referrer) {
+    acc.rec[referee].flags |= kReferred;
+    referees[referrer].push_back(referee);
+  }
+  // A referrer left: its referred clients' advantage ends (churn.hpp).
+  void referrer_left(std::uint32_t a) {
+    const auto it = referees.find(a);
+    if (it == referees.end()) return;
+    for (const std::uint32_t b : it->second) acc.rec[b].flags &= static_cast<std::uint8_t>(~kReferred);
+    referees.erase(it);
+  }
+  // The links in (referrer, referee) order: what a snapshot saves.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> referral_links() const {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> v;
+    for (const auto& [r, list] : referees)
+      for (const auto b : list) v.emplace_back(r, b);
+    std::sort(v.begin(), v.end());
+    return v;
   }
 
   // A client is handed over to manager `to` (-1: nobody).

@@ -59,7 +59,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-3";  // 3: support on duty in full-time equivalents
+constexpr std::string_view kStateMagic = "TENURE-WORLD-4";  // 4: requests a client gives up waiting (and the referral links)
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -455,6 +455,20 @@ struct World::Impl {
     thresholds.resize(nt);
     for (auto& [h, a] : thresholds) ar.pod(h), ar.pod(a);
     if constexpr (loading) acquisition.restore_thresholds(std::move(thresholds));
+    core::io_tag(ar, "REF1");
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> links;
+    if constexpr (!loading) links = s.referral_links();
+    std::size_t nl = links.size();
+    core::io_count(ar, nl, core::io_left(ar) / 8);
+    links.resize(nl);
+    for (auto& [r, b] : links) ar.pod(r), ar.pod(b);
+    if constexpr (loading) {
+      s.referees.clear();
+      for (const auto& [r, b] : links) {
+        if (r >= acc.size() || b >= acc.size()) ar.fail("a referral link names an account that does not exist");
+        s.referees[r].push_back(b);
+      }
+    }
     auto& net = acquisition.network;
     core::io_tag(ar, "NET1");
     ar.pod(net.complete), core::io_size(ar, net.node_count), ar.pods(net.offsets), ar.pods(net.targets);
@@ -648,7 +662,11 @@ struct World::Impl {
       r.competence = m.competence;
       r.book_size = static_cast<std::int64_t>(m.book.size());
       r.book_value = s.book_value(m);
-      r.retention_rate = r.opening_clients > 0 ? static_cast<double>(r.retained_clients) / static_cast<double>(r.opening_clients) : 0.0;
+      // A yearly rate over the exposure: clients of the opening books lost per client-year
+      // held, so that a period cut short by a departure does not look like a good year.
+      r.retention_rate = r.opening_client_years > 0
+                             ? std::max(0.0, 1.0 - static_cast<double>(r.opening_clients - r.retained_clients) / r.opening_client_years)
+                             : 0.0;
       // CLV = m r / (1 + d - r), discount 10%: what the book is worth at this retention.
       const double ret = std::min(r.retention_rate, 0.99);
       r.book_clv = s.p.accounts.margin * r.book_value * ret / (1.1 - ret);

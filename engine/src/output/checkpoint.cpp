@@ -20,9 +20,9 @@
 namespace tenure::output {
 
 namespace {
-// The format's version: 3 since the monthly row carries the quarter-end discounts. A checkpoint of
+// The format's version: 4 since the rows carry the requests given up. A checkpoint of
 // another version is not read (it is run again).
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '3'};
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '4'};
 }  // namespace
 
 namespace {

@@ -115,6 +115,9 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
     v.push_back(integer<R>("answered_requests", "requests", "Requests answered",
                            "answers given in the month, by managers and support (what mean_response_days averages)",
                            [](const R& r) { return r.answered_requests; }));
+    v.push_back(integer<R>("abandoned_requests", "requests", "Requests given up",
+                           "requests whose client gave up waiting in the month (service.patience): unanswered, they cost as ignored ones",
+                           [](const R& r) { return r.abandoned_requests; }));
     v.push_back(real<R>("support_capacity", "staff", "Support staff on duty", "support staff on duty at the month's end",
                         [](const R& r) { return r.support_capacity; }));
     v.push_back(integer<R>("regime", "", "Market regime", "index of the market regime in the month (market.regimes)",
@@ -162,7 +165,11 @@ const std::vector<ColumnSpec<ManagerRow>>& manager_columns() {
                            [](const R& r) { return r.opening_clients; }));
     v.push_back(integer<R>("retained_clients", "clients", "Clients kept", "of those, clients still held at the year's end",
                            [](const R& r) { return r.retained_clients; }));
-    v.push_back(real<R>("retention_rate", "share (0-1)", "Retention", "retained_clients / opening_clients",
+    v.push_back(real<R>("opening_client_years", "client-years", "Exposure",
+                        "opening clients times the share of a year each retention period lasted (a departure ends one early)",
+                        [](const R& r) { return r.opening_client_years; }));
+    v.push_back(real<R>("retention_rate", "share per year", "Retention",
+                        "1 - clients of the opening books lost / opening_client_years: a yearly rate, which a departure does not raise",
                         [](const R& r) { return r.retention_rate; }));
     v.push_back(integer<R>("referrals", "clients", "Referrals", "clients won by referral from this manager's own clients",
                            [](const R& r) { return r.referrals; }));
@@ -172,6 +179,9 @@ const std::vector<ColumnSpec<ManagerRow>>& manager_columns() {
                            [](const R& r) { return r.requests_ignored; }));
     v.push_back(integer<R>("requests_late", "requests", "Requests late", "requests answered later than service.expected_response",
                            [](const R& r) { return r.requests_late; }));
+    v.push_back(integer<R>("requests_abandoned", "requests", "Requests given up",
+                           "requests of this manager's clients given up while waiting for this manager",
+                           [](const R& r) { return r.requests_abandoned; }));
     v.push_back(integer<R>("reviews", "reviews", "Reviews", "annual reviews passed", [](const R& r) { return r.reviews; }));
     v.push_back(integer<R>("promotions", "promotions", "Promotions", "promotions received", [](const R& r) { return r.promotions; }));
     v.push_back(col<R>("exited", K::Boolean, "", "Left", "whether the manager left (quit, retired or dismissed)",

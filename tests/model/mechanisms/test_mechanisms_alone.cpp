@@ -87,6 +87,7 @@ TEST_CASE("Requests alone: a neglectful owner ignores requests at its rate, scar
   ModelParams p;
   p.managers = {ManagerSpec{.name = "m", .service = {"neglectful", {}}}};
   p.service.support_staff = 0;
+  p.service.patience_days = 0;  // everyone waits for an answer
   MechanismFixture f(5000, 1, 0, 7.0, p);
   Shared& s = f.state();
   Requests requests(s);
@@ -103,6 +104,43 @@ TEST_CASE("Requests alone: a neglectful owner ignores requests at its rate, scar
   // Answered in turn (Lindley): each finishes a request's days after the one before.
   const double days = s.managers[0].service_days[0][0];
   CHECK(s.managers[0].busy_until == Approx(days * static_cast<double>(requests.requests.size())));
+}
+
+TEST_CASE("Requests alone: a client facing a wait of W days gives up with probability 1 - exp(-W / patience)",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "m", .service = {"attentive", {{"answer_probability", 1.0}}}}};
+  p.service.support_staff = 0;
+  p.service.patience_days = 10;
+  MechanismFixture f(20000, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Requests requests(s);
+  requests.setup();
+  s.arrivals.set_bound(s.p.service.problem_rate);
+  const double wait = 7;
+  std::int64_t gave_up = 0;
+  for (std::uint32_t a = 0; a < 20000; ++a) {
+    s.managers[0].busy_until = wait;  // the manager is busy for a week
+    const std::size_t before = requests.requests.size() - requests.free_requests.size();
+    requests.on_problem(a);
+    REQUIRE(requests.requests.size() - requests.free_requests.size() == before + 1);
+    const Request& q = requests.requests.back();
+    gave_up += q.gives_up;
+    // A client who gives up takes none of the manager's time.
+    CHECK(s.managers[0].busy_until == Approx(q.gives_up ? wait : wait + s.managers[0].service_days[0][0]));
+  }
+  CHECK(near_binomial(static_cast<double>(gave_up), 20000, 1 - std::exp(-wait / 10)));
+  // Giving up costs as an ignored request: a scar and the penalty, and a late response's cause.
+  const std::uint32_t a = 0;
+  Request q = requests.requests[0];
+  q.gives_up = true;
+  const double before = s.acc.rec[a].satisfaction;
+  const auto scars = s.acc.rec[a].scars;
+  requests.give_up(q);
+  CHECK(s.acc.rec[a].scars == scars + 1);
+  CHECK(s.acc.rec[a].satisfaction == Approx(before - s.p.service.ignore_penalty));
+  CHECK((s.acc.rec[a].causes & bit(Cause::LateResponse)));
+  CHECK(s.cur.abandoned_requests == 1);
 }
 
 TEST_CASE("Arrivals alone: a month's candidates per client are Poisson(bound x month)", "[model][mechanism]") {
@@ -271,7 +309,7 @@ TEST_CASE("Requests alone: support is capacity in hours; a 10% cut of 5 staff le
   CHECK(requests.server_hours_share(3) == 1.0);
   CHECK(requests.server_hours_share(4) == Approx(0.5));
   // One request each, all at once: the half-time server takes twice as long.
-  for (std::uint32_t a = 0; a < 5; ++a) requests.enqueue_support(a);
+  for (std::uint32_t a = 0; a < 5; ++a) requests.enqueue_support(a, 1.0, [] { return 1e9; });
   const double full = s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0);
   CHECK(requests.support_busy[0] == Approx(full));
   CHECK(requests.support_busy[4] == Approx(2 * full));

@@ -49,6 +49,7 @@ struct MonthRow {
   std::int64_t ignored_requests = 0;
   double mean_response_days = 0;
   std::int64_t answered_requests = 0;  // answers given in the month (those mean_response_days averages)
+  std::int64_t abandoned_requests = 0;  // requests whose client gave up waiting in the month
   double support_capacity = 0;  // support staff on duty
   std::int64_t regime = 0;
   double stress = 0;
@@ -66,11 +67,13 @@ struct ManagerRow {
   double opening_value = 0;   // summed over review years
   std::int64_t opening_clients = 0;   // summed over review years
   std::int64_t retained_clients = 0;  // of those, still held at the year's end
-  double retention_rate = 0;  // retained_clients / opening_clients
+  double opening_client_years = 0;  // exposure: opening clients x the share of a year each period lasted
+  double retention_rate = 0;  // 1 - (opening_clients - retained_clients) / opening_client_years
   std::int64_t referrals = 0;
   std::int64_t requests_answered = 0;
   std::int64_t requests_ignored = 0;
   std::int64_t requests_late = 0;
+  std::int64_t requests_abandoned = 0;
   std::int64_t reviews = 0;
   std::int64_t promotions = 0;
   bool exited = false;

@@ -49,11 +49,16 @@ struct Acquisition {
       s.arrivals_total += k;
     }
     s.count_rest();  // clients won by job moves during the pass
-    const std::int64_t detractors = s.tally.detractors, population = s.n_prospects + s.tally.clients;
+    const std::int64_t population = s.n_prospects + s.tally.clients;
     if (s.n_prospects <= 0 || population == 0) return;
+    weigh_voices();
     if (network.complete) {
-      acquire_complete(dt, static_cast<double>(s.month_promoters.size()) / static_cast<double>(population),
-                       static_cast<double>(detractors) / static_cast<double>(population), s.month_promoters);
+      // Shares of the population: promoters and detractors, each counted by its voice.
+      const double pop = static_cast<double>(population);
+      const bool weighted = q.influence != 0;
+      const double pos = weighted ? promoter_total / mean_voice / pop : static_cast<double>(s.month_promoters.size()) / pop;
+      const double neg = weighted ? detractor_total / mean_voice / pop : static_cast<double>(s.tally.detractors) / pop;
+      acquire_complete(dt, pos, neg, s.month_promoters);
       return;
     }
     // Sparse network: each prospect hears only its neighbours, so hazards differ.
@@ -68,13 +73,17 @@ struct Acquisition {
       double pos = 0, neg = 0;
       if (auto nb = network.neighbours(a); !nb.empty()) {
         std::size_t np = 0, nn = 0;
+        double wp = 0, wn = 0;  // with influence: voices, in units of the mean client's
         for (auto b : nb) {
           if (!s.served(b)) continue;
-          np += acc.rec[b].satisfaction >= p.service.promoter_threshold;
-          nn += acc.rec[b].satisfaction <= p.service.detractor_threshold;
+          const bool promotes = acc.rec[b].satisfaction >= p.service.promoter_threshold;
+          const bool detracts = acc.rec[b].satisfaction <= p.service.detractor_threshold;
+          np += promotes, nn += detracts;
+          if (q.influence != 0 && (promotes || detracts)) (promotes ? wp : wn) += voice(acc.rec[b]) / mean_voice;
         }
-        pos = static_cast<double>(np) / static_cast<double>(nb.size());
-        neg = static_cast<double>(nn) / static_cast<double>(nb.size());
+        if (q.influence != 0) np = 0, nn = 0;
+        pos = (static_cast<double>(np) + wp) / static_cast<double>(nb.size());
+        neg = (static_cast<double>(nn) + wn) / static_cast<double>(nb.size());
       }
       // Negative word of mouth hits acquisition harder than retention (East et al. 2008).
       const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
@@ -114,17 +123,32 @@ struct Acquisition {
       }
       return;
     }
+    // The referrer: a promoter drawn in proportion to its voice (all alike without influence).
     std::uint32_t referrer = kNone;
     if (network.complete) {
-      if (!promoters.empty())
+      if (!promoter_voice.empty() && promoter_voice.back() > 0) {
+        const double u = d.uniform01() * promoter_voice.back();
+        const auto i = static_cast<std::size_t>(std::upper_bound(promoter_voice.begin(), promoter_voice.end(), u) - promoter_voice.begin());
+        referrer = promoters[std::min(i, promoters.size() - 1)];
+      } else if (!promoters.empty()) {
         referrer = promoters[std::min(promoters.size() - 1,
                                       static_cast<std::size_t>(d.uniform01() * static_cast<double>(promoters.size())))];
+      }
     } else {
       std::vector<std::uint32_t> cand;
+      std::vector<double> cum;
       for (auto b : network.neighbours(a))
-        if (s.served(b) && acc.rec[b].satisfaction >= p.service.promoter_threshold) cand.push_back(b);
-      if (!cand.empty())
+        if (s.served(b) && acc.rec[b].satisfaction >= p.service.promoter_threshold) {
+          cand.push_back(b);
+          if (p.acquisition.influence != 0) cum.push_back((cum.empty() ? 0.0 : cum.back()) + voice(acc.rec[b]));
+        }
+      if (!cum.empty() && cum.back() > 0) {
+        const double u = d.uniform01() * cum.back();
+        const auto i = static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), u) - cum.begin());
+        referrer = cand[std::min(i, cand.size() - 1)];
+      } else if (!cand.empty()) {
         referrer = cand[std::min(cand.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(cand.size())))];
+      }
     }
     std::int32_t owner = referrer == kNone ? -1 : acc.rec[referrer].owner;
     if (owner >= 0 && !managers[static_cast<std::size_t>(owner)].active) owner = -1;
@@ -132,7 +156,7 @@ struct Acquisition {
     v *= p.acquisition.referral_value_multiplier;
     const Source src = referrer == kNone ? Source::WordOfMouth : Source::Referral;
     s.activate(a, owner, src, src, v);
-    acc.rec[a].flags |= kReferred;
+    if (referrer != kNone) s.refer(a, referrer);
     if (referrer != kNone && owner == acc.rec[referrer].owner) ++managers[static_cast<std::size_t>(owner)].row.referrals;
   }
 
@@ -200,18 +224,60 @@ struct Acquisition {
     const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
     const double h_out = q.outreach_rate * total_effort / static_cast<double>(s.n_prospects) * s.market.acquisition_mult * damp;
     const double h_wom = q.bass_q * s.market.acquisition_mult * pos * damp;
-    const double h = h_out + h_wom;
-    cumulative_hazard += h * dt;
-    // The heap must hold every threshold up to H: raise the cap, with room for a few months.
-    if (cumulative_hazard > near_cap) raise_cap(cumulative_hazard + std::max(0.05, 4.0 * h * dt));
+    double h = h_out + h_wom;
+    // Word of mouth in continuous time: the shared hazard rises at each conversion that adds a
+    // promoter, so the month is walked from one threshold to the next (Bass's closed form, not
+    // a month's lag behind it). What a new promoter adds: its voice over the population.
+    const double per_voice = q.bass_q * s.market.acquisition_mult * damp /
+                             static_cast<double>(s.n_prospects + s.tally.clients);
     const auto mu = static_cast<std::uint64_t>(s.month);
-    while (!thresholds.empty() && thresholds.front().first <= cumulative_hazard) {
+    double left = dt;  // days of the month still to walk
+    while (h > 0 && left > 0) {
+      const double end = cumulative_hazard + h * left;
+      // The heap must hold every threshold up to the month's end: raise the cap, with room.
+      if (end > near_cap) raise_cap(end + std::max(0.05, 4.0 * h * dt));
+      if (thresholds.empty() || thresholds.front().first > end) {
+        cumulative_hazard = end;
+        break;
+      }
       std::pop_heap(thresholds.begin(), thresholds.end(), later);
-      const std::uint32_t a = thresholds.back().second;
+      const auto [theta, a] = thresholds.back();
       thresholds.pop_back();
+      left = std::max(0.0, left - (theta - cumulative_hazard) / h);
+      cumulative_hazard = std::max(cumulative_hazard, theta);
       if (acc.rec[a].state != State::Prospect) continue;  // taken another way meanwhile
       KeyedDraws d = s.draws(a, Purpose("acquire"), mu);
       convert(a, d, h_out, h, effort, total_effort, promoters, dt);
+      if (s.served(a) && acc.rec[a].satisfaction >= s.p.service.promoter_threshold)
+        h += per_voice * (q.influence != 0 ? voice(acc.rec[a]) / mean_voice : 1.0);
+    }
+  }
+
+  // Influential clients: a client's voice is (value)^influence, in units of the mean client's,
+  // so that without influence each client is one voice and with influence 1 a client worth
+  // ten times the mean speaks for ten.
+  double voice(const Account& x) const { return std::pow(std::max(x.value, 0.0), s.p.acquisition.influence); }
+  double mean_voice = 1, promoter_total = 0, detractor_total = 0;
+  std::vector<double> promoter_voice;  // running totals over the month's promoters (with influence)
+  // The month's voices, from the clients as the month closes: only with influence.
+  void weigh_voices() {
+    promoter_voice.clear();
+    mean_voice = 1, promoter_total = 0, detractor_total = 0;
+    if (s.p.acquisition.influence == 0) return;
+    double total = 0;
+    std::int64_t n = 0;
+    for (const std::uint32_t a : s.served_ids)
+      if (s.served(a)) {
+        const Account& x = s.acc.rec[a];
+        const double w = voice(x);
+        total += w, ++n;
+        if (x.satisfaction <= s.p.service.detractor_threshold) detractor_total += w;
+      }
+    if (n == 0 || total <= 0) return;
+    mean_voice = total / static_cast<double>(n);
+    for (const std::uint32_t a : s.month_promoters) {
+      promoter_total += voice(s.acc.rec[a]);
+      promoter_voice.push_back(promoter_total);
     }
   }
 

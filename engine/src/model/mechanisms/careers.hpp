@@ -200,6 +200,10 @@ struct Careers {
   }
   // Closes a retention period (a review year, or the part of one before a departure).
   void record_retention(Manager& m) {
+    // Exposure: each opening client for the part of a year the period lasted. A period cut
+    // short by a departure loses fewer clients, and counts for less.
+    m.row.opening_client_years +=
+        static_cast<double>(m.opening_book.size()) * std::max(0.0, s.now() - m.opening_day) / cal::kDaysPerYear;
     m.row.retained_value += retained_now(m);
     m.row.opening_value += m.opening_value;
     m.row.retained_clients += retained_clients_now(m);
@@ -208,6 +212,7 @@ struct Careers {
   // The book at the start of a retention period.
   void snapshot_opening(Manager& m) {
     m.opening_book.clear();
+    m.opening_day = s.now();
     const auto id = static_cast<std::int32_t>(&m - s.managers.data());
     m.opening_value = 0;
     for (auto a : m.book)

@@ -92,6 +92,7 @@ struct Churn {
     auto& acc = s.acc;
     if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
+    s.referrer_left(a);
     if (const std::int32_t o = acc.rec[a].owner; o >= 0) --s.managers[static_cast<std::size_t>(o)].owned;
     s.book_changed(acc.rec[a].owner);
     const double v = acc.rec[a].value;

@@ -46,8 +46,8 @@ struct JobMoves {
     KeyedDraws vd = s.draws(target, Purpose("value"), 0);
     const double v = s.draw_value(vd) * p.acquisition.warm_lead_value_multiplier;
     // The organisation reports the deal as a close by outreach; the true source is the move.
+    // Not a referral: the contact is the manager's, and no client stays behind vouching.
     s.activate(target, owner, Source::JobMove, Source::Outreach, v);
-    acc.rec[target].flags |= kReferred;
   }
 };
 

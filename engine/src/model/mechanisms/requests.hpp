@@ -13,6 +13,7 @@
 #include <concepts>
 #include <type_traits>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,12 +29,13 @@ struct Request {
   double arrival;
   bool urgent_at_arrival;
   bool support_cut_at_arrival;
+  bool gives_up;  // the client gives up waiting at the request's event, unanswered
 };
 // Save and load, one function for both.
 template <class Ar, class R>
   requires std::same_as<std::remove_const_t<R>, Request>
 void io(Ar& ar, R& q) {
-  ar.pod(q.account), ar.pod(q.manager), ar.pod(q.arrival), ar.pod(q.urgent_at_arrival), ar.pod(q.support_cut_at_arrival);
+  ar.pod(q.account), ar.pod(q.manager), ar.pod(q.arrival), ar.pod(q.urgent_at_arrival), ar.pod(q.support_cut_at_arrival), ar.pod(q.gives_up);
 }
 
 struct Requests {
@@ -137,9 +139,11 @@ struct Requests {
             : 0.0;
     bool to_support = owner < 0;
     if (owner >= 0 && support_p > 0) to_support = draw(RequestDraw::Route) < support_p;
+    // How long the client will wait for an answer (drawn only when it has to wait).
+    auto patience = [&] { return patience_days(draws_at(RequestDraw::Patience)); };
     if (to_support) {
       if (servers_on_duty() > 0) {
-        enqueue_support(a, service_factor([&] { return draws_at(RequestDraw::Service); }));
+        enqueue_support(a, service_factor([&] { return draws_at(RequestDraw::Service); }), patience);
         return;
       }
       if (owner < 0) {
@@ -158,10 +162,25 @@ struct Requests {
       ignore(a, owner, why);
       return;
     }
-    const double service_days = m.service_days[urgent][s.now() < m.coached_until] * service_factor([&] { return draws_at(RequestDraw::Service); });
     const double start = std::max(s.now(), m.busy_until);
+    if (start > s.now()) {
+      // The manager is busy: a client whose patience runs out first gives up, and takes none
+      // of the manager's time (the queue is first come, first served, so the wait is known).
+      if (const double wait = patience(); wait < start - s.now()) {
+        add_request(a, owner, urgent, s.now() + wait, true);
+        return;
+      }
+    }
+    const double service_days = m.service_days[urgent][s.now() < m.coached_until] * service_factor([&] { return draws_at(RequestDraw::Service); });
     m.busy_until = start + service_days;
     add_request(a, owner, urgent, m.busy_until);
+  }
+
+  // A client's patience in days: exponential with mean service.patience (Erlang-A's
+  // abandonment); infinite when patience is 0 (nobody gives up).
+  double patience_days(KeyedDraws d) const {
+    const double mean = s.p.service.patience_days;
+    return mean > 0 ? -mean * std::log(d.uniform_open0()) : std::numeric_limits<double>::infinity();
   }
 
   void rebuild_support_free() {
@@ -194,19 +213,27 @@ struct Requests {
     return 1.0;
   }
 
-  void enqueue_support(std::uint32_t a, double factor = 1.0) {
+  template <class Patience>
+  void enqueue_support(std::uint32_t a, double factor, Patience patience) {
+    const std::uint32_t best = support_free.front().second;
+    const double start = std::max(s.now(), support_busy[best]);
+    if (start > s.now()) {
+      // Every server is busy: the client waits for the first free one, or gives up.
+      if (const double wait = patience(); wait < start - s.now()) {
+        add_request(a, -1, false, s.now() + wait, true);
+        return;
+      }
+    }
     std::pop_heap(support_free.begin(), support_free.end(), std::greater<>{});
-    const std::uint32_t best = support_free.back().second;
     const double service_days =
         s.p.service.request_hours / (s.p.service.support_hours_per_week / 7.0 * server_hours_share(best)) * factor;
-    const double start = std::max(s.now(), support_busy[best]);
     support_busy[best] = start + service_days;
     support_free.back().first = support_busy[best];
     std::push_heap(support_free.begin(), support_free.end(), std::greater<>{});
     add_request(a, -1, false, support_busy[best]);
   }
 
-  void add_request(std::uint32_t a, std::int32_t server, bool urgent, double done) {
+  void add_request(std::uint32_t a, std::int32_t server, bool urgent, double done, bool gives_up = false) {
     std::uint32_t id;
     if (!free_requests.empty()) {
       id = free_requests.back();
@@ -215,9 +242,26 @@ struct Requests {
       id = static_cast<std::uint32_t>(requests.size());
       requests.emplace_back();
     }
-    requests[id] = Request{a, server, s.now(), urgent, support_cut_active() && s.p.factor_on(Factor::SupportCut)};
+    requests[id] = Request{a, server, s.now(), urgent, support_cut_active() && s.p.factor_on(Factor::SupportCut), gives_up};
     ++s.acc.rec[a].open_requests;
     s.sim.schedule_at(done, EventSpec{kServiceDone, a, id});
+  }
+
+  // A client gives up waiting: an unanswered request, which costs as one ignored, with the
+  // causes of the wait.
+  void give_up(const Request& r) {
+    const std::uint32_t a = r.account;
+    ++s.cur.abandoned_requests;
+    if (!s.served(a)) return;
+    auto& x = s.acc.rec[a];
+    if (r.manager >= 0) ++s.managers[static_cast<std::size_t>(r.manager)].row.requests_abandoned;
+    std::uint32_t why = bit(Cause::LateResponse);
+    if (r.support_cut_at_arrival) why |= bit(Cause::SupportCut);
+    if (r.urgent_at_arrival) why |= bit(Cause::QuarterEnd);
+    x.scars = static_cast<std::uint8_t>(std::min(x.scars + 1, 20));
+    x.causes |= why;
+    s.set_satisfaction(a, x.satisfaction - s.p.service.ignore_penalty);
+    s.log(a, "request abandoned");
   }
 
   void ignore(std::uint32_t a, std::int32_t owner, std::uint32_t why) {
@@ -239,6 +283,10 @@ struct Requests {
     free_requests.push_back(id);
     const std::uint32_t a = r.account;
     --acc.rec[a].open_requests;
+    if (r.gives_up) {
+      give_up(r);
+      return;
+    }
     const double response = s.now() - r.arrival;
     response_sum += response;
     ++response_n;
