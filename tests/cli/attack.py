@@ -112,7 +112,7 @@ for good in ("0", "1", "9007199254740993", "18446744073709551615"):
                         "--set", "accounts.initial_prospects=50", "-q"], "accept")
 
 # 10. Fractions, documents, NUL bytes, trailing text, missing order targets, ignored overrides.
-for body in ("experiment: {replications: 2.5}\n", "experiment: {horizon: 500 years}\n", "experiment: {horizon: 0 days}\n",
+for body in ("experiment: {replications: 2.5}\n", "experiment: {horizon: 6000 years}\n", "experiment: {horizon: 0 days}\n",
              "organisation: {positions: [1.5]}\n", "market: {initial_regime: 0.5}\n",
              "orders: [{at: 1 year, kind: no_contact, account: 3.5}]\n",
              "orders: [{at: 1 year, kind: no_contact, account: 99999999}]\n",

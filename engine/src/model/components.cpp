@@ -74,6 +74,35 @@ struct Pressure : PressureBehaviour {
 
 using Metric = double (*)(const CandidateRecord&);
 
+// The measures a policy can rank by, by name (the `metric` parameter).
+struct NamedMetric {
+  const char* name;
+  Metric metric;
+};
+constexpr NamedMetric kMetrics[] = {
+    {"total_value", [](const CandidateRecord& c) { return c.new_business + c.retained_value; }},
+    {"new_business", [](const CandidateRecord& c) { return c.new_business; }},
+    {"retained_value", [](const CandidateRecord& c) { return c.retained_value; }},
+    {"book_value", [](const CandidateRecord& c) { return c.total_value; }},
+    {"competence", [](const CandidateRecord& c) { return c.competence; }},
+};
+std::vector<std::string> metric_names() {
+  std::vector<std::string> v;
+  for (const auto& m : kMetrics) v.emplace_back(m.name);
+  return v;
+}
+Metric metric_named(const std::string& name) {
+  for (const auto& m : kMetrics)
+    if (name == m.name) return m.metric;
+  return kMetrics[0].metric;  // unreachable: the parameter is a checked choice
+}
+ParamSpec metric_param(const std::string& def) {
+  return choice_param("metric", def, metric_names(),
+                      "what candidates are ranked by: total_value (new business + retained value), new_business, "
+                      "retained_value, book_value or competence (at the current level)");
+}
+
+// The best or the worst by a metric; ties go to the lowest manager id.
 struct ByMetric : PromotionPolicy {
   Metric metric;
   bool best;
@@ -111,13 +140,16 @@ struct RandomPick : PromotionPolicy {
   }
 };
 
-// Pluchino, Rapisarda and Garofalo (2010): alternate the best and the worst by a metric.
+// Pluchino, Rapisarda and Garofalo (2010): the best and the worst by a metric, in turn, or
+// (coin) each chosen by a fair coin ("random alternated").
 struct Alternating : PromotionPolicy {
-  ByMetric best{[](const CandidateRecord& r) { return r.total_value; }, true};
-  ByMetric worst{[](const CandidateRecord& r) { return r.total_value; }, false};
+  ByMetric best, worst;
+  bool coin;
+  Alternating(Metric m, bool c) : best(m, true), worst(m, false), coin(c) {}
   std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t round,
                      core::Stream& rng) const override {
-    return round % 2 == 0 ? best.choose(c, round, rng) : worst.choose(c, round, rng);
+    const bool take_best = coin ? rng.uniform01() < 0.5 : round % 2 == 0;
+    return take_best ? best.choose(c, round, rng) : worst.choose(c, round, rng);
   }
 };
 
@@ -301,8 +333,16 @@ const PolicyRegistry& promotion_policies() {
                       "promotes by new business plus retained value");
     add_metric_policy(r, "competence", [](const CandidateRecord& c) { return c.competence; }, true,
                       "promotes the most competent at the current level");
-    add_metric_policy(r, "worst", [](const CandidateRecord& c) { return c.new_business + c.retained_value; },
-                      false, "promotes the weakest by total value (a control)");
+    r.add({"best", "promotes the best candidate by a metric (Pluchino et al.'s 'best' with metric: competence)",
+           {metric_param("total_value")},
+           [](const ParamSet& p) -> std::unique_ptr<PromotionPolicy> {
+             return std::make_unique<ByMetric>(metric_named(p.text("metric")), true);
+           }});
+    r.add({"worst", "promotes the weakest candidate by a metric (by total value: a control; Pluchino et al.'s 'worst' with metric: competence)",
+           {metric_param("total_value")},
+           [](const ParamSet& p) -> std::unique_ptr<PromotionPolicy> {
+             return std::make_unique<ByMetric>(metric_named(p.text("metric")), false);
+           }});
     r.add({"composite", "weighted sum of new business and retained value",
            {real_param("new_business_weight", 0.5, "", "weight of new business", 0.0, 1e6),
             real_param("retained_weight", 0.5, "", "weight of retained value", 0.0, 1e6)},
@@ -311,8 +351,12 @@ const PolicyRegistry& promotion_policies() {
            }});
     r.add({"random", "promotes a candidate chosen at random", {},
            [](const ParamSet&) -> std::unique_ptr<PromotionPolicy> { return std::make_unique<RandomPick>(); }});
-    r.add({"alternating", "alternates the best and the worst by total value (Pluchino et al. 2010)", {},
-           [](const ParamSet&) -> std::unique_ptr<PromotionPolicy> { return std::make_unique<Alternating>(); }});
+    r.add({"alternating", "the best and the worst by a metric, in turn or by a fair coin (Pluchino et al. 2010)",
+           {metric_param("total_value"),
+            bool_param("coin", false, "choose best or worst by a fair coin at each promotion (Pluchino et al.'s random alternation) rather than in turn")},
+           [](const ParamSet& p) -> std::unique_ptr<PromotionPolicy> {
+             return std::make_unique<Alternating>(metric_named(p.text("metric")), p.boolean("coin"));
+           }});
     return r;
   }();
   return registry;

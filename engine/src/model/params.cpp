@@ -84,6 +84,10 @@ void check_managers(const ModelParams& p, Problems& problems, const Check& check
               std::to_string(per_level[l]) + " managers but " + std::to_string(p.organisation.positions[l]) + " positions");
 }
 
+void check_organisation(const OrganisationParams& o, const Check& check) {
+  check(o.competence_min < o.competence_max, "organisation.competence_max: must be above organisation.competence_min");
+}
+
 void check_churn(const ChurnParams& c, const Check& check) {
   check(c.notice_max_days >= c.notice_min_days, "churn.notice_max: must be >= churn.notice_min");
 }
@@ -153,6 +157,7 @@ void check(const ModelParams& p, Problems& problems) {
   check_component(problems, "market.model", market_models(), p.market.model);
   check_component(problems, "network.generator", network_generators(), p.network.generator);
   check_churn(p.churn, check);
+  check_organisation(p.organisation, check);
   check_orders(p, check);
   check_size(p, check);
 }

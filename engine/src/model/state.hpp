@@ -490,15 +490,46 @@ struct Shared {
     for (std::size_t i = 0; i < managers.size(); ++i)
       if (managers[i].active) decide(managers[i], i, when);
   }
-  Manager make_manager(const ManagerSpec& s, const std::string& name) const {
+  // A manager as `spec` describes: competence and age drawn around the spec's when it gives a
+  // spread (with the manager's own draws, so no other draw moves), exactly the spec's otherwise.
+  Manager make_manager(const ManagerSpec& spec, const std::string& name) const {
     Manager m;
+    const std::size_t id = managers.size();
     m.name = name;
     m.row.name = name;
-    equip(m, s, managers.size());
-    m.competence = s.competence;
-    m.level = s.level;
-    m.age_days = s.age_years * cal::kDaysPerYear;
+    equip(m, spec, id);
+    m.competence = spec.competence;
+    m.level = spec.level;
+    m.age_days = spec.age_years * cal::kDaysPerYear;
+    if (spec.competence_sd > 0 || spec.age_sd > 0) {
+      KeyedDraws d = draws(kManagerEntity + id, Purpose("profile"), 0);
+      m.competence = draw_competence(d, spec.competence, spec.competence_sd, spec.competence_spread);
+      m.age_days = draw_age(d, spec) * cal::kDaysPerYear;
+    }
     return m;
+  }
+  // A competence around `mean` with standard deviation `sd`: a normal truncated to the
+  // organisation's bounds (by rejection; clamped after 1,000 misses), or a uniform of that mean
+  // and sd within them.
+  double draw_competence(KeyedDraws& d, double mean, double sd, Spread spread) const {
+    const double lo = p.organisation.competence_min, hi = p.organisation.competence_max;
+    if (sd <= 0) return std::clamp(mean, lo, hi);
+    if (spread == Spread::Uniform) {
+      const double half = sd * std::sqrt(3.0);
+      const double a = std::max(lo, mean - half), b = std::min(hi, mean + half);
+      return a < b ? a + (b - a) * d.uniform01() : std::clamp(mean, lo, hi);
+    }
+    for (int tries = 0; tries < 1000; ++tries)
+      if (const double x = mean + sd * d.normal(); x >= lo && x <= hi) return x;
+    return std::clamp(mean, lo, hi);
+  }
+  // An age in years around the spec's (normal, sd age_sd, 16 to the retirement age).
+  double draw_age(KeyedDraws& d, const ManagerSpec& spec) const {
+    if (spec.age_sd <= 0) return spec.age_years;
+    const double lo = 16, hi = std::max(16.0, p.organisation.retirement_age);
+    for (int tries = 0; tries < 1000; ++tries)
+      if (const double x = spec.age_years + spec.age_sd * d.normal(); x >= lo && x <= hi) return x;
+    return std::clamp(spec.age_years, lo, hi);
   }
   void join(std::uint32_t id, std::int64_t level) {
     auto& list = members[static_cast<std::size_t>(level)];

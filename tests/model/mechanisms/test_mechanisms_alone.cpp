@@ -196,6 +196,93 @@ TEST_CASE("Careers alone: a quit hands the book over; the bottom vacancy is hire
   CHECK(careers.effectiveness() > 0);
 }
 
+TEST_CASE("Careers alone: competence and age are drawn as the distributions say", "[model][mechanism][statistical]") {
+  ModelParams p;
+  p.organisation.competence_min = 0.1;
+  p.organisation.competence_max = 1.0;
+  MechanismFixture f(0, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  // Truncated normal N(0.7, 0.2) on [0.1, 1]: mean 0.6680, sd 0.1775 (the truncated moments).
+  const double a = (0.1 - 0.7) / 0.2, b = (1.0 - 0.7) / 0.2;
+  auto phi = [](double x) { return std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI); };
+  auto Phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  const double Z = Phi(b) - Phi(a);
+  const double mean = 0.7 + 0.2 * (phi(a) - phi(b)) / Z;
+  const double var = 0.04 * (1 + (a * phi(a) - b * phi(b)) / Z - std::pow((phi(a) - phi(b)) / Z, 2));
+  const int n = 20000;
+  double sum = 0, ss = 0, lo = 1, hi = 0;
+  for (int i = 0; i < n; ++i) {
+    KeyedDraws d = s.global(Purpose("test-competence"), static_cast<std::uint64_t>(i));
+    const double x = s.draw_competence(d, 0.7, 0.2, Spread::Normal);
+    sum += x, ss += x * x, lo = std::min(lo, x), hi = std::max(hi, x);
+  }
+  const double m = sum / n, sd = std::sqrt(ss / n - m * m);
+  CHECK(lo >= 0.1);
+  CHECK(hi <= 1.0);
+  CHECK(std::abs(m - mean) < 4.5 * std::sqrt(var / n));
+  CHECK(sd == Approx(std::sqrt(var)).epsilon(0.03));
+  // Uniform of mean 0.5 and sd 1/sqrt 12: the whole of [0.1, 1] it can reach, i.e. [0.1, 1].
+  sum = 0, lo = 1, hi = 0;
+  for (int i = 0; i < n; ++i) {
+    KeyedDraws d = s.global(Purpose("test-uniform"), static_cast<std::uint64_t>(i));
+    const double x = s.draw_competence(d, 0.5, 1 / std::sqrt(12.0), Spread::Uniform);
+    sum += x, lo = std::min(lo, x), hi = std::max(hi, x);
+  }
+  CHECK(lo >= 0.1);
+  CHECK(hi <= 1.0);
+  CHECK(std::abs(sum / n - 0.55) < 4.5 * (0.9 / std::sqrt(12.0)) / std::sqrt(n));
+  // Ages: normal around the spec's, 16 to the retirement age.
+  ManagerSpec spec{.name = "x", .age_years = 25, .age_sd = 5};
+  sum = 0;
+  for (int i = 0; i < n; ++i) {
+    KeyedDraws d = s.global(Purpose("test-age"), static_cast<std::uint64_t>(i));
+    const double x = s.draw_age(d, spec);
+    CHECK((x >= 16 && x <= s.p.organisation.retirement_age));
+    sum += x;
+  }
+  const double ta = (16 - 25) / 5.0, tb = (s.p.organisation.retirement_age - 25) / 5.0;
+  const double age_mean = 25 + 5 * (phi(ta) - phi(tb)) / (Phi(tb) - Phi(ta));  // 25.41
+  CHECK(std::abs(sum / n - age_mean) < 4.5 * 5 / std::sqrt(n));
+  // No spread: exactly the spec's.
+  KeyedDraws d = s.global(Purpose("test-none"), 0);
+  CHECK(s.draw_competence(d, 0.6, 0, Spread::Normal) == 0.6);
+}
+
+TEST_CASE("Careers alone: a review ranks a manager promoted earlier in it on the new level's competence",
+          "[model][mechanism]") {
+  // Three levels of two positions: a and b at the bottom, c and d in the middle, the top empty.
+  // Promotion by competence; whoever is promoted is redrawn near 0.05.
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "a", .competence = 0.9}, ManagerSpec{.name = "b", .competence = 0.8},
+                ManagerSpec{.name = "c", .competence = 0.5, .level = 1}, ManagerSpec{.name = "d", .competence = 0.3, .level = 1}};
+  p.organisation.positions = {2, 2, 2};
+  p.organisation.promotion = {"best", {{"metric", std::string("competence")}}};
+  p.organisation.competence_on_promotion = CompetenceRule::Redrawn;
+  p.organisation.redraw_competence = 0.05;  // whoever is promoted is redrawn near 0.05
+  p.organisation.redraw_competence_sd = 0.01;
+  p.organisation.redraw_spread = Spread::Uniform;
+  p.organisation.dismissal_threshold = 0;
+  p.organisation.hire = ManagerSpec{.name = "hire"};
+  p.accounts.initial_active = 0;
+  p.accounts.initial_prospects = 0;
+  World w(p, 1, 0);
+  model::Shared s(w, p, 1, 0);
+  s.members.assign(3, {});
+  for (const auto& spec : p.managers) {
+    s.managers.push_back(s.make_manager(spec, spec.name));
+    s.join(static_cast<std::uint32_t>(s.managers.size() - 1), spec.level);
+  }
+  Careers careers(s);
+  careers.equip();
+  careers.on_review();
+  // Level 2 (two vacancies): c (0.5) is promoted first and redrawn near 0.05; the cascade fills
+  // level 1 with a (0.9, redrawn). For level 2's second vacancy the candidates are d (0.3) and a
+  // (now near 0.05): ranked on the new competence, d is promoted, not a.
+  CHECK(s.managers[2].level == 2);
+  CHECK(s.managers[3].level == 2);
+  CHECK(s.managers[0].level == 1);
+}
+
 TEST_CASE("Market alone: a shock raises stress and demand and cuts acquisition while it lasts", "[model][mechanism]") {
   ModelParams p;
   p.market.shocks = {Shock{0, 30, 0.5}};

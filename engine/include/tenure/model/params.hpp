@@ -48,6 +48,9 @@ enum class SupervisionAction : std::uint8_t { Coach, Reassign, Escalate };
 enum class CompetenceRule : std::uint8_t { Carried, Redrawn };
 enum class DepartureReason : std::uint8_t { None, Quit, Dismissed, Retired };
 enum class ServiceTime : std::uint8_t { Fixed, Exponential, Lognormal };
+// How a drawn quantity spreads around its mean: a normal (truncated to its bounds) or a uniform
+// of the same mean and standard deviation (half-width sd x sqrt 3).
+enum class Spread : std::uint8_t { Normal, Uniform };
 
 template <class E>
 struct EnumNames;
@@ -71,6 +74,10 @@ struct EnumNames<CompetenceRule> {
 template <>
 struct EnumNames<ServiceTime> {
   static constexpr std::array<std::string_view, 3> names{"fixed", "exponential", "lognormal"};
+};
+template <>
+struct EnumNames<Spread> {
+  static constexpr std::array<std::string_view, 2> names{"normal", "uniform"};
 };
 template <>
 struct EnumNames<DepartureReason> {
@@ -351,6 +358,10 @@ struct ManagerSpec {
   double age_years = 40.0;
   double book_share = 1.0;        // relative share of the initial book
   std::int64_t count = 1;         // this many managers like this one
+  // Spreads among the `count` managers (and among hires, for organisation.hire): 0, all alike.
+  double competence_sd = 0;       // competence drawn around `competence` (bounded by organisation.competence_min/max)
+  Spread competence_spread = Spread::Normal;
+  double age_sd = 0;              // age drawn around `age` (normal, 16 to the retirement age)
 };
 template <>
 inline const std::vector<Key<ManagerSpec>>& keys<ManagerSpec>() {
@@ -365,6 +376,9 @@ inline const std::vector<Key<ManagerSpec>>& keys<ManagerSpec>() {
       key(&S::level, int_param("level", 0, "career level (0 is the bottom)", 0, 100)),
       key(&S::age_years, real_param("age", 0, "years", "age at the start", 16, 120)),
       key(&S::book_share, real_param("book_share", 0, "", "relative share of the initial book", 0, 1e6)),
+      key(&S::competence_sd, real_param("competence_sd", 0, "", "spread of competence among these managers (or hires): sd around competence, within organisation.competence_min..max", 0, 1)),
+      key(&S::competence_spread, "competence_spread", "how competence spreads: normal (truncated) or uniform, of sd competence_sd"),
+      key(&S::age_sd, real_param("age_sd", 0, "years", "spread of age among these managers (or hires): normal sd around age, 16 to the retirement age", 0, 50)),
   };
   return k;
 }
@@ -375,6 +389,12 @@ struct OrganisationParams {
   Component promotion{"total_value", {}};
   CompetenceRule competence_on_promotion = CompetenceRule::Carried;
   double competence_noise = 0.1;
+  Spread competence_noise_spread = Spread::Normal;
+  // A redrawn competence (Peter hypothesis): uniform on the whole range by default.
+  double redraw_competence = 0.5;
+  double redraw_competence_sd = 0.28867513459481287;  // 1 / sqrt(12): uniform on [0, 1]
+  Spread redraw_spread = Spread::Uniform;
+  double competence_min = 0, competence_max = 1;  // bounds of every drawn competence
   double dismissal_threshold = 0.2;  // competence below this at review: dismissed
   double retirement_age = 65.0;
   double exit_rate = 0.2 / 365.25;
@@ -382,7 +402,7 @@ struct OrganisationParams {
   double quota = 2.0e6;             // new business value per manager per quarter
   double urgency_window_days = 21;  // last days of a quarter when pressure bites
   double handoff_penalty = 0.8;     // satisfaction lost when an account changes hands
-  ManagerSpec hire{.name = "hire"};  // profile of outside hires at the bottom level
+  ManagerSpec hire{.name = "hire", .competence_sd = 0.1};  // profile of outside hires at the bottom level
   BlameRule blame_rule = BlameRule::LastOwner;
 };
 template <>
@@ -391,6 +411,12 @@ inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
   static const std::vector<Key<S>> k{
       key(&S::competence_on_promotion, "competence_on_promotion", "carried over with noise, or redrawn at the new level (Peter hypothesis)"),
       key(&S::competence_noise, real_param("competence_noise", 0, "", "sd of competence change on promotion when carried", 0, 1)),
+      key(&S::competence_noise_spread, "competence_noise_spread", "how the carried competence changes: normal, or uniform of sd competence_noise (Pluchino et al.: uniform)"),
+      key(&S::redraw_competence, probability_param("redraw_competence", 0, "mean of a redrawn competence (Peter hypothesis)")),
+      key(&S::redraw_competence_sd, real_param("redraw_competence_sd", 0, "", "sd of a redrawn competence", 0, 1)),
+      key(&S::redraw_spread, "redraw_spread", "how a redrawn competence spreads: uniform (default: on the whole range) or normal (truncated)"),
+      key(&S::competence_min, probability_param("competence_min", 0, "lowest competence a draw gives (a normal is truncated here)")),
+      key(&S::competence_max, probability_param("competence_max", 0, "highest competence a draw gives")),
       key(&S::dismissal_threshold, probability_param("dismissal_threshold", 0, "competence below this at review: dismissed")),
       key(&S::retirement_age, real_param("retirement_age", 0, "years", "age of retirement", 16, 120)),
       key(&S::exit_rate, rate_param("exit_rate", 0, "managers quitting (0.2 per year)", 0, 1)),
@@ -528,7 +554,7 @@ template <>
 inline const std::vector<Key<ModelParams>>& keys<ModelParams>() {
   using S = ModelParams;
   static const std::vector<Key<S>> k{
-      key(&S::horizon_days, duration_param("horizon", 0, "how long to simulate", 1.0, 200 * calendar::kDaysPerYear)),
+      key(&S::horizon_days, duration_param("horizon", 0, "how long to simulate (up to 5,000 years: organisation-only runs such as Pluchino et al.'s)", 1.0, 5000 * calendar::kDaysPerYear)),
       key(&S::record_accounts, bool_param("record_accounts", false, "write per-account rows and histories (off for large runs)")),
   };
   return k;

@@ -41,6 +41,7 @@ struct Careers {
   std::unique_ptr<PromotionPolicy> policy;
   std::uint64_t promotion_round = 0;
   std::uint64_t hires = 0;
+  bool in_review = false;  // the annual review's promotions are being made
 
   // The policy comes from the parameters (a fork may change it).
   void equip() { policy = promotion_policies().create(s.p.organisation.promotion.name, s.p.organisation.promotion.params); }
@@ -80,7 +81,10 @@ struct Careers {
     s.leave(static_cast<std::uint32_t>(i));
     // A bottom vacancy is hired at once (which grows `managers`: no reference into it
     // survives); vacancies above wait for the annual review's promotions.
-    if (level == 0) fill_vacancy(0, {});
+    if (level == 0) {
+      std::vector<CandidateRecord> none;
+      fill_vacancy(0, none);
+    }
     auto& acc = s.acc;
     for (std::uint32_t a : book) {
       if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
@@ -102,11 +106,13 @@ struct Careers {
   // Fills one vacancy at `level`: promotion from below by the policy, or an outside hire at
   // the bottom. A promotion opens a vacancy one level down, filled the same way.
   // `records` holds the review's snapshot of every manager's numbers, by manager id.
-  void fill_vacancy(std::int64_t level, const std::vector<CandidateRecord>& records) {
+  void fill_vacancy(std::int64_t level, std::vector<CandidateRecord>& records) {
     auto& managers = s.managers;
     if (static_cast<std::int64_t>(count_at(level)) >= positions(level)) return;
     if (level == 0) {
-      hire();
+      // During a review the bottom is hired once the promotions are made: the candidates are
+      // the people in place at the review, not newcomers without a year's numbers.
+      if (!in_review) hire();
       return;
     }
     std::vector<CandidateRecord> cands;
@@ -126,11 +132,18 @@ struct Careers {
     m.passed_over = false;
     ++m.row.promotions;
     KeyedDraws d = s.draws(kManagerEntity + id, Purpose("competence"), static_cast<std::uint64_t>(level));
-    if (s.p.organisation.competence_on_promotion == CompetenceRule::Redrawn) {
-      m.competence = d.uniform01();  // the skills that won the promotion need not serve the new job
+    const OrganisationParams& o = s.p.organisation;
+    if (o.competence_on_promotion == CompetenceRule::Redrawn) {
+      // The skills that won the promotion need not serve the new job.
+      m.competence = s.draw_competence(d, o.redraw_competence, o.redraw_competence_sd, o.redraw_spread);
     } else {
-      m.competence = std::clamp(m.competence + s.p.organisation.competence_noise * d.normal(), 0.0, 1.0);
+      const double change = o.competence_noise_spread == Spread::Uniform
+                                ? o.competence_noise * std::sqrt(3.0) * (2 * d.uniform01() - 1)
+                                : o.competence_noise * d.normal();
+      m.competence = std::clamp(m.competence + change, o.competence_min, o.competence_max);
     }
+    // Later promotions of this review rank the manager on the competence at the new level.
+    if (id < records.size()) records[id].competence = m.competence;
     if (s.world.manager_promoted.connected()) s.world.manager_promoted.emit(s.now(), id, level);
     fill_vacancy(level - 1, records);
   }
@@ -140,8 +153,7 @@ struct Careers {
     s.managers.push_back(s.make_manager(s.p.organisation.hire, name));
     s.join(static_cast<std::uint32_t>(s.managers.size() - 1), 0);
     Manager& m = s.managers.back();
-    KeyedDraws d = s.global(Purpose("hire"), hires);
-    m.competence = std::clamp(s.p.organisation.hire.competence + 0.1 * d.normal(), 0.0, 1.0);
+    // Competence and age as organisation.hire spreads them (Shared::make_manager).
     snapshot_opening(m);
   }
 
@@ -156,7 +168,9 @@ struct Careers {
       ++m.row.reviews;
       record_retention(m);
     }
-    // Dismissal and retirement open vacancies before promotions fill them.
+    // Dismissal and retirement open vacancies before promotions fill them (the bottom's are
+    // hired after the promotions).
+    in_review = true;
     const std::size_t n = managers.size();
     for (std::size_t i = 0; i < n; ++i) {
       Manager& m = managers[i];
@@ -170,12 +184,14 @@ struct Careers {
       const Manager& m = managers[i];
       records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence};
     }
-    for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 0; --l)
+    for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 1; --l)
       while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
         const std::size_t before = count_at(l);
         fill_vacancy(l, records);
         if (count_at(l) == before) break;  // nobody to promote
       }
+    in_review = false;
+    while (static_cast<std::int64_t>(count_at(0)) < positions(0)) hire();
     for (auto& m : managers) {
       m.year_new = 0;
       snapshot_opening(m);
