@@ -85,6 +85,7 @@ constexpr NamedMetric kMetrics[] = {
     {"retained_value", [](const CandidateRecord& c) { return c.retained_value; }},
     {"book_value", [](const CandidateRecord& c) { return c.total_value; }},
     {"competence", [](const CandidateRecord& c) { return c.competence; }},
+    {"managing_skill", [](const CandidateRecord& c) { return c.managing; }},
 };
 std::vector<std::string> metric_names() {
   std::vector<std::string> v;
@@ -99,7 +100,7 @@ Metric metric_named(const std::string& name) {
 ParamSpec metric_param(const std::string& def) {
   return choice_param("metric", def, metric_names(),
                       "what candidates are ranked by: total_value (new business + retained value), new_business, "
-                      "retained_value, book_value or competence (at the current level)");
+                      "retained_value, book_value, competence (at the current level) or managing_skill");
 }
 
 // The best or the worst by a metric; ties go to the lowest manager id.

@@ -100,6 +100,15 @@ struct Manager {
   std::unique_ptr<ServiceStyle> service;
   std::unique_ptr<PressureBehaviour> pressure;
   double hunting = 1, competence = 0.5, age_days = 0;
+  // Teams (careers.hpp, Careers::teams): the leader (a manager one level up, -1: none), the
+  // reports led, and what the leader makes of the team: the share of hours taken from selling
+  // to lead, the coaching of unanswered requests, the follow-up of at-risk clients, the exit
+  // hazard's multiplier.
+  double managing = 1;
+  std::int32_t leader = -1, reports = 0;
+  double lead_share = 0, coach = 0, follow_up = 0, exit_mult = 1;
+  // Hours a week left for selling (hunting and the book).
+  double selling_hours() const { return hours * (1.0 - lead_share); }
   std::int64_t level = 0;
   std::size_t level_slot = 0;  // index in the level's member list
   double quarter_new = 0;
@@ -120,7 +129,7 @@ struct Manager {
   double farm_hours_per_day(bool is_urgent, bool coached) const {
     double c = care;
     if (coached) c = std::max(c, 1.0) * 1.5;
-    return std::max(0.05, hours * (1.0 - (is_urgent ? std::max(share, urgent_share) : share)) * c / 7.0);
+    return std::max(0.05, selling_hours() * (1.0 - (is_urgent ? std::max(share, urgent_share) : share)) * c / 7.0);
   }
   // Days one request takes, [urgent][coached]: formed when the manager is equipped, as a
   // request would form them, so that a request does not wait on two divisions.
@@ -135,6 +144,7 @@ template <class Ar, class M>
 void io(Ar& ar, M& m) {
   ar.str(m.name), ar.str(m.strategy);
   ar.pod(m.competence), ar.pod(m.age_days), ar.pod(m.level), core::io_size(ar, m.level_slot);
+  ar.pod(m.hunting), ar.pod(m.managing), ar.pod(m.leader);
   ar.pod(m.active), ar.pod(m.urgent), ar.pod(m.passed_over);
   ar.pod(m.coached_until), ar.pod(m.busy_until), ar.pod(m.quarter_new), ar.pod(m.year_new), ar.pod(m.opening_value), ar.pod(m.opening_day);
   ar.pods(m.opening_book), ar.pods(m.book);
@@ -296,10 +306,17 @@ struct Shared {
     acc.rec[a].loyalty = static_cast<float>(p.accounts.manager_loyalty_initial * 0.5);
     const float before = acc.rec[a].satisfaction;
     set_satisfaction(a, acc.rec[a].satisfaction - p.organisation.handoff_penalty);
+    // Part of the wallet goes with the old relationship (Shi et al. 2017), booked in the ledger.
+    const double value_before = acc.rec[a].value;
+    acc.rec[a].value = value_before * (1.0 - p.organisation.handoff_value_loss);
+    value_growth += acc.rec[a].value - value_before;
+    cur.handoff_loss += value_before - acc.rec[a].value;
+    book_changed(to);
     // A handover at a month's end, after the pass (a manager quits): the month's row sees it.
-    // (Satisfaction is all it changes of what the row sums.)
-    if (tally.live && (acc.rec[a].flags & kCounted))
+    if (tally.live && (acc.rec[a].flags & kCounted)) {
       tally.satisfaction += static_cast<double>(acc.rec[a].satisfaction) - static_cast<double>(before);
+      tally.value += acc.rec[a].value - value_before;
+    }
   }
 
   // A prospect at random: rejection sampling over account ids (prospects are usually most of
@@ -482,6 +499,10 @@ struct Shared {
     m.panics = d.panics;
     m.urgent_share = d.urgent_hunt_share;
     m.urgent_factor = d.urgent_answer_factor;
+    refresh_service_days(m);
+  }
+  // A request's days, from the hours the manager gives the book.
+  void refresh_service_days(Manager& m) const {
     for (int u = 0; u < 2; ++u)
       for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c);
   }
@@ -505,6 +526,14 @@ struct Shared {
       KeyedDraws d = draws(kManagerEntity + id, Purpose("profile"), 0);
       m.competence = draw_competence(d, spec.competence, spec.competence_sd, spec.competence_spread);
       m.age_days = draw_age(d, spec) * cal::kDaysPerYear;
+    }
+    m.managing = spec.managing_skill;
+    if (spec.hunting_sd > 0 || spec.managing_sd > 0) {
+      // Selling and managing skill, correlated by organisation.skill_correlation.
+      KeyedDraws d = draws(kManagerEntity + id, Purpose("skills"), 0);
+      const double zh = d.normal(), zm = d.normal(), rho = p.organisation.skill_correlation;
+      m.hunting = std::max(0.0, spec.hunting_skill + spec.hunting_sd * zh);
+      m.managing = std::max(0.0, spec.managing_skill + spec.managing_sd * (rho * zh + std::sqrt(1 - rho * rho) * zm));
     }
     return m;
   }

@@ -59,7 +59,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-4";  // 4: requests a client gives up waiting (and the referral links)
+constexpr std::string_view kStateMagic = "TENURE-WORLD-5";  // 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -104,6 +104,7 @@ struct World::Impl {
     const double share_sum = std::accumulate(shares.begin(), shares.end(), 0.0);
     s.members.assign(p.organisation.positions.size(), {});
     for (std::uint32_t i = 0; i < s.managers.size(); ++i) s.join(i, s.managers[i].level);
+    careers.teams();
 
     const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
     // Room for the prospects expected to arrive, so that growth never doubles peak memory.
@@ -553,7 +554,11 @@ struct World::Impl {
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
       for (auto a : m.book)
         if (a >= n) r.fail("a manager's book names account " + std::to_string(a));
+      const double hunting = m.hunting;  // drawn, and saved: not the spec's
       s.equip(m, i < first && i < specs.size() ? specs[i] : p.organisation.hire, i);
+      m.hunting = hunting;
+      if (m.leader < -1 || m.leader >= static_cast<std::int32_t>(nm)) r.fail("a manager's leader is out of range");
+      if (!(m.hunting >= 0 && m.managing >= 0)) r.fail("a manager's skill is out of range");
     }
     for (const auto& l : s.members)
       for (auto id : l)
@@ -601,6 +606,7 @@ struct World::Impl {
     requests.rebuild_support_free();
     for (std::uint32_t a = 0; a < acc.size(); ++a)
       if (s.served(a) && acc.rec[a].owner >= 0) ++managers[static_cast<std::size_t>(acc.rec[a].owner)].owned;
+    careers.teams();  // reports and what the leaders make of their teams, from the saved leaders
 
     started = true;
     check_invariants();
@@ -660,6 +666,10 @@ struct World::Impl {
       ManagerRow& r = m.row;
       r.level = m.level;
       r.competence = m.competence;
+      r.hunting_skill = m.hunting;
+      r.managing_skill = m.managing;
+      r.reports = m.active ? m.reports : 0;
+      r.leader = m.active && m.leader >= 0 ? s.managers[static_cast<std::size_t>(m.leader)].name : std::string();
       r.book_size = static_cast<std::int64_t>(m.book.size());
       r.book_value = s.book_value(m);
       // A yearly rate over the exposure: clients of the opening books lost per client-year

@@ -20,9 +20,9 @@
 namespace tenure::output {
 
 namespace {
-// The format's version: 4 since the rows carry the requests given up. A checkpoint of
+// The format's version: 5 since the rows carry teams and hand-over losses. A checkpoint of
 // another version is not read (it is run again).
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '4'};
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '5'};
 }  // namespace
 
 namespace {

@@ -77,6 +77,9 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
                         "price given away on the month's rushed deals: the pressure behaviour's rush discount times a year "
                         "of each deal's revenue (margin x value)",
                         [](const R& r) { return r.discounts; }));
+    v.push_back(real<R>("handoff_loss", "currency", "Value lost in hand-overs",
+                        "value lost by accounts that changed hands in the month (organisation.handoff_value_loss)",
+                        [](const R& r) { return r.handoff_loss; }));
     v.push_back(real<R>("new_business", "currency", "New business per month", "value of the clients won in the month",
                         [](const R& r) { return r.new_business; }));
     v.push_back(integer<R>("new_clients", "clients", "New clients", "clients won in the month",
@@ -202,6 +205,14 @@ const std::vector<ColumnSpec<ManagerRow>>& manager_columns() {
                         [](const R& r) { return r.blamed_value; }));
     v.push_back(real<R>("competence", "share (0-1)", "Competence", "competence at the current level, at the end",
                         [](const R& r) { return r.competence; }));
+    v.push_back(real<R>("hunting_skill", "", "Hunting skill", "skill at winning new business (multiplies outreach and conference conversion)",
+                        [](const R& r) { return r.hunting_skill; }));
+    v.push_back(real<R>("managing_skill", "", "Managing skill", "skill at leading a team (1: ordinary)",
+                        [](const R& r) { return r.managing_skill; }));
+    v.push_back(integer<R>("reports", "managers", "Reports", "managers this manager leads at the end (the level below)",
+                           [](const R& r) { return r.reports; }));
+    v.push_back(col<R>("leader", K::Text, "", "Leader", "the manager's team leader at the end (empty: none)",
+                       [](const R& r) -> Cell { return r.leader; }));
     return v;
   }();
   return cols;

@@ -29,8 +29,9 @@ TEST_CASE("Care alone: the visit probability is farming hours over the hours the
   const double dt = cal::kDaysPerMonth;
   const Care::Month k = care.begin_month(dt);
   const double expected = std::min(1.0, 40 * 0.5 / 7 * dt / (400 * s.p.service.visit_hours));
-  CHECK(k.managers[0].visit_p == Approx(expected));
-  CHECK(k.managers[k.nobody].visit_p == 0);  // clients without a manager are never visited
+  CHECK(k.managers[0].visit_p[0] == Approx(expected));
+  CHECK(k.managers[0].visit_p[1] == Approx(expected));  // no leader: no follow-up
+  CHECK(k.managers[k.nobody].visit_p[0] == 0);  // clients without a manager are never visited
   double growth = 0;
   int visited = 0;
   s.rng.start_month(0);
@@ -281,6 +282,124 @@ TEST_CASE("Careers alone: a review ranks a manager promoted earlier in it on the
   CHECK(s.managers[2].level == 2);
   CHECK(s.managers[3].level == 2);
   CHECK(s.managers[0].level == 1);
+}
+
+namespace {
+// A two-level organisation for the team tests: `bottom` managers at level 0, `leaders` at 1.
+struct Org {
+  World w;
+  std::unique_ptr<Shared> s;
+  Org(ModelParams p, std::size_t clients = 0) : w(p, 1, 0) {
+    p.accounts.initial_active = static_cast<std::int64_t>(clients);
+    p.accounts.initial_prospects = 0;
+    s = std::make_unique<Shared>(w, p, 1, 0);
+    s->members.assign(p.organisation.positions.size(), {});
+    for (const auto& spec : p.managers)
+      for (std::int64_t i = 0; i < spec.count; ++i) {
+        s->managers.push_back(s->make_manager(spec, spec.name + std::to_string(i)));
+        s->join(static_cast<std::uint32_t>(s->managers.size() - 1), spec.level);
+      }
+    for (std::size_t a = 0; a < clients; ++a) s->acc.add();
+    s->n_prospects = static_cast<std::int64_t>(clients);
+  }
+};
+}  // namespace
+
+TEST_CASE("Careers alone: the level above leads the level below, in even teams that change no more than the levels",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "rep", .count = 6}, ManagerSpec{.name = "lead", .level = 1, .count = 2, .managing_skill = 1.5}};
+  p.organisation.positions = {6, 2};
+  p.organisation.hire = ManagerSpec{.name = "hire"};
+  Org o(p);
+  Shared& s = *o.s;
+  Careers careers(s);
+  careers.equip();
+  careers.teams();
+  CHECK(s.managers[6].reports == 3);
+  CHECK(s.managers[7].reports == 3);
+  for (std::size_t i = 0; i < 6; ++i) CHECK((s.managers[i].leader == 6 || s.managers[i].leader == 7));
+  // A leader gives each report leading_hours_per_report of the week: 3 x 3 of 40 hours.
+  CHECK(s.managers[6].lead_share == Approx(9.0 / 40.0));
+  CHECK(s.managers[6].selling_hours() == Approx(40.0 - 9.0));
+  CHECK(s.managers[0].lead_share == 0);
+  // What a leader of managing skill 1.5 makes of a report.
+  CHECK(s.managers[0].coach == Approx(std::min(1.0, s.p.organisation.coaching * 1.5)));
+  CHECK(s.managers[0].follow_up == Approx(s.p.organisation.follow_up * 1.5));
+  CHECK(s.managers[0].exit_mult == Approx(std::exp(-s.p.organisation.team_exit_weight * 0.5)));
+  const std::vector<std::int32_t> before{s.managers[0].leader, s.managers[1].leader, s.managers[2].leader};
+  // A leader leaves: the team joins the other leader; nobody else moves.
+  careers.depart(6, DepartureReason::Quit);
+  CHECK(s.managers[7].reports == 6);
+  for (std::size_t i = 0; i < 6; ++i) CHECK(s.managers[i].leader == 7);
+  // A new leader arrives (here by hand, as a review would promote): teams are evened out.
+  s.leave(0);
+  s.join(0, 1);
+  careers.teams();
+  CHECK(s.managers[0].reports + s.managers[7].reports == 5);  // the five reps left at the bottom
+  CHECK(std::abs(s.managers[0].reports - s.managers[7].reports) <= 1);
+}
+
+TEST_CASE("Careers alone: a leader's coaching, follow-up and hours reach the team's clients", "[model][mechanism]") {
+  ModelParams p;
+  p.managers = {ManagerSpec{.name = "rep", .service = {"neglectful", {}}}, ManagerSpec{.name = "lead", .level = 1, .managing_skill = 2.0}};
+  p.organisation.positions = {1, 1};
+  p.organisation.coaching = 0.25;
+  p.organisation.follow_up = 0.2;
+  p.service.support_staff = 0;
+  p.service.patience_days = 0;
+  Org o(p, 4000);
+  Shared& s = *o.s;
+  Careers careers(s);
+  careers.equip();
+  careers.teams();
+  for (std::uint32_t a = 0; a < 4000; ++a) {
+    s.activate(a, 0, Source::Initial, Source::Initial, 1.0, true);
+    s.acc.rec[a].satisfaction = 7.0f;
+  }
+  // Coaching: the neglectful rep (answers 40%) answers 40% + 60% x min(1, 0.25 x 2).
+  Requests requests(s);
+  requests.setup();
+  s.arrivals.set_bound(s.p.service.problem_rate);
+  for (std::uint32_t a = 0; a < 4000; ++a) requests.on_problem(a);
+  CHECK(near_binomial(static_cast<double>(s.cur.ignored_requests), 4000, 1 - (0.4 + 0.6 * 0.5)));
+  // Follow-up: an at-risk client is visited with 1 - (1 - visit) (1 - 0.4).
+  Care care(s);
+  const auto k = care.begin_month(cal::kDaysPerMonth);
+  CHECK(k.managers[0].visit_p[1] == Approx(1 - (1 - k.managers[0].visit_p[0]) * (1 - 0.4)));
+}
+
+TEST_CASE("Careers alone: a promoted manager hands the book over to the level left", "[model][mechanism][statistical]") {
+  for (const double share : {1.0, 0.5}) {
+    ModelParams p;
+    p.managers = {ManagerSpec{.name = "rep", .count = 3}};
+    p.organisation.positions = {3, 1};
+    p.organisation.promotion = {"best", {{"metric", std::string("book_value")}}};
+    p.organisation.promotion_handover = share;
+    p.organisation.dismissal_threshold = 0;
+    p.organisation.hire = ManagerSpec{.name = "hire"};
+    Org o(p, 3000);
+    Shared& s = *o.s;
+    for (std::uint32_t a = 0; a < 3000; ++a) s.activate(a, static_cast<std::int32_t>(a % 3), Source::Initial, Source::Initial, a % 3 == 0 ? 2.0 : 1.0, true);
+    Careers careers(s);
+    careers.equip();
+    careers.on_review();  // rep0 (the largest book) is promoted to lead
+    REQUIRE(s.managers[0].level == 1);
+    const auto kept = static_cast<double>(s.managers[0].owned);
+    INFO("share " << share << ": kept " << kept << " of 1000");
+    if (share == 1.0) CHECK(kept == 0);
+    else CHECK(near_binomial(kept, 1000, 1 - share));
+    // The clients handed over went to the level left, and lost handoff_value_loss of their value.
+    std::int64_t moved = 0;
+    for (std::uint32_t a = 0; a < 3000; a += 3)
+      if (s.acc.rec[a].owner != 0) {
+        ++moved;
+        CHECK(s.managers[static_cast<std::size_t>(s.acc.rec[a].owner)].level == 0);
+        CHECK(s.acc.rec[a].value == Approx(2.0 * (1 - s.p.organisation.handoff_value_loss)));
+      }
+    CHECK(moved == 1000 - static_cast<std::int64_t>(kept));
+    CHECK(s.managers[0].reports == 3);  // the two reps and the hire
+  }
 }
 
 TEST_CASE("Market alone: a shock raises stress and demand and cuts acquisition while it lasts", "[model][mechanism]") {

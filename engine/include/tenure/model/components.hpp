@@ -116,6 +116,7 @@ struct CandidateRecord {
   double retained_value;  // value of the year's opening book still held at its end
   double total_value;     // book value now
   double competence;
+  double managing = 1;    // managing skill (what a firm weighing it would assess)
 };
 
 class PromotionPolicy {

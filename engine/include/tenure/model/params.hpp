@@ -362,6 +362,11 @@ struct ManagerSpec {
   double competence_sd = 0;       // competence drawn around `competence` (bounded by organisation.competence_min/max)
   Spread competence_spread = Spread::Normal;
   double age_sd = 0;              // age drawn around `age` (normal, 16 to the retirement age)
+  // Selling and managing are different traits (Benson, Li and Shue 2019): hunting skill spreads
+  // by hunting_sd, managing skill by managing_sd, correlated by organisation.skill_correlation.
+  double hunting_sd = 0;
+  double managing_skill = 1.0;    // 1: an ordinary team leader
+  double managing_sd = 0;
 };
 template <>
 inline const std::vector<Key<ManagerSpec>>& keys<ManagerSpec>() {
@@ -379,6 +384,9 @@ inline const std::vector<Key<ManagerSpec>>& keys<ManagerSpec>() {
       key(&S::competence_sd, real_param("competence_sd", 0, "", "spread of competence among these managers (or hires): sd around competence, within organisation.competence_min..max", 0, 1)),
       key(&S::competence_spread, "competence_spread", "how competence spreads: normal (truncated) or uniform, of sd competence_sd"),
       key(&S::age_sd, real_param("age_sd", 0, "years", "spread of age among these managers (or hires): normal sd around age, 16 to the retirement age", 0, 50)),
+      key(&S::hunting_sd, real_param("hunting_sd", 0, "", "spread of hunting skill among these managers (or hires): normal sd, at least 0", 0, 10)),
+      key(&S::managing_skill, real_param("managing_skill", 1, "", "skill at leading a team (1: ordinary): coaching, follow-up of at-risk clients, the team's exits", 0, 10)),
+      key(&S::managing_sd, real_param("managing_sd", 0, "", "spread of managing skill: normal sd, correlated with hunting skill by organisation.skill_correlation", 0, 10)),
   };
   return k;
 }
@@ -395,6 +403,17 @@ struct OrganisationParams {
   double redraw_competence_sd = 0.28867513459481287;  // 1 / sqrt(12): uniform on [0, 1]
   Spread redraw_spread = Spread::Uniform;
   double competence_min = 0, competence_max = 1;  // bounds of every drawn competence
+  // Teams: every level above the bottom leads the level below it.
+  double skill_correlation = 0.2;       // of selling (hunting) and managing skill; weak (Benson et al. 2019)
+  double leading_hours_per_report = 3;  // hours a week a leader gives each report (a one-to-one and a pipeline review)
+  double coaching = 0.25;               // share of a report's unanswered requests a leader of managing skill 1 gets answered
+  double follow_up = 0.2;               // monthly chance a leader of managing skill 1 follows up a report's at-risk client
+  double at_risk_satisfaction = 5.0;    // a client below this is at risk
+  double team_exit_weight = 0.5;        // reports' exit hazard x exp(-w (leader's managing skill - 1))
+  double promotion_handover = 1.0;      // share of a promoted manager's book handed to the level below
+  // Share of an account's value lost when it changes hands (Shi et al. 2017: a customer's yearly
+  // sales fall 13.2-17.6% after the salesperson leaves; part of that is churn, this is the rest).
+  double handoff_value_loss = 0.1;
   double dismissal_threshold = 0.2;  // competence below this at review: dismissed
   double retirement_age = 65.0;
   double exit_rate = 0.2 / 365.25;
@@ -417,6 +436,14 @@ inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
       key(&S::redraw_spread, "redraw_spread", "how a redrawn competence spreads: uniform (default: on the whole range) or normal (truncated)"),
       key(&S::competence_min, probability_param("competence_min", 0, "lowest competence a draw gives (a normal is truncated here)")),
       key(&S::competence_max, probability_param("competence_max", 0, "highest competence a draw gives")),
+      key(&S::skill_correlation, real_param("skill_correlation", 0, "", "correlation of selling (hunting) and managing skill among drawn managers (Benson et al. 2019: weak)", -1, 1)),
+      key(&S::leading_hours_per_report, real_param("leading_hours_per_report", 0, "hours/week", "a leader's hours per report, taken from selling (at most 90% of the hours)", 0, 168)),
+      key(&S::coaching, probability_param("coaching", 0, "share of a report's unanswered requests a leader of managing skill 1 gets answered (times the skill, at most 1)")),
+      key(&S::follow_up, probability_param("follow_up", 0, "monthly chance a leader of managing skill 1 visits a report's at-risk client (times the skill, at most 1)")),
+      key(&S::at_risk_satisfaction, real_param("at_risk_satisfaction", 0, "points", "a client below this satisfaction is at risk (followed up by the owner's leader)", 0, 10)),
+      key(&S::team_exit_weight, real_param("team_exit_weight", 0, "", "reports' exit hazard x exp(-w (leader's managing skill - 1))", 0, 10)),
+      key(&S::promotion_handover, probability_param("promotion_handover", 0, "share of a promoted manager's book handed over to the level below")),
+      key(&S::handoff_value_loss, probability_param("handoff_value_loss", 0, "share of an account's value lost when it changes hands (Shi et al. 2017, with the churn a hand-over causes)")),
       key(&S::dismissal_threshold, probability_param("dismissal_threshold", 0, "competence below this at review: dismissed")),
       key(&S::retirement_age, real_param("retirement_age", 0, "years", "age of retirement", 16, 120)),
       key(&S::exit_rate, rate_param("exit_rate", 0, "managers quitting (0.2 per year)", 0, 1)),

@@ -36,6 +36,7 @@ struct MonthRow {
   double value = 0;           // sum of active (and under-notice) account value
   double revenue = 0;         // margin x value over the month, less the month's discounts
   double discounts = 0;       // quarter-end discounts given on the month's rushed deals (revenue units)
+  double handoff_loss = 0;    // value lost when accounts changed hands in the month
   double new_business = 0;    // value acquired in the month
   std::int64_t new_clients = 0;
   std::array<double, kSourceCount> new_by_source{};           // true source
@@ -85,6 +86,9 @@ struct ManagerRow {
   double reputation = 0;    // value-weighted satisfaction of the book
   double blamed_value = 0;  // lost value the organisation's rule blames on this manager
   double competence = 0;
+  double hunting_skill = 0, managing_skill = 0;
+  std::int64_t reports = 0;  // managers led at the end
+  std::string leader;        // the manager's leader at the end (empty: none)
 };
 
 struct LostAccount {

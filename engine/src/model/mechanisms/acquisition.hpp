@@ -288,7 +288,7 @@ struct Acquisition {
     double total = 0;
     for (std::size_t i = 0; i < s.managers.size(); ++i) {
       const Manager& m = s.managers[i];
-      if (m.active) total += m.hunt_share() * m.hours / 40.0 * m.hunting;
+      if (m.active) total += m.hunt_share() * m.selling_hours() / 40.0 * m.hunting;
       cumulative[i] = total;
     }
     return total;

@@ -19,7 +19,9 @@ struct Care {
   explicit Care(Shared& shared) : s(shared) {}
 
   struct PassManager {
-    double visit_p = 0, boost = 0, deepen = 1;  // check-in probability; visit_boost x farming; 1 + deepening x farming
+    // Check-in probability (and for an at-risk client, with the owner's leader's follow-up);
+    // visit_boost x farming; 1 + deepening x farming.
+    double visit_p[2] = {0, 0}, boost = 0, deepen = 1;
   };
   // One entry per manager, and one more, never visiting, for clients without a manager: the
   // visit is decided without a branch on the owner.
@@ -27,7 +29,7 @@ struct Care {
 
   // The month's constants, held in locals by the pass (see world.cpp).
   struct Month {
-    double scar_cap, loyalty_cap, loyalty_gain;
+    double scar_cap, loyalty_cap, loyalty_gain, at_risk;
     const PassManager* managers;
     std::size_t nobody;  // the entry of clients without a manager
   };
@@ -44,10 +46,12 @@ struct Care {
       pm.deepen = 1.0 + p.service.deepening * m.farming;
       if (!m.active || m.owned <= 0) continue;
       const double hours = m.farm_hours_per_day(s.now()) * dt;
-      pm.visit_p = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
+      pm.visit_p[0] = std::min(1.0, hours / (static_cast<double>(m.owned) * p.service.visit_hours));
+      // An at-risk client is also followed up by the owner's leader (Careers::team_effects).
+      pm.visit_p[1] = 1.0 - (1.0 - pm.visit_p[0]) * (1.0 - m.follow_up);
     }
-    return {p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain, pass_managers.data(),
-            pass_managers.size() - 1};
+    return {p.accounts.scar_cap, p.service.loyalty_cap, p.service.loyalty_gain, p.organisation.at_risk_satisfaction,
+            pass_managers.data(), pass_managers.size() - 1};
   }
 
   // Whether the manager visits is a coin flip the processor cannot predict: both outcomes are
@@ -55,7 +59,7 @@ struct Care {
   [[gnu::always_inline]] static inline void client_month(Account& x, double u_visit, const Month& k, double& growth) {
     const std::size_t owner = x.owner >= 0 ? static_cast<std::size_t>(x.owner) : k.nobody;
     const PassManager& pm = k.managers[owner];
-    const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p;
+    const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p[x.satisfaction < k.at_risk];
     // Each field's two outcomes in a pair indexed by the decision: compilers keep a select
     // as a branch, but not an indexed load.
     const double ceiling = std::max(0.0, 10.0 - k.scar_cap * x.scars);

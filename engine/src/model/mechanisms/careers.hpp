@@ -56,7 +56,8 @@ struct Careers {
       if (!m.active) continue;
       m.age_days += dt;
       KeyedDraws d = s.draws(kManagerEntity + i, Purpose("exit"), mu);
-      const double h = s.p.organisation.exit_rate * (m.passed_over ? s.p.organisation.passed_over_multiplier : 1.0);
+      // People leave managers: the leader's managing skill moves the hazard (exit_mult).
+      const double h = s.p.organisation.exit_rate * (m.passed_over ? s.p.organisation.passed_over_multiplier : 1.0) * m.exit_mult;
       if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, DepartureReason::Quit);
     }
   }
@@ -85,6 +86,7 @@ struct Careers {
       std::vector<CandidateRecord> none;
       fill_vacancy(0, none);
     }
+    if (!in_review) teams();
     auto& acc = s.acc;
     for (std::uint32_t a : book) {
       if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
@@ -118,7 +120,7 @@ struct Careers {
     std::vector<CandidateRecord> cands;
     for (std::uint32_t i : s.members[static_cast<std::size_t>(level - 1)])
       // Someone hired during this review has no numbers yet.
-      cands.push_back(i < records.size() ? records[i] : CandidateRecord{i, 0, 0, 0, managers[i].competence});
+      cands.push_back(i < records.size() ? records[i] : CandidateRecord{i, 0, 0, 0, managers[i].competence, managers[i].managing});
     std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.manager < b.manager; });
     if (cands.empty()) return;
     core::Stream rng(core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("promotion").id + promotion_round});
@@ -144,6 +146,7 @@ struct Careers {
     }
     // Later promotions of this review rank the manager on the competence at the new level.
     if (id < records.size()) records[id].competence = m.competence;
+    hand_over_on_promotion(id, level - 1);
     if (s.world.manager_promoted.connected()) s.world.manager_promoted.emit(s.now(), id, level);
     fill_vacancy(level - 1, records);
   }
@@ -153,6 +156,7 @@ struct Careers {
     s.managers.push_back(s.make_manager(s.p.organisation.hire, name));
     s.join(static_cast<std::uint32_t>(s.managers.size() - 1), 0);
     Manager& m = s.managers.back();
+    if (!in_review) teams();
     // Competence and age as organisation.hire spreads them (Shared::make_manager).
     snapshot_opening(m);
   }
@@ -182,7 +186,7 @@ struct Careers {
     std::vector<CandidateRecord> records(managers.size());
     for (std::uint32_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
-      records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence};
+      records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence, m.managing};
     }
     for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 1; --l)
       while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
@@ -192,6 +196,7 @@ struct Careers {
       }
     in_review = false;
     while (static_cast<std::int64_t>(count_at(0)) < positions(0)) hire();
+    teams();
     for (auto& m : managers) {
       m.year_new = 0;
       snapshot_opening(m);
@@ -199,6 +204,94 @@ struct Careers {
     s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
+  }
+
+  // A promoted manager hands over `promotion_handover` of the book (each client by its own
+  // draw) to the least loaded at the level left: leading takes the time the book had.
+  void hand_over_on_promotion(std::uint32_t id, std::int64_t below) {
+    const double share = s.p.organisation.promotion_handover;
+    if (share <= 0) return;
+    s.prune_book(id);
+    const std::vector<std::uint32_t> book = s.managers[id].book;
+    for (const std::uint32_t a : book) {
+      if (share < 1) {
+        KeyedDraws d = s.draws(a, Purpose("promotion-handover"), promotion_round);
+        if (d.uniform01() >= share) continue;
+      }
+      const std::int32_t to = s.least_loaded(below);
+      if (to >= 0 && to != static_cast<std::int32_t>(id)) s.reassign(a, to);
+    }
+  }
+
+  // Teams: each manager above the bottom leads some of the level below. A manager without a
+  // leader (new, or whose leader left or moved up) joins the team with the fewest reports;
+  // teams are then evened out (one report at a time, from the largest team to the smallest),
+  // so they change no more than the levels do. Then what each leader makes of the team.
+  void teams() {
+    auto& managers = s.managers;
+    const std::size_t levels = s.members.size();
+    for (auto& m : managers) m.reports = 0;
+    for (std::size_t l = 0; l + 1 < levels; ++l) {
+      const auto& leaders = s.members[l + 1];
+      std::vector<std::uint32_t> team_members = s.members[l];
+      std::sort(team_members.begin(), team_members.end());
+      auto valid = [&](const Manager& m) {
+        return m.leader >= 0 && managers[static_cast<std::size_t>(m.leader)].active &&
+               managers[static_cast<std::size_t>(m.leader)].level == static_cast<std::int64_t>(l + 1);
+      };
+      for (const std::uint32_t i : team_members)
+        if (!valid(managers[i])) managers[i].leader = -1;
+        else ++managers[static_cast<std::size_t>(managers[i].leader)].reports;
+      if (leaders.empty()) continue;
+      std::vector<std::uint32_t> sorted_leaders = leaders;
+      std::sort(sorted_leaders.begin(), sorted_leaders.end());
+      auto smallest = [&] {
+        std::uint32_t best = sorted_leaders.front();
+        for (const auto j : sorted_leaders)
+          if (managers[j].reports < managers[best].reports) best = j;
+        return best;
+      };
+      for (const std::uint32_t i : team_members)
+        if (managers[i].leader < 0) {
+          const std::uint32_t j = smallest();
+          managers[i].leader = static_cast<std::int32_t>(j);
+          ++managers[j].reports;
+        }
+      // Even out: move the last-joined (highest id) report of the largest team to the smallest.
+      for (;;) {
+        std::uint32_t big = sorted_leaders.front();
+        for (const auto j : sorted_leaders)
+          if (managers[j].reports > managers[big].reports) big = j;
+        const std::uint32_t small = smallest();
+        if (managers[big].reports - managers[small].reports <= 1) break;
+        for (auto it = team_members.rbegin(); it != team_members.rend(); ++it)
+          if (managers[*it].leader == static_cast<std::int32_t>(big)) {
+            managers[*it].leader = static_cast<std::int32_t>(small);
+            --managers[big].reports, ++managers[small].reports;
+            break;
+          }
+      }
+    }
+    team_effects();
+  }
+
+  // What each leader makes of the team, from the leaders' managing skill and team sizes.
+  void team_effects() {
+    const OrganisationParams& o = s.p.organisation;
+    for (std::size_t i = 0; i < s.managers.size(); ++i) {
+      Manager& m = s.managers[i];
+      const double lead = m.hours > 0 ? m.reports * o.leading_hours_per_report / m.hours : 0.0;
+      m.lead_share = std::clamp(lead, 0.0, 0.9);
+      if (m.active && m.leader >= 0) {
+        const double skill = s.managers[static_cast<std::size_t>(m.leader)].managing;
+        m.coach = std::min(1.0, o.coaching * skill);
+        m.follow_up = std::min(1.0, o.follow_up * skill);
+        m.exit_mult = std::exp(-o.team_exit_weight * (skill - 1.0));
+      } else {
+        m.coach = 0, m.follow_up = 0, m.exit_mult = 1;
+      }
+      if (m.active) s.refresh_service_days(m);
+    }
   }
 
   double retained_now(const Manager& m) const {

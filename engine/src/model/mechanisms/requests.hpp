@@ -152,7 +152,8 @@ struct Requests {
       }
     }
     Manager& m = s.managers[static_cast<std::size_t>(owner)];
-    double answer = m.answer_p;
+    // The leader's coaching gets some of what the manager would leave unanswered answered.
+    double answer = m.answer_p + (1.0 - m.answer_p) * m.coach;
     if (!p.factor_on(Factor::ManagerNeglect)) answer = std::max(answer, 0.98);
     if (s.now() < m.coached_until) answer = std::max(answer, 0.9);
     const bool urgent = m.urgent;
