@@ -192,7 +192,7 @@ TEST_CASE("Simulation: batched events run merged with queued ones, as if schedul
   }
 }
 
-TEST_CASE("Simulation: a batch before the clock is refused whole; peek and pending see batches", "[kernel][batch]") {
+TEST_CASE("Simulation: a batch before the clock is refused whole, peek and pending see batches", "[kernel][batch]") {
   Simulation sim;
   sim.schedule_at(2.0, EventSpec{0, 1});
   sim.run_until(2.0, [](Simulation&, const Event&) {});
@@ -211,7 +211,7 @@ TEST_CASE("Simulation: a batch before the clock is refused whole; peek and pendi
   CHECK(order == std::vector<std::uint32_t>{5, 6, 4});
 }
 
-TEST_CASE("Simulation: batched events are saved as pending events; the restored run continues the same",
+TEST_CASE("Simulation: batched events are saved as pending events, the restored run continues the same",
           "[kernel][batch][snapshot]") {
   auto build = [] {
     Simulation sim(3, 0);

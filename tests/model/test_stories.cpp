@@ -34,18 +34,29 @@ const model::ManagerRow& manager(const model::RunResult& r, const std::string& n
 int reps(const scenario::Scenario& sc) { return static_cast<int>(sc.experiment.replications); }
 }  // namespace
 
-TEST_CASE("Story ann_vs_darren: the hunter wins year one and the promotion; the farmer keeps her book",
+TEST_CASE("Story ann_vs_darren: the hunter wins year one and the promotion, the farmer keeps her book, the rule matters to the firm",
           "[story]") {
   const auto sc = scenario::load(scenario_path("ann_vs_darren"));
-  Paired year1_new, retention, retained;
-  int darren_first = 0, ann_first_by_total = 0, ann_first_by_new = 0;
+  Paired year1_new, retention, retained, firm_value, firm_revenue;
+  int darren_first = 0, ann_first_by_total = 0, ann_first_by_new = 0, ann_first_by_retained = 0;
+  auto revenue = [](const model::RunResult& x) {
+    double v = 0;
+    for (const auto& m : x.months) v += m.revenue;
+    return v;
+  };
   for (int r = 0; r < reps(sc); ++r) {
+    // Year one, before any promotion: he wins more, she keeps more of her clients.
     const auto y1 = model::simulate(variant(sc, "one_year"), sc.experiment.seed, r);
     year1_new.add(manager(y1, "Darren").new_business, manager(y1, "Ann").new_business);
+    retention.add(manager(y1, "Ann").retention_rate, manager(y1, "Darren").retention_rate);
     const auto five = model::simulate(sc.base, sc.experiment.seed, r);
-    retention.add(manager(five, "Ann").retention_rate, manager(five, "Darren").retention_rate);
     retained.add(manager(five, "Ann").retained_value, manager(five, "Darren").retained_value);
-    for (const char* v : {"base", "promote_total_value"}) {
+    // The rule matters to the firm: promoting by retained value (Ann, mostly) against by new
+    // business (Darren, mostly).
+    const auto by_retained = model::simulate(variant(sc, "promote_retained_value"), sc.experiment.seed, r);
+    firm_value.add(five.months.back().value, by_retained.months.back().value);
+    firm_revenue.add(revenue(five), revenue(by_retained));
+    for (const char* v : {"base", "promote_total_value", "promote_retained_value"}) {
       model::World w(variant(sc, v), sc.experiment.seed, r);
       std::int64_t first = -1;
       w.manager_promoted.connect([&](double, std::uint32_t m, std::int64_t) {
@@ -53,7 +64,8 @@ TEST_CASE("Story ann_vs_darren: the hunter wins year one and the promotion; the 
       });
       w.run();
       if (std::string(v) == "base") darren_first += first == 1, ann_first_by_new += first == 0;
-      else ann_first_by_total += first == 0;
+      else if (std::string(v) == "promote_total_value") ann_first_by_total += first == 0;
+      else ann_first_by_retained += first == 0;
     }
   }
   CHECK(year1_new.positive());
@@ -65,9 +77,14 @@ TEST_CASE("Story ann_vs_darren: the hunter wins year one and the promotion; the 
        << "; Ann first: by new business " << ann_first_by_new << ", by total value " << ann_first_by_total);
   CHECK(darren_first > reps(sc) / 2);
   CHECK(ann_first_by_total > ann_first_by_new);
+  INFO("Ann first by retained value: " << ann_first_by_retained);
+  CHECK(ann_first_by_retained > reps(sc) / 2);
+  // Promoting the farmer takes her off her book: the firm ends smaller.
+  CHECK(firm_value.positive());
+  CHECK(firm_revenue.positive());
 }
 
-TEST_CASE("Story covert_farmer: the quiet farmer keeps the most clients; job-move deals are reported as outreach",
+TEST_CASE("Story covert_farmer: the quiet farmer keeps the most clients, job-move deals are reported as outreach",
           "[story]") {
   const auto sc = scenario::load(scenario_path("covert_farmer"));
   Paired retention, new_business, team_value;
@@ -139,9 +156,9 @@ TEST_CASE("Story market_shock: attribution spreads the loss over factors that bl
   }
 }
 
-TEST_CASE("Story quarter_end_pressure: urgent managers rush deals that churn early and lose their book", "[story]") {
+TEST_CASE("Story quarter_end_pressure: panic costs the team, urgent managers rush deals that churn early and lose their book", "[story]") {
   const auto sc = scenario::load(scenario_path("quarter_end_pressure"));
-  Paired blame, retention;
+  Paired blame, retention, team_value, team_revenue, team_clients;
   double rushed_lost = 0, rushed_lost_calm = 0;
   const auto rushed = 1u << static_cast<int>(model::Cause::RushedDeal);
   for (int r = 0; r < reps(sc); ++r) {
@@ -156,7 +173,17 @@ TEST_CASE("Story quarter_end_pressure: urgent managers rush deals that churn ear
     retention.add(calm_ret, urgent_ret);
     for (const auto& l : base.lost) rushed_lost += (l.causes & rushed) ? l.value : 0;
     for (const auto& l : calm.lost) rushed_lost_calm += (l.causes & rushed) ? l.value : 0;
+    // The team: the firm's book, revenue and clients with half its managers panicking.
+    double rev_base = 0, rev_calm = 0;
+    for (const auto& m : base.months) rev_base += m.revenue;
+    for (const auto& m : calm.months) rev_calm += m.revenue;
+    team_value.add(calm.months.back().value, base.months.back().value);
+    team_revenue.add(rev_calm, rev_base);
+    team_clients.add(static_cast<double>(calm.months.back().active_accounts), static_cast<double>(base.months.back().active_accounts));
   }
+  CHECK(team_value.positive());
+  CHECK(team_revenue.positive());
+  CHECK(team_clients.positive());
   CHECK(rushed_lost > 0);
   CHECK(rushed_lost_calm == 0);
   CHECK(blame.positive());
@@ -166,7 +193,7 @@ TEST_CASE("Story quarter_end_pressure: urgent managers rush deals that churn ear
 TEST_CASE("Story caught_between: an order not to call after a recovery meeting loses the client's goodwill",
           "[story]") {
   const auto sc = scenario::load(scenario_path("caught_between"));
-  Paired satisfaction, reputation;
+  Paired satisfaction, reputation, lost, new_business, value;
   for (int r = 0; r < reps(sc); ++r) {
     const auto base = model::simulate(sc.base, sc.experiment.seed, r);
     const auto keep = model::simulate(variant(sc, "keep_contact"), sc.experiment.seed, r);
@@ -181,10 +208,22 @@ TEST_CASE("Story caught_between: an order not to call after a recovery meeting l
     const double sa = a.state == "churned" ? 0.0 : a.satisfaction;
     const double sb = b.state == "churned" ? 0.0 : b.satisfaction;
     satisfaction.add(sb, sa);
-    reputation.add(manager(keep, "Mary").reputation, manager(base, "Mary").reputation);
+    // Her standing: the lost value the organisation blames on her (the last owner).
+    reputation.add(manager(base, "Mary").blamed_value, manager(keep, "Mary").blamed_value);
+    // The client is lost (gone or under notice at the end) under the order.
+    lost.add(a.state == "active" ? 0.0 : 1.0, b.state == "active" ? 0.0 : 1.0);
+    // His word of mouth (acquisition.influence: 1) costs the firm new business.
+    double nb_base = 0, nb_keep = 0;
+    for (const auto& m : base.months) nb_base += m.new_business;
+    for (const auto& m : keep.months) nb_keep += m.new_business;
+    new_business.add(nb_keep, nb_base);
+    value.add(keep.months.back().value, base.months.back().value);
   }
   CHECK(satisfaction.positive());
-  CHECK(reputation.positive(2.0));
+  CHECK(reputation.positive());
+  CHECK(lost.positive());
+  CHECK(new_business.positive(2.5));
+  CHECK(value.positive());
 }
 
 TEST_CASE("Story baseline: a realistic team neither dies out nor explodes over ten years", "[story]") {

@@ -20,7 +20,7 @@ def test_bundled_and_file_load_agree():
     a = tenure.load("ann_vs_darren")
     b = tenure.load(ROOT / "scenarios" / "ann_vs_darren.yaml")
     assert a.effective_yaml() == b.effective_yaml()
-    assert a.variants == ["base", "promote_total_value", "one_year"]
+    assert a.variants == ["base", "promote_total_value", "promote_retained_value", "one_year"]
     assert "Ann" in a.story
 
 
@@ -80,10 +80,10 @@ def test_tables_are_columnar_dataframes():
     assert list(ts.columns[:4]) == ["variant", "replication", "month", "active_accounts"]
     assert isinstance(ts["variant"].dtype, pd.CategoricalDtype)  # codes + levels, no object per row
     assert ts["value"].dtype == np.float64 and ts["month"].dtype == np.int64
-    assert len(ts) == 3 * 4 * 24
+    assert len(ts) == 4 * 4 * 24
     assert res.managers["exited"].dtype == bool
     runs = res.runs
-    assert len(runs) == 12 and set(tenure.metrics()) <= set(runs.columns)
+    assert len(runs) == 16 and set(tenure.metrics()) <= set(runs.columns)
     s = res.summary
     row = s[(s.variant == "base") & (s.metric == "new_business")].iloc[0]
     x = runs[runs.variant == "base"]["new_business"]

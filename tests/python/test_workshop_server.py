@@ -78,7 +78,7 @@ def test_a_deep_override_path_in_a_query_is_refused_at_once(server):
 
 
 def test_a_query_asking_too_much_is_refused_with_the_bound(server):
-    s, _, body = get(server, "/api/run?scenario=baseline&replications=1000")
+    s, _, body = get(server, "/api/run?scenario=baseline&replications=1000&a=accounts.initial_active%3D4000")
     assert s == 413 and "at most 1000 million" in json.loads(body)["error"]
 
 

@@ -558,7 +558,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
     } else if (k == "conferences") {
       p.conferences = parse_items(ctx, v, "conferences", conference_fields(), {}, no_extra<model::ConferenceParams>);
     } else if (k == "orders") {
-      // `account` is an index or the word `largest` (resolved when the first order runs).
+      // `account` is an index or the word `largest` (resolved by the model: orders.hpp).
       p.orders = parse_items(ctx, v, "orders", order_fields(), {"account"},
                              [&](model::Order& o, const std::string& key, const YAML::Node& val) {
                                if (key != "account") return false;

@@ -52,7 +52,7 @@ TEST_CASE("Care alone: the visit probability is farming hours over the hours the
   CHECK(growth == Approx(visited * s.p.service.deepening));
 }
 
-TEST_CASE("Churn alone: the monthly churn share is 1 - exp(-h dt); a notice ends in a recorded loss",
+TEST_CASE("Churn alone: the monthly churn share is 1 - exp(-h dt), a notice ends in a recorded loss",
           "[model][mechanism]") {
   // Satisfaction 4 (3 below the reference): h = h0 exp(0.45 x 3).
   MechanismFixture f(20000, 1, 0, 4.0);
@@ -161,7 +161,7 @@ TEST_CASE("Arrivals alone: a month's candidates per client are Poisson(bound x m
   }
 }
 
-TEST_CASE("Job moves alone: loyalty leaves with the contact; a satisfied one brings a warm lead", "[model][mechanism]") {
+TEST_CASE("Job moves alone: loyalty leaves with the contact, a satisfied one brings a warm lead", "[model][mechanism]") {
   ModelParams p;
   p.acquisition.warm_lead_conversion = 1.0;
   MechanismFixture f(10, 1, 50, 9.0, p);
@@ -179,7 +179,7 @@ TEST_CASE("Job moves alone: loyalty leaves with the contact; a satisfied one bri
   CHECK(s.managers[0].owned == 11);
 }
 
-TEST_CASE("Careers alone: a quit hands the book over; the bottom vacancy is hired at once", "[model][mechanism]") {
+TEST_CASE("Careers alone: a quit hands the book over, the bottom vacancy is hired at once", "[model][mechanism]") {
   ModelParams p;
   p.organisation.hire = ManagerSpec{.name = "hire"};
   MechanismFixture f(100, 2, 0, 7.0, p);
@@ -501,7 +501,7 @@ TEST_CASE("Conferences alone: managers meet prospects by hunting and clients by 
   CHECK(value_before == s.initial_value);
 }
 
-TEST_CASE("Requests alone: support is capacity in hours; a 10% cut of 5 staff leaves a fifth server half-time",
+TEST_CASE("Requests alone: support is capacity in hours, a 10% cut of 5 staff leaves a fifth server half-time",
           "[model][mechanism]") {
   ModelParams p;
   p.service.support_staff = 5;
@@ -550,7 +550,7 @@ TEST_CASE("Support cuts: every step of the cut lengthens responses (no rounding 
   for (std::size_t i = 1; i < mean_response.size(); ++i) CHECK(mean_response[i] > mean_response[i - 1]);
 }
 
-TEST_CASE("Acquisition alone: a rushed deal's discount is revenue, booked in the month; its value is not cut",
+TEST_CASE("Acquisition alone: a rushed deal's discount is revenue, booked in the month, its value is not cut",
           "[model][mechanism]") {
   ModelParams p;
   p.managers = {ManagerSpec{.name = "u", .time = {"hunter", {}}, .pressure = {"urgent", {}}}};

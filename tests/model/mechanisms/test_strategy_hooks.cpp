@@ -99,7 +99,7 @@ TEST_CASE("Strategy hook: decisions through the view give the built-in's run exa
   CHECK(seen().views_consistent);
 }
 
-TEST_CASE("Strategy hook: a decision from the view reaches the hot paths; an impossible one is refused",
+TEST_CASE("Strategy hook: a decision from the view reaches the hot paths, an impossible one is refused",
           "[model][strategy]") {
   register_once();
   auto p = testing::small_params();

@@ -20,8 +20,11 @@ struct Orders {
   Requests& requests;
   Orders(Shared& shared, Requests& r) : s(shared), requests(r) {}
 
-  // "largest" is resolved once, at the first order that names it, so that a sequence of
-  // orders (a meeting, then a no-contact order) concerns the same client.
+  // "largest" is resolved once, so that a sequence of orders (a meeting, then a no-contact
+  // order) concerns the same client: the largest client a reassign_book order hands over, when
+  // one comes first (the neglected book a manager is asked to take on; not one already under
+  // notice), else the largest
+  // client at the first order that names it.
   std::uint32_t named_largest = kNone;
 
   // Orders from day `from` on (a fork schedules the ones after its day).
@@ -56,8 +59,11 @@ struct Orders {
     auto& managers = s.managers;
     if (i < 0 || i >= static_cast<std::int64_t>(managers.size())) return;
     auto book = managers[static_cast<std::size_t>(i)].book;
+    std::uint32_t largest = kNone;
     for (auto a : book)
       if (s.served(a) && s.acc.rec[a].owner == i) {
+        if (s.acc.rec[a].state == State::Active && (largest == kNone || s.acc.rec[a].value > s.acc.rec[largest].value))
+          largest = a;
         std::int32_t to = -1;
         std::size_t size = SIZE_MAX;
         for (std::size_t j = 0; j < managers.size(); ++j)
@@ -66,6 +72,7 @@ struct Orders {
         s.reassign(a, to);
       }
     managers[static_cast<std::size_t>(i)].book.clear();
+    if (named_largest == kNone) named_largest = largest;
   }
 
   // An order about one client: a recovery meeting (a promise), or forbidding or allowing contact.
