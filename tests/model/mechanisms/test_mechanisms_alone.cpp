@@ -328,8 +328,10 @@ TEST_CASE("Careers alone: the level above leads the level below, in even teams t
   CHECK(s.managers[0].follow_up == Approx(s.p.organisation.follow_up * 1.5));
   CHECK(s.managers[0].exit_mult == Approx(std::exp(-s.p.organisation.team_exit_weight * 0.5)));
   const std::vector<std::int32_t> before{s.managers[0].leader, s.managers[1].leader, s.managers[2].leader};
-  // A leader leaves: the team joins the other leader; nobody else moves.
+  // A leader leaves: at the month's end the team joins the other leader; nobody else moves.
   careers.depart(6, DepartureReason::Quit);
+  CHECK(careers.teams_changed);
+  careers.teams();
   CHECK(s.managers[7].reports == 6);
   for (std::size_t i = 0; i < 6; ++i) CHECK(s.managers[i].leader == 7);
   // A new leader arrives (here by hand, as a review would promote): teams are evened out.

@@ -42,6 +42,9 @@ struct Careers {
   std::uint64_t promotion_round = 0;
   std::uint64_t hires = 0;
   bool in_review = false;  // the annual review's promotions are being made
+  // Someone left or joined since the teams were last formed: they are formed again at the
+  // month's end (once, however many left), and after each review.
+  bool teams_changed = false;
 
   // The policy comes from the parameters (a fork may change it).
   void equip() { policy = promotion_policies().create(s.p.organisation.promotion.name, s.p.organisation.promotion.params); }
@@ -60,6 +63,7 @@ struct Careers {
       const double h = s.p.organisation.exit_rate * (m.passed_over ? s.p.organisation.passed_over_multiplier : 1.0) * m.exit_mult;
       if (d.uniform01() < 1.0 - std::exp(-h * dt)) depart(i, DepartureReason::Quit);
     }
+    if (teams_changed) teams();
   }
 
   // A manager leaves: the manager-owned share of loyalty follows them, the rest of the book
@@ -86,7 +90,7 @@ struct Careers {
       std::vector<CandidateRecord> none;
       fill_vacancy(0, none);
     }
-    if (!in_review) teams();
+    teams_changed = true;
     auto& acc = s.acc;
     for (std::uint32_t a : book) {
       if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
@@ -156,7 +160,7 @@ struct Careers {
     s.managers.push_back(s.make_manager(s.p.organisation.hire, name));
     s.join(static_cast<std::uint32_t>(s.managers.size() - 1), 0);
     Manager& m = s.managers.back();
-    if (!in_review) teams();
+    teams_changed = true;
     // Competence and age as organisation.hire spreads them (Shared::make_manager).
     snapshot_opening(m);
   }
@@ -228,6 +232,7 @@ struct Careers {
   // teams are then evened out (one report at a time, from the largest team to the smallest),
   // so they change no more than the levels do. Then what each leader makes of the team.
   void teams() {
+    teams_changed = false;
     auto& managers = s.managers;
     const std::size_t levels = s.members.size();
     for (auto& m : managers) m.reports = 0;
