@@ -88,7 +88,7 @@ TEST_CASE("Story covert_farmer: the quiet farmer keeps the most clients, job-mov
           "[story]") {
   const auto sc = scenario::load(scenario_path("covert_farmer"));
   Paired retention, new_business, team_value;
-  double true_job = 0;
+  double true_job = 0, all_new = 0;
   for (int r = 0; r < reps(sc); ++r) {
     const auto res = model::simulate(sc.base, sc.experiment.seed, r);
     double reps_retention = 0, reps_new = 0;
@@ -101,12 +101,16 @@ TEST_CASE("Story covert_farmer: the quiet farmer keeps the most clients, job-mov
     const int job = static_cast<int>(model::Source::JobMove);
     for (const auto& m : res.months) {
       true_job += m.new_by_source[job];
+      all_new += m.new_business;
       CHECK(m.new_by_reported_source[job] == 0);  // the office never reports a job move
     }
     const auto comply = model::simulate(variant(sc, "all_comply"), sc.experiment.seed, r);
     team_value.add(res.months.back().value, comply.months.back().value);
   }
   CHECK(true_job > 0);
+  // A windfall, not the main channel.
+  INFO("job moves bring " << true_job / all_new << " of new business");
+  CHECK(true_job < 0.15 * all_new);
   CHECK(retention.positive());
   CHECK(new_business.positive());
   CHECK(team_value.positive());
@@ -116,21 +120,25 @@ TEST_CASE("Story market_shock: losses arrive late, supervision helps, blame fall
   const auto sc = scenario::load(scenario_path("market_shock"));
   Paired supervised, support_cut;
   std::vector<double> churn_by_month;
-  double john_blame = 0, others_blame = 0;
+  double john_blame = 0, others_blame = 0, others = 0;
   for (int r = 0; r < reps(sc); ++r) {
     const auto base = model::simulate(sc.base, sc.experiment.seed, r);
     if (churn_by_month.empty()) churn_by_month.assign(base.months.size(), 0);
     for (std::size_t m = 0; m < base.months.size(); ++m) churn_by_month[m] += base.months[m].churned_value;
     supervised.add(base.lost_value, model::simulate(variant(sc, "supervised"), sc.experiment.seed, r).lost_value);
     support_cut.add(base.lost_value, model::simulate(variant(sc, "no_support_cut"), sc.experiment.seed, r).lost_value);
-    for (const auto& m : base.managers) (m.name == "John" ? john_blame : others_blame) += m.blamed_value;
+    for (const auto& m : base.managers) {
+      (m.name == "John" ? john_blame : others_blame) += m.blamed_value;
+      others += m.name != "John";
+    }
   }
   const auto peak = std::max_element(churn_by_month.begin(), churn_by_month.end()) - churn_by_month.begin();
   INFO("churned value peaks in month " << peak << "; the shock starts in month 24");
   CHECK(peak >= 24 + 6);  // notice lags: the loss shows months after the neglect
   CHECK(supervised.positive());
   CHECK(support_cut.positive());
-  CHECK(john_blame > others_blame);
+  // The rule (the last owner) blames John more than any other manager on average.
+  CHECK(john_blame / reps(sc) > 1.5 * others_blame / others);
 }
 
 TEST_CASE("Story market_shock: attribution spreads the loss over factors that blame ignores", "[story][attribution]") {
@@ -149,11 +157,23 @@ TEST_CASE("Story market_shock: attribution spreads the loss over factors that bl
     // Efficiency: the Shapley values share out exactly the difference the factors make.
     CHECK(sum == Approx(at.lost_all_on - at.lost_all_off).epsilon(1e-9));
   }
-  for (std::size_t j : {1u, 2u}) {  // the support cut and the market are real causes
+  for (std::size_t j : {0u, 1u, 2u}) {  // John's neglect, the support cut and the market are real causes
     const auto s = stats(phi[static_cast<int>(j)]);
     INFO(model::to_string(factors[j]) << ": " << s.mean << " +- " << s.se);
     CHECK(s.mean > 3 * s.se);
   }
+  // The blame the story names (the last owner) puts on John several times what his neglect
+  // caused, and the support cut and the market together caused more than his neglect.
+  std::vector<double> john;
+  for (int r = 0; r < R; ++r) {
+    const auto res = model::simulate(sc.base, sc.experiment.seed, static_cast<std::uint64_t>(r));
+    for (const auto& m : res.managers)
+      if (m.name == "John") john.push_back(m.blamed_value);
+  }
+  const auto blamed = stats(john), neglect = stats(phi[0]), cut = stats(phi[1]), market = stats(phi[2]);
+  INFO("John blamed " << blamed.mean << ", his neglect caused " << neglect.mean);
+  CHECK(blamed.mean > 3 * neglect.mean);
+  CHECK(cut.mean + market.mean > 3 * neglect.mean);
 }
 
 TEST_CASE("Story quarter_end_pressure: panic costs the team, urgent managers rush deals that churn early and lose their book", "[story]") {
