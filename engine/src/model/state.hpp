@@ -197,6 +197,9 @@ struct Shared {
   // Referral links: each referrer's referred clients (acquisition.hpp). A referred client's
   // lower churn lasts while its referrer stays a client (Van den Bulte et al. 2018).
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> referees;
+  // Clients who left as detractors and still talk (churn.hpp adds, acquisition.hpp reads and
+  // drops them when their voice ends): (until day, account), in the order they left.
+  std::vector<std::pair<double, std::uint32_t>> ex_detractors;
 
   Shared(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
       : world(w), p(params), seed(s), rep(r), sim(s, r), rng(s, r) {}

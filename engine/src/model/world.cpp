@@ -59,7 +59,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-5";  // 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-6";  // 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -252,6 +252,8 @@ struct World::Impl {
     cur.prospects = s.n_prospects;
     cur.active_accounts = n;
     cur.mean_satisfaction = n ? s_sum / static_cast<double>(n) : 0.0;
+    cur.promoters = static_cast<std::int64_t>(s.month_promoters.size());
+    cur.detractors = s.tally.detractors;
     cur.revenue = cur.value * s.p.accounts.margin / 12.0 - cur.discounts;
     requests.record(cur);
     cur.regime = static_cast<std::int64_t>(s.market.regime);
@@ -469,6 +471,14 @@ struct World::Impl {
         if (r >= acc.size() || b >= acc.size()) ar.fail("a referral link names an account that does not exist");
         s.referees[r].push_back(b);
       }
+    }
+    std::size_t nx = s.ex_detractors.size();
+    core::io_count(ar, nx, core::io_left(ar) / 12);
+    if constexpr (loading) s.ex_detractors.resize(nx);
+    for (auto& [until, a] : s.ex_detractors) {
+      ar.pod(until), ar.pod(a);
+      if constexpr (loading)
+        if (a >= acc.size()) ar.fail("a former client's voice names an account that does not exist");
     }
     auto& net = acquisition.network;
     core::io_tag(ar, "NET1");

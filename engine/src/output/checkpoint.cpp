@@ -20,9 +20,9 @@
 namespace tenure::output {
 
 namespace {
-// The format's version: 5 since the rows carry teams and hand-over losses. A checkpoint of
+// The format's version: 6 since the monthly row counts promoters and detractors. A checkpoint of
 // another version is not read (it is run again).
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '5'};
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '6'};
 }  // namespace
 
 namespace {

@@ -106,6 +106,12 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
                         [](const R& r) { return r.churned_by_cause[model::kCauseCount]; }));
     v.push_back(real<R>("mean_satisfaction", "points (0-10)", "Mean client satisfaction",
                         "mean satisfaction of the clients at the month's end", [](const R& r) { return r.mean_satisfaction; }));
+    v.push_back(integer<R>("promoters", "clients", "Promoters",
+                           "clients at or above service.promoter_threshold at the month's end (they talk well)",
+                           [](const R& r) { return r.promoters; }));
+    v.push_back(integer<R>("detractors", "clients", "Detractors",
+                           "clients at or below service.detractor_threshold at the month's end (they talk badly)",
+                           [](const R& r) { return r.detractors; }));
     v.push_back(integer<R>("open_requests", "requests", "Open requests", "requests waiting for an answer at the month's end",
                            [](const R& r) { return r.open_requests; }));
     v.push_back(integer<R>("requests", "requests", "Requests", "requests voiced in the month",

@@ -45,6 +45,7 @@ struct MonthRow {
   std::int64_t churned = 0;
   std::array<double, kCauseCount + 1> churned_by_cause{};  // last slot: no recorded cause
   double mean_satisfaction = 0;
+  std::int64_t promoters = 0, detractors = 0;  // clients who talk well or badly, at the month's end
   std::int64_t open_requests = 0;
   std::int64_t requests = 0;
   std::int64_t ignored_requests = 0;

@@ -52,12 +52,16 @@ struct Acquisition {
     const std::int64_t population = s.n_prospects + s.tally.clients;
     if (s.n_prospects <= 0 || population == 0) return;
     weigh_voices();
+    // Clients who left unhappy still talk, until their voice ends.
+    std::erase_if(s.ex_detractors, [&](const auto& e) { return e.first <= s.now(); });
+    double ex_voice = 0;
+    for (const auto& e : s.ex_detractors) ex_voice += q.influence != 0 ? voice(s.acc.rec[e.second]) / mean_voice : 1.0;
     if (network.complete) {
       // Shares of the population: promoters and detractors, each counted by its voice.
       const double pop = static_cast<double>(population);
       const bool weighted = q.influence != 0;
       const double pos = weighted ? promoter_total / mean_voice / pop : static_cast<double>(s.month_promoters.size()) / pop;
-      const double neg = weighted ? detractor_total / mean_voice / pop : static_cast<double>(s.tally.detractors) / pop;
+      const double neg = ((weighted ? detractor_total / mean_voice : static_cast<double>(s.tally.detractors)) + ex_voice) / pop;
       acquire_complete(dt, pos, neg, s.month_promoters);
       return;
     }

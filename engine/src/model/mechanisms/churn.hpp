@@ -93,6 +93,8 @@ struct Churn {
     if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
     s.referrer_left(a);
+    if (s.p.acquisition.ex_client_voice_days > 0 && acc.rec[a].satisfaction <= s.p.service.detractor_threshold)
+      s.ex_detractors.emplace_back(s.now() + s.p.acquisition.ex_client_voice_days, a);
     if (const std::int32_t o = acc.rec[a].owner; o >= 0) --s.managers[static_cast<std::size_t>(o)].owned;
     s.book_changed(acc.rec[a].owner);
     const double v = acc.rec[a].value;

@@ -305,7 +305,12 @@ struct Requests {
       if (r.support_cut_at_arrival) acc.rec[a].causes |= bit(Cause::SupportCut);
       if (r.urgent_at_arrival) acc.rec[a].causes |= bit(Cause::QuarterEnd);
     }
+    // A problem answered is at best no problem: the answer never leaves the client more satisfied
+    // than before it (de Matos et al. 2007: recovery does not raise repurchase; satisfaction
+    // drives churn here), except by the recovery bonus, which is 0 by default.
+    const float before = acc.rec[a].satisfaction;
     encounter(a, skill - p.service.late_penalty_per_day * late);
+    if (acc.rec[a].satisfaction > before) acc.rec[a].satisfaction = before;
     if (late == 0 && acc.rec[a].failures == 0) {
       // A first failure recovered well lifts satisfaction; later ones do not.
       s.set_satisfaction(a, acc.rec[a].satisfaction + p.service.recovery_bonus);
