@@ -106,7 +106,7 @@ struct Manager {
   // hazard's multiplier.
   double managing = 1;
   std::int32_t leader = -1, reports = 0;
-  double lead_share = 0, coach = 0, follow_up = 0, exit_mult = 1;
+  double lead_share = 0, coach = 0, follow_up = 0, exit_mult = 1, speed = 1;  // speed: x a request's days
   // Hours a week left for selling (hunting and the book).
   double selling_hours() const { return hours * (1.0 - lead_share); }
   std::int64_t level = 0;
@@ -507,7 +507,7 @@ struct Shared {
   // A request's days, from the hours the manager gives the book.
   void refresh_service_days(Manager& m) const {
     for (int u = 0; u < 2; ++u)
-      for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c);
+      for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c) * m.speed;
   }
   // Every active manager decides.
   void decide_all(DecisionMoment when) {

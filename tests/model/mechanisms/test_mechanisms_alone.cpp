@@ -327,6 +327,10 @@ TEST_CASE("Careers alone: the level above leads the level below, in even teams t
   CHECK(s.managers[0].coach == Approx(std::min(1.0, s.p.organisation.coaching * 1.5)));
   CHECK(s.managers[0].follow_up == Approx(s.p.organisation.follow_up * 1.5));
   CHECK(s.managers[0].exit_mult == Approx(std::exp(-s.p.organisation.team_exit_weight * 0.5)));
+  // Response times: a request takes (1 - 0.2 x 0.5) of the time an unled manager's would.
+  CHECK(s.managers[0].speed == Approx(1 - s.p.organisation.coaching_speed * 0.5));
+  CHECK(s.managers[0].service_days[0][0] ==
+        Approx(s.p.service.request_hours / s.managers[0].farm_hours_per_day(false, false) * s.managers[0].speed));
   const std::vector<std::int32_t> before{s.managers[0].leader, s.managers[1].leader, s.managers[2].leader};
   // A leader leaves: at the month's end the team joins the other leader; nobody else moves.
   careers.depart(6, DepartureReason::Quit);

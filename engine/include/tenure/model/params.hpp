@@ -420,6 +420,7 @@ struct OrganisationParams {
   double leading_hours_per_report = 3;  // hours a week a leader gives each report (a one-to-one and a pipeline review)
   double coaching = 0.25;               // share of a report's unanswered requests a leader of managing skill 1 gets answered
   double follow_up = 0.2;               // monthly chance a leader of managing skill 1 follows up a report's at-risk client
+  double coaching_speed = 0.2;          // a report's requests take x (1 - speed (skill - 1)) of the time (0.5 to 1.5)
   double at_risk_satisfaction = 5.0;    // a client below this is at risk
   double team_exit_weight = 0.5;        // reports' exit hazard x exp(-w (leader's managing skill - 1))
   double promotion_handover = 1.0;      // share of a promoted manager's book handed to the level below
@@ -452,6 +453,7 @@ inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
       key(&S::skill_correlation, real_param("skill_correlation", 0, "", "correlation of selling (hunting) and managing skill among drawn managers (Benson et al. 2019: weak)", -1, 1)),
       key(&S::leading_hours_per_report, real_param("leading_hours_per_report", 0, "hours/week", "a leader's hours per report, taken from selling (at most 90% of the hours)", 0, 168)),
       key(&S::coaching, probability_param("coaching", 0, "share of a report's unanswered requests a leader of managing skill 1 gets answered (times the skill, at most 1)")),
+      key(&S::coaching_speed, real_param("coaching_speed", 0, "", "response times: a report's requests take (1 - coaching_speed x (leader's managing skill - 1)) of the time, within 0.5 to 1.5", 0, 1)),
       key(&S::follow_up, probability_param("follow_up", 0, "monthly chance a leader of managing skill 1 visits a report's at-risk client (times the skill, at most 1)")),
       key(&S::at_risk_satisfaction, real_param("at_risk_satisfaction", 0, "points", "a client below this satisfaction is at risk (followed up by the owner's leader)", 0, 10)),
       key(&S::team_exit_weight, real_param("team_exit_weight", 0, "", "reports' exit hazard x exp(-w (leader's managing skill - 1))", 0, 10)),

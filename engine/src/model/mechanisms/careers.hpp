@@ -292,8 +292,9 @@ struct Careers {
         m.coach = std::min(1.0, o.coaching * skill);
         m.follow_up = std::min(1.0, o.follow_up * skill);
         m.exit_mult = std::exp(-o.team_exit_weight * (skill - 1.0));
+        m.speed = std::clamp(1.0 - o.coaching_speed * (skill - 1.0), 0.5, 1.5);
       } else {
-        m.coach = 0, m.follow_up = 0, m.exit_mult = 1;
+        m.coach = 0, m.follow_up = 0, m.exit_mult = 1, m.speed = 1;
       }
       if (m.active) s.refresh_service_days(m);
     }
