@@ -35,6 +35,24 @@ model::ModelParams quiet(std::int64_t active, std::int64_t prospects) {
   p.organisation.positions = {2};
   return p;
 }
+// One support server and 100 clients for 20 years, every problem voiced and routed to it, no
+// churn, exits or job moves: Poisson arrivals at 0.7 a day, a day's work per request on average.
+model::ModelParams one_support_server() {
+  auto p = small_params();
+  p.horizon_days = 20 * 365.25;
+  p.accounts.initial_active = 100;
+  p.accounts.initial_prospects = 0;
+  p.churn.base_rate = 0;
+  p.organisation.exit_rate = 0;
+  p.acquisition.job_move_rate = 0;
+  p.service.satisfied_threshold = 0;  // every problem is voiced
+  p.service.support_staff = 1;
+  p.service.support_share = 1;        // and goes to support
+  p.service.problem_rate = 0.007;
+  p.service.request_hours = 5;
+  p.service.support_hours_per_week = 35;
+  return p;
+}
 }  // namespace
 
 TEST_CASE("Churn: constant hazard gives exponential survival", "[model][statistical]") {
@@ -185,19 +203,7 @@ TEST_CASE("Requests: support as one server docks with M/D/1, M/M/1 and M/G/1 (Po
   for (const Case c : {Case{model::ServiceTime::Fixed, 0, 1 + 0.7 / (2 * 0.3)},
                        Case{model::ServiceTime::Exponential, 1, 1 / 0.3},
                        Case{model::ServiceTime::Lognormal, 0.5, 1 + 0.7 * 1.25 / (2 * 0.3)}}) {
-    auto p = tenure::testing::small_params();
-    p.horizon_days = 20 * 365.25;
-    p.accounts.initial_active = 100;
-    p.accounts.initial_prospects = 0;
-    p.churn.base_rate = 0;
-    p.organisation.exit_rate = 0;
-    p.acquisition.job_move_rate = 0;
-    p.service.satisfied_threshold = 0;  // every problem is voiced
-    p.service.support_staff = 1;
-    p.service.support_share = 1;        // and goes to support
-    p.service.problem_rate = 0.007;
-    p.service.request_hours = 5;
-    p.service.support_hours_per_week = 35;
+    auto p = one_support_server();
     p.service.service_time = c.dist;
     p.service.service_time_cv = c.cv;
     p.service.patience_days = 0;  // nobody gives up
@@ -229,19 +235,7 @@ TEST_CASE("Requests: clients who give up waiting dock with M/M/1+M (Erlang-A wit
   for (std::size_t n = 0; n < pn.size(); ++n) total += pn[n];
   for (std::size_t n = 1; n < pn.size(); ++n) abandon_rate += static_cast<double>(n - 1) * theta * pn[n] / total;
   const double expected = abandon_rate / lambda;
-  auto p = tenure::testing::small_params();
-  p.horizon_days = 20 * 365.25;
-  p.accounts.initial_active = 100;
-  p.accounts.initial_prospects = 0;
-  p.churn.base_rate = 0;
-  p.organisation.exit_rate = 0;
-  p.acquisition.job_move_rate = 0;
-  p.service.satisfied_threshold = 0;
-  p.service.support_staff = 1;
-  p.service.support_share = 1;
-  p.service.problem_rate = 0.007;
-  p.service.request_hours = 5;
-  p.service.support_hours_per_week = 35;
+  auto p = one_support_server();
   p.service.service_time = model::ServiceTime::Exponential;
   p.service.patience_days = 1 / theta;
   std::vector<double> per_rep;

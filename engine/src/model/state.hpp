@@ -314,7 +314,6 @@ struct Shared {
     acc.rec[a].value = value_before * (1.0 - p.organisation.handoff_value_loss);
     value_growth += acc.rec[a].value - value_before;
     cur.handoff_loss += value_before - acc.rec[a].value;
-    book_changed(to);
     // A handover at a month's end, after the pass (a manager quits): the month's row sees it.
     if (tally.live && (acc.rec[a].flags & kCounted)) {
       tally.satisfaction += static_cast<double>(acc.rec[a].satisfaction) - static_cast<double>(before);

@@ -218,7 +218,7 @@ struct ServiceParams {
   double deepening = 0.003;            // value growth per check-in (share of wallet)
   // Talks well at or above, badly at or below: the Net Promoter cut-offs on the 0-10 scale
   // (promoters 9-10, detractors 0-6; Reichheld 2003). In the calibrated baseline promoters then
-  // outnumber detractors about 3.6 to 1 in normal months (East, Hammond and Lomax 2008: about
+  // outnumber detractors about 3.8 to 1 in normal months (East, Hammond and Lomax 2008: about
   // 3 to 1); with 8 and 4 it was 11 to 1.
   double promoter_threshold = 9.0;
   double detractor_threshold = 6.0;

@@ -76,18 +76,15 @@ struct Acquisition {
       if (acc.rec[a].state != State::Prospect) continue;
       double pos = 0, neg = 0;
       if (auto nb = network.neighbours(a); !nb.empty()) {
-        std::size_t np = 0, nn = 0;
-        double wp = 0, wn = 0;  // with influence: voices, in units of the mean client's
+        double wp = 0, wn = 0;  // voices, in units of the mean client's (one each without influence)
         for (auto b : nb) {
           if (!s.served(b)) continue;
           const bool promotes = acc.rec[b].satisfaction >= p.service.promoter_threshold;
           const bool detracts = acc.rec[b].satisfaction <= p.service.detractor_threshold;
-          np += promotes, nn += detracts;
-          if (q.influence != 0 && (promotes || detracts)) (promotes ? wp : wn) += voice(acc.rec[b]) / mean_voice;
+          if (promotes || detracts) (promotes ? wp : wn) += q.influence != 0 ? voice(acc.rec[b]) / mean_voice : 1.0;
         }
-        if (q.influence != 0) np = 0, nn = 0;
-        pos = (static_cast<double>(np) + wp) / static_cast<double>(nb.size());
-        neg = (static_cast<double>(nn) + wn) / static_cast<double>(nb.size());
+        pos = wp / static_cast<double>(nb.size());
+        neg = wn / static_cast<double>(nb.size());
       }
       // Negative word of mouth hits acquisition harder than retention (East et al. 2008).
       const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
