@@ -145,6 +145,14 @@ TEST_CASE("Scenarios: --set reaches list items by name or index, and names what 
   } catch (const Error& e) {
     CHECK_THAT(std::string(e.what()), Catch::Contains("unknown item of managers 'don'; did you mean 'dan'?"));
   }
+  try {  // a path the base has but a variant does not: the message names the variant
+    scenario::load_string(yaml + "variants:\n  alone:\n    managers: [{name: ann, time: farmer}]\n", "s.yaml",
+                          {"managers.dan.time.hunt_share=0.6"});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("in variant 'alone': --set managers.dan.time.hunt_share=0.6: "
+                                                      "unknown item of managers 'dan'"));
+  }
   try {
     scenario::load_string(yaml, "s.yaml", {"managers.dan.time.hunt_share=2"});
     FAIL("expected an error");

@@ -186,3 +186,63 @@ TEST_CASE("Validation: a recovered client does not churn less than one who never
     CHECK(s.acc.rec[0].satisfaction <= s.acc.rec[1].satisfaction + 1e-6f);
   }
 }
+
+namespace {
+// Discounts over the revenue of the rushed deals in their first year, from month 12 on (by then
+// the first year's rushed deals are in the column; deals won near the end leave as much revenue
+// out as the earliest ones bring in). One ratio per run.
+std::vector<double> discount_shares(const model::ModelParams& p, std::uint64_t seed, int reps) {
+  std::vector<double> share;
+  for (int r = 0; r < reps; ++r) {
+    const auto res = model::simulate(p, seed, static_cast<std::uint64_t>(r));
+    double disc = 0, touched = 0;
+    for (std::size_t m = 12; m < res.months.size(); ++m) disc += res.months[m].discounts, touched += res.months[m].rushed_revenue;
+    if (touched > 0) share.push_back(disc / touched);
+  }
+  return share;
+}
+}  // namespace
+
+TEST_CASE("Validation: quarter-end timing games cost 6 to 8% of the revenue they touch (Larkin 2014)",
+          "[validation][statistical]") {
+  // quarter_end_pressure as bundled (half the team urgent), its own 30 replications. The share
+  // is measured: the discount is set on a year of the deal's revenue at signing, while the
+  // revenue the deal actually brings in its first year depends on its early churn and growth.
+  const auto sc = scenario::load(tenure::testing::scenario_path("quarter_end_pressure"));
+  const auto q = stats(discount_shares(sc.base, sc.experiment.seed, 30));
+  INFO("discounts / first-year revenue of the rushed deals: " << q.mean << " +- " << q.se << " over " << q.n << " runs");
+  CHECK(q.n == 30);
+  CHECK(q.mean > 0.06);
+  CHECK(q.mean < 0.08);
+  // The check can fail: a 12% discount lands outside the band.
+  model::ModelParams steep = sc.base;
+  for (auto& m : steep.managers)
+    if (m.pressure.name == "urgent") m.pressure.params["rush_discount"] = 0.12;
+  const auto q12 = stats(discount_shares(steep, sc.experiment.seed, 10));
+  INFO("with a 12% discount: " << q12.mean << " +- " << q12.se);
+  CHECK(q12.mean - 4 * q12.se > 0.08);
+}
+
+TEST_CASE("Validation: new business peaks in the last month of each quota period (Oyer 1998)", "[validation][statistical]") {
+  // quarter_end_pressure, from year two on: the quarter's last month against its first,
+  // paired within each run; and the sawtooth is the urgent managers' (all calm: none).
+  const auto sc = scenario::load(tenure::testing::scenario_path("quarter_end_pressure"));
+  auto saw = [&](const model::ModelParams& p) {
+    std::vector<double> diff;
+    for (std::uint64_t r = 0; r < 30; ++r) {
+      const auto res = model::simulate(p, sc.experiment.seed, r);
+      double last = 0, first = 0;
+      for (std::size_t m = 12; m < res.months.size(); ++m) {
+        if (m % 3 == 2) last += res.months[m].new_business;
+        if (m % 3 == 0) first += res.months[m].new_business;
+      }
+      diff.push_back((last - first) / static_cast<double>((res.months.size() - 12) / 3));
+    }
+    return stats(diff);
+  };
+  const auto urgent = saw(sc.base), calm = saw(variant(sc, "all_calm"));
+  INFO("last month - first month of a quarter, per quarter: half urgent " << urgent.mean << " +- " << urgent.se
+                                                                           << "; all calm " << calm.mean << " +- " << calm.se);
+  CHECK(urgent.mean > 4 * urgent.se);
+  CHECK(std::abs(calm.mean) < 4 * calm.se + 0.1 * urgent.mean);
+}

@@ -157,6 +157,7 @@ void io(Ar& ar, M& m) {
 // so the sums are the same, operation for operation, as one loop over the list at the end.
 struct MonthTally {
   double satisfaction = 0, value = 0;
+  double rushed_value = 0;  // value of clients won by a rushed deal, in their first year
   std::int64_t clients = 0, open_requests = 0, detractors = 0;
   std::size_t counted = 0;  // served_ids[0, counted) are in the tally
   bool live = false;        // from the pass to the month's row
@@ -362,17 +363,18 @@ struct Shared {
     served_sorted = served_ids.size();
   }
   // Adds a client's record to a month's sums and marks it counted; true for a promoter.
-  static bool add_to(MonthTally& t, Account& x, double promoter, double detractor) {
+  static bool add_to(MonthTally& t, Account& x, double now, double promoter, double detractor) {
     x.flags |= kCounted;
     ++t.clients;
     t.satisfaction += x.satisfaction;
     t.value += x.value;
+    if ((x.flags & kRushed) && now - x.acquired < cal::kDaysPerYear) t.rushed_value += x.value;
     t.open_requests += x.open_requests;
     t.detractors += x.satisfaction <= detractor;
     return x.satisfaction >= promoter;
   }
   void count(std::uint32_t a) {
-    if (add_to(tally, acc.rec[a], p.service.promoter_threshold, p.service.detractor_threshold)) month_promoters.push_back(a);
+    if (add_to(tally, acc.rec[a], now(), p.service.promoter_threshold, p.service.detractor_threshold)) month_promoters.push_back(a);
   }
   // Counts the clients added to the list since the pass (or the last call).
   void count_rest() {

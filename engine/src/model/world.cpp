@@ -59,7 +59,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-6";  // 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-7";  // 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -225,7 +225,7 @@ struct World::Impl {
       if (x.state == State::Active && !churn.client_month(a, x, u_churn, d, kh)) job_moves.client_month(a, d, kj);
       // Counted now: its state now is its state when the month closes (see close_month).
       s.month_promoters[promoters] = a;
-      promoters += Shared::add_to(t, s.acc.rec[a], promoter, detractor);
+      promoters += Shared::add_to(t, s.acc.rec[a], now(), promoter, detractor);
     }
     s.value_growth = growth;
     if (requests_on && full_month)
@@ -255,6 +255,7 @@ struct World::Impl {
     cur.promoters = static_cast<std::int64_t>(s.month_promoters.size());
     cur.detractors = s.tally.detractors;
     cur.revenue = cur.value * s.p.accounts.margin / 12.0 - cur.discounts;
+    cur.rushed_revenue = s.tally.rushed_value * s.p.accounts.margin / 12.0;
     requests.record(cur);
     cur.regime = static_cast<std::int64_t>(s.market.regime);
     cur.stress = s.market.stress;

@@ -77,6 +77,10 @@ const std::vector<ColumnSpec<MonthRow>>& month_columns() {
                         "price given away on the month's rushed deals: the pressure behaviour's rush discount times a year "
                         "of each deal's revenue (margin x value)",
                         [](const R& r) { return r.discounts; }));
+    v.push_back(real<R>("rushed_revenue", "currency", "Revenue of rushed deals",
+                        "margin earned over the month on clients won by a rushed quarter-end deal, in their first year: "
+                        "the revenue the discounts touch (Larkin 2014 measures discounts against it)",
+                        [](const R& r) { return r.rushed_revenue; }));
     v.push_back(real<R>("handoff_loss", "currency", "Value lost in hand-overs",
                         "value lost by accounts that changed hands in the month (organisation.handoff_value_loss)",
                         [](const R& r) { return r.handoff_loss; }));

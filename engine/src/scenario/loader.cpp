@@ -902,11 +902,16 @@ YAML::Node with_value(Arena& arena, const YAML::Node& node, const Setting& st, s
   return out;
 }
 
-void apply_sets(Ctx& ctx, YAML::Node& root, const std::vector<Setting>& sets) {
+// `variant` names the variant the overrides are applied to (empty: the scenario itself), so a
+// path that holds in the base but not in a variant says where it failed.
+void apply_sets(Ctx& ctx, YAML::Node& root, const std::vector<Setting>& sets, const std::string& variant = {}) {
   for (const auto& st : sets) {
     std::string err;
     YAML::Node changed = with_value(*ctx.arena, root, st, 0, err);
-    if (!err.empty()) ctx.add(err);
+    if (!err.empty())
+      ctx.add(variant.empty() ? err
+                              : "in variant '" + excerpt(variant) + "': " + err +
+                                    " (a --set applies to the scenario and to every variant)");
     else root = changed;
     ctx.overrides.emplace_back(st.value, st.text);
   }
@@ -1035,7 +1040,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
             }
           if (!usable) continue;
           YAML::Node merged = over.IsMap() ? merge(*ctx.arena, shared, over) : shared;
-          apply_sets(ctx, merged, settings);  // --set wins over the variant too
+          apply_sets(ctx, merged, settings, vname);  // --set wins over the variant too
           model::ModelParams vp;
           Experiment ignored;
           parse_params(ctx, merged, vp, ignored);

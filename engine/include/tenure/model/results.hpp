@@ -36,6 +36,7 @@ struct MonthRow {
   double value = 0;           // sum of active (and under-notice) account value
   double revenue = 0;         // margin x value over the month, less the month's discounts
   double discounts = 0;       // quarter-end discounts given on the month's rushed deals (revenue units)
+  double rushed_revenue = 0;  // margin x value over the month of clients won by a rushed deal, in their first year
   double handoff_loss = 0;    // value lost when accounts changed hands in the month
   double new_business = 0;    // value acquired in the month
   std::int64_t new_clients = 0;
