@@ -246,3 +246,42 @@ TEST_CASE("Validation: new business peaks in the last month of each quota period
   CHECK(urgent.mean > 4 * urgent.se);
   CHECK(std::abs(calm.mean) < 4 * calm.se + 0.1 * urgent.mean);
 }
+
+TEST_CASE("Validation: the baseline's market cycles last as the NBER's post-war cycles do", "[validation][statistical]") {
+  // The baseline's regime chain alone (no clients), 40 runs of 1,000 years: expansions (boom or
+  // normal) average 64.2 months and contractions 10.3 (NBER, post-war). Complete spells only.
+  const auto sc = scenario::load(tenure::testing::scenario_path("baseline"));
+  model::ModelParams p = sc.base;
+  p.accounts.initial_active = 0, p.accounts.initial_prospects = 0, p.accounts.prospect_arrival_rate = 0;
+  p.horizon_days = cal::years(1000);
+  p.managers.resize(1), p.managers[0].count = 1, p.organisation.positions = {1};  // the chain is all that is measured
+  const std::int64_t downturn = 2;
+  REQUIRE(p.market.regimes.size() == 3);
+  REQUIRE(p.market.regimes[downturn].name == "downturn");
+  std::vector<double> expansion, contraction;  // mean complete spell per run
+  for (std::uint64_t r = 0; r < 40; ++r) {
+    const auto res = model::simulate(p, sc.experiment.seed, r);
+    double up = 0, down = 0;
+    int n_up = 0, n_down = 0;
+    std::size_t start = 0;
+    for (std::size_t m = 1; m <= res.months.size(); ++m) {
+      const bool ends = m == res.months.size() || (res.months[m].regime == downturn) != (res.months[m - 1].regime == downturn);
+      if (!ends) continue;
+      if (start > 0 && m < res.months.size()) {  // a complete spell: not the first, not the last
+        (res.months[start].regime == downturn ? down : up) += static_cast<double>(m - start);
+        ++(res.months[start].regime == downturn ? n_down : n_up);
+      }
+      start = m;
+    }
+    expansion.push_back(up / n_up);
+    contraction.push_back(down / n_down);
+  }
+  const auto e = stats(expansion), c = stats(contraction);
+  INFO("expansions " << e.mean << " +- " << e.se << " months (NBER 64.2); contractions " << c.mean << " +- " << c.se
+                     << " (NBER 10.3)");
+  // Within a month of the NBER's figures, plus 4 standard errors.
+  CHECK(std::abs(e.mean - 64.2) < 1.0 + 4 * e.se);
+  CHECK(std::abs(c.mean - 10.3) < 1.0 + 4 * c.se);
+  CHECK(e.se < 1.0);
+  CHECK(c.se < 0.2);
+}
