@@ -56,39 +56,62 @@ std::filesystem::path scenario_dir() {
 // Numbers for people, as in the report; an undefined interval (one replication) is "n/a".
 std::string human(double x) { return output::human(x, "n/a"); }
 
-void print_table(const scenario::RunSet& rs) {
+void print_table(const scenario::RunSet& rs, double target) {
+  const output::Table summary = output::summary_table(rs, target);
+  const auto& mean = summary.column("mean");
+  const auto& low = summary.column("ci_low");
+  const auto& high = summary.column("ci_high");
+  const auto& rel = summary.column("relative_half_width");
+  const auto& needed = summary.column("replications_needed");
+  const std::size_t n_metrics = output::metrics().size();
   std::printf("\n%-26s", "metric (mean [95% CI])");
   for (const auto& v : rs.variants) std::printf(" | %-28s", v.c_str());
   std::printf("\n");
-  for (const auto& m : output::metrics()) {
-    std::printf("%-26s", m.name);
+  // summary rows are (variant, metric) in order.
+  double widest = 0, most = 0;
+  std::string widest_at;
+  for (std::size_t k = 0; k < n_metrics; ++k) {
+    std::printf("%-26s", output::metrics()[k].name);
     for (std::size_t v = 0; v < rs.variants.size(); ++v) {
-      std::vector<double> x;
-      for (const auto& r : rs.results[v]) x.push_back(m.of(r));
-      const auto iv = output::mean_ci(x);
-      std::string cell = human(iv.mean) + (std::isfinite(iv.low) ? " [" + human(iv.low) + ", " + human(iv.high) + "]"
-                                                                : std::string(" [n/a: 1 replication]"));
+      const std::size_t i = v * n_metrics + k;
+      std::string cell = human(mean.reals[i]) + (std::isfinite(low.reals[i])
+                                                    ? " [" + human(low.reals[i]) + ", " + human(high.reals[i]) + "]"
+                                                    : std::string(" [n/a: 1 replication]"));
       std::printf(" | %-28s", cell.c_str());
+      if (std::isfinite(rel.reals[i]) && rel.reals[i] > widest)
+        widest = rel.reals[i], widest_at = std::string(output::metrics()[k].name) + " of " + rs.variants[v];
+      if (std::isfinite(needed.reals[i])) most = std::max(most, needed.reals[i]);
     }
     std::printf("\n");
   }
+  if (widest > 0)
+    std::printf("precision: the widest 95%% interval is ±%.1f%% of its mean (%s); %.0f replications would bring every "
+                "mean within ±%g%%\n",
+                100 * widest, widest_at.c_str(), std::max(most, static_cast<double>(rs.results.front().size())), 100 * target);
   if (rs.variants.size() > 1 && rs.variants.front() == "base") {
-    std::printf("\npaired difference vs base (common random numbers):\n");
-    for (std::size_t v = 1; v < rs.variants.size(); ++v) {
-      if (const auto why = output::not_comparable_reason(rs, v, 0); !why.empty()) {
+    const output::Table t = output::paired_table(rs, "base");
+    const bool several = rs.variants.size() > 2;
+    std::printf("\npaired difference vs base (common random numbers; r: their correlation, x: the variance they saved)%s:\n",
+                several ? ", with Holm's correction over the variants" : "");
+    for (std::size_t v = 1; v < rs.variants.size(); ++v)
+      if (const auto why = output::not_comparable_reason(rs, v, 0); !why.empty())
         std::printf("  %-22s %s\n", rs.variants[v].c_str(), why.c_str());
-        continue;
-      }
-      for (const auto& m : output::metrics()) {
-        std::vector<double> d;
-        for (std::size_t r = 0; r < rs.results[v].size(); ++r) d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[0][r]));
-        const auto iv = output::mean_ci(d);
-        const bool clear = iv.low > 0 || iv.high < 0;
-        std::printf("  %-22s %-24s %s [%s, %s]%s\n", rs.variants[v].c_str(), m.name, human(iv.mean).c_str(),
-                    human(iv.low).c_str(), human(iv.high).c_str(), clear ? "  *" : "");
-      }
+    const auto& var = t.column("variant");
+    const auto& met = t.column("metric");
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      const double m = t.column("mean").reals[i], lo = t.column("ci_low").reals[i], hi = t.column("ci_high").reals[i];
+      const double hlo = t.column("holm_low").reals[i], hhi = t.column("holm_high").reals[i];
+      const double r = t.column("crn_correlation").reals[i], x = t.column("variance_reduction").reals[i];
+      const bool clear = several ? (hlo > 0 || hhi < 0) : (lo > 0 || hi < 0);
+      std::string extra = several ? "  Holm [" + human(hlo) + ", " + human(hhi) + "]" : std::string();
+      char crn[64];
+      std::snprintf(crn, sizeof crn, "  r %.2f, x %s", r, std::isfinite(x) ? output::human(x).c_str() : "n/a");
+      std::printf("  %-22s %-24s %s [%s, %s]%s%s%s\n", var.levels[static_cast<std::size_t>(var.codes[i])].c_str(),
+                  met.levels[static_cast<std::size_t>(met.codes[i])].c_str(), human(m).c_str(), human(lo).c_str(),
+                  human(hi).c_str(), extra.c_str(), std::isfinite(r) ? crn : "", clear ? "  *" : "");
     }
-    std::printf("  (* the 95%% interval excludes zero)\n");
+    std::printf(several ? "  (* Holm's interval excludes zero: the difference holds with the variants compared together)\n"
+                        : "  (* the 95%% interval excludes zero)\n");
   }
 }
 
@@ -279,16 +302,43 @@ int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std
   if (!quiet) {
     std::printf("%s forked at day %s from %s, %zu replications\n", sc.name.c_str(), output::number(snap.day).c_str(),
                 snap.variant.c_str(), snap.states.size());
-    print_table(rs);
+    print_table(rs, sc.experiment.precision);
     print_managers(rs);
     print_written(out, written);
   }
   return 0;
 }
 
+// `tenure run --precision`: replications are added until every mean asked for is within the
+// precision (its 95% half-width over its size), or the limit is reached.
+struct Sequential {
+  std::string precision;             // empty: run the replications asked for, once
+  std::vector<std::string> metrics;  // empty: every metric whose advice is defined
+  std::int64_t max_replications = 1000;
+};
+
+// The largest number of replications the chosen metrics need (0 when all are within the
+// target), and the metric and variant that need it.
+std::pair<double, std::string> most_needed(const scenario::RunSet& rs, const Sequential& seq, double target) {
+  const output::Table t = output::summary_table(rs, target);
+  const auto& var = t.column("variant");
+  const auto& met = t.column("metric");
+  const auto& needed = t.column("replications_needed");
+  std::pair<double, std::string> most{0.0, ""};
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const std::string& m = met.levels[static_cast<std::size_t>(met.codes[i])];
+    if (!seq.metrics.empty() && std::find(seq.metrics.begin(), seq.metrics.end(), m) == seq.metrics.end()) continue;
+    if (std::isfinite(needed.reals[i]) && needed.reals[i] > most.first)
+      most = {needed.reals[i], m + " of " + var.levels[static_cast<std::size_t>(var.codes[i])]};
+  }
+  return most;
+}
+
 int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
-            const std::vector<std::string>& sets, bool with_report) {
+            std::vector<std::string> sets, bool with_report, const Sequential& seq) {
+  if (!seq.precision.empty()) sets.push_back("experiment.precision=" + seq.precision);
+  for (const auto& m : seq.metrics) (void)output::metric(m);  // an unknown name is refused before anything runs
   scenario::Scenario sc = load_scenario(file, sets);
   if (all) variants = all_variants(sc);
   if (out.empty()) out = "results/" + sc.name;
@@ -299,14 +349,42 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int
   o.threads = threads;
   if (!quiet) o.progress = progress_bar();
   std::string key_text = scenario::effective_yaml(sc) + "\nseed " + (seed ? std::to_string(*seed) : std::string("file")) +
-                         "\nreplications " + std::to_string(reps);
+                         "\nreplications " + std::to_string(reps) +
+                         (seq.precision.empty() ? std::string() : "\nprecision up to " + std::to_string(seq.max_replications));
   for (const auto& v : variants) key_text += "\nvariant " + v;
   const output::Checkpoint checkpoint(out, scenario::content_hash(key_text));
   const std::size_t resumed = checkpoint.saved();
   keep_checkpoints(o, checkpoint);
   if (resumed > 0 && !quiet)
     std::fprintf(stderr, "resuming: %zu replications finished by an interrupted run are kept\n", resumed);
-  const auto rs = scenario::run(sc, o);
+  auto rs = scenario::run(sc, o);
+  if (!seq.precision.empty()) {
+    // Each round runs as many more as the estimate asks (at most four times those run so
+    // far, so that a noisy first estimate does not overshoot), keeping the replications'
+    // numbers: the result is the same as one run of that many.
+    const double target = sc.experiment.precision;
+    for (;;) {
+      const auto [needed, which] = most_needed(rs, seq, target);
+      const auto have = static_cast<std::int64_t>(rs.results.front().size());
+      if (needed <= static_cast<double>(have)) break;
+      if (have >= seq.max_replications) {
+        std::fprintf(stderr,
+                     "warning: after %lld replications (--max-replications) %s still needs %.0f for a 95%% interval "
+                     "within ±%g%% of its mean; the results are written as they are\n",
+                     static_cast<long long>(have), which.c_str(), needed, 100 * target);
+        break;
+      }
+      const auto next = std::min<std::int64_t>(
+          seq.max_replications, std::max<std::int64_t>(have + 2, std::min<std::int64_t>(static_cast<std::int64_t>(needed), 4 * have)));
+      if (!quiet)
+        std::fprintf(stderr, "precision ±%g%%: %s needs about %.0f replications; running %lld more\n", 100 * target,
+                     which.c_str(), needed, static_cast<long long>(next - have));
+      scenario::RunOptions more = o;
+      more.replications = next - have;
+      more.first_replication = static_cast<std::uint64_t>(have);
+      scenario::append(rs, scenario::run(sc, more));
+    }
+  }
   // Everything is computed before anything is written.
   scenario::AttributionSet at;
   if (attribution) {
@@ -326,7 +404,7 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int
   const auto written = write_results(out, sc, rs, attribution ? &at : nullptr, file, with_report, checkpoint);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
-    print_table(rs);
+    print_table(rs, sc.experiment.precision);
     print_managers(rs);
     if (attribution) print_attribution(rs, at);
     print_written(out, written);
@@ -360,6 +438,14 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
 
   bool with_report = false;
   run->add_flag("--report", with_report, "also write DIR/report.html (see `tenure report`)");
+  Sequential seq;
+  run->add_option("--precision", seq.precision,
+                  "add replications until every mean's 95% interval is within this share of it, e.g. 5% or 0.05 "
+                  "(sets experiment.precision)");
+  run->add_option("--precision-metric", seq.metrics, "with --precision: only these metrics (repeatable; default: all)")
+      ->allow_extra_args(false);
+  run->add_option("--max-replications", seq.max_replications, "with --precision: stop adding at this many (default 1000)")
+      ->check(CLI::Range(2, 1000000));
   std::vector<std::string> sets;
   run->add_option("--set", sets, "override a scalar parameter: key.path=value (repeatable), e.g. --set 'churn.base_rate=0.2 per year'")
       ->allow_extra_args(false);
@@ -439,7 +525,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   if (parse_only) return 0;
 
   try {
-    if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report);
+    if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report, seq);
     if (*snapc)
       return cmd_snapshot(snap_file, snap_at, snap_variant, seed_option(seed_text, snapc->count("--seed") > 0), reps, snap_out, threads, quiet, snap_sets);
     if (*forkc)

@@ -176,6 +176,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("variants", &variant_names)
       .def_property_readonly("replications", [](const scenario::Scenario& s) { return s.experiment.replications; })
       .def_property_readonly("seed", [](const scenario::Scenario& s) { return s.experiment.seed; })
+      .def_property_readonly("precision", [](const scenario::Scenario& s) { return s.experiment.precision; })
       .def_property_readonly("outputs", [](const scenario::Scenario& s) { return s.experiment.outputs; })
       .def_property_readonly("horizon_days", [](const scenario::Scenario& s) { return s.base.horizon_days; })
       .def("effective_yaml", &scenario::effective_yaml)
@@ -301,7 +302,8 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("scenario"), py::arg("runs"), py::arg("threads") = 0, py::arg("progress") = nullptr);
 
-  m.def("table", [](const scenario::RunSet& rs, const std::string& name, const std::string& reference) {
+  m.def("table", [](const scenario::RunSet& rs, const std::string& name, const std::string& reference, double target,
+                    const std::vector<std::string>& columns) {
     output::Table t;
     {
       py::gil_scoped_release nogil;
@@ -311,14 +313,16 @@ PYBIND11_MODULE(_core, m) {
       else if (name == "accounts") t = output::accounts_table(rs);
       else if (name == "account_events") t = output::account_events_table(rs);
       else if (name == "runs") t = output::runs_table(rs);
-      else if (name == "summary") t = output::summary_table(rs);
+      else if (name == "summary") t = output::summary_table(rs, target);
       else if (name == "paired") t = output::paired_table(rs, reference);
+      else if (name == "warm_up") t = output::warm_up_table(rs, columns.empty() ? output::default_warm_up_columns() : columns);
       else
         throw Error(unknown_name_message("table", name, {"timeseries", "managers", "lost", "accounts", "account_events",
-                                                          "runs", "summary", "paired"}));
+                                                          "runs", "summary", "paired", "warm_up"}));
     }
     return to_python(std::move(t));
-  }, py::arg("runs"), py::arg("name"), py::arg("reference") = "base");
+  }, py::arg("runs"), py::arg("name"), py::arg("reference") = "base", py::arg("target") = 0.05,
+     py::arg("columns") = std::vector<std::string>{});
   m.def("attribution_table", [](const scenario::RunSet& rs, const scenario::AttributionSet& at) {
     return to_python(output::attribution_table(rs, at));
   }, py::arg("runs"), py::arg("attribution"));

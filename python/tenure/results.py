@@ -67,7 +67,7 @@ class Results:
             if name == "attribution":
                 self._cache[name] = frame(_core.attribution_table(self._runs, self._attribute()))
             else:
-                self._cache[name] = frame(_core.table(self._runs, name))
+                self._cache[name] = frame(_core.table(self._runs, name, target=self.scenario.precision))
         return self._cache[name]
 
     timeseries = property(lambda self: self.table("timeseries"))
@@ -94,6 +94,23 @@ class Results:
                 raise ValueError(f"unknown metric {metric!r}; known: {', '.join(_core.metrics())}")
             t = t[t["metric"] == metric].reset_index(drop=True)
         return t
+
+    def warmup(self, columns: Union[str, Sequence[str], None] = None) -> pd.DataFrame:
+        """MSER-5 warm-up of monthly columns (default: active_accounts, value, revenue,
+        mean_satisfaction, mean_response_days), on the mean over replications: the months to leave
+        out (``truncate_months``), whether the series settled within the run (``settled``), and
+        the mean after the warm-up with its 95% interval over replications."""
+        names = [columns] if isinstance(columns, str) else list(columns or [])
+        return frame(_core.table(self._runs, "warm_up", columns=names))
+
+    def replications_needed(self, precision: Optional[float] = None) -> pd.DataFrame:
+        """Per (variant, metric): the 95% half-width as a share of the mean, and the replications that
+        would bring it to ``precision`` (default: the scenario's ``experiment.precision``, 5%)."""
+        target = self.scenario.precision if precision is None else float(precision)
+        if not 0 < target <= 1:
+            raise ValueError(f"precision must be above 0 and at most 1, got {precision!r}")
+        s = frame(_core.table(self._runs, "summary", target=target))
+        return s[["variant", "metric", "mean", "n", "relative_half_width", "replications_needed"]]
 
     def half_width(self, metric: str, variant: str = "base") -> float:
         s = self.summary
@@ -149,48 +166,80 @@ def run(scenario: Scenario, *, seed: Optional[int] = None, replications: Optiona
     return res
 
 
-def run_until(scenario: Scenario, metric: str, half_width: float, *, relative: bool = False,
-              variants: Variants = None, seed: Optional[int] = None, batch: int = 10, max_replications: int = 1000,
-              threads: int = 0, progress: Optional[bool] = False) -> Results:
-    """Add replications in batches until the 95% interval of ``metric`` is at most ``half_width``
-    wide on each side for every variant run (``relative``: as a share of the mean).
+def run_until(scenario: Scenario, metric: Union[str, Sequence[str], None] = None, half_width: Optional[float] = None, *,
+              relative: bool = False, precision: Optional[float] = None, variants: Variants = None,
+              seed: Optional[int] = None, replications: Optional[int] = None, batch: int = 10,
+              max_replications: int = 1000, threads: int = 0, progress: Optional[bool] = False) -> Results:
+    """Add replications until intervals are narrow enough, for every variant run.
 
-    Replications keep their numbers across batches, so the result equals a single run of the
-    same number of replications. Raises RuntimeError when ``max_replications`` is reached first.
+    Two ways to say how narrow:
+
+    - ``precision=0.05``: every mean of ``metric`` (a name, a list, or None for every metric) within
+      5% of itself, as ``tenure run --precision 5%`` does, and by the same steps: the scenario's
+      replications (or ``replications``) first, then as many more as the estimate asks, at most
+      four times those run so far. The same seed gives the same files as the command.
+    - ``half_width``: the 95% interval of ``metric`` at most that wide on each side (``relative``: as a
+      share of the mean), adding ``batch`` replications at a time.
+
+    Replications keep their numbers across rounds, so the result equals a single run of the same
+    number of replications. Raises RuntimeError when ``max_replications`` is reached first.
     """
-    if metric not in _core.metrics():
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(_core.metrics())}")
-    if half_width <= 0 or batch < 2:
-        raise ValueError("half_width must be positive and batch at least 2")
-    names = _variant_list(scenario, variants)
+    names = [metric] if isinstance(metric, str) else list(metric or [])
+    for m in names:
+        if m not in _core.metrics():
+            raise ValueError(f"unknown metric {m!r}; known: {', '.join(_core.metrics())}")
+    if (precision is None) == (half_width is None):
+        raise ValueError("give either precision (a relative target) or half_width")
+    if precision is not None and not 0 < precision <= 1:
+        raise ValueError(f"precision must be above 0 and at most 1, got {precision!r}")
+    if half_width is not None and (half_width <= 0 or batch < 2 or len(names) != 1):
+        raise ValueError("half_width needs one metric, a positive width and a batch of at least 2")
+    if precision is not None:
+        scenario = scenario.with_overrides({"experiment.precision": float(precision)})
+    chosen = _variant_list(scenario, variants)
     runs = None
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(unit="rep", desc=f"tenure: {metric} ± {half_width:g}")
+        label = f"±{100 * precision:g}%" if precision is not None else f"{names[0]} ± {half_width:g}"
+        bar = tqdm(unit="rep", desc=f"tenure: {label}")
+
+    def needed(res: Results) -> float:
+        s = res.summary
+        if names:
+            s = s[s["metric"].isin(names)]
+        if precision is not None:
+            return float(s["replications_needed"].max(skipna=True)) if s["replications_needed"].notna().any() else 0.0
+        widths = (s["ci_high"] - s["ci_low"]) / 2
+        if relative:
+            widths = widths / s["mean"].abs()
+        return 0.0 if float(widths.max()) <= half_width else float("inf")
+
     try:
         while True:
             have = 0 if runs is None else int(runs.replications)
-            if have >= max_replications:
-                raise RuntimeError(f"{metric}: interval still wider than ±{half_width:g} after {have} replications")
-            more = _core.run(scenario._core, seed=seed_value(seed), replications=min(batch, max_replications - have),
-                             first_replication=have, variants=names, threads=threads)
+            if runs is not None:
+                res = Results(scenario, runs, threads=threads)
+                want = needed(res)
+                if want <= have:
+                    return res
+                if have >= max_replications:
+                    raise RuntimeError(f"intervals still wider than asked after {have} replications")
+                step = (max(have + 2, min(int(want), 4 * have)) - have) if precision is not None else batch
+            else:
+                step = replications if replications is not None else scenario.replications
+                if precision is None:
+                    step = batch
+            step = min(step, max_replications - have)
+            more = _core.run(scenario._core, seed=seed_value(seed), replications=step, first_replication=have,
+                             variants=chosen, threads=threads)
             if runs is None:
                 runs = more
             else:
                 _core.append(runs, more)
             if bar is not None:
                 bar.update(int(runs.replications) - bar.n)
-            res = Results(scenario, runs, threads=threads)
-            widths = []
-            for v in names:
-                s = res.summary
-                row = s[(s["variant"] == v) & (s["metric"] == metric)].iloc[0]
-                w = (row["ci_high"] - row["ci_low"]) / 2
-                widths.append(w / abs(row["mean"]) if relative and row["mean"] != 0 else w)
-            if max(widths) <= half_width:
-                return res
     finally:
         if bar is not None:
             bar.close()

@@ -142,6 +142,11 @@ class Scenario:
         return int(self._core.replications)
 
     @property
+    def precision(self) -> float:
+        """``experiment.precision``: the relative precision the replication advice aims at (0.05 by default)."""
+        return float(self._core.precision)
+
+    @property
     def seed(self) -> int:
         return int(self._core.seed)
 

@@ -188,5 +188,18 @@ check "a snapshot after the horizon is refused" '[ $rc -eq 2 ] && grep -q "outsi
 "$bin" snapshot "$src/scenarios/baseline.yaml" --at "1 year" --set accounts.initial_prospects=500000000 --set "service.problem_rate=0.1 per year" -r 2 -o "$work/big.snap" -q 2>"$work/err13"; rc=$?
 check "a snapshot larger than memory is refused before it runs" '[ $rc -eq 2 ] && grep -q "would need about .* GiB .* available" "$work/err13" && [ ! -e "$work/big.snap" ]'
 
+# --precision: replications are added until every mean is within the target; a bad target is refused.
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 4 --precision 10% --out "$work/prec" -q 2>"$work/prec.err"; rc=$?
+check "--precision exits 0" '[ $rc -eq 0 ]'
+check "--precision ran more than the 4 asked first" '[ $(grep -c "^base," "$work/prec/runs.csv") -gt 4 ]'
+check "--precision is recorded in the effective scenario and summary" 'grep -q "precision: 0.1" "$work/prec/scenario.effective.yaml" && grep -q "\"precision_target\": 0.1" "$work/prec/summary.json"'
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 4 --precision 0 --out "$work/prec0" -q 2>"$work/prec0.err"; rc=$?
+check "--precision 0 exits 2 naming the key" '[ $rc -eq 2 ] && grep -q "experiment.precision: expected a relative precision" "$work/prec0.err" && [ ! -e "$work/prec0" ]'
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 4 --precision 5% --precision-metric nosuch --out "$work/precm" -q 2>"$work/precm.err"; rc=$?
+check "--precision-metric with an unknown metric exits 2" '[ $rc -eq 2 ] && grep -q "unknown metric" "$work/precm.err" && [ ! -e "$work/precm" ]'
+"$bin" run "$src/scenarios/covert_farmer.yaml" -r 4 --precision 0.1% --max-replications 6 --out "$work/precx" -q 2>"$work/precx.err"; rc=$?
+check "--max-replications stops with a warning and writes" '[ $rc -eq 0 ] && grep -q "still needs" "$work/precx.err" && [ $(grep -c "^base," "$work/precx/runs.csv") -eq 6 ]'
+check "summary.json has the warm-up and what common random numbers bought" 'grep -q "\"warm_up\"" "$work/j1/summary.json" && grep -q "\"variance_reduction\"" "$work/j1/summary.json" && grep -q "\"holm\"" "$work/j1/summary.json"'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

@@ -2,6 +2,7 @@
 // byte-identical files.
 #include "tenure/output/output.hpp"
 #include "tenure/output/columns.hpp"
+#include "tenure/output/analysis.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -278,15 +279,63 @@ void interval_row(Rows& row, const std::string& variant, const char* metric, con
 }
 }  // namespace
 
-Table summary_table(const scenario::RunSet& rs) {
+Table summary_table(const scenario::RunSet& rs, double target) {
   Table t = interval_table("variant");
+  t.add("relative_half_width", K::Real);
+  t.add("replications_needed", K::Real);
   Rows row(t);
   for (std::size_t v = 0; v < rs.variants.size(); ++v)
     for (const auto& m : metrics()) {
       std::vector<double> x;
       for (const auto& r : rs.results[v]) x.push_back(m.of(r));
-      interval_row(row, rs.variants[v], m.name, mean_ci(x));
+      const auto iv = mean_ci(x);
+      const auto pr = precision(x, target);
+      row.s(rs.variants[v]).s(m.name).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
+      row.r(pr.relative_half_width).r(pr.needed < 0 ? std::numeric_limits<double>::quiet_NaN() : static_cast<double>(pr.needed));
+      row.end();
     }
+  return t;
+}
+
+std::vector<std::string> default_warm_up_columns() {
+  return {"active_accounts", "value", "revenue", "mean_satisfaction", "mean_response_days"};
+}
+
+Table warm_up_table(const scenario::RunSet& rs, const std::vector<std::string>& columns) {
+  Table t;
+  t.add("variant", K::Text);
+  t.add("column", K::Text);
+  t.add("truncate_months", K::Integer);
+  t.add("settled", K::Boolean);
+  for (const char* c : {"mean_after", "ci_low", "ci_high"}) t.add(c, K::Real);
+  t.add("n", K::Integer);
+  Rows row(t);
+  for (const auto& name : columns) {
+    const auto& col = month_column(name);
+    for (std::size_t v = 0; v < rs.variants.size(); ++v) {
+      const auto& runs = rs.results[v];
+      if (runs.empty()) continue;
+      // MSER-5 on the mean over replications, month by month (over the months every run has).
+      std::size_t months = runs.front().months.size();
+      for (const auto& r : runs) months = std::min(months, r.months.size());
+      std::vector<double> avg(months, 0.0);
+      for (const auto& r : runs)
+        for (std::size_t m = 0; m < months; ++m) avg[m] += col.number(r.months[m], r) / static_cast<double>(runs.size());
+      const WarmUp w = mser5(avg);
+      // Each run's mean after the warm-up, and their interval.
+      std::vector<double> after;
+      if (w.truncate < months)
+        for (const auto& r : runs) {
+          double sum = 0;
+          for (std::size_t m = w.truncate; m < months; ++m) sum += col.number(r.months[m], r);
+          after.push_back(sum / static_cast<double>(months - w.truncate));
+        }
+      const auto iv = mean_ci(after);
+      row.s(rs.variants[v]).s(name).i(static_cast<std::int64_t>(w.truncate)).b(w.settled && w.batches >= 2);
+      row.r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
+      row.end();
+    }
+  }
   return t;
 }
 
@@ -308,17 +357,35 @@ Table paired_table(const scenario::RunSet& rs, const std::string& reference) {
   t.columns.insert(t.columns.begin() + 1, Column{});
   t.columns[1].name = "reference";
   t.columns[1].kind = K::Text;
-  Rows row(t);
+  for (const char* c : {"p", "holm_p", "holm_low", "holm_high", "crn_correlation", "variance_reduction"}) t.add(c, K::Real);
+  // Every comparison first, then Holm's correction within each metric's family.
+  struct Row {
+    std::size_t v;
+    const Metric* m;
+    Paired c;
+  };
+  std::vector<Row> all;
   for (std::size_t v = 0; v < rs.variants.size(); ++v) {
     if (v == b || !comparable(rs, v, b)) continue;
     for (const auto& m : metrics()) {
-      std::vector<double> d;
-      for (std::size_t r = 0; r < rs.results[v].size() && r < rs.results[b].size(); ++r)
-        d.push_back(m.of(rs.results[v][r]) - m.of(rs.results[b][r]));
-      const auto iv = mean_ci(d);
-      row.s(rs.variants[v]).s(reference).s(m.name).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
-      row.end();
+      std::vector<double> x, y;
+      for (const auto& r : rs.results[v]) x.push_back(m.of(r));
+      for (const auto& r : rs.results[b]) y.push_back(m.of(r));
+      all.push_back({v, &m, paired(x, y)});
     }
+  }
+  for (const auto& m : metrics()) {
+    std::vector<Paired*> family;
+    for (auto& r : all)
+      if (r.m == &m) family.push_back(&r.c);
+    holm(family);
+  }
+  Rows row(t);
+  for (const auto& r : all) {
+    const auto& iv = r.c.difference;
+    row.s(rs.variants[r.v]).s(reference).s(r.m->name).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
+    row.r(r.c.p).r(r.c.holm_p).r(r.c.holm.low).r(r.c.holm.high).r(r.c.correlation).r(r.c.variance_reduction);
+    row.end();
   }
   return t;
 }
@@ -380,13 +447,28 @@ nlohmann::ordered_json intervals_json(const Table& t) {
   const Column& low = t.column("ci_low");
   const Column& high = t.column("ci_high");
   const Column& n = t.column("n");
+  auto has = [&](const char* name) {
+    return std::any_of(t.columns.begin(), t.columns.end(), [&](const Column& c) { return c.name == name; });
+  };
+  const bool precise = has("relative_half_width"), tested = has("holm_p");
   auto out = nlohmann::ordered_json::object();
   for (std::size_t i = 0; i < t.rows(); ++i) {
     const std::string& v = var.levels[static_cast<std::size_t>(var.codes[i])];
-    out[v][metric.levels[static_cast<std::size_t>(metric.codes[i])]] = {
-        {"mean", json_number(mean.reals[i])},
-        {"ci95", {json_number(low.reals[i]), json_number(high.reals[i])}},
-        {"n", n.integers[i]}};
+    auto& cell = out[v][metric.levels[static_cast<std::size_t>(metric.codes[i])]];
+    cell = {{"mean", json_number(mean.reals[i])},
+            {"ci95", {json_number(low.reals[i]), json_number(high.reals[i])}},
+            {"n", n.integers[i]}};
+    if (precise) {
+      cell["relative_half_width"] = json_number(t.column("relative_half_width").reals[i]);
+      cell["replications_needed"] = json_number(t.column("replications_needed").reals[i]);
+    }
+    if (tested) {
+      cell["p"] = json_number(t.column("p").reals[i]);
+      cell["holm"] = {{"p", json_number(t.column("holm_p").reals[i])},
+                      {"ci95", {json_number(t.column("holm_low").reals[i]), json_number(t.column("holm_high").reals[i])}}};
+      cell["crn_correlation"] = json_number(t.column("crn_correlation").reals[i]);
+      cell["variance_reduction"] = json_number(t.column("variance_reduction").reals[i]);
+    }
   }
   return out;
 }
@@ -396,12 +478,13 @@ std::string json_text(const nlohmann::ordered_json& j) {
 }
 }  // namespace
 
-void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version_text) {
+void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version_text, double target) {
   nlohmann::ordered_json o;
   o["scenario"] = rs.scenario;
   o["tenure_version"] = version_text;
   o["seed"] = rs.seed;
-  o["variants"] = intervals_json(summary_table(rs));
+  o["precision_target"] = target;
+  o["variants"] = intervals_json(summary_table(rs, target));
   const auto base = std::find(rs.variants.begin(), rs.variants.end(), "base");
   o["paired_differences_vs_base"] = base != rs.variants.end() ? intervals_json(paired_table(rs, "base"))
                                                               : nlohmann::ordered_json::object();
@@ -411,6 +494,20 @@ void write_summary(const std::string& path, const scenario::RunSet& rs, const st
       if (const auto why = not_comparable_reason(rs, v, static_cast<std::size_t>(base - rs.variants.begin())); !why.empty())
         not_comparable[rs.variants[v]] = why;
   if (!not_comparable.empty()) o["not_comparable_with_base"] = not_comparable;
+  // Warm-up (MSER-5) of the main monthly series, for questions about the steady state.
+  const Table w = warm_up_table(rs, default_warm_up_columns());
+  auto warm = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < w.rows(); ++i) {
+    const auto& var = w.column("variant");
+    const auto& col = w.column("column");
+    warm[var.levels[static_cast<std::size_t>(var.codes[i])]][col.levels[static_cast<std::size_t>(col.codes[i])]] = {
+        {"truncate_months", w.column("truncate_months").integers[i]},
+        {"settled", w.column("settled").integers[i] != 0},
+        {"mean_after", json_number(w.column("mean_after").reals[i])},
+        {"ci95", {json_number(w.column("ci_low").reals[i]), json_number(w.column("ci_high").reals[i])}},
+        {"n", w.column("n").integers[i]}};
+  }
+  o["warm_up"] = warm;
   write_atomically(path, json_text(o));
 }
 
@@ -446,7 +543,7 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
   }
   if (wanted("runs")) put("runs.csv", csv(runs_table(rs)));
   if (wanted("summary")) {
-    write_summary(dir + "/summary.json", rs, version());
+    write_summary(dir + "/summary.json", rs, version(), sc.experiment.precision);
     written.push_back("summary.json");
   }
   // The effective scenario, with the seed and replications this run used, so that running

@@ -1,6 +1,8 @@
 // The HTML report: charts are drawn here as SVG, so the page needs no script and no network.
 #include "tenure/report/report.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +14,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/core/files.hpp"
+#include "tenure/output/analysis.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 
@@ -409,28 +412,113 @@ std::string html(const std::string& dir) {
     o << "</tr>";
   }
   o << "</table>";
-  if (variants.size() > 1) {
+  // summary.json: the precision target, the warm-up, and the variants whose horizon differs
+  // from the base's (their totals cover other spans: not compared).
+  nlohmann::json summary_json;
+  if (fs::exists(dir + "/summary.json")) {
+    summary_json = nlohmann::json::parse(read_regular_file(dir + "/summary.json", "summary", std::size_t{64} << 20), nullptr, false);
+    if (summary_json.is_discarded() || !summary_json.is_object()) summary_json = nlohmann::json::object();
+  }
+  std::vector<std::size_t> compared;  // variants compared with the base
+  std::string not_compared;
+  for (std::size_t v = 0; v < variants.size(); ++v) {
+    if (v == base) continue;
+    if (summary_json.contains("not_comparable_with_base") && summary_json["not_comparable_with_base"].is_object() &&
+        summary_json["not_comparable_with_base"].contains(variants[v])) {
+      const auto& why = summary_json["not_comparable_with_base"][variants[v]];
+      not_compared += "<li><b>" + esc(variants[v]) + "</b>: " + esc(why.is_string() ? why.get<std::string>() : "") + "</li>";
+      continue;
+    }
+    compared.push_back(v);
+  }
+  if (!not_compared.empty())
+    o << "<p class='note'>Not compared with " << esc(variants[base]) << ":</p><ul class='note'>" << not_compared << "</ul>";
+  if (!compared.empty()) {
+    // Paired differences (output/analysis.hpp); with several variants, Holm's correction over
+    // them, metric by metric.
+    const bool several = compared.size() > 1;
+    std::map<std::string, std::vector<output::Paired>> by_metric;  // [metric][variant], base left default
+    for (const auto& m : metrics) {
+      auto& row = by_metric[m];
+      row.resize(variants.size());
+      const auto b = values(variants[base], m);
+      std::vector<output::Paired*> family;
+      for (const std::size_t v : compared) row[v] = output::paired(values(variants[v], m), b), family.push_back(&row[v]);
+      output::holm(family);
+    }
     o << "<p class='note'>Differences against <b>" << esc(variants[base])
       << "</b>, paired by replication: variants share random numbers, so the interval is about the strategy, not "
-         "the noise. <b>Bold</b>: the interval excludes zero.</p><table><tr><th>metric</th>";
-    for (std::size_t v = 0; v < variants.size(); ++v)
-      if (v != base) o << "<th>" << esc(variants[v]) << " &minus; " << esc(variants[base]) << "</th>";
+         "the noise. Under each: <i>r</i>, the correlation the shared random numbers achieved, and &times;, the variance "
+         "they saved against independent streams. <b>Bold</b>: "
+      << (several ? "the interval excludes zero after Holm's correction for comparing several variants (the interval "
+                    "shown is Holm's)."
+                  : "the interval excludes zero.")
+      << "</p><table><tr><th>metric</th>";
+    for (const std::size_t v : compared) o << "<th>" << esc(variants[v]) << " &minus; " << esc(variants[base]) << "</th>";
     o << "</tr>";
     for (const auto& m : metrics) {
       o << "<tr><td>" << esc(m) << "</td>";
-      const auto b = values(variants[base], m);
-      for (std::size_t v = 0; v < variants.size(); ++v) {
-        if (v == base) continue;
-        const auto x = values(variants[v], m);
-        std::vector<double> d;
-        for (std::size_t r = 0; r < x.size() && r < b.size(); ++r) d.push_back(x[r] - b[r]);
-        const auto iv = output::mean_ci(d);
+      for (const std::size_t v : compared) {
+        const auto& c = by_metric[m][v];
+        const auto& iv = several ? c.holm : c.difference;
         const bool clear = iv.n > 1 && (iv.low > 0 || iv.high < 0);
-        o << "<td" << (clear ? " class='clear'" : "") << ">" << cell(iv) << "</td>";
+        o << "<td" << (clear ? " class='clear'" : "") << ">" << cell(iv);
+        if (std::isfinite(c.correlation))
+          o << "<br><small><i>r</i> " << fmt(c.correlation, 2) << " &middot; &times;"
+            << (std::isfinite(c.variance_reduction) ? human(c.variance_reduction) : std::string("&infin;")) << "</small>";
+        o << "</td>";
       }
       o << "</tr>";
     }
     o << "</table>";
+  }
+
+  // Precision, and the replications a target precision needs.
+  {
+    double target = 0.05;
+    std::string warm_json;
+    {
+      const auto& j = summary_json;
+      if (j.contains("precision_target") && j["precision_target"].is_number()) target = j["precision_target"].get<double>();
+      if (j.contains("warm_up") && j["warm_up"].is_object()) {
+        std::ostringstream w;
+        for (const auto& v : variants) {
+          if (!j["warm_up"].contains(v)) continue;
+          for (const auto& [col, x] : j["warm_up"][v].items()) {
+            if (!x.is_object() || !x.contains("truncate_months")) continue;
+            const bool settled = x.value("settled", false);
+            w << "<tr><td>" << esc(v) << "</td><td>" << esc(col) << "</td><td>"
+              << (settled ? std::to_string(x["truncate_months"].get<long long>()) : std::string("not settled")) << "</td><td>";
+            if (settled && x["mean_after"].is_number() && x["ci95"].is_array() && x["ci95"][0].is_number())
+              w << human(x["mean_after"].get<double>()) << " <small>[" << human(x["ci95"][0].get<double>()) << ", "
+                << human(x["ci95"][1].get<double>()) << "]</small>";
+            w << "</td></tr>";
+          }
+        }
+        warm_json = w.str();
+      }
+    }
+    o << "<h2>Precision</h2><p class='note'>Each mean's 95% half-width as a share of it, and the replications that "
+         "would bring it within &plusmn;"
+      << fmt(100 * target, 1) << "% (<code>tenure run --precision</code> adds them).</p><table><tr><th>metric</th>";
+    for (const auto& v : variants) o << "<th>" << esc(v) << "</th>";
+    o << "</tr>";
+    for (const auto& m : metrics) {
+      o << "<tr><td>" << esc(m) << "</td>";
+      for (const auto& v : variants) {
+        const auto pr = output::precision(values(v, m), target);
+        o << "<td>" << (std::isfinite(pr.relative_half_width) ? "&plusmn;" + fmt(100 * pr.relative_half_width, 1) + "%" : "n/a")
+          << (pr.needed > 0 ? " <small>(" + std::to_string(pr.needed) + " needed)</small>" : std::string()) << "</td>";
+      }
+      o << "</tr>";
+    }
+    o << "</table>";
+    if (!warm_json.empty())
+      o << "<p class='note'>Warm-up (MSER-5 on the mean over replications): the months to leave out before a "
+           "steady-state mean, and that mean. Not settled: the series still moves at the run's half-way point, so "
+           "it has no steady state within the run.</p><table><tr><th>variant</th><th>series</th><th>warm-up "
+           "(months)</th><th>steady-state mean [95% CI]</th></tr>"
+        << warm_json << "</table>";
   }
 
   // Charts over time.

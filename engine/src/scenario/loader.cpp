@@ -300,6 +300,26 @@ double number_of(Ctx& ctx, const YAML::Node& n, const std::string& what, double 
   return d;
 }
 
+// A relative precision: a share above 0 and at most 1, or a percentage ("5%").
+double precision_of(Ctx& ctx, const YAML::Node& n, const std::string& what) {
+  const std::string s = n.IsScalar() ? scalar(n) : std::string();
+  const bool percent = !s.empty() && s.back() == '%';
+  std::size_t used = 0;
+  double d = 0;
+  try {
+    d = std::stod(percent ? s.substr(0, s.size() - 1) : s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (percent) d /= 100.0;
+  if (!n.IsScalar() || used == 0 || used != s.size() - (percent ? 1 : 0) || !std::isfinite(d) || !(d > 0 && d <= 1)) {
+    ctx.error(n, what + ": expected a relative precision above 0 and at most 1, as a share (0.05) or a percentage (5%), got '" +
+                     excerpt(s) + "'");
+    return 0.05;
+  }
+  return d;
+}
+
 // A whole number from lo to hi, exactly as written: a fraction is an error, not truncated.
 std::int64_t integer_of(Ctx& ctx, const YAML::Node& n, const std::string& what, std::int64_t lo, std::int64_t hi) {
   const std::string s = scalar(n);
@@ -541,6 +561,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
         const std::string ek = jt->first.Scalar();
         if (ek == "replications") ex.replications = integer_of(ctx, jt->second, "experiment.replications", 1, 1000000);
         else if (ek == "seed") ex.seed = seed_of(ctx, jt->second);
+        else if (ek == "precision") ex.precision = precision_of(ctx, jt->second, "experiment.precision");
         else if (ek == "horizon") set_field(ctx, p, *find("horizon"), jt->second);
         else if (ek == "outputs") {
           ex.outputs.clear();
@@ -551,7 +572,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
               ctx.error(o.Mark(), unknown_name_message("output", name, known));
             ex.outputs.push_back(name);
           });
-        } else unknown_key(ctx, jt->first, "experiment.", {"replications", "seed", "horizon", "outputs"});
+        } else unknown_key(ctx, jt->first, "experiment.", {"replications", "seed", "horizon", "precision", "outputs"});
       }
     } else if (k == "managers") {
       p.managers = parse_managers(ctx, v, "managers");
@@ -1243,6 +1264,11 @@ std::string effective_yaml(const Scenario& sc) {
   e << YAML::Key << "experiment" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "replications" << YAML::Value << sc.experiment.replications;
   e << YAML::Key << "seed" << YAML::Value << sc.experiment.seed;
+  {
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, sc.experiment.precision);
+    e << YAML::Key << "precision" << YAML::Value << std::string(buf, res.ptr);
+  }
   e << YAML::Key << "outputs" << YAML::Value << YAML::Flow << sc.experiment.outputs;
   e << YAML::EndMap;
   emit_params(e, sc.base);
@@ -1339,6 +1365,8 @@ Json sections_schema() {
            {"properties",
             {{"replications", {{"type", "integer"}, {"minimum", 1}}},
              {"seed", {{"type", "integer"}, {"minimum", 0}}},
+             {"precision", {{"oneOf", Json::array({Json{{"type", "number"}, {"exclusiveMinimum", 0}, {"maximum", 1}},
+                                                   Json{{"type", "string"}, {"pattern", "^[0-9.]+%$"}}})}}},
              {"horizon", {{"type", "string"}, {"pattern", kDurationPattern}}},
              {"outputs", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}}};
   std::map<std::string, Json> sections;  // section -> properties

@@ -70,11 +70,18 @@ Table accounts_table(const scenario::RunSet& rs);
 Table account_events_table(const scenario::RunSet& rs);
 // One row per run: variant, replication, and every metric.
 Table runs_table(const scenario::RunSet& rs);
-// One row per (variant, metric): mean, 95% interval, n.
-Table summary_table(const scenario::RunSet& rs);
+// One row per (variant, metric): mean, 95% interval, n, the interval's half-width over |mean|
+// and the replications that would bring it to `target` (output/analysis.hpp).
+Table summary_table(const scenario::RunSet& rs, double target = 0.05);
+// One row per (variant, monthly column): MSER-5's warm-up on the replications' mean series
+// (`truncate_months`, `settled`), and the mean after it with its 95% interval over replications.
+Table warm_up_table(const scenario::RunSet& rs, const std::vector<std::string>& columns);
+// The monthly columns summary.json reports a warm-up for.
+std::vector<std::string> default_warm_up_columns();
 // One row per (variant other than `reference`, metric): the paired difference
-// variant - reference over common replications, with its 95% interval. Throws when
-// `reference` was not run.
+// variant - reference over common replications, with its 95% interval, its p-value, Holm's
+// correction over the variants compared on that metric (p and interval), the correlation common
+// random numbers achieved and the variance reduction it bought. Throws when `reference` was not run.
 // Paired differences against `reference`; variants whose horizon differs from it are left out
 // (their totals cover other spans), see not_comparable_reason.
 Table paired_table(const scenario::RunSet& rs, const std::string& reference = "base");
@@ -92,7 +99,8 @@ void write_accounts(const std::string& path, const scenario::RunSet& rs);
 // Each account's history: what happened to it, when, and its satisfaction just after.
 void write_account_events(const std::string& path, const scenario::RunSet& rs);
 void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at);
-void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version);
+// `target`: the relative precision the replication advice aims at (experiment.precision).
+void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version, double target = 0.05);
 
 // Everything a run writes to its folder: the tables the scenario's experiment asks for,
 // summary.json and scenario.effective.yaml (with its hash, the tenure version and the seed

@@ -17,6 +17,10 @@ namespace tenure::scenario {
 struct Experiment {
   std::int64_t replications = 10;
   std::uint64_t seed = 1;
+  // The relative precision the replication advice aims at: a mean's 95% half-width over its
+  // size (summary.json's replications_needed; `tenure run --precision` runs until it holds).
+  // 5% by default: a common reporting precision (stated).
+  double precision = 0.05;
   // Tables to write: timeseries, managers, lost, attribution, runs, summary, accounts (the
   // effective scenario is always written). Accounts also need record_accounts: true.
   std::vector<std::string> outputs{"timeseries", "managers", "lost", "attribution", "runs", "summary"};
