@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
+#include <cstring>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -88,6 +90,21 @@ void print_table(const scenario::RunSet& rs, double target) {
     std::printf("precision: the widest 95%% interval is ±%.1f%% of its mean (%s); %.0f replications would bring every "
                 "mean within ±%g%%\n",
                 100 * widest, widest_at.c_str(), std::max(most, static_cast<double>(rs.results.front().size())), 100 * target);
+  {
+    // Warm-up of the main monthly series, for steady-state questions (the first variant run).
+    const output::Table w = output::warm_up_table(rs, output::default_warm_up_columns());
+    std::string line;
+    for (std::size_t i = 0; i < w.rows(); ++i) {
+      const auto& var = w.column("variant");
+      if (var.levels[static_cast<std::size_t>(var.codes[i])] != rs.variants.front()) continue;
+      const auto& col = w.column("column");
+      line += (line.empty() ? "" : ", ") + col.levels[static_cast<std::size_t>(col.codes[i])] + " " +
+              (w.column("settled").integers[i] ? std::to_string(w.column("truncate_months").integers[i]) + " months"
+                                               : std::string("not settled"));
+    }
+    if (!line.empty())
+      std::printf("warm-up (MSER-5, %s): %s\n", rs.variants.front().c_str(), line.c_str());
+  }
   if (rs.variants.size() > 1 && rs.variants.front() == "base") {
     const output::Table t = output::paired_table(rs, "base");
     const bool several = rs.variants.size() > 2;
@@ -334,6 +351,25 @@ std::pair<double, std::string> most_needed(const scenario::RunSet& rs, const Seq
   return most;
 }
 
+// Calibration lives in the Python package (Optuna, pyabc): the command hands its arguments to
+// `python3 -m tenure.calibrate_command` ($TENURE_PYTHON chooses the interpreter).
+int cmd_calibrate(const std::vector<std::string>& args) {
+  const char* env = std::getenv("TENURE_PYTHON");
+  const std::string python = env && *env ? env : "python3";
+  std::vector<std::string> words{python, "-m", "tenure.calibrate_command"};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  std::fflush(stdout);
+  execvp(argv[0], argv.data());
+  std::fprintf(stderr,
+               "tenure calibrate: cannot start %s (%s); calibration runs in the Python package: "
+               "pip install 'tenure[calibrate]' (or set TENURE_PYTHON)\n",
+               python.c_str(), std::strerror(errno));
+  return 2;
+}
+
 int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
             std::vector<std::string> sets, bool with_report, const Sequential& seq) {
@@ -507,6 +543,11 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   validate->add_option("files", files, "scenario files")->required();
 
   std::string what;
+  auto* calib = app.add_subcommand("calibrate",
+                                   "fit parameters to target statistics: FILE --targets T.yaml [--method optuna|abc] "
+                                   "(runs Python's tenure.calibrate; see docs/research.md)");
+  calib->prefix_command();  // every argument goes to Python's `tenure calibrate`, --help included
+  calib->set_help_flag();
   auto* list = app.add_subcommand("list", "list registered components or the bundled scenarios");
   list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
       ->required()
@@ -523,6 +564,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
     return 2;
   }
   if (parse_only) return 0;
+  if (*calib) return cmd_calibrate(calib->remaining());
 
   try {
     if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report, seq);

@@ -10,6 +10,7 @@
     sw = tenure.sweep(sc, design, "sweeps/hunt_vs_policy")   # Parquet, resumable; client=... for Dask
     snap = tenure.snapshot(tenure.load("market_shock"), at="24 months")   # every replication, saved whole
     tenure.fork(snap, variants="all").compare()       # responses tried from the moment of the shock
+    cal = tenure.calibrate(sc, targets, {"churn.base_rate": ("0.02 per year", "0.3 per year")}, method="abc")
 
 The names follow the command line: ``tenure run FILE --set key=value`` is
 ``tenure.run(tenure.load(FILE, {"key": value}))``.
@@ -20,6 +21,7 @@ import pandas as pd
 
 from . import _core
 from ._core import TenureError
+from .calibrate import Calibration, Target, calibrate
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
 from .snapshot import Snapshot, fork, snapshot
@@ -28,7 +30,7 @@ from .sweep import Design, SweepResult, grid, latin, morris, sobol, sweep
 __version__: str = _core.__version__
 
 __all__ = [
-    "Design", "Results", "Scenario", "Snapshot", "SweepResult", "TenureError", "bundled", "columns", "components", "fork",
+    "Calibration", "Design", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "components", "fork",
     "grid",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "__version__",

@@ -1,4 +1,4 @@
-"""The Python examples in docs/python.md run, in order, as written."""
+"""The Python examples in docs/python.md and docs/research.md run, in order, as written."""
 import os
 import re
 from pathlib import Path
@@ -15,3 +15,14 @@ def test_python_examples_in_docs_run(tmp_path, monkeypatch):
         exec(compile(code, f"{DOC.name} example {i + 1}", "exec"), ns)
     assert (tmp_path / "results" / "ann" / "summary.json").exists()
     assert ns["sw"].complete
+
+
+def test_python_examples_in_research_doc_run(monkeypatch):
+    doc = DOC.parent / "research.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    assert blocks
+    monkeypatch.chdir(DOC.parents[1])  # its examples load tests/data/ from the repository
+    ns: dict = {}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"{doc.name} example {i + 1}", "exec"), ns)
+    assert ns["cal"].estimates["parameter"].tolist() == ["churn.base_rate", "acquisition.outreach_rate"]
