@@ -141,3 +141,41 @@ TEST_CASE("ExponentialBlock: the same variates as exponential() one at a time", 
   const std::size_t n = 5 * tenure::core::ExponentialBlock::kBlock + 7;
   for (std::size_t i = 0; i < n; ++i) REQUIRE(block.next() == tenure::core::exponential(b, 3.5));
 }
+
+TEST_CASE("poisson(): by inversion, mean and variance m, any mean", "[random][statistical]") {
+  for (const double m : {0.3, 3.0, 50.0, 1000.0}) {
+    Stream s(StreamKey{9, 1, 2, 3});
+    const int n = 40000;
+    double sum = 0, ss = 0;
+    for (int i = 0; i < n; ++i) {
+      const auto k = static_cast<double>(tenure::core::poisson(s, m));
+      sum += k, ss += k * k;
+    }
+    const double mean = sum / n, var = ss / n - mean * mean;
+    INFO("mean " << m << ": sample mean " << mean << ", variance " << var);
+    CHECK(std::abs(mean - m) < 5 * std::sqrt(m / n));
+    // The sample variance's sd is about m sqrt(2 / n) (plus the fourth cumulant's m / n).
+    CHECK(std::abs(var - m) < 5 * std::sqrt((2 * m * m + m) / n));
+  }
+  Stream s(StreamKey{1, 1, 1, 1});
+  CHECK(tenure::core::poisson(s, 0.0) == 0);
+}
+
+TEST_CASE("Known draws: a stream's numbers do not depend on the library or the platform", "[random]") {
+  // Held values: uniforms come from the engine's own counter-based mixer, normals from
+  // Box-Muller on two of them, exponentials and Poissons by inversion. A change of any of
+  // these (or of the key's layout) changes every result of every scenario: this test says so.
+  Stream s(StreamKey{2026, 7, 11, 3});
+  tenure::core::KeyedDraws d(StreamKey{2026, 7, 11, 3});
+  const double u = s.uniform01();
+  const double z = d.normal();
+  const double e = tenure::core::exponential(s, 2.0);
+  const auto k = tenure::core::poisson(s, 50.0);
+  const auto k2 = tenure::core::poisson(s, 1000.0);
+  INFO(std::hexfloat << u << " " << z << " " << e << " " << std::defaultfloat << k << " " << k2);
+  CHECK(u == 0x1.94b7660dc831ap-1);
+  CHECK(z == 0x1.cbc6c8165e96ap-1);
+  CHECK(e == 0x1.17718064c56fep-6);
+  CHECK(k == 43);
+  CHECK(k2 == 994);
+}

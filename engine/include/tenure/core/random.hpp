@@ -152,6 +152,28 @@ class KeyedDraws {
 // consumes never depends on the value drawn (a property common random numbers rely on).
 inline double exponential(Stream& s, double rate) { return -std::log(s.uniform_open0()) / rate; }
 
+// Poisson variate by inversion, in chunks of mean at most 64 (a Poisson of mean m is the sum of
+// Poissons of the chunks' means): one uniform per chunk, and the same numbers for the same
+// stream whatever the library version (Boost's poisson_distribution may change its algorithm).
+inline std::int64_t poisson(Stream& s, double mean) {
+  std::int64_t total = 0;
+  while (mean > 0) {
+    const double m = mean > 64.0 ? 64.0 : mean;
+    mean -= m;
+    const double u = s.uniform01();
+    double p = std::exp(-m), cdf = p;
+    std::int64_t k = 0;
+    while (u > cdf && k < 10000) {  // k beyond 10,000 at mean 64 has probability far below 2^-53
+      ++k;
+      p *= m / static_cast<double>(k);
+      cdf += p;
+      if (p == 0) break;  // the tail left is below double precision
+    }
+    total += k;
+  }
+  return total;
+}
+
 // Exponential variates from one stream, drawn a block at a time: the same numbers, in the same
 // order, as exponential(stream, rate) called one at a time, but the logarithms of a block do
 // not wait for each other (a simulation's next event often waits on its last variate).

@@ -13,7 +13,6 @@
 #include <utility>
 #include <vector>
 
-#include <boost/random/poisson_distribution.hpp>
 
 #include "../state.hpp"
 
@@ -42,8 +41,7 @@ struct Acquisition {
     // New prospects enter the market.
     if (p.accounts.prospect_arrival_rate > 0) {
       core::Stream g(core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("prospect-arrivals").id + mu});
-      boost::random::poisson_distribution<std::int64_t, double> arrivals(p.accounts.prospect_arrival_rate * dt);
-      const std::int64_t k = arrivals(g);
+      const std::int64_t k = core::poisson(g, p.accounts.prospect_arrival_rate * dt);
       for (std::int64_t i = 0; i < k; ++i) acc.add();
       s.n_prospects += k;
       s.arrivals_total += k;
