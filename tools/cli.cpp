@@ -23,6 +23,7 @@
 #include "tenure/output/checkpoint.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
+#include "tenure/output/provenance.hpp"
 #include "tenure/report/report.hpp"
 #include "tenure/scenario/experiment.hpp"
 #include "cli.hpp"
@@ -248,13 +249,13 @@ void keep_checkpoints(scenario::RunOptions& o, const output::Checkpoint& checkpo
 // the names of the files written.
 std::vector<std::string> write_results(const std::string& out, const scenario::Scenario& sc, const scenario::RunSet& rs,
                                        const scenario::AttributionSet* at, const std::string& source, bool with_report,
-                                       const output::Checkpoint& checkpoint) {
+                                       const output::Checkpoint& checkpoint, const output::Provenance& prov) {
   scenario::Scenario with = sc;
   if (with_report)  // the report reads these tables: they are written even when outputs leaves them out
     for (const char* need : {"timeseries", "managers", "runs"})
       if (std::find(with.experiment.outputs.begin(), with.experiment.outputs.end(), need) == with.experiment.outputs.end())
         with.experiment.outputs.push_back(need);
-  auto written = output::write_run(out, with, rs, at, source);
+  auto written = output::write_run(out, with, rs, at, source, &prov);
   if (with_report) {
     output::write_atomically(out + "/report.html", report::html(out));
     written.push_back("report.html");
@@ -294,7 +295,9 @@ int cmd_snapshot(const std::string& file, const std::string& at, const std::stri
 }
 
 int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std::vector<std::string> variants, bool all,
-             std::string out, unsigned threads, bool quiet, const std::vector<std::string>& sets, bool with_report) {
+             std::string out, unsigned threads, bool quiet, const std::vector<std::string>& sets, bool with_report,
+             const std::string& invocation) {
+  const auto started = std::chrono::steady_clock::now();
   for (const auto& s : sets)
     if (s.rfind("experiment.", 0) == 0 && s.rfind("experiment.horizon", 0) != 0)
       throw Error("--set " + excerpt(s, 120) + ": a fork continues the snapshot's replications with its seed; "
@@ -315,7 +318,11 @@ int cmd_fork(const std::string& snap_file, const std::string& scenario_file, std
   const auto rs = scenario::fork(sc, snap, o);
   const std::string source = snap_file + " (forked at day " + output::number(snap.day) + " from " + snap.variant +
                              "; running this scenario from the start does not reproduce a fork: fork the snapshot again)";
-  const auto written = write_results(out, sc, rs, nullptr, source, with_report, checkpoint);
+  output::Provenance prov;
+  prov.kind = "fork";
+  prov.invocation = invocation;
+  prov.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto written = write_results(out, sc, rs, nullptr, source, with_report, checkpoint, prov);
   if (!quiet) {
     std::printf("%s forked at day %s from %s, %zu replications\n", sc.name.c_str(), output::number(snap.day).c_str(),
                 snap.variant.c_str(), snap.states.size());
@@ -372,7 +379,8 @@ int cmd_calibrate(const std::vector<std::string>& args) {
 
 int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int64_t reps, std::vector<std::string> variants,
             bool all, std::string out, unsigned threads, bool quiet, bool attribution,
-            std::vector<std::string> sets, bool with_report, const Sequential& seq) {
+            std::vector<std::string> sets, bool with_report, const Sequential& seq, const std::string& invocation) {
+  const auto started = std::chrono::steady_clock::now();
   if (!seq.precision.empty()) sets.push_back("experiment.precision=" + seq.precision);
   for (const auto& m : seq.metrics) (void)output::metric(m);  // an unknown name is refused before anything runs
   scenario::Scenario sc = load_scenario(file, sets);
@@ -437,7 +445,11 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int
     ao.finished = [&checkpoint](const std::string& v, std::size_t r, const model::Attribution& a) { checkpoint.save(v, r, a); };
     at = scenario::attribute(sc, rs, scenario::default_factors(sc.base), ao);
   }
-  const auto written = write_results(out, sc, rs, attribution ? &at : nullptr, file, with_report, checkpoint);
+  output::Provenance prov;
+  prov.invocation = invocation;
+  prov.attribution = attribution;
+  prov.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto written = write_results(out, sc, rs, attribution ? &at : nullptr, file, with_report, checkpoint, prov);
   if (!quiet) {
     std::printf("%s\n", sc.story.c_str());
     print_table(rs, sc.experiment.precision);
@@ -451,6 +463,16 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int
 }  // namespace
 
 int tenure::cli::main(int argc, char** argv, bool parse_only) {
+  // The command as typed, quoted for a POSIX shell: what manifest.json records.
+  std::string invocation;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                         "_-./=:,%+@") == std::string::npos;
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    invocation += (i ? " " : "") + (plain ? a : q + "'");
+  }
   CLI::App app{"tenure: discrete-event simulation of careers and client accounts"};
   app.require_subcommand(1);
   app.set_version_flag("--version", output::version());
@@ -548,6 +570,10 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
                                    "(runs Python's tenure.calibrate; see docs/research.md)");
   calib->prefix_command();  // every argument goes to Python's `tenure calibrate`, --help included
   calib->set_help_flag();
+  std::string verify_dir;
+  auto* verifyc = app.add_subcommand("verify", "run a results folder again from its manifest and check the bytes");
+  verifyc->add_option("dir", verify_dir, "results folder written by `tenure run`")->required();
+  verifyc->add_option("--threads,-j", threads, "worker threads (default: all cores)");
   auto* list = app.add_subcommand("list", "list registered components or the bundled scenarios");
   list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
       ->required()
@@ -565,13 +591,25 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   }
   if (parse_only) return 0;
   if (*calib) return cmd_calibrate(calib->remaining());
+  if (*verifyc) {
+    try {
+      const auto v = output::verify(verify_dir, threads);
+      for (const auto& line : v.lines) std::printf("%s\n", line.c_str());
+      std::printf(v.same ? "verified: every file is the same\n" : "NOT verified: a file differs from what was recorded\n");
+      return v.same ? 0 : 1;
+    } catch (const Error& e) {
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
+  }
 
   try {
-    if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report, seq);
+    if (*run) return cmd_run(file, seed_option(seed_text, run->count("--seed") > 0), reps, variants, all, out, threads, quiet, attribution, sets, with_report, seq, invocation);
     if (*snapc)
       return cmd_snapshot(snap_file, snap_at, snap_variant, seed_option(seed_text, snapc->count("--seed") > 0), reps, snap_out, threads, quiet, snap_sets);
     if (*forkc)
-      return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report);
+      return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report,
+                      invocation);
     if (*wsc) {
       if (!ws.file.empty()) ws.file = scenario_file(ws.file), load_scenario(ws.file);  // a bad file is reported first
       ws.scenario_dir = scenario_dir().string();

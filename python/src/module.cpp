@@ -19,6 +19,7 @@
 #include "tenure/model/components.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
+#include "tenure/output/provenance.hpp"
 #include "tenure/scenario/experiment.hpp"
 #include "tenure/scenario/scenario.hpp"
 
@@ -328,10 +329,28 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("runs"), py::arg("attribution"));
 
   m.def("write_run", [](const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,
-                        const scenario::AttributionSet* at, const std::string& source) {
+                        const scenario::AttributionSet* at, const std::string& source, const std::string& kind,
+                        const std::string& invocation, const std::vector<std::pair<std::string, std::string>>& environment,
+                        double wall_seconds) {
+    output::Provenance prov;
+    prov.kind = kind, prov.invocation = invocation, prov.environment = environment;
+    prov.wall_seconds = wall_seconds, prov.attribution = at != nullptr;
     py::gil_scoped_release nogil;
-    return output::write_run(dir, sc, rs, at, source);
-  }, py::arg("dir"), py::arg("scenario"), py::arg("runs"), py::arg("attribution") = nullptr, py::arg("source"));
+    return output::write_run(dir, sc, rs, at, source, &prov);
+  }, py::arg("dir"), py::arg("scenario"), py::arg("runs"), py::arg("attribution") = nullptr, py::arg("source"),
+     py::arg("kind") = "run", py::arg("invocation") = "", py::arg("environment") = std::vector<std::pair<std::string, std::string>>{},
+     py::arg("wall_seconds") = 0.0);
+  m.def("build_info", [] { return output::build_info_json(); });
+  m.attr("pybind11_version") = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) + "." +
+                               std::to_string(PYBIND11_VERSION_PATCH);
+  m.def("verify", [](const std::string& dir, unsigned threads) {
+    output::Verification v;
+    {
+      py::gil_scoped_release nogil;
+      v = output::verify(dir, threads);
+    }
+    return std::make_pair(v.same, v.lines);
+  }, py::arg("dir"), py::arg("threads") = 0);
 
   m.def("metrics", [] {
     std::vector<std::string> n;

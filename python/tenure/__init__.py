@@ -22,6 +22,7 @@ import pandas as pd
 from . import _core
 from ._core import TenureError
 from .calibrate import Calibration, Target, calibrate
+from .provenance import verify
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
 from .snapshot import Snapshot, fork, snapshot
@@ -33,7 +34,7 @@ __all__ = [
     "Calibration", "Design", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "components", "fork",
     "grid",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
-    "strategies", "sweep", "__version__",
+    "strategies", "sweep", "verify", "__version__",
 ]
 
 

@@ -220,6 +220,7 @@ class Calibration:
     samples: pd.DataFrame     # Optuna: trials (parameters, chi_square); ABC: posterior (parameters, weight)
     chi_square: float
     units: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)  # the build, the environment, the call, the time
 
     @property
     def best(self) -> dict:
@@ -266,6 +267,7 @@ class Calibration:
             "method": self.method, "scenario": self.scenario.name, "chi_square": self.chi_square,
             "figures": int(len(self.fit)),
             "estimates": self.estimates.to_dict(orient="records"),
+            "provenance": self.provenance,
         }, indent=2) + "\n")
         written.append("calibration.json")
         cal = self.calibrated()
@@ -338,6 +340,9 @@ def calibrate(scenario: Scenario, targets: Sequence[Union[Target, Mapping[str, A
       ``parallel``: candidates at once (Optuna); ``client``: a ``dask.distributed.Client`` to
       run candidates on its cluster (Optuna: ``parallel`` at a time; ABC: pyabc's Dask sampler).
     """
+    import time
+
+    started = time.monotonic()
     tg = _targets(targets)
     problem, units = _problem(parameters)
     names, bounds = problem["names"], problem["bounds"]
@@ -375,7 +380,14 @@ def calibrate(scenario: Scenario, targets: Sequence[Union[Target, Mapping[str, A
     est["given_unit"] = given
     for col in ("estimate", "low", "high"):
         est[f"{col}_given"] = est[col] / np.asarray(factor)
-    result = Calibration(method, scenario, dict(parameters), tg, est, _fit_table(values, tg), samples, chi2, units)
+    from .provenance import call_text, record
+
+    call = call_text("calibrate", scenario, targets=[t.name for t in tg], parameters=dict(parameters), method=method,
+                     replications=replications, trials=trials if method == "optuna" else None,
+                     population=population if method == "abc" else None,
+                     generations=generations if method == "abc" else None, seed=seed, out=None if out is None else str(out))
+    result = Calibration(method, scenario, dict(parameters), tg, est, _fit_table(values, tg), samples, chi2, units,
+                         provenance=record(call, time.monotonic() - started))
     if folder is not None:
         result.save(folder)
     return result

@@ -38,12 +38,14 @@ class Results:
     with its unit and meaning (docs/outputs.md).
     """
 
-    def __init__(self, scenario: Scenario, runs: Any, attribution: Any = None, threads: int = 0):
+    def __init__(self, scenario: Scenario, runs: Any, attribution: Any = None, threads: int = 0,
+                 call: str = "", wall_seconds: float = 0.0, kind: str = "run"):
         self.scenario = scenario
         self._runs = runs
         self._attribution = attribution
         self._threads = threads
         self._cache: dict[str, pd.DataFrame] = {}
+        self._call, self._wall, self._kind = call, wall_seconds, kind
 
     @property
     def variants(self) -> list[str]:
@@ -121,8 +123,11 @@ class Results:
 
     def save(self, folder: Union[str, "os.PathLike[str]"]) -> list[str]:
         """Writes the same files as ``tenure run --out FOLDER`` (byte for byte) and returns their names."""
+        from .provenance import environment
+
         return list(_core.write_run(os.fspath(folder), self.scenario._core, self._runs, self._attribution,
-                                    self.scenario._source))
+                                    self.scenario._source, kind=self._kind, invocation=self._call,
+                                    environment=environment(), wall_seconds=self._wall))
 
     def __repr__(self) -> str:
         return f"Results({self.scenario.name!r}, variants={self.variants}, replications={self.replications})"
@@ -149,6 +154,11 @@ def run(scenario: Scenario, *, seed: Optional[int] = None, replications: Optiona
     Replication r of every variant uses the same random streams (common random numbers), and
     results do not depend on ``threads`` (0: every core). The GIL is released while it runs.
     """
+    import time
+
+    from .provenance import call_text
+
+    started = time.monotonic()
     names = _variant_list(scenario, variants)
     reps = replications if replications is not None else scenario.replications
     if reps < 1:
@@ -160,9 +170,12 @@ def run(scenario: Scenario, *, seed: Optional[int] = None, replications: Optiona
     finally:
         if bar is not None:
             bar.close()
-    res = Results(scenario, runs, threads=threads)
+    call = call_text("run", scenario, seed=seed, replications=replications, variants=variants,
+                     attribution=attribution or None)
+    res = Results(scenario, runs, threads=threads, call=call)
     if attribution:
         res._attribute()
+    res._wall = time.monotonic() - started
     return res
 
 
@@ -184,6 +197,14 @@ def run_until(scenario: Scenario, metric: Union[str, Sequence[str], None] = None
     Replications keep their numbers across rounds, so the result equals a single run of the same
     number of replications. Raises RuntimeError when ``max_replications`` is reached first.
     """
+    import time
+
+    from .provenance import call_text
+
+    started = time.monotonic()
+    call = call_text("run_until", scenario, metric=metric, half_width=half_width, relative=relative or None,
+                     precision=precision, variants=variants, seed=seed, replications=replications,
+                     max_replications=max_replications)
     names = [metric] if isinstance(metric, str) else list(metric or [])
     for m in names:
         if m not in _core.metrics():
@@ -220,9 +241,10 @@ def run_until(scenario: Scenario, metric: Union[str, Sequence[str], None] = None
         while True:
             have = 0 if runs is None else int(runs.replications)
             if runs is not None:
-                res = Results(scenario, runs, threads=threads)
+                res = Results(scenario, runs, threads=threads, call=call)
                 want = needed(res)
                 if want <= have:
+                    res._wall = time.monotonic() - started
                     return res
                 if have >= max_replications:
                     raise RuntimeError(f"intervals still wider than asked after {have} replications")

@@ -103,8 +103,15 @@ def fork(snap: Union[Snapshot, PathLike], variants: Variants = None, *, scenario
     if overrides:
         sc = sc.with_overrides(overrides)
     names = [snap.variant] if variants is None else _variant_list(sc, variants)
+    import time
+
+    from .provenance import call_text
+
+    started = time.monotonic()
     runs = _core.fork(sc._core, snap._core, variants=names, threads=threads)
-    return Results(sc, runs, threads=threads)
+    call = (f"tenure.fork(<snapshot of {snap.variant} at day {snap.day!r}>, scenario="
+            + call_text("load", sc)[len("tenure.load("):-1] + f", variants={variants!r})")
+    return Results(sc, runs, threads=threads, call=call, wall_seconds=time.monotonic() - started, kind="fork")
 
 
 __all__ = ["Snapshot", "fork", "snapshot"]

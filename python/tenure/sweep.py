@@ -332,6 +332,11 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
         tables = ("runs",) + tuple(tables)
     tables = ("runs",) + tuple(t for t in tables if t != "runs")
     names = _variant_list(scenario, variants)
+    import time
+
+    from .provenance import call_text, record
+
+    started = time.monotonic()
     reps = int(replications if replications is not None else scenario.replications)
     master_seed = int(seed if seed is not None else scenario.seed)
     text, name = scenario.portable()
@@ -394,6 +399,13 @@ def sweep(scenario: Scenario, design: Design, out: Union[str, "os.PathLike[str]"
     finally:
         if bar is not None:
             bar.close()
+    # How it was made (sweep.json says what was swept, and must match to resume; this records
+    # the build, the environment, the call and the time of the run that completed it).
+    call = call_text("sweep", scenario, design=f"<{design.kind} design of {len(design)} points, fingerprint "
+                     f"{design.fingerprint()}>", out=str(out), replications=replications, seed=seed, variants=variants,
+                     tables=list(tables))
+    _atomic_text(folder / "provenance.json",
+                 json.dumps(record(call, time.monotonic() - started), indent=2) + "\n")
     return SweepResult(folder)
 
 

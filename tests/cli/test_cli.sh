@@ -201,5 +201,15 @@ check "--precision-metric with an unknown metric exits 2" '[ $rc -eq 2 ] && grep
 check "--max-replications stops with a warning and writes" '[ $rc -eq 0 ] && grep -q "still needs" "$work/precx.err" && [ $(grep -c "^base," "$work/precx/runs.csv") -eq 6 ]'
 check "summary.json has the warm-up and what common random numbers bought" 'grep -q "\"warm_up\"" "$work/j1/summary.json" && grep -q "\"variance_reduction\"" "$work/j1/summary.json" && grep -q "\"holm\"" "$work/j1/summary.json"'
 
+# Provenance: manifest.json records the build, the command and every file's hash; verify runs it again.
+check "manifest.json written with the command, the build and file hashes" 'grep -q "\"invocation\": \".*run .*covert_farmer.yaml" "$work/j1/manifest.json" && grep -q "\"commit\"" "$work/j1/manifest.json" && grep -q "\"timeseries.csv\": \"[0-9a-f]\{16\}\"" "$work/j1/manifest.json"'
+"$bin" verify "$work/j1" > "$work/verify.out"; rc=$?
+check "verify of an untouched folder exits 0" '[ $rc -eq 0 ] && grep -q "verified: every file is the same" "$work/verify.out"'
+cp -r "$work/j1" "$work/j1t"; echo "base,99,0,0,0,0,0,0,0" >> "$work/j1t/runs.csv"
+"$bin" verify "$work/j1t" > "$work/verify2.out"; rc=$?
+check "verify of a changed folder exits 1 and names the file" '[ $rc -eq 1 ] && grep -q "runs.csv  (the folder.s copy changed" "$work/verify2.out"'
+"$bin" verify "$work/nosuch" 2>"$work/verify3.err"; rc=$?
+check "verify without a manifest exits 2" '[ $rc -eq 2 ] && grep -q "no manifest" "$work/verify3.err"'
+
 echo "$passed passed, $fail failed"
 [ $fail -eq 0 ]

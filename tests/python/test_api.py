@@ -1,5 +1,6 @@
 """The Python API: loading, overrides, running, tables, comparisons, saving."""
 import filecmp
+import json
 import math
 import subprocess
 from pathlib import Path
@@ -121,7 +122,17 @@ def test_save_writes_the_cli_files_byte_for_byte(tmp_path, cli):
     cli_files = sorted(p.name for p in (tmp_path / "cli").iterdir())
     assert sorted(py_files) == cli_files
     for f in cli_files:
-        assert filecmp.cmp(tmp_path / "py" / f, tmp_path / "cli" / f, shallow=False), f
+        if f != "manifest.json":  # how each was made: a command, a Python call
+            assert filecmp.cmp(tmp_path / "py" / f, tmp_path / "cli" / f, shallow=False), f
+    py, cl = (json.loads((tmp_path / d / "manifest.json").read_text()) for d in ("py", "cli"))
+    assert py["files"] == cl["files"]  # the same bytes, recorded alike
+    assert py["scenario"] == cl["scenario"]
+    assert cl["invocation"].startswith(cli) and " run " in cl["invocation"] and "--seed 7" in cl["invocation"]
+    assert py["invocation"].startswith("tenure.run(tenure.load(") and "seed=7" in py["invocation"]
+    assert "numpy" in py["environment"] and "environment" not in cl
+    for m in (py, cl):
+        assert m["tenure"]["commit"] and m["build"]["compiler"] and m["libraries"]["boost"] and m["platform"]["machine"]
+    assert tenure.verify(tmp_path / "py")[0] and tenure.verify(tmp_path / "cli")[0]
 
 
 def test_attribution_table():

@@ -1,6 +1,7 @@
 """Snapshot and fork from Python: the same files as the CLI, identical continuation, forks
 that share their past, refusals with reasons, and snapshots that travel by pickle."""
 import filecmp
+import json
 import pickle
 import subprocess
 
@@ -50,8 +51,15 @@ def test_python_and_cli_write_the_same_snapshot_and_fork_files(tmp_path, cli):
     names = sorted(p.name for p in (tmp_path / "cli_out").iterdir())
     assert "timeseries.csv" in names and names == sorted(p.name for p in (tmp_path / "py_out").iterdir())
     for f in names:
-        if f != "scenario.effective.yaml":  # its first line names the source, a file or a Python object
+        # The effective scenario's first line names the source (a file or a Python object), and
+        # the manifest records how each was made (a command, a call).
+        if f not in ("scenario.effective.yaml", "manifest.json"):
             assert filecmp.cmp(tmp_path / "py_out" / f, tmp_path / "cli_out" / f, shallow=False), f
+    for d in ("py_out", "cli_out"):
+        m = json.loads((tmp_path / d / "manifest.json").read_text())
+        assert m["kind"] == "fork"
+        with pytest.raises(tenure.TenureError, match="fork of a snapshot"):
+            tenure.verify(tmp_path / d)
 
 
 def test_a_snapshot_pickles_as_its_bytes():

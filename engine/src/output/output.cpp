@@ -3,6 +3,7 @@
 #include "tenure/output/output.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/analysis.hpp"
+#include "tenure/output/provenance.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -479,6 +480,10 @@ std::string json_text(const nlohmann::ordered_json& j) {
 }  // namespace
 
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version_text, double target) {
+  write_atomically(path, summary_json(rs, version_text, target));
+}
+
+std::string summary_json(const scenario::RunSet& rs, const std::string& version_text, double target) {
   nlohmann::ordered_json o;
   o["scenario"] = rs.scenario;
   o["tenure_version"] = version_text;
@@ -508,11 +513,12 @@ void write_summary(const std::string& path, const scenario::RunSet& rs, const st
         {"n", w.column("n").integers[i]}};
   }
   o["warm_up"] = warm;
-  write_atomically(path, json_text(o));
+  return json_text(o);
 }
 
 std::vector<std::string> write_run(const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,
-                                   const scenario::AttributionSet* attribution, const std::string& source) {
+                                   const scenario::AttributionSet* attribution, const std::string& source,
+                                   const Provenance* provenance) {
   if (rs.first_replication != 0)
     throw Error("these results start at replication " + std::to_string(rs.first_replication) +
                 "; append them to the earlier replications before writing, so that the effective scenario "
@@ -523,9 +529,11 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
   const auto& want = sc.experiment.outputs;
   auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
   std::vector<std::string> written;
+  std::vector<std::pair<std::string, std::string>> hashes;
   auto put = [&](const std::string& name, const std::string& text) {
     write_atomically(dir + "/" + name, text);
     written.push_back(name);
+    hashes.emplace_back(name, scenario::content_hash(text));
   };
   if (wanted("timeseries")) put("timeseries.csv", csv(timeseries_table(rs)));
   if (wanted("managers")) put("managers.csv", csv(managers_table(rs)));
@@ -542,10 +550,7 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
     put("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));
   }
   if (wanted("runs")) put("runs.csv", csv(runs_table(rs)));
-  if (wanted("summary")) {
-    write_summary(dir + "/summary.json", rs, version(), sc.experiment.precision);
-    written.push_back("summary.json");
-  }
+  if (wanted("summary")) put("summary.json", summary_json(rs, version(), sc.experiment.precision));
   // The effective scenario, with the seed and replications this run used, so that running
   // it again reproduces these results exactly.
   scenario::Scenario eff = sc;
@@ -554,6 +559,11 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
   const std::string body = scenario::effective_yaml(eff);
   put("scenario.effective.yaml", std::string("# effective scenario written by tenure ") + version() + " from " + source +
                                      "\n# hash " + scenario::content_hash(body) + "\n" + body);
+  // How it was made, last: with every file's hash (`tenure verify DIR`).
+  Provenance none;
+  none.attribution = attribution != nullptr;
+  write_atomically(dir + "/manifest.json", manifest_json(sc, rs, provenance ? *provenance : none, source, hashes));
+  written.push_back("manifest.json");
   return written;
 }
 

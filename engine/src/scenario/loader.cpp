@@ -1020,6 +1020,13 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
   Scenario sc;
   sc.path = path;
   sc.story = header_comment(text);
+  // The lines write_run puts above an effective scenario (who wrote it from what, its hash) are
+  // not its story: a results folder's scenario.effective.yaml run again writes the same file.
+  if (sc.story.rfind("effective scenario written by tenure ", 0) == 0) {
+    std::size_t cut = sc.story.find('\n');
+    if (cut != std::string::npos && sc.story.compare(cut + 1, 5, "hash ") == 0) cut = sc.story.find('\n', cut + 1);
+    sc.story = cut == std::string::npos ? std::string() : sc.story.substr(cut + 1);
+  }
   std::vector<YAML::Node> trees;  // the tree each variant was read from, to place the model's checks
   if (ctx.errors.empty() && root && root.IsMap()) {
     const auto name = entry(root, "name");

@@ -101,14 +101,20 @@ void write_account_events(const std::string& path, const scenario::RunSet& rs);
 void write_attribution(const std::string& path, const scenario::RunSet& rs, const scenario::AttributionSet& at);
 // `target`: the relative precision the replication advice aims at (experiment.precision).
 void write_summary(const std::string& path, const scenario::RunSet& rs, const std::string& version, double target = 0.05);
+std::string summary_json(const scenario::RunSet& rs, const std::string& version, double target = 0.05);
 
 // Everything a run writes to its folder: the tables the scenario's experiment asks for,
-// summary.json and scenario.effective.yaml (with its hash, the tenure version and the seed
-// and replications used, so that running it again reproduces the results). The CLI and
+// summary.json, scenario.effective.yaml (with its hash, the tenure version and the seed
+// and replications used, so that running it again reproduces the results) and manifest.json. The CLI and
 // Python both write through this, so their files are byte-identical. `attribution` may be
 // null. Returns the names of the files written, in order.
+// `provenance` (how it was made: the command or call, Python's packages, wall time) goes into
+// manifest.json with the build, the scenario's hash and every file's hash; null records what
+// write_run knows.
+struct Provenance;
 std::vector<std::string> write_run(const std::string& dir, const scenario::Scenario& sc, const scenario::RunSet& rs,
-                                   const scenario::AttributionSet* attribution, const std::string& source);
+                                   const scenario::AttributionSet* attribution, const std::string& source,
+                                   const Provenance* provenance = nullptr);
 
 // Text of a number that reads back to the same double (shortest round trip).
 std::string number(double x);
