@@ -558,7 +558,20 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   bool markdown = false, columns = false;
   auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference; with --columns, the output columns)");
   auto* md_flag = schema->add_flag("--markdown", markdown, "print the reference of keys and components as Markdown");
-  schema->add_flag("--columns", columns, "print the reference of every output table's columns as Markdown")->excludes(md_flag);
+  auto* col_flag = schema->add_flag("--columns", columns, "print the reference of every output table's columns as Markdown")->excludes(md_flag);
+  bool sources = false;
+  schema->add_flag("--sources", sources, "print where each default comes from, as docs/model.md's table")
+      ->excludes(md_flag)
+      ->excludes(col_flag);
+
+  std::string describe_file, describe_out;
+  std::vector<std::string> describe_sets;
+  bool odd = false;
+  auto* describe = app.add_subcommand("describe", "describe the model as a scenario configures it (the ODD protocol)");
+  describe->add_option("file", describe_file, "scenario file or bundled story")->required();
+  describe->add_flag("--odd", odd, "in the ODD protocol (Grimm et al. 2020): the only form so far")->required();
+  describe->add_option("-o,--out", describe_out, "write it to this file (default: print it)");
+  describe->add_option("--set", describe_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
@@ -623,8 +636,18 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
       return 0;
     }
     if (*schema) {
-      std::fputs((columns ? output::columns_markdown() : markdown ? scenario::reference_markdown() : scenario::json_schema()).c_str(),
+      std::fputs((columns   ? output::columns_markdown()
+                  : sources ? scenario::sources_markdown()
+                  : markdown ? scenario::reference_markdown()
+                             : scenario::json_schema())
+                     .c_str(),
                  stdout);
+      return 0;
+    }
+    if (*describe) {
+      const std::string text = scenario::odd_markdown(load_scenario(describe_file, describe_sets));
+      if (describe_out.empty()) std::fputs(text.c_str(), stdout);
+      else output::write_atomically(describe_out, text);
       return 0;
     }
     if (*explain) {

@@ -93,6 +93,16 @@ done
 # The reference in docs/ is generated from the records and must be current.
 "$bin" schema --markdown > "$work/scenarios.md"
 check "docs/scenarios.md is current (regenerate: tenure schema --markdown > docs/scenarios.md)" 'cmp -s "$work/scenarios.md" "$src/docs/scenarios.md"'
+"$bin" describe "$src/scenarios/baseline.yaml" --odd -o "$work/odd.md"
+check "docs/odd.md is current (regenerate: tenure describe scenarios/baseline.yaml --odd -o docs/odd.md)" 'cmp -s "$work/odd.md" "$src/docs/odd.md"'
+"$bin" schema --sources > "$work/sources.md"
+check "docs/model.md holds the current sources table (tenure schema --sources)" 'python3 -c "import sys; sys.exit(0 if open(sys.argv[1]).read() in open(sys.argv[2]).read() else 1)" "$work/sources.md" "$src/docs/model.md"'
+check "the ODD has its seven sections" '[ $(grep -c "^## [1-7]\. " "$work/odd.md") -eq 7 ]'
+"$bin" describe "$src/scenarios/market_shock.yaml" --odd > "$work/odd_ms.md"
+check "the ODD lists a scenario's scheduled inputs and its own values" 'grep -q "a market shock at day 730" "$work/odd_ms.md" && grep -q "| \`service.support_staff\` | \*\*" "$work/odd_ms.md"'
+"$bin" describe "$src/scenarios/nosuch.yaml" --odd >/dev/null 2>"$work/odd.err"; rc=$?
+check "describe of a missing file exits 2" '[ $rc -eq 2 ]'
+
 "$bin" schema --columns > "$work/outputs.md"
 check "docs/outputs.md is current (regenerate: tenure schema --columns > docs/outputs.md)" 'cmp -s "$work/outputs.md" "$src/docs/outputs.md"'
 # Every column the run writes is declared (and so documented), in the declared order.

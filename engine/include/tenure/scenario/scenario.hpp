@@ -70,6 +70,11 @@ std::string effective_yaml(const Scenario& sc);
 std::string json_schema();
 // The reference of every key and registered component, as Markdown (docs/scenarios.md).
 std::string reference_markdown();
+// The model as this scenario configures it, in the ODD protocol (Grimm et al. 2020), from the
+// records: `tenure describe FILE --odd` (docs/odd.md is the baseline's).
+std::string odd_markdown(const Scenario& sc);
+// Where each default comes from, as the Markdown table of docs/model.md (`tenure schema --sources`).
+std::string sources_markdown();
 
 // A 64-bit FNV-1a hash of a text, as 16 hex digits.
 std::string content_hash(const std::string& text);
