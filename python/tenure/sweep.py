@@ -267,29 +267,108 @@ class SweepResult:
         out["ci_high"] = out["mean"] + t * out["sd"] / np.sqrt(out["n"])
         return self.design.points.join(out, how="inner")
 
-    def sensitivity(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last") -> pd.DataFrame:
-        """Sensitivity indices of ``metric`` (its mean over replications at each point) with
-        SALib: Sobol (S1, ST with intervals) for a sobol design, Morris (mu*, sigma) for a
-        morris design."""
-        if not self.complete:
-            raise RuntimeError(f"sensitivity needs every point: {len(self.done())} of {len(self.design)} are done")
-        y = self.means(metric, variant, table, reduce)["mean"].to_numpy()
+    def variance_shares(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last") -> dict:
+        """How much of the output's variance is the simulation's own randomness: a two-way
+        analysis of variance of single runs with the point (the parameters) and the replication
+        (its random numbers, shared by every point: common random numbers) as factors.
+
+        - ``point_share``: what the parameters explain;
+        - ``replication_share``: what the replication's random numbers explain alike at every point;
+        - ``interaction_share``: randomness that differs from point to point: the noise that
+          inflates indices computed from point means (add replications when it is not small);
+        - ``stochastic_share``: the two together, the share of a run's variance no parameter explains.
+        """
+        v = self.replication_values(metric, variant, table, reduce)
+        wide = v.pivot(index="point", columns="replication", values=metric)
+        if wide.shape[1] < 2 or wide.isna().any().any():
+            raise ValueError("the variance shares need at least 2 replications at every point")
+        y = wide.to_numpy(float)
+        grand = y.mean()
+        ss_total = float(((y - grand) ** 2).sum())
+        ss_point = float(y.shape[1] * ((y.mean(axis=1) - grand) ** 2).sum())
+        ss_rep = float(y.shape[0] * ((y.mean(axis=0) - grand) ** 2).sum())
+        ss_inter = max(0.0, ss_total - ss_point - ss_rep)
+        share = (lambda x: x / ss_total) if ss_total > 0 else (lambda x: float("nan"))
+        return {"points": int(y.shape[0]), "replications": int(y.shape[1]), "point_share": share(ss_point),
+                "replication_share": share(ss_rep), "interaction_share": share(ss_inter),
+                "stochastic_share": share(ss_rep + ss_inter)}
+
+    def _indices(self, y: np.ndarray, rows: int) -> pd.DataFrame:
+        """The design's indices from the first ``rows`` points (a prefix is a smaller design of
+        the same kind: whole Saltelli blocks, whole Morris trajectories)."""
         problem = self.design.problem
         if self.design.kind == "sobol":
             from SALib.analyze import sobol as analyze
 
-            si = analyze.analyze(problem, y, calc_second_order=self.design.options["second_order"],
+            si = analyze.analyze(problem, y[:rows], calc_second_order=self.design.options["second_order"],
                                  seed=self.design.options["seed"])
             return pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
                                  "ST": si["ST"], "ST_conf": si["ST_conf"]})
         if self.design.kind == "morris":
             from SALib.analyze import morris as analyze
 
-            x = np.asarray(self.design.options["x"])
-            si = analyze.analyze(problem, x, y, num_levels=self.design.options["levels"], seed=self.design.options["seed"])
+            x = np.asarray(self.design.options["x"])[:rows]
+            si = analyze.analyze(problem, x, y[:rows], num_levels=self.design.options["levels"],
+                                 seed=self.design.options["seed"])
             return pd.DataFrame({"parameter": problem["names"], "mu": si["mu"], "mu_star": si["mu_star"],
                                  "mu_star_conf": si["mu_star_conf"], "sigma": si["sigma"]})
         raise ValueError(f"sensitivity indices need a sobol or morris design, this one is {self.design.kind}")
+
+    def _block(self) -> tuple[int, int]:
+        """(rows per base sample or trajectory, how many there are)."""
+        d = self.design.problem["num_vars"]
+        if self.design.kind == "sobol":
+            per = 2 * d + 2 if self.design.options["second_order"] else d + 2
+            return per, self.design.options["n"]
+        return d + 1, self.design.options.get("trajectories", len(self.design) // (d + 1))
+
+    def sensitivity(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last") -> pd.DataFrame:
+        """Sensitivity indices of ``metric`` (its mean over replications at each point) with
+        SALib: Sobol (S1, ST with 95% bootstrap intervals) for a sobol design, Morris (mu*, with its
+        bootstrap interval, and sigma) for a morris design. Beside them, the stochastic share of a run's
+        variance and the part of it that differs from point to point (``variance_shares``)."""
+        if not self.complete:
+            raise RuntimeError(f"sensitivity needs every point: {len(self.done())} of {len(self.design)} are done")
+        if self.design.kind not in ("sobol", "morris"):
+            raise ValueError(f"sensitivity indices need a sobol or morris design, this one is {self.design.kind}")
+        y = self.means(metric, variant, table, reduce)["mean"].to_numpy()
+        out = self._indices(y, len(y))
+        try:
+            shares = self.variance_shares(metric, variant, table, reduce)
+        except ValueError:  # one replication per point: the noise cannot be told apart
+            shares = {}
+        for k in ("stochastic_share", "interaction_share"):
+            out[k] = shares.get(k, np.nan)
+        return out
+
+    def convergence(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last",
+                    steps: int = 4) -> pd.DataFrame:
+        """The indices against sample size: computed on the first 1/2^(steps-1), ..., 1/2, all of
+        the design's base samples (Sobol) or trajectories (Morris). ``converged`` is True for a
+        parameter whose index at the full size lies within the half size's bootstrap interval
+        (ST for Sobol, mu* for Morris), and the table's ``attrs["converged"]`` says whether all do."""
+        if not self.complete:
+            raise RuntimeError(f"convergence needs every point: {len(self.done())} of {len(self.design)} are done")
+        y = self.means(metric, variant, table, reduce)["mean"].to_numpy()
+        per, count = self._block()
+        sizes = sorted({max(2, count >> k) for k in range(steps)})
+        frames = []
+        for n in sizes:
+            t = self._indices(y, n * per)
+            t.insert(0, "n", n)
+            frames.append(t)
+        out = pd.concat(frames, ignore_index=True)
+        index, conf = ("ST", "ST_conf") if self.design.kind == "sobol" else ("mu_star", "mu_star_conf")
+        if len(sizes) >= 2:
+            half = out[out["n"] == sizes[-2]].set_index("parameter")
+            full = out[out["n"] == sizes[-1]].set_index("parameter")
+            ok = (full[index] - half[index]).abs() <= half[conf]
+            out["converged"] = out["parameter"].map(ok).where(out["n"] == sizes[-1])
+            out.attrs["converged"] = bool(ok.all())
+        else:
+            out["converged"] = np.nan
+            out.attrs["converged"] = False
+        return out
 
     def __repr__(self) -> str:
         return f"SweepResult({str(self.folder)!r}, {len(self.done())}/{len(self.design)} points)"

@@ -122,6 +122,44 @@ def test_sobol_sensitivity(tmp_path):
     assert np.isfinite(si["ST"]).all()
 
 
+def test_sobol_convergence_and_the_stochastic_share(tmp_path):
+    sc = tenure.load("baseline", {"experiment.horizon": "2 years", "accounts.initial_active": 300})
+    d = tenure.sobol({"churn.base_rate": ("0.02 per year", "0.4 per year"), "churn.scar_weight": (0.0, 0.7)}, 32, seed=3)
+    sw = tenure.sweep(sc, d, tmp_path / "sobol", replications=3, progress=False)
+    conv = sw.convergence("final_clients")
+    assert sorted(conv["n"].unique()) == [4, 8, 16, 32]
+    assert {"n", "parameter", "S1", "ST", "ST_conf", "converged"} <= set(conv.columns)
+    full = conv[conv["n"] == 32].set_index("parameter")
+    # The base rate drives final clients: its total index dominates, and has settled.
+    assert full.loc["churn.base_rate", "ST"] > 0.5
+    assert bool(full.loc["churn.base_rate", "converged"])
+    # Bootstrap intervals narrow as the sample grows.
+    small = conv[conv["n"] == 4].set_index("parameter")
+    assert full.loc["churn.base_rate", "ST_conf"] < small.loc["churn.base_rate", "ST_conf"]
+    si = sw.sensitivity("final_clients")
+    shares = sw.variance_shares("final_clients")
+    assert si["stochastic_share"].iloc[0] == pytest.approx(shares["stochastic_share"])
+    assert shares["point_share"] > 0.5 and 0 <= shares["stochastic_share"] < 0.5
+    # A direct two-way analysis of variance gives the same shares.
+    v = sw.replication_values("final_clients").pivot(index="point", columns="replication", values="final_clients")
+    y = v.to_numpy(float)
+    tot = ((y - y.mean()) ** 2).sum()
+    assert shares["point_share"] == pytest.approx(y.shape[1] * ((y.mean(1) - y.mean()) ** 2).sum() / tot)
+    assert shares["point_share"] + shares["stochastic_share"] == pytest.approx(1.0)
+
+
+def test_a_parameter_the_model_does_not_read_leaves_only_randomness(tmp_path):
+    # Supervision is off, so its save chance changes nothing: with common random numbers every
+    # point gives the same runs, and all the variance is the replications'.
+    sc = tenure.load("baseline", {"experiment.horizon": "1 year", "accounts.initial_active": 200})
+    d = tenure.grid({"supervision.save_probability": [0.1, 0.5, 0.9]})
+    sw = tenure.sweep(sc, d, tmp_path / "null", replications=4, progress=False)
+    shares = sw.variance_shares("final_clients")
+    assert shares["point_share"] == pytest.approx(0.0, abs=1e-12)
+    assert shares["interaction_share"] == pytest.approx(0.0, abs=1e-12)
+    assert shares["stochastic_share"] == pytest.approx(1.0)
+
+
 def test_morris_sensitivity(tmp_path):
     sc = tenure.load("baseline", {"experiment.horizon": "2 years", "accounts.initial_active": 300})
     d = tenure.morris({"churn.satisfaction_weight": (0.1, 0.8), "service.support_staff": (0, 6)}, 4, seed=2)
@@ -129,6 +167,9 @@ def test_morris_sensitivity(tmp_path):
     si = sw.sensitivity("lost_value")
     assert list(si["parameter"]) == ["churn.satisfaction_weight", "service.support_staff"]
     assert (si["mu_star"] >= 0).all()
+    assert {"mu_star_conf", "stochastic_share", "interaction_share"} <= set(si.columns)
+    conv = sw.convergence("lost_value", steps=2)
+    assert sorted(conv["n"].unique()) == [2, 4] and "converged" in conv.columns
     with pytest.raises(ValueError, match="sobol or morris"):
         tenure.sweep(sc, tenure.grid({"service.support_staff": [1, 2]}), tmp_path / "g", replications=2,
                      progress=False).sensitivity("lost_value")
