@@ -27,7 +27,7 @@ PY=${PYTHON:-python3}
 PY_PACKAGES=(numpy=numpy pandas=pandas pyarrow=pyarrow pyyaml=yaml pytest=pytest tqdm=tqdm jsonschema=jsonschema
              scipy=scipy SALib=SALib "dask[distributed]=distributed" matplotlib=matplotlib nbclient=nbclient
              nbformat=nbformat ipykernel=ipykernel scikit-build-core=scikit_build_core pybind11=pybind11
-             selenium=selenium optuna=optuna pyabc=pyabc)
+             selenium=selenium optuna=optuna pyabc=pyabc ema-workbench=ema_workbench)
 need_py=()
 for pm in "${PY_PACKAGES[@]}"; do
   "$PY" -c "import ${pm##*=}" 2>/dev/null || need_py+=("${pm%=*}")

@@ -341,6 +341,7 @@ PYBIND11_MODULE(_core, m) {
      py::arg("kind") = "run", py::arg("invocation") = "", py::arg("environment") = std::vector<std::pair<std::string, std::string>>{},
      py::arg("wall_seconds") = 0.0);
   m.def("build_info", [] { return output::build_info_json(); });
+  m.def("odd_markdown", [](const scenario::Scenario& sc) { return scenario::odd_markdown(sc); }, py::arg("scenario"));
   m.attr("pybind11_version") = std::to_string(PYBIND11_VERSION_MAJOR) + "." + std::to_string(PYBIND11_VERSION_MINOR) + "." +
                                std::to_string(PYBIND11_VERSION_PATCH);
   m.def("verify", [](const std::string& dir, unsigned threads) {

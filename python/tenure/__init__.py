@@ -22,6 +22,7 @@ import pandas as pd
 from . import _core
 from ._core import TenureError
 from .calibrate import Calibration, Target, calibrate
+from .discovery import Discovery, discover, ema_model
 from .provenance import verify
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
@@ -31,7 +32,7 @@ from .sweep import Design, SweepResult, grid, latin, morris, sobol, sweep
 __version__: str = _core.__version__
 
 __all__ = [
-    "Calibration", "Design", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "components", "fork",
+    "Calibration", "Design", "Discovery", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "discover", "ema_model", "components", "fork",
     "grid",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "verify", "__version__",

@@ -162,6 +162,11 @@ class Scenario:
         """Every parameter of the base and each variant, defaults filled in; loads back to the same parameters."""
         return self._core.effective_yaml()
 
+    def odd(self) -> str:
+        """The model as this scenario configures it, in the ODD protocol (Markdown), as
+        ``tenure describe FILE --odd`` writes it."""
+        return _core.odd_markdown(self._core)
+
     def portable(self) -> tuple[str, str]:
         """(effective YAML, name): what a remote worker needs to rebuild this scenario exactly."""
         return self.effective_yaml(), self.name

@@ -341,6 +341,32 @@ class SweepResult:
             out[k] = shares.get(k, np.nan)
         return out
 
+    def discover(self, metric: Optional[str] = None, *, threshold: Optional[float] = None, below: bool = True,
+                 cases: Any = None, variant: str = "base", table: str = "runs", reduce: str = "last",
+                 density: float = 0.8, peel_alpha: float = 0.05, mass_min: float = 0.05) -> Any:
+        """Scenario discovery on this sweep (tenure.discovery): PRIM's box and feature scores for
+        the points where ``metric``'s mean over replications is below (or above) ``threshold``,
+        or for ``cases``: a boolean per point, or a function of the per-point means table
+        (``means(metric, ...)``) returning one."""
+        from .discovery import discover
+
+        if not self.complete:
+            raise RuntimeError(f"discovery needs every point: {len(self.done())} of {len(self.design)} are done")
+        if cases is None or callable(cases):
+            if metric is None:
+                raise ValueError("give a metric (with a threshold, or cases as a function of its means) or cases")
+            m = self.means(metric, variant, table, reduce)
+            if callable(cases):
+                y = np.asarray(cases(m), dtype=bool)
+            elif threshold is None:
+                raise ValueError("give a threshold for the metric, or cases")
+            else:
+                y = (m["mean"] < threshold if below else m["mean"] > threshold).to_numpy()
+            x = m[list(self.design.points.columns)]
+        else:
+            y, x = np.asarray(cases, dtype=bool), self.design.points
+        return discover(x, y, density=density, peel_alpha=peel_alpha, mass_min=mass_min)
+
     def convergence(self, metric: str, variant: str = "base", table: str = "runs", reduce: str = "last",
                     steps: int = 4) -> pd.DataFrame:
         """The indices against sample size: computed on the first 1/2^(steps-1), ..., 1/2, all of
