@@ -123,3 +123,19 @@ def test_the_command(cli, tmp_path):
     with pytest.raises(ValueError, match="expected a map"):
         (tmp_path / "list.yaml").write_text("- 1\n")
         load_targets(tmp_path / "list.yaml")
+
+
+def test_abc_resumes_from_its_database(tmp_path):
+    targets = data_targets(5000, reps=10)
+    first = calibrate(tenure.load(str(SMALL)), targets, BOUNDS, method="abc", replications=4, population=20,
+                      generations=2, min_epsilon=0.01, seed=11, out=tmp_path, threads=2)
+    assert (tmp_path / "abc.db").exists()
+    # Asked for more generations with the same folder: the two done are kept and one more runs.
+    more = calibrate(tenure.load(str(SMALL)), targets, BOUNDS, method="abc", replications=4, population=20,
+                     generations=3, min_epsilon=0.01, seed=11, out=tmp_path, threads=2)
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{tmp_path / 'abc.db'}")
+    assert history.max_t == 2  # generations 0, 1 and 2
+    assert len(more.samples) == 20 and len(first.samples) == 20
+    assert json.loads((tmp_path / "calibration.json").read_text())["provenance"]["invocation"].startswith("tenure.calibrate(")
