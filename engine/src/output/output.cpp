@@ -562,7 +562,7 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
   // How it was made, last: with every file's hash (`tenure verify DIR`).
   Provenance none;
   none.attribution = attribution != nullptr;
-  write_atomically(dir + "/manifest.json", manifest_json(sc, rs, provenance ? *provenance : none, source, hashes));
+  write_atomically(dir + "/manifest.json", manifest_json(sc, rs, provenance ? *provenance : none, source, scenario::content_hash(body), hashes));
   written.push_back("manifest.json");
   return written;
 }

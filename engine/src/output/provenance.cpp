@@ -63,7 +63,8 @@ std::string utc_now() {
 std::string build_info_json() { return build_info().dump(2) + "\n"; }
 
 std::string manifest_json(const scenario::Scenario& sc, const scenario::RunSet& rs, const Provenance& prov,
-                          const std::string& source, const std::vector<std::pair<std::string, std::string>>& files) {
+                          const std::string& source, const std::string& effective_hash,
+                          const std::vector<std::pair<std::string, std::string>>& files) {
   Json j = build_info();
   j["kind"] = prov.kind;
   j["invocation"] = prov.invocation;
@@ -75,12 +76,7 @@ std::string manifest_json(const scenario::Scenario& sc, const scenario::RunSet& 
   const std::size_t reps = rs.results.empty() ? 0 : rs.results.front().size();
   j["scenario"] = {{"name", sc.name},
                    {"source", source},
-                   {"effective_hash", scenario::content_hash(scenario::effective_yaml([&] {
-                      scenario::Scenario eff = sc;
-                      eff.experiment.seed = rs.seed;
-                      eff.experiment.replications = static_cast<std::int64_t>(reps);
-                      return eff;
-                    }()))},
+                   {"effective_hash", effective_hash},
                    {"seed", rs.seed},
                    {"replications", reps},
                    {"variants", rs.variants},
@@ -131,8 +127,7 @@ Verification verify(const std::string& dir, unsigned threads) {
       fs::remove_all(p, ec);
     }
   } remove{scratch};
-  const auto written = write_run(scratch, sc, rs, attribution ? &at : nullptr, s.value("source", std::string()));
-  (void)written;
+  write_run(scratch, sc, rs, attribution ? &at : nullptr, s.value("source", std::string()));
   for (const auto& [name, hash] : j["files"].items()) {
     const std::string again = fs::exists(scratch + "/" + name)
                                   ? scenario::content_hash(read_regular_file(scratch + "/" + name, name, std::size_t{1} << 40))

@@ -24,9 +24,11 @@ struct Provenance {
 // The build and platform, as a JSON object's text.
 std::string build_info_json();
 
-// manifest.json's text for a folder written by write_run: `files` are (name, content hash).
+// manifest.json's text for a folder written by write_run: `effective_hash` is the hash of the
+// effective scenario write_run wrote, `files` are (name, content hash).
 std::string manifest_json(const scenario::Scenario& sc, const scenario::RunSet& rs, const Provenance& prov,
-                          const std::string& source, const std::vector<std::pair<std::string, std::string>>& files);
+                          const std::string& source, const std::string& effective_hash,
+                          const std::vector<std::pair<std::string, std::string>>& files);
 
 // Runs the folder's scenario again as its manifest records it, in a scratch folder (removed
 // afterwards), and compares every recorded file's hash, and the folder's own copies with it. `lines` says what was compared and
