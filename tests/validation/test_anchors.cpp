@@ -2,6 +2,8 @@
 // source describes, with bands fixed here and tolerances from the replications.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "../model/helpers.hpp"
 #include "../model/mechanisms/fixture.hpp"
 #include "../../engine/src/model/mechanisms/requests.hpp"
@@ -284,4 +286,55 @@ TEST_CASE("Validation: the baseline's market cycles last as the NBER's post-war 
   CHECK(std::abs(c.mean - 10.3) < 1.0 + 4 * c.se);
   CHECK(e.se < 1.0);
   CHECK(c.se < 0.2);
+}
+
+namespace {
+// Five alike managers of one time allocation against five balanced ones, with `per` clients
+// each, in the baseline's calibration (problem rate, churn, word of mouth) and with support
+// staffed to the book as the baseline's is (one server per 333 clients, at least one).
+scenario::Scenario hunter_farmer(int per) {
+  const int clients = 5 * per, staff = std::max(1, (clients + 166) / 333);
+  std::ostringstream yaml;
+  yaml << "name: hunter_farmer\n"
+       << "experiment: {replications: 30, seed: 11, horizon: 2 years}\n"
+       << "accounts: {initial_active: " << clients << ", initial_prospects: 20000}\n"
+       << "service: {support_staff: " << staff << ", problem_rate: 3 per year}\n"
+       << R"(churn: {base_rate: 0.08 per year}
+acquisition: {bass_q: 0.2 per year}
+managers:
+  - {name: m, count: 5, strategy: balanced/attentive/calm}
+organisation: {positions: [5], exit_rate: 0 per year, hire: {name: hire, strategy: balanced/attentive/calm}}
+variants:
+  hunter:
+    managers: [{name: m, count: 5, strategy: hunter/attentive/calm}]
+  farmer:
+    managers: [{name: m, count: 5, strategy: farmer/attentive/calm}]
+)";
+  return scenario::load_string(yaml.str());
+}
+
+// Paired revenue of a variant less the balanced team's, over the run, replication by replication.
+tenure::testing::Stats paired_revenue(const scenario::Scenario& sc, const std::string& v) {
+  std::vector<double> d;
+  for (std::uint64_t r = 0; r < 30; ++r) {
+    const auto a = model::simulate(variant(sc, v), 11, r), b = model::simulate(sc.base, 11, r);
+    d.push_back(revenue(a, 0, a.months.size()) - revenue(b, 0, b.months.size()));
+  }
+  return stats(d);
+}
+}  // namespace
+
+TEST_CASE("Validation: doing both pays with a large book and loses with a small one (DeCarlo and Lam 2016)",
+          "[validation][statistical]") {
+  // With 10 clients each, a book needs little farming and the hunter earns most; with 300 each,
+  // the balanced team earns more than both pure ones.
+  const auto small = hunter_farmer(10), large = hunter_farmer(300);
+  const auto h10 = paired_revenue(small, "hunter"), h300 = paired_revenue(large, "hunter"),
+             f300 = paired_revenue(large, "farmer");
+  INFO("10 each: hunter - balanced " << h10.mean << " +- " << h10.se);
+  INFO("300 each: hunter - balanced " << h300.mean << " +- " << h300.se << ", farmer - balanced " << f300.mean
+                                      << " +- " << f300.se);
+  CHECK(h10.mean - 4 * h10.se > 0);
+  CHECK(h300.mean + 4 * h300.se < 0);
+  CHECK(f300.mean + 4 * f300.se < 0);
 }
