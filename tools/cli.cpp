@@ -462,7 +462,42 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int
 
 }  // namespace
 
-int tenure::cli::main(int argc, char** argv, bool parse_only) {
+// Whether a command needs Python: a `--plugin`, or a scenario file (or a results folder's
+// effective scenario) among the arguments that has `plugins:`.
+static bool needs_python(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--plugin" || a.rfind("--plugin=", 0) == 0) return true;
+    std::error_code ec;
+    std::filesystem::path f(a);
+    if (std::filesystem::is_directory(f, ec)) f /= "scenario.effective.yaml";
+    const std::string ext = f.extension().string();
+    if ((ext == ".yaml" || ext == ".yml") && std::filesystem::is_regular_file(f, ec) && !scenario::plugins_of(f.string()).empty())
+      return true;
+  }
+  return false;
+}
+
+// Runs the same command in Python's `tenure.cli` ($TENURE_PYTHON chooses the interpreter).
+static int exec_python_cli(int argc, char** argv) {
+  const char* env = std::getenv("TENURE_PYTHON");
+  const std::string python = env && *env ? env : "python3";
+  std::vector<std::string> words{python, "-m", "tenure.cli"};
+  for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
+  std::vector<char*> args;
+  for (auto& w : words) args.push_back(w.data());
+  args.push_back(nullptr);
+  std::fflush(stdout);
+  execvp(args[0], args.data());
+  std::fprintf(stderr,
+               "tenure: this command uses strategies written in Python (--plugin, or the scenario's plugins:), and "
+               "%s cannot be started (%s): pip install tenure (or set TENURE_PYTHON)\n",
+               python.c_str(), std::strerror(errno));
+  return 2;
+}
+
+int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {
+  if (!parse_only && !in_python && needs_python(argc, argv)) return exec_python_cli(argc, argv);
   // The command as typed, quoted for a POSIX shell: what manifest.json records.
   std::string invocation;
   for (int i = 0; i < argc; ++i) {
@@ -494,6 +529,15 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   run->add_flag("--attribution", attribution,
                 "also attribute lost value to factors by Shapley values over counterfactual runs (2^F runs each)");
 
+  // `--plugin FILE.py|module`: read by Python's tenure.cli, which imports it before this runs.
+  std::vector<std::string> plugins;
+  auto plugin_option = [&plugins](CLI::App* sub) {
+    sub->add_option("--plugin", plugins,
+                    "a Python file or module that registers strategies (repeatable; runs the command in the Python "
+                    "package: docs/extending.md)")
+        ->allow_extra_args(false);
+  };
+  plugin_option(run);
   bool with_report = false;
   run->add_flag("--report", with_report, "also write DIR/report.html (see `tenure report`)");
   Sequential seq;
@@ -520,6 +564,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   snapc->add_option("--threads,-j", threads, "worker threads (default: all cores); the snapshot does not depend on it");
   snapc->add_flag("--quiet,-q", quiet, "print nothing but errors");
   snapc->add_option("--set", snap_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
+  plugin_option(snapc);
 
   std::string fork_snap, fork_scenario, fork_out;
   std::vector<std::string> fork_variants, fork_sets;
@@ -536,6 +581,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   forkc->add_flag("--report", fork_report, "also write DIR/report.html");
   forkc->add_option("--set", fork_sets, "override a scalar parameter in every fork: key.path=value (repeatable)")
       ->allow_extra_args(false);
+  plugin_option(forkc);
 
   std::string report_dir, report_out;
   auto* rep = app.add_subcommand("report", "write a self-contained HTML report of a results folder");
@@ -554,6 +600,7 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   auto* explain = app.add_subcommand("explain", "print the effective scenario: every parameter, defaults filled in");
   explain->add_option("file", explain_file, "scenario file")->required();
   explain->add_option("--set", explain_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
+  plugin_option(explain);
 
   bool markdown = false, columns = false;
   auto* schema = app.add_subcommand("schema", "print the JSON Schema of scenario files (or, with --markdown, the key reference; with --columns, the output columns)");
@@ -572,10 +619,12 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   describe->add_flag("--odd", odd, "in the ODD protocol (Grimm et al. 2020): the only form so far")->required();
   describe->add_option("-o,--out", describe_out, "write it to this file (default: print it)");
   describe->add_option("--set", describe_sets, "override a scalar parameter: key.path=value (repeatable)")->allow_extra_args(false);
+  plugin_option(describe);
 
   std::vector<std::string> files;
   auto* validate = app.add_subcommand("validate", "check scenario files and report every problem");
   validate->add_option("files", files, "scenario files")->required();
+  plugin_option(validate);
 
   std::string what;
   auto* calib = app.add_subcommand("calibrate",
@@ -591,6 +640,8 @@ int tenure::cli::main(int argc, char** argv, bool parse_only) {
   list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
       ->required()
       ->check(CLI::IsMember({"strategies", "policies", "generators", "markets", "scenarios"}));
+  plugin_option(list);
+  plugin_option(schema);
 
   try {
     app.parse(argc, argv);

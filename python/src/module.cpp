@@ -15,6 +15,8 @@
 #include <optional>
 #include <thread>
 
+#include "cli.hpp"
+#include "hooks.hpp"
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/output/columns.hpp"
@@ -179,6 +181,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("seed", [](const scenario::Scenario& s) { return s.experiment.seed; })
       .def_property_readonly("precision", [](const scenario::Scenario& s) { return s.experiment.precision; })
       .def_property_readonly("outputs", [](const scenario::Scenario& s) { return s.experiment.outputs; })
+      .def_readonly("plugins", &scenario::Scenario::plugins)
       .def_property_readonly("horizon_days", [](const scenario::Scenario& s) { return s.base.horizon_days; })
       .def("effective_yaml", &scenario::effective_yaml)
       .def("value", [](const scenario::Scenario& s, const std::string& path, const std::string& variant) {
@@ -412,6 +415,20 @@ PYBIND11_MODULE(_core, m) {
     return out;
   });
   m.def("json_schema", &scenario::json_schema);
+  m.def("plugins_of", &scenario::plugins_of, py::arg("path"));
+  // The command line, run in this process so that the strategies registered here are known
+  // (`tenure.cli`, which the native `tenure` execs for a scenario with plugins).
+  m.def(
+      "cli_main",
+      [](std::vector<std::string> args) {
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        py::gil_scoped_release nogil;
+        return cli::main(static_cast<int>(args.size()), argv.data(), false, true);
+      },
+      py::arg("args"));
+  bind_hooks(m);
   m.def("parse_duration", &scenario::parse_duration, py::arg("text"));
   m.def("parse_rate", &scenario::parse_rate, py::arg("text"));
   m.attr("__version__") = output::version();

@@ -23,6 +23,7 @@ from . import _core
 from ._core import TenureError
 from .calibrate import Calibration, Target, calibrate
 from .discovery import Discovery, discover, ema_model
+from .extend import load_plugin, param, strategy
 from .provenance import verify
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
@@ -33,7 +34,7 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Calibration", "Design", "Discovery", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "discover", "ema_model", "components", "fork",
-    "grid",
+    "grid", "load_plugin", "param", "strategy",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "verify", "__version__",
 ]
@@ -56,9 +57,16 @@ def components(kind: str | None = None) -> pd.DataFrame:
 
 
 def strategies() -> pd.DataFrame:
-    """Strategy components (time allocation, service style, pressure behaviour) and their parameters."""
+    """Strategy components (time allocation, service style, pressure behaviour) and their
+    parameters; ``origin`` says where each is defined (``built-in``, or the Python function
+    registered with :func:`tenure.strategy`)."""
+    from .extend import registered
+
     df = components()
-    return df[df["kind"].isin(["time", "service", "pressure"])].reset_index(drop=True)
+    df = df[df["kind"].isin(["time", "service", "pressure"])].reset_index(drop=True)
+    origin = {(r["kind"], r["name"]): r["origin"] for r in registered()}
+    df.insert(2, "origin", [origin.get((k, n), "built-in") for k, n in zip(df["kind"], df["name"])])
+    return df
 
 
 def policies() -> pd.DataFrame:

@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from . import _core
+from . import _core, extend
 from ._frames import frame
 from .scenario import Scenario, seed_value
 from .sweep import _point_sets, _problem
@@ -421,7 +421,8 @@ def _optuna(text, name, tg, names, bounds, candidate_sets, seed, reps, trials, s
         batch = [study.ask() for _ in range(min(max(1, parallel), trials - done))]
         xs = [{n: t.suggest_float(n, lo, hi) for n, (lo, hi) in zip(names, bounds)} for t in batch]
         if client is not None:
-            futures = [client.submit(_evaluate_remote, text, name, candidate_sets(x), seed, reps, tg, pure=False)
+            futures = [client.submit(_evaluate_remote, text, name, candidate_sets(x), seed, reps, tg,
+                                     extend.exported(used_in=text), pure=False)
                        for x in xs]
             results = client.gather(futures)
         elif len(xs) > 1:
@@ -449,7 +450,8 @@ def _optuna(text, name, tg, names, bounds, candidate_sets, seed, reps, trials, s
     return est, samples
 
 
-def _evaluate_remote(text, name, sets, seed, reps, tg):
+def _evaluate_remote(text, name, sets, seed, reps, tg, behaviour=()):
+    extend.install(behaviour)  # strategies the caller registered in Python
     return chi_square(simulate_targets(text, name, sets, seed, reps, tg, 1), tg)[0]
 
 
@@ -460,8 +462,10 @@ class _AbcModel:
     def __init__(self, text, name, tg, names, units, seed, reps, threads):
         self.text, self.name, self.tg, self.names, self.units = text, name, tg, names, units
         self.seed, self.reps, self.threads = seed, reps, threads
+        self.behaviour = extend.exported(used_in=text)  # strategies registered in Python, for a worker elsewhere
 
     def __call__(self, par):
+        extend.install(self.behaviour)
         x = {n: float(par[n]) for n in self.names}
         vals = simulate_targets(self.text, self.name, _point_sets(x, self.units), self.seed, self.reps, self.tg,
                                 self.threads)

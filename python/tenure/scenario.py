@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional, Union
 import numpy as np
 import yaml
 
-from . import _core
+from . import _core, extend
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -92,6 +92,8 @@ class Scenario:
 
     def __init__(self, kind: str, source: str, text: Optional[str], sets: tuple[str, ...] = ()):
         self._kind, self._source, self._text, self._sets = kind, source, text, tuple(sets)
+        # Plugins register the strategies the scenario names: imported before it is read.
+        extend.load_plugins(extend.plugins_of(source) if kind == "file" else extend.plugins_of_text(text or ""))
         if kind == "file":
             self._core = _core.load(source, list(sets))
         else:

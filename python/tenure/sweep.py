@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from . import _core
+from . import _core, extend
 from .scenario import Scenario, _setting
 
 SWEEP_TABLES = ("runs", "timeseries", "managers")
@@ -576,8 +576,11 @@ def _run_local(workers: int, todo: list[int], job, store, bar) -> None:
                     bar.update(1)
 
 
-def run_points(jobs: Sequence[tuple]) -> list[tuple[int, dict[str, pa.Table]]]:
-    """Several points in one task: fewer, larger tasks keep a cluster's scheduler overhead small."""
+def run_points(jobs: Sequence[tuple], behaviour: Sequence[Any] = ()) -> list[tuple[int, dict[str, pa.Table]]]:
+    """Several points in one task: fewer, larger tasks keep a cluster's scheduler overhead small.
+    ``behaviour``: the strategies the caller registered in Python (extend.exported), registered
+    here first, so a worker in another process runs what the caller would."""
+    extend.install(behaviour)
     return [(job[7], run_point(*job)) for job in jobs]
 
 
@@ -589,11 +592,12 @@ def _run_dask(client: Any, todo: list[int], job, store, bar, points_per_task: Op
     # load and keep every worker busy, few enough that scheduling costs little per point.
     per_task = points_per_task or max(1, min(16, len(todo) // (8 * workers)))
     chunks = [todo[k:k + per_task] for k in range(0, len(todo), per_task)]
+    behaviour = extend.exported(used_in=job(todo[0])[0]) if todo else []  # small: sent with each task
     width = 2 * workers  # tasks in flight: results come back and are stored as each finishes
     it: Iterator[list[int]] = iter(chunks)
 
     def submit(chunk: list[int]):
-        return client.submit(run_points, [job(i) for i in chunk], pure=False)
+        return client.submit(run_points, [job(i) for i in chunk], behaviour, pure=False)
 
     futures = [submit(c) for c in itertools.islice(it, width)]
     ac = as_completed(futures)

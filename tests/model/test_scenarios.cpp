@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <set>
 
 #include "helpers.hpp"
@@ -205,4 +207,27 @@ TEST_CASE("Temporary file names are unique per call and process", "[output][reli
   for (int i = 0; i < 1000; ++i) names.insert(unique_temporary_name("out/summary.json"));
   CHECK(names.size() == 1000);
   CHECK(names.begin()->rfind("out/summary.json.tmp-", 0) == 0);
+}
+
+TEST_CASE("Scenarios: plugins are files relative to the scenario or module names, carried to the effective scenario",
+          "[scenario]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("tenure_plugins_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "sub");
+  const fs::path file = dir / "sub" / "s.yaml";
+  std::ofstream(file) << "name: s\nplugins: [mine.py, ../theirs.py, some.module]\n"
+                         "managers:\n  - {name: m, count: 1, strategy: hunter/attentive/calm}\n";
+  const auto expected = std::vector<std::string>{(dir / "sub" / "mine.py").string(), (dir / "theirs.py").string(), "some.module"};
+  CHECK(scenario::plugins_of(file.string()) == expected);
+  const auto sc = scenario::load(file.string());
+  CHECK(sc.plugins == expected);
+  const auto again = scenario::load_string(scenario::effective_yaml(sc), "again");
+  CHECK(again.plugins == expected);
+  fs::remove_all(dir);
+
+  CHECK_THROWS_WITH(scenario::load_string("name: s\nplugins: mine.py\n", "p.yaml"),
+                    Catch::Contains("p.yaml:2:10: plugins: expected a list of Python files"));
+  CHECK_THROWS_WITH(scenario::load_string("name: s\nvariants:\n  v: {plugins: [a.py]}\n", "p.yaml"),
+                    Catch::Contains("'plugins' belongs to the file, not to a variant"));
+  CHECK(scenario::plugins_of("/no/such/file.yaml").empty());
 }

@@ -29,3 +29,17 @@ def test_python_examples_in_research_doc_run(tmp_path, monkeypatch):
         exec(compile(code, f"{doc.name} example {i + 1}", "exec"), ns)
     assert ns["found"].density >= 0.8 and ns["odd"].startswith("# ann_vs_darren")
     assert ns["cal"].estimates["parameter"].tolist() == ["churn.base_rate", "acquisition.outreach_rate"]
+
+
+def test_python_examples_in_extending_doc_run(tmp_path, monkeypatch):
+    doc = DOC.parent / "extending.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    ns: dict = {}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"{doc.name} example {i + 1}", "exec"), ns)
+    diff = ns["res"].compare()
+    assert set(diff["variant"]) == {"pushier"}
+    listed = set(ns["tenure"].strategies().query("origin != 'built-in'")["name"])
+    assert {"quota_chaser", "tired_of_complaints", "coin_flipper"} <= listed

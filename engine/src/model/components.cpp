@@ -24,6 +24,16 @@ const char* to_string(Factor f) {
   return "?";
 }
 
+const char* to_string(DecisionMoment m) {
+  switch (m) {
+    case DecisionMoment::Month: return "month";
+    case DecisionMoment::Urgency: return "urgency";
+    case DecisionMoment::QuarterEnd: return "quarter_end";
+    case DecisionMoment::Review: return "review";
+  }
+  return "?";
+}
+
 namespace {
 
 // --- strategies ----------------------------------------------------------------------------
@@ -275,7 +285,7 @@ static TimeRegistry& time_registry() {
   return registry;
 }
 const TimeRegistry& time_allocations() { return time_registry(); }
-void register_time_allocation(TimeRegistry::Entry entry) { time_registry().add(std::move(entry)); }
+void register_time_allocation(TimeRegistry::Entry entry, bool replace) { time_registry().add(std::move(entry), replace); }
 
 static ServiceRegistry& service_registry() {
   static ServiceRegistry registry = [] {
@@ -287,7 +297,7 @@ static ServiceRegistry& service_registry() {
   return registry;
 }
 const ServiceRegistry& service_styles() { return service_registry(); }
-void register_service_style(ServiceRegistry::Entry entry) { service_registry().add(std::move(entry)); }
+void register_service_style(ServiceRegistry::Entry entry, bool replace) { service_registry().add(std::move(entry), replace); }
 
 static PressureRegistry& pressure_registry() {
   static PressureRegistry registry = [] {
@@ -320,7 +330,9 @@ static PressureRegistry& pressure_registry() {
   return registry;
 }
 const PressureRegistry& pressure_behaviours() { return pressure_registry(); }
-void register_pressure_behaviour(PressureRegistry::Entry entry) { pressure_registry().add(std::move(entry)); }
+void register_pressure_behaviour(PressureRegistry::Entry entry, bool replace) {
+  pressure_registry().add(std::move(entry), replace);
+}
 
 const PolicyRegistry& promotion_policies() {
   static const PolicyRegistry registry = [] {

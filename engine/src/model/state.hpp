@@ -477,6 +477,14 @@ struct Shared {
     std::int64_t promotions() const override { return m.row.promotions; }
     bool passed_over() const override { return m.passed_over; }
     std::size_t market_regime() const override { return s.market.regime; }
+    const std::string& name() const override { return m.name; }
+    std::int64_t late_requests() const override { return m.row.requests_late; }
+    std::int64_t abandoned_requests() const override { return m.row.requests_abandoned; }
+    std::uint64_t random_key(std::uint64_t key) const override {
+      const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));  // to 1/16 of a day
+      const std::uint64_t at = core::mix64(day * 4 + static_cast<std::uint64_t>(when)) ^ core::mix64(key + 0x5bd1e995ULL);
+      return core::StreamKey{s.seed, s.rep, kManagerEntity + static_cast<std::uint64_t>(id), Purpose("strategy-own").id ^ at}.hash();
+    }
   };
 
   // The manager's strategy decides (once a month, when urgency may start, after a review);
@@ -484,9 +492,19 @@ struct Shared {
   void decide(Manager& m, std::size_t id, DecisionMoment when) const {
     const View view(*this, m, id, when);
     Decision d;
-    m.time->decide(view, d);
-    m.service->decide(view, d);
-    m.pressure->decide(view, d);
+    const char* part = "time";
+    try {
+      m.time->decide(view, d);
+      part = "service";
+      m.service->decide(view, d);
+      part = "pressure";
+      m.pressure->decide(view, d);
+    } catch (const std::exception& e) {
+      // A strategy of one's own that fails (a Python exception, with its traceback) stops the
+      // run, naming the manager, the day and the hook.
+      throw Error("strategy " + m.strategy + " of manager " + m.name + " failed deciding its " + part + " at day " +
+                  std::to_string(now()) + " (" + to_string(when) + " decision):\n" + e.what());
+    }
     auto check = [&](double x, double lo, double hi, const char* what) {
       if (!(x >= lo && x <= hi))
         throw Error("strategy " + m.strategy + " of manager " + m.name + " decided " + what + " = " + std::to_string(x) +

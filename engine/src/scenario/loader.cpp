@@ -530,7 +530,7 @@ YAML::Node merge(Arena& arena, const YAML::Node& base, const YAML::Node& over, b
 }
 
 void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& ex) {
-  static const std::vector<std::string> sections{"name", "extends", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
+  static const std::vector<std::string> sections{"name", "extends", "plugins", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
   const auto& fs = fields();
   static const std::unordered_map<std::string, const Field*> by_path = [] {
     std::unordered_map<std::string, const Field*> m;
@@ -548,7 +548,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string k = it->first.Scalar();
     const YAML::Node v = it->second;
-    if (k == "name" || k == "extends" || k == "variants") continue;
+    if (k == "name" || k == "extends" || k == "variants" || k == "plugins") continue;
     if ((k == "experiment" || k == "market" || k == "network") && !v.IsMap()) {
       // found by fuzzing: a list here was walked as a map
       ctx.error(v.Mark(), k + ": expected a map of keys");
@@ -997,6 +997,30 @@ void warn_beyond_horizon(const std::string& file, const YAML::Node& root, const 
     warn("conferences." + std::to_string(i) + ".at", p.conferences[i].start, "conference " + std::to_string(i));
 }
 
+// `plugins:` is a list of Python files (relative to the scenario's folder) or module names.
+std::vector<std::string> plugin_list(Ctx& ctx, const YAML::Node& v, const std::string& path) {
+  std::vector<std::string> out;
+  if (!v.IsSequence()) {
+    ctx.error(v.Mark(), "plugins: expected a list of Python files (.py, relative to this file) or module names");
+    return out;
+  }
+  for (const auto& item : v) {
+    const std::string name = item.IsScalar() ? item.Scalar() : std::string();
+    if (name.empty()) {
+      ctx.error(item.Mark(), "plugins: expected a Python file (.py) or a module name");
+      continue;
+    }
+    if (name.size() > 3 && name.compare(name.size() - 3, 3, ".py") == 0) {
+      std::filesystem::path f(name);
+      if (f.is_relative()) f = std::filesystem::path(path).parent_path() / f;
+      out.push_back(std::filesystem::absolute(f).lexically_normal().string());
+    } else {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
 Scenario load_text(const std::string& text, const std::string& path, const std::vector<std::string>& sets) {
   Ctx ctx;
   ctx.file = path;
@@ -1034,6 +1058,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
     if (const std::string problem = name_problem(sc.name, false); !problem.empty())
       ctx.error(name ? name->second.Mark() : root.Mark(), problem + (name ? "" : " (from the file name; add a 'name:' key)"));
     parse_params(ctx, root, sc.base, sc.experiment);
+    if (const auto plugins = entry(root, "plugins")) sc.plugins = plugin_list(ctx, plugins->second, path);
     if (const auto variants = entry(root, "variants")) {
       const YAML::Node vs = variants->second;
       YAML::Node shared = merge(*ctx.arena, ctx.arena->make(YAML::NodeType::Map), root);  // the base without its variants:
@@ -1052,7 +1077,7 @@ Scenario load_text(const std::string& text, const std::string& path, const std::
           if (over.IsMap())
             for (auto jt = over.begin(); jt != over.end(); ++jt) {
               const std::string k = scalar(jt->first);
-              if (k == "name" || k == "extends" || k == "variants") {
+              if (k == "name" || k == "extends" || k == "variants" || k == "plugins") {
                 ctx.error(jt->first.Mark(), "variant '" + excerpt(vname) + "': '" + k + "' belongs to the file, not to a variant" +
                                                 (k == "name" ? " (the variant's name is its key)" : ""));
                 usable = false;
@@ -1278,6 +1303,7 @@ std::string effective_yaml(const Scenario& sc) {
   }
   e << YAML::Key << "outputs" << YAML::Value << YAML::Flow << sc.experiment.outputs;
   e << YAML::EndMap;
+  if (!sc.plugins.empty()) e << YAML::Key << "plugins" << YAML::Value << sc.plugins;
   emit_params(e, sc.base);
   if (!sc.variants.empty()) {
     // Each variant as what it changes: the keys whose effective values differ from the
@@ -1433,6 +1459,9 @@ void markdown_registry(std::ostringstream& md, const Reg& reg) {
 std::string json_schema() {
   const Json sections = sections_schema();
   Json properties = sections;
+  properties["plugins"] = {{"type", "array"},
+                           {"items", {{"type", "string"}}},
+                           {"description", "Python files (relative to the scenario) or modules that register strategies and rules"}};
   properties["variants"] = {{"type", "object"},
                             {"description", "named overrides of the base scenario"},
                             {"additionalProperties", {{"type", "object"}, {"additionalProperties", false}, {"properties", sections}}}};
@@ -1462,7 +1491,9 @@ std::string reference_markdown() {
         "`organisation.hire` (a manager entry: the profile of outside hires), `market.model`,\n"
         "`market.regimes`, `market.transition` (rows sum to 1, per month), `market.shocks`,\n"
         "`network.generator`, `experiment` (`replications`, `seed`, `horizon`, `outputs`), `variants`\n"
-        "(named overrides of any of the above) and `extends` (a file this one overrides).\n\n## List items\n";
+        "(named overrides of any of the above), `extends` (a file this one overrides) and `plugins` (Python\n"
+        "files, relative to the scenario, or module names, that register the strategies and rules it names:\n"
+        "docs/extending.md).\n\n## List items\n";
   markdown_items(md, "managers (and organisation.hire): also `strategy: time/service/pressure`, or `time:`, `service:`, `pressure:` components", manager_fields());
   markdown_items(md, "conferences", conference_fields());
   markdown_items(md, "orders: also `account` (an index, or `largest`)", order_fields());
@@ -1491,6 +1522,18 @@ std::string content_hash(const std::string& text) {
 
 Scenario load(const std::string& path, const std::vector<std::string>& sets) {
   return load_text(read_file(path), path, sets);
+}
+std::vector<std::string> plugins_of(const std::string& path) {
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (!root.IsMap() || !root["plugins"]) return {};
+    Ctx ctx;
+    ctx.file = path;
+    auto out = plugin_list(ctx, root["plugins"], path);
+    return ctx.errors.empty() ? out : std::vector<std::string>{};
+  } catch (const std::exception&) {
+    return {};
+  }
 }
 Scenario load_string(const std::string& yaml, const std::string& name, const std::vector<std::string>& sets) {
   return load_text(yaml, name, sets);

@@ -5,6 +5,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <stdexcept>
 
 #include "../helpers.hpp"
 #include "tenure/model/components.hpp"
@@ -52,6 +54,33 @@ struct QuotaChaser : TimeAllocation {
   }
 };
 
+// Throws after its first year, as a user's strategy might; and records its keyed draws.
+struct Throws : TimeAllocation {
+  double hunt_share() const override { return 0.5; }
+  void decide(const ManagerView& v, Decision& d) const override {
+    if (v.day() > 400) throw std::runtime_error("user code failed");
+    d.hunt_share = 0.5;
+  }
+};
+struct Keys {
+  std::mutex mu;
+  std::map<std::pair<std::string, double>, std::uint64_t> by_manager_day;  // key 0 at month decisions
+};
+Keys& keys() {
+  static Keys k;
+  return k;
+}
+struct KeyRecorder : TimeAllocation {
+  double hunt_share() const override { return 0.5; }
+  void decide(const ManagerView& v, Decision& d) const override {
+    d.hunt_share = 0.5;
+    if (v.moment() != DecisionMoment::Month) return;
+    std::lock_guard<std::mutex> lock(keys().mu);
+    keys().by_manager_day[{v.name(), v.day()}] = v.random_key(0);
+    if (v.random_key(0) != v.random_key(0) || v.random_key(0) == v.random_key(1)) keys().by_manager_day[{"inconsistent", 0}] = 1;
+  }
+};
+
 struct Broken : TimeAllocation {
   double hunt_share() const override { return 0.5; }
   void decide(const ManagerView&, Decision& d) const override { d.hunt_share = 1.5; }
@@ -64,6 +93,10 @@ void register_once() {
                               [](const ParamSet&) -> std::unique_ptr<TimeAllocation> { return std::make_unique<DecidedShare>(0.8); }});
     register_time_allocation({"test_quota_chaser", "hunts when behind quota", {},
                               [](const ParamSet&) -> std::unique_ptr<TimeAllocation> { return std::make_unique<QuotaChaser>(); }});
+    register_time_allocation({"test_throws", "throws after a year", {},
+                              [](const ParamSet&) -> std::unique_ptr<TimeAllocation> { return std::make_unique<Throws>(); }});
+    register_time_allocation({"test_keys", "records its keyed draws", {},
+                              [](const ParamSet&) -> std::unique_ptr<TimeAllocation> { return std::make_unique<KeyRecorder>(); }});
     register_time_allocation({"test_broken", "decides an impossible share", {},
                               [](const ParamSet&) -> std::unique_ptr<TimeAllocation> { return std::make_unique<Broken>(); }});
   });
@@ -117,4 +150,44 @@ TEST_CASE("Strategy hook: a decision from the view reaches the hot paths, an imp
 
   for (auto& m : p.managers) m.time = {"test_broken", {}};
   CHECK_THROWS_WITH(simulate(p, 5, 0), Catch::Contains("decided hunt_share = 1.5") && Catch::Contains("expected 0"));
+}
+
+TEST_CASE("Strategy hook: a failing strategy stops the run naming the manager, the part, the day and the moment",
+          "[model][strategy]") {
+  register_once();
+  auto p = testing::small_params();
+  for (auto& m : p.managers) m.time = {"test_throws", {}};
+  CHECK_THROWS_WITH(simulate(p, 5, 0), Catch::Contains("strategy test_throws/") && Catch::Contains("of manager ") &&
+                                           Catch::Contains("failed deciding its time at day 4") &&
+                                           Catch::Contains("decision):\nuser code failed"));
+}
+
+TEST_CASE("Strategy hook: a strategy's own draws are keyed by manager and day, not by order or replication's neighbours",
+          "[model][strategy]") {
+  register_once();
+  auto p = testing::small_params();
+  for (auto& m : p.managers) m.time = {"test_keys", {}};
+  p.organisation.hire.time = {"test_keys", {}};
+  (void)simulate(p, 5, 0);
+  std::map<std::pair<std::string, double>, std::uint64_t> first;
+  {
+    std::lock_guard<std::mutex> lock(keys().mu);
+    first.swap(keys().by_manager_day);
+  }
+  REQUIRE(first.size() > 20);
+  CHECK(first.count({"inconsistent", 0}) == 0);
+  std::set<std::uint64_t> distinct;
+  for (const auto& [k, v] : first) distinct.insert(v);
+  CHECK(distinct.size() == first.size());  // every manager and day its own stream
+  // The same run again: the same keys. Another replication: none of them.
+  (void)simulate(p, 5, 0);
+  std::map<std::pair<std::string, double>, std::uint64_t> again;
+  {
+    std::lock_guard<std::mutex> lock(keys().mu);
+    again.swap(keys().by_manager_day);
+  }
+  CHECK(again == first);
+  (void)simulate(p, 5, 1);
+  std::lock_guard<std::mutex> lock(keys().mu);
+  for (const auto& [k, v] : keys().by_manager_day) CHECK(!distinct.count(v));
 }

@@ -29,10 +29,12 @@ class Registry {
   // `kind` names the family in messages: "strategy", "promotion policy"...
   explicit Registry(std::string kind) : kind_(std::move(kind)) {}
 
-  void add(Entry e) {
+  // `replace`: an entry of that name is replaced (front ends that let users register their
+  // own, e.g. a notebook cell run twice); otherwise a name already taken is an error.
+  void add(Entry e, bool replace = false) {
     if (e.name.empty()) throw Error(kind_ + " registered with an empty name");
-    if (entries_.count(e.name)) throw Error(kind_ + " '" + e.name + "' registered twice");
-    entries_.emplace(e.name, std::move(e));
+    if (!replace && entries_.count(e.name)) throw Error(kind_ + " '" + e.name + "' registered twice");
+    entries_.insert_or_assign(e.name, std::move(e));
   }
 
   bool contains(std::string_view name) const { return entries_.count(std::string(name)) > 0; }

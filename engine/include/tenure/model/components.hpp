@@ -44,7 +44,15 @@ class ManagerView {
   virtual std::int64_t promotions() const = 0;      // promotions so far
   virtual bool passed_over() const = 0;             // at the last promotion at the level below
   virtual std::size_t market_regime() const = 0;
+  virtual const std::string& name() const = 0;      // the manager's
+  virtual std::int64_t late_requests() const = 0;   // requests answered late so far
+  virtual std::int64_t abandoned_requests() const = 0;  // requests whose client gave up waiting, so far
+  // A 64-bit seed keyed by (run seed, replication, manager, day, moment, key) and by nothing
+  // else: a strategy's own draws stay common to variants and independent of threads and of
+  // other managers' calls.
+  virtual std::uint64_t random_key(std::uint64_t key) const = 0;
 };
+const char* to_string(DecisionMoment m);
 
 // A decision: the numbers the model caches for the hot paths.
 struct Decision {
@@ -103,9 +111,10 @@ const ServiceRegistry& service_styles();
 const PressureRegistry& pressure_behaviours();
 // Strategies of one's own, added to the registries under new names (at start-up, before runs:
 // the registries are shared by every world). Throws tenure::Error on a name already taken.
-void register_time_allocation(TimeRegistry::Entry entry);
-void register_service_style(ServiceRegistry::Entry entry);
-void register_pressure_behaviour(PressureRegistry::Entry entry);
+// `replace`: replace an entry of the same name (the caller makes sure it is one of its own).
+void register_time_allocation(TimeRegistry::Entry entry, bool replace = false);
+void register_service_style(ServiceRegistry::Entry entry, bool replace = false);
+void register_pressure_behaviour(PressureRegistry::Entry entry, bool replace = false);
 
 // --- promotion policies --------------------------------------------------------------
 

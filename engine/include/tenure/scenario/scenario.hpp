@@ -38,6 +38,10 @@ struct Scenario {
   Experiment experiment;
   model::ModelParams base;
   std::vector<std::pair<std::string, model::ModelParams>> variants;  // in file order
+  // `plugins:`: Python files (made absolute, from the scenario file's folder) or module names
+  // that register the strategies and rules the scenario names. The engine only carries them:
+  // the Python package imports them before loading (docs/extending.md).
+  std::vector<std::string> plugins;
   // What loads but deserves a word: events scheduled at or after the horizon (they never
   // happen), each as "file:line:column: warning: ...". Front ends print them.
   std::vector<std::string> warnings;
@@ -51,6 +55,11 @@ struct Field {
   std::function<ParamValue(const model::ModelParams&)> get;
 };
 const std::vector<Field>& fields();
+
+// The `plugins:` of a scenario file, as load() resolves them, read without loading the rest
+// (whose strategy names the plugins may register). Empty when the file has none or does not
+// parse: load() then reports what is wrong.
+std::vector<std::string> plugins_of(const std::string& path);
 
 // Loads a file (following `extends:`). Throws tenure::Error with every problem found, each
 // as "file:line:column: message".

@@ -1,0 +1,295 @@
+// Binds users' own strategies written in Python (docs/extending.md): a registry entry whose
+// decide() calls the registered Python function under the GIL, once per manager per decision
+// (a few thousand times a replication, never per client or event). Everything else about a
+// strategy (when it is asked, what is checked, how the decision is cached) is the engine's.
+#include "hooks.hpp"
+
+#include <pybind11/stl.h>
+
+#include <string>
+#include <utility>
+
+#include "tenure/core/error.hpp"
+#include "tenure/model/components.hpp"
+
+namespace py = pybind11;
+using namespace tenure;
+
+namespace {
+
+// What the Python function sees: the manager's view, valid only during the call (after it, any
+// use says so instead of reading freed memory).
+struct PyView {
+  const model::ManagerView* v = nullptr;
+  const model::ManagerView& get() const {
+    if (!v) throw Error("a strategy's view is valid only during the call that received it");
+    return *v;
+  }
+};
+
+// The Python error as the user would see it at a prompt: its traceback, then the exception.
+std::string traceback_text(py::error_already_set& e) {
+  try {
+    const py::object lines = py::module_::import("traceback").attr("format_exception")(e.type(), e.value(), e.trace());
+    std::string out;
+    for (const auto& l : lines) out += l.cast<std::string>();
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  } catch (...) {
+    return e.what();
+  }
+}
+
+// An engine thread that calls Python keeps its Python thread state from one call to the next
+// (made at its first call, released when the thread ends): taking the GIL is then a lock, not
+// the creation and destruction of a thread state (which cost more than the call itself).
+// Threads that Python made (the caller's) have theirs already and are left alone.
+struct ThreadState {
+  PyGILState_STATE state;
+  PyThreadState* saved;
+  ThreadState() : state(PyGILState_Ensure()), saved(PyEval_SaveThread()) {}
+  ~ThreadState() {
+    if (Py_IsInitialized() == 0) return;
+    PyEval_RestoreThread(saved);
+    PyGILState_Release(state);
+  }
+};
+void keep_thread_state() {
+  if (PyGILState_GetThisThreadState() != nullptr) return;
+  thread_local ThreadState kept;
+}
+
+// The fields each part decides, and the parameter a missing one falls back to.
+struct PartFields {
+  const char* part;
+  std::vector<const char*> fields;
+};
+const PartFields kTime{"time", {"hunt_share"}};
+const PartFields kService{"service", {"answer_probability", "care"}};
+const PartFields kPressure{"pressure", {"panics", "urgent_hunt_share", "urgent_answer_factor"}};
+
+std::string all_fields() {
+  return "time: hunt_share; service: answer_probability, care; pressure: panics, urgent_hunt_share, urgent_answer_factor";
+}
+
+// One manager's instance of a Python strategy part. The function is held for the life of the
+// process (registries live to exit, after the interpreter may be gone: never released); the
+// parameters are a dict of this instance's, released under the GIL.
+class PyPart {
+ public:
+  PyPart(PyObject* fn, std::string name, const PartFields& part, const ParamSet& ps) : fn_(fn), name_(std::move(name)), part_(part) {
+    py::gil_scoped_acquire gil;
+    py::dict d;
+    for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
+    params_ = d.release().ptr();
+    values_ = ps.values();
+  }
+  ~PyPart() {
+    if (Py_IsInitialized() == 0) return;  // at exit: the interpreter has already gone
+    py::gil_scoped_acquire gil;
+    Py_XDECREF(params_);
+  }
+  PyPart(const PyPart&) = delete;
+  PyPart& operator=(const PyPart&) = delete;
+
+  // Calls the function and returns what it decided, field by field (a missing field takes the
+  // parameter of the same name, if the strategy declares one).
+  template <class Apply>
+  void decide(const model::ManagerView& v, Apply apply) const {
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    try {
+      py::object view = py::cast(PyView{&v});
+      py::object r;
+      try {
+        r = py::reinterpret_borrow<py::object>(fn_)(view, py::reinterpret_borrow<py::object>(params_));
+      } catch (...) {
+        view.cast<PyView&>().v = nullptr;
+        throw;
+      }
+      view.cast<PyView&>().v = nullptr;
+      py::dict got;
+      if (py::isinstance<py::dict>(r)) {
+        got = r.cast<py::dict>();
+      } else if (part_.fields.size() == 1 && (py::isinstance<py::float_>(r) || py::isinstance<py::int_>(r))) {
+        got[py::str(part_.fields[0])] = r;
+      } else {
+        throw Error(what() + " returned " + py::repr(r).cast<std::string>() + ": expected a dict of " + fields_text() +
+                    (part_.fields.size() == 1 ? " (or a number)" : ""));
+      }
+      for (const auto& [k, val] : got) {
+        const std::string key = py::str(k).cast<std::string>();
+        bool ours = false;
+        for (const char* f : part_.fields) ours |= key == f;
+        if (!ours)
+          throw Error(what() + " decided '" + key + "': a " + part_.part + " strategy decides " + fields_text() +
+                      " (" + all_fields() + ")");
+      }
+      for (const char* f : part_.fields) {
+        if (got.contains(f)) {
+          const py::handle x = got[f];
+          if (std::string(f) == "panics") {
+            if (!py::isinstance<py::bool_>(x)) throw Error(what() + " decided panics = " + py::repr(x).cast<std::string>() + ": expected True or False");
+            apply(f, x.cast<bool>() ? 1.0 : 0.0);
+          } else {
+            if (!py::isinstance<py::float_>(x) && !py::isinstance<py::int_>(x))
+              throw Error(what() + " decided " + f + " = " + py::repr(x).cast<std::string>() + ": expected a number");
+            apply(f, x.cast<double>());
+          }
+        } else if (const auto it = values_.find(f); it != values_.end()) {
+          apply(f, number(it->second));
+        } else {
+          throw Error(what() + " did not decide " + f + " and declares no parameter of that name: return it, "
+                      "or declare it (" + fields_text() + ")");
+        }
+      }
+    } catch (py::error_already_set& e) {
+      throw Error("in Python, " + what() + ":\n" + traceback_text(e));
+    }
+  }
+  double param(const char* name, double otherwise) const {
+    const auto it = values_.find(name);
+    return it == values_.end() ? otherwise : number(it->second);
+  }
+
+ private:
+  static double number(const ParamValue& v) {
+    if (const auto* d = std::get_if<double>(&v)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+    if (const auto* b = std::get_if<bool>(&v)) return *b ? 1.0 : 0.0;
+    return 0.0;
+  }
+  std::string what() const { return std::string(part_.part) + " strategy '" + name_ + "'"; }
+  std::string fields_text() const {
+    std::string s;
+    for (const char* f : part_.fields) s += (s.empty() ? "" : ", ") + std::string(f);
+    return s;
+  }
+  PyObject* fn_;
+  std::string name_;
+  const PartFields& part_;
+  PyObject* params_ = nullptr;
+  std::map<std::string, ParamValue> values_;
+};
+
+struct PyTime final : model::TimeAllocation, PyPart {
+  using PyPart::PyPart;
+  double hunt_share() const override { return param("hunt_share", 0.5); }
+  void decide(const model::ManagerView& v, model::Decision& d) const override {
+    PyPart::decide(v, [&](std::string_view, double x) { d.hunt_share = x; });
+  }
+};
+struct PyService final : model::ServiceStyle, PyPart {
+  using PyPart::PyPart;
+  double answer_probability() const override { return param("answer_probability", 1.0); }
+  double care() const override { return param("care", 1.0); }
+  void decide(const model::ManagerView& v, model::Decision& d) const override {
+    PyPart::decide(v, [&](std::string_view f, double x) { (f == "care" ? d.care : d.answer_probability) = x; });
+  }
+};
+// The price of a rushed deal, the fit and the going dark are the parameters of those names
+// (0 when not declared): constants of the behaviour, as the built-in ones are.
+struct PyPressure final : model::PressureBehaviour, PyPart {
+  using PyPart::PyPart;
+  bool panics() const override { return param("panics", 0.0) != 0; }
+  double urgent_hunt_share() const override { return param("urgent_hunt_share", 0.5); }
+  double urgent_answer_factor() const override { return param("urgent_answer_factor", 1.0); }
+  double rush_discount() const override { return param("rush_discount", 0.0); }
+  double rush_fit_penalty() const override { return param("rush_fit_penalty", 0.0); }
+  double go_dark_penalty() const override { return param("go_dark_penalty", 0.0); }
+  void decide(const model::ManagerView& v, model::Decision& d) const override {
+    PyPart::decide(v, [&](std::string_view f, double x) {
+      if (f == "panics") d.panics = x != 0;
+      else if (f == "urgent_hunt_share") d.urgent_hunt_share = x;
+      else d.urgent_answer_factor = x;
+    });
+  }
+};
+
+// A parameter declared in Python: {name, type: real|int|bool|choice, default, min, max, unit,
+// description, choices}.
+ParamSpec spec_of(const py::dict& d) {
+  const auto name = d["name"].cast<std::string>();
+  const auto type = d["type"].cast<std::string>();
+  const auto description = d.contains("description") ? d["description"].cast<std::string>() : std::string();
+  auto opt = [&](const char* k) -> std::optional<double> {
+    if (!d.contains(k) || d[k].is_none()) return std::nullopt;
+    return d[k].cast<double>();
+  };
+  if (type == "real")
+    return real_param(name, d["default"].cast<double>(), d.contains("unit") ? d["unit"].cast<std::string>() : "", description,
+                      opt("min"), opt("max"));
+  if (type == "int") return int_param(name, d["default"].cast<std::int64_t>(), description, opt("min"), opt("max"));
+  if (type == "bool") return bool_param(name, d["default"].cast<bool>(), description);
+  if (type == "choice")
+    return choice_param(name, d["default"].cast<std::string>(), d["choices"].cast<std::vector<std::string>>(), description);
+  throw Error("parameter " + name + ": type '" + type + "' is not one of real, int, bool, choice");
+}
+
+template <class Part, class Entry>
+Entry entry_of(const std::string& name, const std::string& description, const py::list& params, const py::function& fn,
+               const PartFields& fields) {
+  Entry e;
+  e.name = name;
+  e.description = description;
+  for (const auto& p : params) e.params.push_back(spec_of(p.cast<py::dict>()));
+  PyObject* f = fn.ptr();
+  Py_INCREF(f);  // held to the end of the process, as the registry is
+  e.factory = [f, name, &fields](const ParamSet& ps) { return std::make_unique<Part>(f, name, fields, ps); };
+  return e;
+}
+
+}  // namespace
+
+void bind_hooks(py::module_& m) {
+  py::class_<PyView>(m, "ManagerView", "What a strategy may read about its manager, during the call that received it.")
+      .def_property_readonly("moment", [](const PyView& v) { return std::string(model::to_string(v.get().moment())); },
+                             "when the strategy is asked: month, urgency, quarter_end or review")
+      .def_property_readonly("day", [](const PyView& v) { return v.get().day(); })
+      .def_property_readonly("name", [](const PyView& v) { return v.get().name(); })
+      .def_property_readonly("level", [](const PyView& v) { return v.get().level(); })
+      .def_property_readonly("quarter_new_business", [](const PyView& v) { return v.get().quarter_new_business(); })
+      .def_property_readonly("quota", [](const PyView& v) { return v.get().quota(); })
+      .def_property_readonly("year_new_business", [](const PyView& v) { return v.get().year_new_business(); })
+      .def_property_readonly("book_size", [](const PyView& v) { return v.get().book_size(); })
+      .def_property_readonly("book_value", [](const PyView& v) { return v.get().book_value(); })
+      .def_property_readonly("book_satisfaction", [](const PyView& v) { return v.get().book_satisfaction(); })
+      .def_property_readonly("open_requests", [](const PyView& v) { return v.get().open_requests(); })
+      .def_property_readonly("late_requests", [](const PyView& v) { return v.get().late_requests(); })
+      .def_property_readonly("abandoned_requests", [](const PyView& v) { return v.get().abandoned_requests(); })
+      .def_property_readonly("days_to_review", [](const PyView& v) { return v.get().days_to_review(); })
+      .def_property_readonly("promotions", [](const PyView& v) { return v.get().promotions(); })
+      .def_property_readonly("passed_over", [](const PyView& v) { return v.get().passed_over(); })
+      .def_property_readonly("market_regime", [](const PyView& v) { return v.get().market_regime(); })
+      .def("random_key", [](const PyView& v, std::uint64_t key) { return v.get().random_key(key); }, py::arg("key") = 0,
+           "a 64-bit seed keyed by run, replication, manager, day, moment and `key`")
+      .def(
+          "random",
+          [](const PyView& v, std::uint64_t key) {
+            const py::module_ np_random = py::module_::import("numpy.random");
+            return np_random.attr("Generator")(np_random.attr("Philox")(py::arg("key") = v.get().random_key(key)));
+          },
+          py::arg("key") = 0,
+          "a NumPy Generator of this manager's own draws at this decision, keyed by `key` (common random numbers hold)")
+      .def("__repr__", [](const PyView& v) {
+        if (!v.v) return std::string("<ManagerView, expired>");
+        return "<ManagerView of " + v.v->name() + " at day " + std::to_string(v.v->day()) + " (" +
+               model::to_string(v.v->moment()) + ")>";
+      });
+  m.def(
+      "register_strategy",
+      [](const std::string& part, const std::string& name, const std::string& description, const py::list& params,
+         const py::function& fn, bool replace) {
+        if (part == "time")
+          model::register_time_allocation(entry_of<PyTime, model::TimeRegistry::Entry>(name, description, params, fn, kTime), replace);
+        else if (part == "service")
+          model::register_service_style(entry_of<PyService, model::ServiceRegistry::Entry>(name, description, params, fn, kService),
+                                        replace);
+        else if (part == "pressure")
+          model::register_pressure_behaviour(
+              entry_of<PyPressure, model::PressureRegistry::Entry>(name, description, params, fn, kPressure), replace);
+        else
+          throw Error("a strategy's part is time, service or pressure, not '" + part + "'");
+      },
+      py::arg("part"), py::arg("name"), py::arg("description"), py::arg("params"), py::arg("fn"), py::arg("replace") = false);
+}

@@ -1,0 +1,223 @@
+"""Users' own strategies written in Python (docs/extending.md): registered by name, usable from
+YAML, the CLI (--plugin or plugins:) and Python alike with identical files; errors that name the
+manager, the day, the hook and the user's traceback and write nothing; keyed random streams so
+threads and Dask workers give the same results."""
+import filecmp
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import tenure
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PLUGIN = '''
+import tenure
+
+@tenure.strategy("py_hunter", part="time",
+                 params={"hunt_share": tenure.param(0.8, min=0, max=1, description="share of time hunting")})
+def py_hunter(view, p):
+    """the built-in hunter's numbers, decided in Python"""
+    return {"hunt_share": p["hunt_share"]}
+
+@tenure.strategy("jittery", part="time", params={"mean": tenure.param(0.6, min=0, max=1)})
+def jittery(view, p):
+    """hunts around its mean, with its own keyed draws"""
+    return min(1.0, max(0.0, p["mean"] + 0.3 * (view.random(1).random() - 0.5)))
+
+@tenure.strategy("behind_ignores", part="service", params={"care": tenure.param(1.0, min=0, max=2)})
+def behind_ignores(view, p):
+    """answers fewer requests when behind quota"""
+    behind = view.quarter_new_business < 0.5 * view.quota
+    return {"answer_probability": 0.7 if behind else 0.98}
+
+@tenure.strategy("late_panic", part="pressure",
+                 params={"rush_discount": tenure.param(0.07, min=0, max=1)})
+def late_panic(view, p):
+    """panics only after late answers pile up"""
+    return {"panics": view.late_requests > 20, "urgent_hunt_share": 0.95, "urgent_answer_factor": 0.5}
+'''
+
+SCENARIO = '''
+name: pyplug
+experiment: {{replications: 4, seed: 5, horizon: 2 years}}
+accounts: {{initial_active: 300, initial_prospects: 3000}}
+{plugins}
+managers:
+  - {{name: m, count: 3, {strategy}}}
+organisation: {{positions: [3]}}
+variants:
+  other: {{managers: [{{name: m, count: 3, {other}}}]}}
+'''
+
+
+def write(tmp_path, strategy, other=None, plugins=True):
+    (tmp_path / "strategies.py").write_text(PLUGIN)
+    f = tmp_path / ("with_key.yaml" if plugins else "plain.yaml")
+    f.write_text(SCENARIO.format(plugins="plugins: [strategies.py]" if plugins else "", strategy=strategy,
+                                 other=other or strategy))
+    return f
+
+
+def same_files(a: Path, b: Path, skip=("manifest.json", "scenario.effective.yaml")):
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    return [n for n in names if n not in skip and not filecmp.cmp(a / n, b / n, shallow=False)]
+
+
+def test_a_python_hunter_gives_the_built_in_hunters_bytes(tmp_path, cli):
+    builtin = write(tmp_path, "strategy: hunter/attentive/calm", plugins=False)
+    subprocess.run([cli, "run", str(builtin), "--all-variants", "-o", str(tmp_path / "builtin"), "-q"], check=True)
+    py = write(tmp_path, "time: py_hunter, service: attentive, pressure: calm")
+    subprocess.run([cli, "run", str(py), "--all-variants", "-o", str(tmp_path / "py"), "-q"], check=True)
+    assert same_files(tmp_path / "builtin", tmp_path / "py") == ["managers.csv"]  # the strategy's name, only
+    a = pd.read_csv(tmp_path / "builtin" / "managers.csv")
+    b = pd.read_csv(tmp_path / "py" / "managers.csv")
+    hunters = a["strategy"] == "hunter/attentive/calm"  # the rest are hires, balanced in both
+    assert hunters.sum() >= 6 and (b["strategy"][hunters] == "py_hunter/attentive/calm").all()
+    assert (a["strategy"][~hunters] == b["strategy"][~hunters]).all()
+    pd.testing.assert_frame_equal(a.drop(columns="strategy"), b.drop(columns="strategy"))
+
+
+def test_cli_plugin_flag_plugins_key_and_python_write_the_same_files(tmp_path, cli):
+    strategy = "time: jittery, service: behind_ignores, pressure: late_panic"
+    other = "time: {name: jittery, mean: 0.8}, service: behind_ignores, pressure: calm"
+    keyed = write(tmp_path, strategy, other)
+    plain = write(tmp_path, strategy, other, plugins=False)
+    subprocess.run([cli, "run", str(keyed), "--all-variants", "-o", str(tmp_path / "key"), "-q"], check=True)
+    subprocess.run([cli, "run", str(plain), "--plugin", str(tmp_path / "strategies.py"), "--all-variants",
+                    "-o", str(tmp_path / "flag"), "-q"], check=True)
+    res = tenure.run(tenure.load(keyed), variants="all", threads=2)
+    res.save(tmp_path / "python")
+    assert same_files(tmp_path / "key", tmp_path / "flag") == []
+    assert same_files(tmp_path / "key", tmp_path / "python") == []
+    # the strategies decided something: the variants differ, and the plugin's names are recorded
+    runs = pd.read_csv(tmp_path / "key" / "runs.csv")
+    assert runs.groupby("variant")["new_business"].mean().nunique() == 2
+    assert "plugins:" in (tmp_path / "key" / "scenario.effective.yaml").read_text()
+    assert tenure.verify(tmp_path / "key")[0]
+
+
+def test_threads_give_the_same_bytes(tmp_path, cli):
+    f = write(tmp_path, "time: jittery, service: behind_ignores, pressure: late_panic")
+    for j in ("1", "2"):
+        subprocess.run([cli, "run", str(f), "--all-variants", "-j", j, "-o", str(tmp_path / f"j{j}"), "-q"], check=True)
+    assert same_files(tmp_path / "j1", tmp_path / "j2") == []
+
+
+def test_an_exception_names_manager_day_and_hook_with_the_traceback_and_writes_nothing(tmp_path, cli):
+    (tmp_path / "shaky.py").write_text(textwrap.dedent('''
+        import tenure
+
+        def plan(view):
+            if view.day > 200:
+                raise RuntimeError("no idea what to do")
+            return 0.5
+
+        @tenure.strategy("shaky", part="time")
+        def shaky(view, p):
+            return plan(view)
+    '''))
+    f = tmp_path / "s.yaml"
+    f.write_text(SCENARIO.format(plugins="plugins: [shaky.py]", strategy="time: shaky, service: attentive, pressure: calm",
+                                 other="time: shaky, service: attentive, pressure: calm"))
+    out = tmp_path / "out"
+    p = subprocess.run([cli, "run", str(f), "-o", str(out), "-q"], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert "strategy shaky/attentive/calm of manager m-1 failed deciding its time at day 213" in p.stderr
+    assert "(month decision)" in p.stderr
+    assert 'shaky.py", line 6, in plan' in p.stderr and "RuntimeError: no idea what to do" in p.stderr
+    assert not out.exists()
+    with pytest.raises(tenure.TenureError, match="(?s)manager m-1.*RuntimeError: no idea"):
+        tenure.run(tenure.load(f))
+
+
+def test_decisions_are_checked(tmp_path):
+    @tenure.strategy("t_wrong_key", part="time")
+    def wrong_key(view, p):
+        return {"care": 1.0}
+
+    @tenure.strategy("t_too_much", part="time")
+    def too_much(view, p):
+        return 1.5
+
+    @tenure.strategy("t_not_a_number", part="time")
+    def not_a_number(view, p):
+        return {"hunt_share": "lots"}
+
+    @tenure.strategy("t_keeps_view", part="time")
+    def keeps_view(view, p, kept=[]):
+        kept.append(view)
+        if len(kept) > 1:
+            return kept[0].book_size  # a view from an earlier call
+        return 0.5
+
+    def run(name):
+        return tenure.run(tenure.load({"name": "t", "experiment": {"replications": 1, "horizon": "3 months"},
+                                       "accounts": {"initial_active": 20},
+                                       "managers": [{"name": "m", "count": 1, "time": name, "service": "attentive",
+                                                     "pressure": "calm"}],
+                                       "organisation": {"positions": [1]}}), threads=1)
+
+    with pytest.raises(tenure.TenureError, match="decided 'care': a time strategy decides hunt_share"):
+        run("t_wrong_key")
+    with pytest.raises(tenure.TenureError, match="decided hunt_share = 1.5.*expected 0.0+ to 1"):
+        run("t_too_much")
+    with pytest.raises(tenure.TenureError, match="decided hunt_share = 'lots': expected a number"):
+        run("t_not_a_number")
+    with pytest.raises(tenure.TenureError, match="valid only during the call"):
+        run("t_keeps_view")
+
+
+def test_registration_parameters_listing_and_replacing(tmp_path):
+    @tenure.strategy("t_shares", part="time", params={"share": tenure.param(0.3, min=0.1, max=0.9, description="s")})
+    def shares(view, p):
+        return p["share"]
+
+    df = tenure.strategies()
+    row = df[(df["kind"] == "time") & (df["name"] == "t_shares")].iloc[0]
+    assert row["origin"].endswith("shares") and row["param_default"] == 0.3 and row["param_max"] == 0.9
+    assert set(df[df["name"] == "hunter"]["origin"]) == {"built-in"}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: b\nmanagers:\n  - {name: m, count: 1, time: {name: t_shares, share: 0.95}}\n")
+    with pytest.raises(tenure.TenureError, match=r"bad.yaml:3:\d+: share: value 0.95 is out of range"):
+        tenure.load(bad)
+    with pytest.raises(ValueError, match="built in"):
+        tenure.strategy("hunter")(lambda v, p: 0.5)
+    with pytest.raises(ValueError, match="part"):
+        tenure.strategy("x", part="hiring")
+
+    @tenure.strategy("t_shares", part="time")  # a notebook cell run again: replaces it
+    def shares_again(view, p):
+        return 0.2
+
+    assert tenure.strategies().query("name == 't_shares'")["param_name"].isna().all()
+
+
+def test_cli_lists_and_refuses_plugins_it_cannot_load(tmp_path, cli):
+    (tmp_path / "strategies.py").write_text(PLUGIN)
+    p = subprocess.run([cli, "list", "strategies", "--plugin", str(tmp_path / "strategies.py")], capture_output=True, text=True)
+    assert p.returncode == 0 and "py_hunter" in p.stdout and "late_panic" in p.stdout
+    (tmp_path / "broken.py").write_text("import tenure\nraise ImportError('missing piece')\n")
+    f = write(tmp_path, "strategy: hunter/attentive/calm", plugins=False)
+    p = subprocess.run([cli, "run", str(f), "--plugin", str(tmp_path / "broken.py"), "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "a plugin failed to load" in p.stderr and "missing piece" in p.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_dask_workers_run_the_registered_strategies(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    f = write(tmp_path, "time: jittery, service: behind_ignores, pressure: late_panic")
+    sc = tenure.load(f)
+    d = tenure.grid({"managers.m.time.mean": [0.3, 0.6, 0.9]})
+    local = tenure.sweep(sc, d, tmp_path / "local", replications=2, tables=("runs",), progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = tenure.sweep(sc, d, tmp_path / "dask", replications=2, tables=("runs",), client=client, progress=False)
+    pd.testing.assert_frame_equal(local.table("runs"), remote.table("runs"))
+    assert local.table("runs").groupby("point")["new_business"].mean().nunique() == 3
