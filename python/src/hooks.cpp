@@ -4,6 +4,7 @@
 // strategy (when it is asked, what is checked, how the decision is cached) is the engine's.
 #include "hooks.hpp"
 
+#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <string>
@@ -78,6 +79,7 @@ std::string all_fields() {
 class PyPart {
  public:
   PyPart(PyObject* fn, std::string name, const PartFields& part, const ParamSet& ps) : fn_(fn), name_(std::move(name)), part_(part) {
+    keep_thread_state();
     py::gil_scoped_acquire gil;
     py::dict d;
     for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
@@ -86,6 +88,7 @@ class PyPart {
   }
   ~PyPart() {
     if (Py_IsInitialized() == 0) return;  // at exit: the interpreter has already gone
+    keep_thread_state();
     py::gil_scoped_acquire gil;
     Py_XDECREF(params_);
   }
@@ -206,6 +209,68 @@ struct PyPressure final : model::PressureBehaviour, PyPart {
   }
 };
 
+// A promotion policy written in Python: fn(candidates, params, rng) -> index, where the
+// candidates are columns (NumPy arrays, in manager id order) and rng a NumPy Generator seeded
+// from the promotion's own keyed stream. Called once per vacancy filled by promotion.
+class PyPolicy final : public model::PromotionPolicy {
+ public:
+  PyPolicy(PyObject* fn, std::string name, const ParamSet& ps) : fn_(fn), name_(std::move(name)) {
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    py::dict d;
+    for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
+    params_ = d.release().ptr();
+  }
+  ~PyPolicy() override {
+    if (Py_IsInitialized() == 0) return;
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    Py_XDECREF(params_);
+  }
+  PyPolicy(const PyPolicy&) = delete;
+  PyPolicy& operator=(const PyPolicy&) = delete;
+
+  std::size_t choose(std::span<const model::CandidateRecord> c, std::uint64_t round, core::Stream& rng) const override {
+    const std::uint64_t seed = rng();
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    try {
+      const auto n = static_cast<py::ssize_t>(c.size());
+      py::array_t<std::int64_t> manager(n);
+      py::array_t<double> nb(n), kept(n), book(n), comp(n), managing(n);
+      for (py::ssize_t i = 0; i < n; ++i) {
+        const auto& r = c[static_cast<std::size_t>(i)];
+        manager.mutable_at(i) = r.manager, nb.mutable_at(i) = r.new_business, kept.mutable_at(i) = r.retained_value;
+        book.mutable_at(i) = r.total_value, comp.mutable_at(i) = r.competence, managing.mutable_at(i) = r.managing;
+      }
+      py::dict cands;
+      cands["manager"] = manager, cands["new_business"] = nb, cands["retained_value"] = kept;
+      cands["book_value"] = book, cands["competence"] = comp, cands["managing_skill"] = managing;
+      cands["round"] = round;
+      const py::module_ np_random = py::module_::import("numpy.random");
+      const py::object gen = np_random.attr("Generator")(np_random.attr("Philox")(py::arg("key") = seed));
+      const py::object r = py::reinterpret_borrow<py::object>(fn_)(cands, py::reinterpret_borrow<py::object>(params_), gen);
+      if (py::isinstance<py::bool_>(r) || !(py::isinstance<py::int_>(r) || py::hasattr(r, "__index__")))
+        throw Error("promotion policy '" + name_ + "' returned " + py::repr(r).cast<std::string>() +
+                    ": expected the index of a candidate, 0 to " + std::to_string(c.size() - 1));
+      const auto pick = py::reinterpret_steal<py::object>(PyNumber_Index(r.ptr()));
+      if (!pick) throw py::error_already_set();
+      const long long k = pick.cast<long long>();
+      if (k < 0 || static_cast<std::size_t>(k) >= c.size())
+        throw Error("promotion policy '" + name_ + "' returned " + std::to_string(k) + ": expected the index of a candidate, 0 to " +
+                    std::to_string(c.size() - 1));
+      return static_cast<std::size_t>(k);
+    } catch (py::error_already_set& e) {
+      throw Error("in Python, promotion policy '" + name_ + "':\n" + traceback_text(e));
+    }
+  }
+
+ private:
+  PyObject* fn_;
+  std::string name_;
+  PyObject* params_ = nullptr;
+};
+
 // A parameter declared in Python: {name, type: real|int|bool|choice, default, min, max, unit,
 // description, choices}.
 ParamSpec spec_of(const py::dict& d) {
@@ -276,6 +341,21 @@ void bind_hooks(py::module_& m) {
         return "<ManagerView of " + v.v->name() + " at day " + std::to_string(v.v->day()) + " (" +
                model::to_string(v.v->moment()) + ")>";
       });
+  m.def(
+      "register_policy",
+      [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {
+        model::PolicyRegistry::Entry e;
+        e.name = name;
+        e.description = description;
+        for (const auto& p : params) e.params.push_back(spec_of(p.cast<py::dict>()));
+        PyObject* f = fn.ptr();
+        Py_INCREF(f);  // held to the end of the process, as the registry is
+        e.factory = [f, name](const ParamSet& ps) -> std::unique_ptr<model::PromotionPolicy> {
+          return std::make_unique<PyPolicy>(f, name, ps);
+        };
+        model::register_promotion_policy(std::move(e), replace);
+      },
+      py::arg("name"), py::arg("description"), py::arg("params"), py::arg("fn"), py::arg("replace") = false);
   m.def(
       "register_strategy",
       [](const std::string& part, const std::string& name, const std::string& description, const py::list& params,

@@ -112,10 +112,19 @@ _lock = threading.RLock()
 def _register(reg: _Registration) -> None:
     key = (reg.part, reg.name)
     builtin = key not in _registered and reg.name in {c["name"] for c in _core.components() if c["kind"] == reg.part}
+    what = "promotion policy" if reg.part == "promotion" else f"{reg.part} strategy"
     if builtin:
-        raise ValueError(f"{reg.part} strategy '{reg.name}' is built in (or registered in C++): choose another name")
-    _core.register_strategy(reg.part, reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
+        raise ValueError(f"{what} '{reg.name}' is built in (or registered in C++): choose another name")
+    if reg.part == "promotion":
+        _core.register_policy(reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
+    else:
+        _core.register_strategy(reg.part, reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
     _registered[key] = reg
+
+
+def _check_name(name: str) -> None:
+    if not name or not name.replace("_", "").isalnum():
+        raise ValueError(f"name {name!r}: expected letters, digits and underscores")
 
 
 def strategy(name: str, *, part: str = "time", params: Optional[dict[str, Param]] = None,
@@ -125,8 +134,7 @@ def strategy(name: str, *, part: str = "time", params: Optional[dict[str, Param]
     twice) replaces the earlier Python function; a built-in name is refused."""
     if part not in _PARTS:
         raise ValueError(f"part: expected one of {', '.join(_PARTS)}, got {part!r}")
-    if not name or not name.replace("_", "").isalnum():
-        raise ValueError(f"strategy name {name!r}: expected letters, digits and underscores")
+    _check_name(name)
     records = [p.record(k) for k, p in (params or {}).items()]
 
     def deco(fn: Callable) -> Callable:
@@ -136,6 +144,29 @@ def strategy(name: str, *, part: str = "time", params: Optional[dict[str, Param]
         origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
         with _lock:
             _register(_Registration(part, name, doc, records, fn, origin))
+        return fn
+
+    return deco
+
+
+def promotion_policy(name: str, *, params: Optional[dict[str, Param]] = None,
+                     description: str = "") -> Callable[[Callable], Callable]:
+    """Registers a function ``fn(candidates, params, rng) -> index`` as a promotion policy named
+    ``name`` (``organisation: {promotion: {name: ..., ...}}``). ``candidates`` holds NumPy
+    arrays, one entry per candidate at the level below in manager id order: ``manager``,
+    ``new_business`` (this review year), ``retained_value``, ``book_value``, ``competence``,
+    ``managing_skill``; and ``round``, the promotions made so far. ``rng`` is a NumPy Generator
+    seeded from the promotion's own keyed stream. Called once per vacancy filled from below."""
+    _check_name(name)
+    records = [p.record(k) for k, p in (params or {}).items()]
+
+    def deco(fn: Callable) -> Callable:
+        if not callable(fn):
+            raise TypeError(f"promotion policy {name}: expected a function of (candidates, params, rng)")
+        doc = description or (inspect.getdoc(fn) or "").split("\n")[0] or "promotion policy written in Python"
+        origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
+        with _lock:
+            _register(_Registration("promotion", name, doc, records, fn, origin))
         return fn
 
     return deco

@@ -221,3 +221,50 @@ def test_dask_workers_run_the_registered_strategies(tmp_path):
         remote = tenure.sweep(sc, d, tmp_path / "dask", replications=2, tables=("runs",), client=client, progress=False)
     pd.testing.assert_frame_equal(local.table("runs"), remote.table("runs"))
     assert local.table("runs").groupby("point")["new_business"].mean().nunique() == 3
+
+
+POLICY = '''
+import numpy as np
+import tenure
+
+@tenure.promotion_policy("py_total_value")
+def py_total_value(c, p, rng):
+    """the built-in total_value, written in Python"""
+    return int(np.argmax(c["new_business"] + c["retained_value"]))
+
+@tenure.promotion_policy("lottery_among_top", params={"top": tenure.param(3, min=1, max=100, description="how many")})
+def lottery_among_top(c, p, rng):
+    """a draw among the best few by new business"""
+    order = np.argsort(-c["new_business"], kind="stable")
+    return int(rng.choice(order[:p["top"]]))
+
+@tenure.promotion_policy("out_of_range")
+def out_of_range(c, p, rng):
+    return len(c["manager"])
+'''
+
+
+def test_a_python_promotion_policy_gives_the_built_in_bytes_and_is_checked(tmp_path, cli):
+    (tmp_path / "policies.py").write_text(POLICY)
+    base = (ROOT / "scenarios" / "ann_vs_darren.yaml").read_text()
+    sc = tenure.load("ann_vs_darren", {"experiment.horizon": "6 years"})
+    built_in = tenure.run(sc.with_overrides({"organisation.promotion": "total_value"}), replications=6, threads=2)
+    tenure.load_plugin(tmp_path / "policies.py")
+    py = tenure.run(sc.with_overrides({"organisation.promotion": "py_total_value"}), replications=6, threads=2)
+    pd.testing.assert_frame_equal(built_in.managers, py.managers)
+    pd.testing.assert_frame_equal(built_in.timeseries, py.timeseries)
+    assert py.managers["promotions"].sum() > 0
+    lottery = tenure.run(sc.with_overrides({"organisation.promotion": "lottery_among_top"}), replications=6, threads=1)
+    again = tenure.run(sc.with_overrides({"organisation.promotion": "lottery_among_top"}), replications=6, threads=2)
+    pd.testing.assert_frame_equal(lottery.managers, again.managers)  # its draws are keyed
+    assert not lottery.managers["promotions"].equals(py.managers["promotions"])
+    with pytest.raises(tenure.TenureError, match="(?s)promotion policy out_of_range .*returned \\d+: expected the index"):
+        tenure.run(sc.with_overrides({"organisation.promotion": "out_of_range"}), replications=1)
+    assert "py_total_value" in set(tenure.policies()["name"])
+    # From the command line, with --plugin: the same files as the built-in policy's
+    f = tmp_path / "avd.yaml"
+    f.write_text(base)
+    for pol, out in (("total_value", "b"), ("py_total_value", "p")):
+        subprocess.run([cli, "run", str(f), "--set", f"organisation.promotion={pol}", "--set", "experiment.horizon=6 years",
+                        "-r", "4", "--plugin", str(tmp_path / "policies.py"), "-o", str(tmp_path / out), "-q"], check=True)
+    assert same_files(tmp_path / "b", tmp_path / "p") == []

@@ -334,8 +334,8 @@ void register_pressure_behaviour(PressureRegistry::Entry entry, bool replace) {
   pressure_registry().add(std::move(entry), replace);
 }
 
-const PolicyRegistry& promotion_policies() {
-  static const PolicyRegistry registry = [] {
+static PolicyRegistry& policy_registry() {
+  static PolicyRegistry registry = [] {
     PolicyRegistry r("promotion policy");
     add_metric_policy(r, "new_business", [](const CandidateRecord& c) { return c.new_business; },
                       true, "promotes the candidate who won the most new business this year");
@@ -374,6 +374,8 @@ const PolicyRegistry& promotion_policies() {
   }();
   return registry;
 }
+const PolicyRegistry& promotion_policies() { return policy_registry(); }
+void register_promotion_policy(PolicyRegistry::Entry entry, bool replace) { policy_registry().add(std::move(entry), replace); }
 
 const NetworkRegistry& network_generators() {
   static const NetworkRegistry registry = [] {

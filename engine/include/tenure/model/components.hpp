@@ -137,6 +137,8 @@ class PromotionPolicy {
 };
 using PolicyRegistry = Registry<PromotionPolicy>;
 const PolicyRegistry& promotion_policies();
+// A policy of one's own, as register_time_allocation (at start-up, before runs).
+void register_promotion_policy(PolicyRegistry::Entry entry, bool replace = false);
 
 // --- people network --------------------------------------------------------------------
 

@@ -128,7 +128,19 @@ struct Careers {
     std::sort(cands.begin(), cands.end(), [](const auto& a, const auto& b) { return a.manager < b.manager; });
     if (cands.empty()) return;
     core::Stream rng(core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("promotion").id + promotion_round});
-    const std::size_t pick = policy->choose(cands, promotion_round++, rng);
+    std::size_t pick = 0;
+    try {
+      pick = policy->choose(cands, promotion_round++, rng);
+    } catch (const std::exception& e) {
+      // A policy of one's own that fails (a Python exception, with its traceback) stops the run.
+      throw Error("promotion policy " + s.p.organisation.promotion.name + " failed choosing among " +
+                  std::to_string(cands.size()) + " candidates for level " + std::to_string(level) + " at day " +
+                  std::to_string(s.now()) + ":\n" + e.what());
+    }
+    if (pick >= cands.size())
+      throw Error("promotion policy " + s.p.organisation.promotion.name + " chose candidate " + std::to_string(pick) +
+                  " of " + std::to_string(cands.size()) + " (expected 0 to " + std::to_string(cands.size() - 1) +
+                  ") for level " + std::to_string(level) + " at day " + std::to_string(s.now()));
     const std::uint32_t id = cands[pick].manager;
     for (const auto& c : cands)
       if (c.manager != id) managers[c.manager].passed_over = true;
