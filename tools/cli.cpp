@@ -74,7 +74,7 @@ void print_table(const scenario::RunSet& rs, double target) {
   double widest = 0, most = 0;
   std::string widest_at;
   for (std::size_t k = 0; k < n_metrics; ++k) {
-    std::printf("%-26s", output::metrics()[k].name);
+    std::printf("%-26s", output::metrics()[k].name.c_str());
     for (std::size_t v = 0; v < rs.variants.size(); ++v) {
       const std::size_t i = v * n_metrics + k;
       std::string cell = human(mean.reals[i]) + (std::isfinite(low.reals[i])

@@ -12,6 +12,8 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/output/columns.hpp"
+#include "tenure/output/output.hpp"
 
 namespace py = pybind11;
 using namespace tenure;
@@ -271,6 +273,45 @@ class PyPolicy final : public model::PromotionPolicy {
   PyObject* params_ = nullptr;
 };
 
+// A replication's table as columns: {name: NumPy array (numbers) or list (text)}.
+template <class Row>
+py::dict columns_of(const std::vector<output::ColumnSpec<Row>>& specs, const std::vector<Row>& rows,
+                    const model::RunResult& run) {
+  py::dict out;
+  for (const auto& c : specs) {
+    if (c.kind == output::Column::Kind::Text) {
+      py::list xs;
+      for (const auto& r : rows) {
+        const output::Cell v = c.get(r, run);
+        xs.append(std::holds_alternative<std::string>(v) ? py::str(std::get<std::string>(v)) : py::str(""));
+      }
+      out[py::str(c.name)] = xs;
+    } else {
+      py::array_t<double> xs(static_cast<py::ssize_t>(rows.size()));
+      for (std::size_t i = 0; i < rows.size(); ++i) xs.mutable_at(static_cast<py::ssize_t>(i)) = c.number(rows[i], run);
+      out[py::str(c.name)] = xs;
+    }
+  }
+  return out;
+}
+
+// A measure written in Python: fn(timeseries, managers) -> number, given one replication's
+// tables as columns. The engine calls it wherever it reads a metric (runs table, summary,
+// comparisons), under the GIL.
+double call_measure(PyObject* fn, const std::string& name, const model::RunResult& run) {
+  keep_thread_state();
+  py::gil_scoped_acquire gil;
+  try {
+    const py::object r = py::reinterpret_borrow<py::object>(fn)(columns_of(output::month_columns(), run.months, run),
+                                                               columns_of(output::manager_columns(), run.managers, run));
+    if (py::isinstance<py::bool_>(r) || !(py::isinstance<py::float_>(r) || py::isinstance<py::int_>(r) || py::hasattr(r, "__float__")))
+      throw Error("measure '" + name + "' returned " + py::repr(r).cast<std::string>() + ": expected a number");
+    return r.cast<double>();
+  } catch (py::error_already_set& e) {
+    throw Error("in Python, measure '" + name + "':\n" + traceback_text(e));
+  }
+}
+
 // A parameter declared in Python: {name, type: real|int|bool|choice, default, min, max, unit,
 // description, choices}.
 ParamSpec spec_of(const py::dict& d) {
@@ -341,6 +382,17 @@ void bind_hooks(py::module_& m) {
         return "<ManagerView of " + v.v->name() + " at day " + std::to_string(v.v->day()) + " (" +
                model::to_string(v.v->moment()) + ")>";
       });
+  m.def(
+      "register_measure",
+      [](const std::string& name, const std::string& unit, const std::string& label, const std::string& description,
+         const py::function& fn, bool replace) {
+        PyObject* f = fn.ptr();
+        Py_INCREF(f);  // held to the end of the process, as the list of metrics is
+        output::register_metric({name, [f, name](const model::RunResult& r) { return call_measure(f, name, r); }, unit,
+                                 label.empty() ? name : label, description},
+                                replace);
+      },
+      py::arg("name"), py::arg("unit"), py::arg("label"), py::arg("description"), py::arg("fn"), py::arg("replace") = false);
   m.def(
       "register_policy",
       [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {

@@ -23,7 +23,7 @@ from . import _core
 from ._core import TenureError
 from .calibrate import Calibration, Target, calibrate
 from .discovery import Discovery, discover, ema_model
-from .extend import load_plugin, param, promotion_policy, strategy
+from .extend import load_plugin, measure, param, promotion_policy, strategy
 from .provenance import verify
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
@@ -34,7 +34,7 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Calibration", "Design", "Discovery", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "discover", "ema_model", "components", "fork",
-    "grid", "load_plugin", "param", "promotion_policy", "strategy",
+    "grid", "load_plugin", "measure", "param", "promotion_policy", "strategy",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "verify", "__version__",
 ]

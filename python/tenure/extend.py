@@ -109,13 +109,27 @@ _loaded: dict[str, str] = {}  # plugin (absolute path or module name) -> its ori
 _lock = threading.RLock()
 
 
+def _measure_call(fn: Callable) -> Callable:
+    import pandas as pd
+
+    def call(timeseries: dict, managers: dict) -> float:
+        return fn(pd.DataFrame(timeseries), pd.DataFrame(managers))
+
+    return call
+
+
 def _register(reg: _Registration) -> None:
     key = (reg.part, reg.name)
-    builtin = key not in _registered and reg.name in {c["name"] for c in _core.components() if c["kind"] == reg.part}
-    what = "promotion policy" if reg.part == "promotion" else f"{reg.part} strategy"
+    known = set(_core.metrics()) if reg.part == "measure" else \
+        {c["name"] for c in _core.components() if c["kind"] == reg.part}
+    builtin = key not in _registered and reg.name in known
+    what = {"promotion": "promotion policy", "measure": "measure"}.get(reg.part, f"{reg.part} strategy")
     if builtin:
         raise ValueError(f"{what} '{reg.name}' is built in (or registered in C++): choose another name")
-    if reg.part == "promotion":
+    if reg.part == "measure":
+        _core.register_measure(reg.name, reg.params[0]["unit"], reg.params[0]["label"], reg.description,
+                               _measure_call(reg.fn), replace=key in _registered)
+    elif reg.part == "promotion":
         _core.register_policy(reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
     else:
         _core.register_strategy(reg.part, reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
@@ -167,6 +181,27 @@ def promotion_policy(name: str, *, params: Optional[dict[str, Param]] = None,
         origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
         with _lock:
             _register(_Registration("promotion", name, doc, records, fn, origin))
+        return fn
+
+    return deco
+
+
+def measure(name: str, *, unit: str = "", label: str = "", description: str = "") -> Callable[[Callable], Callable]:
+    """Registers a function ``fn(timeseries, managers) -> number`` as a per-run metric named
+    ``name``: given one replication's ``timeseries`` and ``managers`` tables (pandas
+    DataFrames, the columns of docs/outputs.md), it returns one number. It then appears wherever
+    the built-in metrics do: ``Results.runs``, ``summary``, ``compare``, sweeps' runs tables,
+    calibration targets of kind ``metric``, and the files ``tenure run`` writes (runs.csv,
+    summary.json) when the measure's plugin is loaded."""
+    _check_name(name)
+
+    def deco(fn: Callable) -> Callable:
+        if not callable(fn):
+            raise TypeError(f"measure {name}: expected a function of (timeseries, managers)")
+        doc = description or (inspect.getdoc(fn) or "").split("\n")[0] or "measure written in Python"
+        origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
+        with _lock:
+            _register(_Registration("measure", name, doc, [{"unit": unit, "label": label or name}], fn, origin))
         return fn
 
     return deco
@@ -247,7 +282,8 @@ def exported(used_in: Optional[str] = None) -> list[_Registration]:
 
     regs = list(_registered.values())
     if used_in is not None:
-        regs = [r for r in regs if re.search(rf"(?<![\w]){re.escape(r.name)}(?![\w])", used_in)]
+        # Measures are not named by scenarios: every run's tables take them.
+        regs = [r for r in regs if r.part == "measure" or re.search(rf"(?<![\w]){re.escape(r.name)}(?![\w])", used_in)]
     return regs
 
 

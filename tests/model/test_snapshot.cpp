@@ -44,7 +44,10 @@ model::RunResult via_snapshot(const model::ModelParams& saved_with, const model:
 
 TEST_CASE("Snapshot: restoring and running on gives the uninterrupted run's results, byte for byte",
           "[snapshot][reliability]") {
-  for (const char* name : {"ann_vs_darren", "covert_farmer", "market_shock", "quarter_end_pressure", "caught_between"}) {
+  // what_the_firm_rewards: learning managers, whose state (strategies' memory, review ranks)
+  // the snapshot must carry.
+  for (const char* name :
+       {"ann_vs_darren", "covert_farmer", "market_shock", "quarter_end_pressure", "caught_between", "what_the_firm_rewards"}) {
     const auto sc = scenario::load(scenario_path(name));
     const model::ModelParams& p = sc.base;
     const std::string whole = bytes_of(model::simulate(p, 11, 3));

@@ -258,3 +258,40 @@ TEST_CASE("Story baseline: a realistic team neither dies out nor explodes over t
   CHECK(s.mean > 0.5);
   CHECK(s.mean < 2.0);
 }
+
+TEST_CASE("Story what_the_firm_rewards: learning managers become what the promotion rule rewards, and the firm pays for it",
+          "[story]") {
+  // Every manager learns its hunt share (time: adaptive). Promotion by new business breeds
+  // hunters, by retained value farmers; the firm that rewards new business ends with less value
+  // and less revenue. Per replication: the mean final hunt share of the managers still there.
+  const auto sc = scenario::load(scenario_path("what_the_firm_rewards"));
+  Paired share, value, revenue;
+  auto mean_share = [](const model::RunResult& x) {
+    double sum = 0;
+    int n = 0;
+    for (const auto& m : x.managers)
+      if (!m.exited) sum += m.hunt_share, ++n;
+    return sum / n;
+  };
+  auto total_revenue = [](const model::RunResult& x) {
+    double v = 0;
+    for (const auto& m : x.months) v += m.revenue;
+    return v;
+  };
+  for (int r = 0; r < reps(sc); ++r) {
+    const auto by_new = model::simulate(sc.base, sc.experiment.seed, r);
+    const auto by_kept = model::simulate(variant(sc, "retained_value"), sc.experiment.seed, r);
+    share.add(mean_share(by_new), mean_share(by_kept));
+    value.add(by_kept.months.back().value, by_new.months.back().value);
+    revenue.add(total_revenue(by_kept), total_revenue(by_new));
+    if (r == 0) {
+      // Before anyone has learned, both start alike (the rule has not spoken yet).
+      CHECK(by_new.months.front().value == by_kept.months.front().value);
+    }
+  }
+  CHECK(share.positive());    // more hunting where new business is rewarded
+  CHECK(value.positive());    // less value held after ten years
+  CHECK(revenue.positive());  // and less revenue over them
+  const auto s = stats(share.d);
+  CHECK(s.mean > 0.1);  // not a nudge: a tenth of the week or more
+}

@@ -44,3 +44,4 @@ def test_python_examples_in_extending_doc_run(tmp_path, monkeypatch):
     listed = set(ns["tenure"].strategies().query("origin != 'built-in'")["name"])
     assert {"quota_chaser", "tired_of_complaints", "coin_flipper"} <= listed
     assert ns["kept"].managers["promotions"].sum() > 0 and "keeper_of_books" in set(ns["tenure"].policies()["name"])
+    assert "late_share" in set(ns["shock"].compare()["metric"])

@@ -8,6 +8,7 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -213,6 +214,9 @@ def test_cli_lists_and_refuses_plugins_it_cannot_load(tmp_path, cli):
 def test_dask_workers_run_the_registered_strategies(tmp_path):
     distributed = pytest.importorskip("distributed")
     f = write(tmp_path, "time: jittery, service: behind_ignores, pressure: late_panic")
+    (tmp_path / "measure_for_dask.py").write_text(
+        "import tenure\n@tenure.measure('dask_late_answers')\ndef m(ts, mg):\n    return float(mg['requests_late'].sum())\n")
+    tenure.load_plugin(tmp_path / "measure_for_dask.py")
     sc = tenure.load(f)
     d = tenure.grid({"managers.m.time.mean": [0.3, 0.6, 0.9]})
     local = tenure.sweep(sc, d, tmp_path / "local", replications=2, tables=("runs",), progress=False)
@@ -221,6 +225,7 @@ def test_dask_workers_run_the_registered_strategies(tmp_path):
         remote = tenure.sweep(sc, d, tmp_path / "dask", replications=2, tables=("runs",), client=client, progress=False)
     pd.testing.assert_frame_equal(local.table("runs"), remote.table("runs"))
     assert local.table("runs").groupby("point")["new_business"].mean().nunique() == 3
+    assert local.table("runs")["dask_late_answers"].sum() > 0  # and the workers computed the measure too (frames equal)
 
 
 POLICY = '''
@@ -268,3 +273,60 @@ def test_a_python_promotion_policy_gives_the_built_in_bytes_and_is_checked(tmp_p
         subprocess.run([cli, "run", str(f), "--set", f"organisation.promotion={pol}", "--set", "experiment.horizon=6 years",
                         "-r", "4", "--plugin", str(tmp_path / "policies.py"), "-o", str(tmp_path / out), "-q"], check=True)
     assert same_files(tmp_path / "b", tmp_path / "p") == []
+
+
+MEASURE = '''
+import tenure
+
+@tenure.measure("late_share", unit="share", label="Late answers", description="share of answers that were late")
+def late_share(ts, mg):
+    return float(mg["requests_late"].sum() / max(1.0, mg["requests_answered"].sum()))
+
+@tenure.measure("year_two_churned", unit="clients")
+def year_two_churned(ts, mg):
+    return float(ts.loc[(ts["month"] >= 12) & (ts["month"] < 24), "churned"].sum())
+'''
+
+
+def test_a_python_measure_flows_into_runs_summary_comparisons_sweeps_and_files(tmp_path, cli):
+    (tmp_path / "measures.py").write_text(MEASURE)
+    f = write(tmp_path, "strategy: hunter/attentive/calm", "strategy: farmer/attentive/calm", plugins=False)
+    keyed = tmp_path / "keyed.yaml"
+    keyed.write_text("plugins: [measures.py]\n" + f.read_text())
+    subprocess.run([cli, "run", str(keyed), "--all-variants", "-o", str(tmp_path / "cli"), "-q"], check=True)
+    res = tenure.run(tenure.load(keyed), variants="all")
+    res.save(tmp_path / "py")
+    assert same_files(tmp_path / "cli", tmp_path / "py") == []
+    runs = pd.read_csv(tmp_path / "cli" / "runs.csv")
+    # computed from the replication's own tables, as the function says
+    ts = res.timeseries
+    for (v, r), g in ts.groupby(["variant", "replication"]):
+        want = g.loc[(g["month"] >= 12) & (g["month"] < 24), "churned"].sum()
+        assert runs.query("variant == @v and replication == @r")["year_two_churned"].item() == want
+    assert set(res.summary["metric"]) >= {"late_share", "year_two_churned"}
+    assert "late_share" in set(res.compare()["metric"])
+    assert "late_share" in json.loads((tmp_path / "cli" / "summary.json").read_text())["variants"]["base"]
+    subprocess.run([cli, "report", str(tmp_path / "cli"), "-o", str(tmp_path / "report.html")], check=True)
+    assert "late_share" in (tmp_path / "report.html").read_text()
+    sw = tenure.sweep(tenure.load(keyed), tenure.grid({"managers.m.time.hunt_share": [0.3, 0.9]}), tmp_path / "sw",
+                      replications=2, tables=("runs",), progress=False)
+    assert "year_two_churned" in sw.table("runs").columns
+    pytest.importorskip("optuna")
+    cal = tenure.calibrate(tenure.load(keyed), [{"name": "late", "metric": "late_share", "value": 0.5, "sd": 0.05}],
+                           {"managers.m.time.hunt_share": (0.3, 0.9)}, trials=3, replications=2, threads=1)
+    assert len(cal.samples) == 3 and np.isfinite(cal.chi_square)
+    assert cal.fit["target"].tolist() == ["late"] and 0 < cal.fit["simulated"].item() < 1  # the measure, simulated
+    with pytest.raises(ValueError, match="built in"):
+        tenure.measure("revenue")(lambda ts, mg: 0.0)
+
+
+def test_a_failing_measure_writes_nothing(tmp_path, cli):
+    (tmp_path / "m.py").write_text("import tenure\n@tenure.measure('broken_measure')\n"
+                                   "def broken(ts, mg):\n    return ts['no_such_column'].sum()\n")
+    f = write(tmp_path, "strategy: hunter/attentive/calm", plugins=False)
+    p = subprocess.run([cli, "run", str(f), "--plugin", str(tmp_path / "m.py"), "-o", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert p.returncode == 2, p.stderr
+    assert "in Python, measure 'broken_measure'" in p.stderr and "no_such_column" in p.stderr
+    # no result file; the finished replications' checkpoints stay for a resume once it is fixed
+    assert not (tmp_path / "o").exists() or [x.name for x in (tmp_path / "o").iterdir()] == [".partial"]

@@ -52,6 +52,50 @@ void add_time(TimeRegistry& r, const std::string& name, double share, const std:
          }});
 }
 
+// A manager who learns what the organisation rewards (docs/model.md, "Learning managers"), in
+// two ways. By its own trials, a perturbation learner (the simplest policy-gradient rule): each
+// review year it hunts at its learned share plus or minus `exploration` (a keyed coin), and at
+// the review moves the learned share toward the side it tried by `learning_rate` times how much
+// better it stood than it usually does (its rank among its level's peers by the promotion
+// rule's score, against a running mean of its ranks; under a rule with no score, random or
+// alternating, promotions are the reward: 1 promoted, 0 passed over, 0.5 otherwise). And by
+// imitation: it moves `imitation` of the way toward the share of the peer the rule scored
+// highest. Managers start from `hunt_share` spread by `spread` (a keyed normal draw). State,
+// in Decision::memory: the learned share, the side tried (+1 or -1), the mean reward, the
+// reviews seen, the promotions seen.
+struct Adaptive : TimeAllocation {
+  double start, spread, rate, imitation, explore, memory_weight;
+  Adaptive(double s, double sd, double r, double i, double e, double w)
+      : start(s), spread(sd), rate(r), imitation(i), explore(e), memory_weight(w) {}
+  double hunt_share() const override { return start; }
+  void decide(const ManagerView& v, Decision& d) const override {
+    auto& [learned, side, baseline, reviews, promoted, unused] = d.memory;
+    const auto coin = [&] {
+      return (core::mix64(v.random_key(0x1ea5)) >> 63) ? 1.0 : -1.0;  // a keyed fair coin
+    };
+    if (side == 0) {  // the first decision
+      core::Stream g(core::StreamKey{v.random_key(0x57a7), 0, 0, 0});
+      learned = std::clamp(start + spread * std::sqrt(-2.0 * std::log(1.0 - g.uniform01())) *
+                                       std::cos(6.283185307179586 * g.uniform01()),
+                           0.0, 1.0);
+      side = coin();
+    }
+    if (v.moment() == DecisionMoment::Review) {
+      const double rank = v.review_rank();
+      const bool up = static_cast<double>(v.promotions()) > promoted;
+      promoted = static_cast<double>(v.promotions());
+      const double reward = !std::isnan(rank) ? rank : up ? 1.0 : v.passed_over() ? 0.0 : 0.5;
+      if (reviews > 0) learned += rate * (reward - baseline) * side;
+      if (!std::isnan(v.rewarded_share())) learned += imitation * (v.rewarded_share() - learned);
+      learned = std::clamp(learned, 0.0, 1.0);
+      baseline = reviews > 0 ? baseline + memory_weight * (reward - baseline) : reward;
+      reviews += 1;
+      side = coin();
+    }
+    d.hunt_share = std::clamp(learned + explore * side, 0.0, 1.0);
+  }
+};
+
 struct Service : ServiceStyle {
   double answer, care_;
   Service(double a, double c) : answer(a), care_(c) {}
@@ -127,6 +171,7 @@ struct ByMetric : PromotionPolicy {
     }
     return pick;
   }
+  double score(const CandidateRecord& c) const override { return best ? metric(c) : -metric(c); }
 };
 
 struct Composite : PromotionPolicy {
@@ -142,6 +187,7 @@ struct Composite : PromotionPolicy {
     }
     return pick;
   }
+  double score(const CandidateRecord& c) const override { return w_new * c.new_business + w_retained * c.retained_value; }
 };
 
 struct RandomPick : PromotionPolicy {
@@ -280,6 +326,19 @@ static TimeRegistry& time_registry() {
     add_time(r, "hunter", 0.8, "chases new clients; little time for the book");
     add_time(r, "farmer", 0.2, "deepens existing relationships; little outreach");
     add_time(r, "balanced", 0.5, "splits time evenly between prospects and the book");
+    r.add({"adaptive",
+           "learns its hunt share from what the promotion rule rewards: tries a little more or less each year and keeps "
+           "what ranked it higher among its peers at the review",
+           {probability_param("hunt_share", 0.5, "the share it starts from (the mean, with spread)"),
+            real_param("spread", 0.15, "", "standard deviation of the starting share across managers", 0.0, 1.0),
+            real_param("learning_rate", 0.5, "", "how far a year's better (or worse) standing moves the share", 0.0, 10.0),
+            probability_param("imitation", 0.3, "share of the way it moves each review toward the share of the peer the rule scored highest"),
+            real_param("exploration", 0.1, "", "how much more or less than its learned share it hunts each year, to learn", 0.0, 0.5),
+            probability_param("memory_weight", 0.3, "weight of the latest review in the usual standing it compares against")},
+           [](const ParamSet& p) -> std::unique_ptr<TimeAllocation> {
+             return std::make_unique<Adaptive>(p.real("hunt_share"), p.real("spread"), p.real("learning_rate"),
+                                               p.real("imitation"), p.real("exploration"), p.real("memory_weight"));
+           }});
     return r;
   }();
   return registry;

@@ -16,7 +16,7 @@ void save(core::ByteWriter& w, const ManagerRow& m) {
   w.pod(m.requests_late), w.pod(m.requests_abandoned), w.pod(m.reviews), w.pod(m.promotions), w.pod(m.exited), w.str(name_of(m.exit_reason));
   w.pod(m.exit_day), w.pod(m.book_value), w.pod(m.book_size), w.pod(m.book_clv), w.pod(m.reputation);
   w.pod(m.blamed_value), w.pod(m.competence), w.pod(m.hunting_skill), w.pod(m.managing_skill), w.pod(m.reports);
-  w.str(m.leader);
+  w.str(m.leader), w.pod(m.hunt_share);
 }
 
 namespace {
@@ -38,7 +38,7 @@ ManagerRow load_row(core::ByteReader& rd) {
   m.book_value = rd.pod<double>(), m.book_size = rd.pod<std::int64_t>(), m.book_clv = rd.pod<double>();
   m.reputation = rd.pod<double>(), m.blamed_value = rd.pod<double>(), m.competence = rd.pod<double>();
   m.hunting_skill = rd.pod<double>(), m.managing_skill = rd.pod<double>(), m.reports = rd.pod<std::int64_t>();
-  m.leader = rd.str();
+  m.leader = rd.str(), m.hunt_share = rd.pod<double>();
   return m;
 }
 

@@ -5,6 +5,8 @@
 // the shared fields it writes; world.cpp composes them.
 #pragma once
 
+#include <array>
+#include <limits>
 #include <algorithm>
 #include <cmath>
 #include <concepts>
@@ -123,6 +125,11 @@ struct Manager {
   double known_value = 0;
   bool value_known = false;
 
+  // The strategy's own state (Decision::memory) and the last review's rank (ManagerView::review_rank).
+  std::array<double, 6> memory{};
+  double review_rank = std::numeric_limits<double>::quiet_NaN();
+  double rewarded_share = std::numeric_limits<double>::quiet_NaN();
+
   double hunt_share() const { return urgent ? std::max(share, urgent_share) : share; }
   // Hours per day given to the book.
   double farm_hours_per_day(double now) const { return farm_hours_per_day(urgent, now < coached_until); }
@@ -148,6 +155,7 @@ void io(Ar& ar, M& m) {
   ar.pod(m.active), ar.pod(m.urgent), ar.pod(m.passed_over);
   ar.pod(m.coached_until), ar.pod(m.busy_until), ar.pod(m.quarter_new), ar.pod(m.year_new), ar.pod(m.opening_value), ar.pod(m.opening_day);
   ar.pods(m.opening_book), ar.pods(m.book);
+  ar.pod(m.memory), ar.pod(m.review_rank), ar.pod(m.rewarded_share);
   io_row(ar, m.row);
 }
 
@@ -480,6 +488,8 @@ struct Shared {
     const std::string& name() const override { return m.name; }
     std::int64_t late_requests() const override { return m.row.requests_late; }
     std::int64_t abandoned_requests() const override { return m.row.requests_abandoned; }
+    double review_rank() const override { return m.review_rank; }
+    double rewarded_share() const override { return m.rewarded_share; }
     std::uint64_t random_key(std::uint64_t key) const override {
       const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));  // to 1/16 of a day
       const std::uint64_t at = core::mix64(day * 4 + static_cast<std::uint64_t>(when)) ^ core::mix64(key + 0x5bd1e995ULL);
@@ -492,6 +502,7 @@ struct Shared {
   void decide(Manager& m, std::size_t id, DecisionMoment when) const {
     const View view(*this, m, id, when);
     Decision d;
+    d.memory = m.memory;
     const char* part = "time";
     try {
       m.time->decide(view, d);
@@ -521,6 +532,8 @@ struct Shared {
     m.panics = d.panics;
     m.urgent_share = d.urgent_hunt_share;
     m.urgent_factor = d.urgent_answer_factor;
+    m.memory = d.memory;
+    m.row.hunt_share = d.hunt_share;
     refresh_service_days(m);
   }
   // A request's days, from the hours the manager gives the book.

@@ -22,7 +22,7 @@ namespace tenure::output {
 namespace {
 // The format's version: 6 since the monthly row counts promoters and detractors. A checkpoint of
 // another version is not read (it is run again).
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '6'};
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '7'};
 }  // namespace
 
 namespace {

@@ -223,6 +223,10 @@ const std::vector<ColumnSpec<ManagerRow>>& manager_columns() {
                            [](const R& r) { return r.reports; }));
     v.push_back(col<R>("leader", K::Text, "", "Leader", "the manager's team leader at the end (empty: none)",
                        [](const R& r) -> Cell { return r.leader; }));
+    v.push_back(real<R>("hunt_share", "share (0-1)", "Hunt share",
+                        "share of selling time the strategy last decided to spend hunting (outside urgency): "
+                        "where a learning manager has arrived",
+                        [](const R& r) { return r.hunt_share; }));
     return v;
   }();
   return cols;

@@ -61,8 +61,8 @@ std::string human(double x, const char* missing) {
   return buf;
 }
 
-const std::vector<Metric>& metrics() {
-  static const std::vector<Metric> m{
+static std::vector<Metric>& metric_list() {
+  static std::vector<Metric> m{
       {"lost_value", [](const model::RunResult& r) { return r.lost_value; }, "currency", "Value lost",
        "value of the clients lost over the run (at the value each had when it left)"},
       {"final_value", [](const model::RunResult& r) { return r.months.empty() ? 0.0 : r.months.back().value; },
@@ -85,6 +85,20 @@ const std::vector<Metric>& metrics() {
        }, "points (0-10)", "Satisfaction at the end", "mean satisfaction of the clients at the last month's end"},
   };
   return m;
+}
+const std::vector<Metric>& metrics() { return metric_list(); }
+void register_metric(Metric m, bool replace) {
+  auto& list = metric_list();
+  constexpr std::size_t kBuiltIn = 6;
+  if (m.name.empty()) throw Error("a metric registered with an empty name");
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (list[i].name != m.name) continue;
+    if (i < kBuiltIn) throw Error("metric '" + m.name + "' is built in: choose another name");
+    if (!replace) throw Error("metric '" + m.name + "' registered twice");
+    list[i] = std::move(m);
+    return;
+  }
+  list.push_back(std::move(m));
 }
 
 const Metric& metric(const std::string& name) {
@@ -273,10 +287,6 @@ Table interval_table(const char* variant_column) {
   for (const char* c : {"mean", "ci_low", "ci_high"}) t.add(c, K::Real);
   t.add("n", K::Integer);
   return t;
-}
-void interval_row(Rows& row, const std::string& variant, const char* metric, const Interval& iv) {
-  row.s(variant).s(metric).r(iv.mean).r(iv.low).r(iv.high).i(static_cast<std::int64_t>(iv.n));
-  row.end();
 }
 }  // namespace
 
@@ -523,11 +533,30 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
     throw Error("these results start at replication " + std::to_string(rs.first_replication) +
                 "; append them to the earlier replications before writing, so that the effective scenario "
                 "reproduces them");
+  const auto& want = sc.experiment.outputs;
+  auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
+  // Every file's text first (a measure of one's own may fail while a table is made), then the
+  // files: a failure writes nothing.
+  std::vector<std::pair<std::string, std::string>> files;
+  if (wanted("timeseries")) files.emplace_back("timeseries.csv", csv(timeseries_table(rs)));
+  if (wanted("managers")) files.emplace_back("managers.csv", csv(managers_table(rs)));
+  if (wanted("lost")) files.emplace_back("lost.csv", csv(lost_table(rs)));
+  bool any_accounts = false;
+  for (const auto& v : rs.results)
+    for (const auto& r : v) any_accounts |= !r.accounts.empty();
+  if (any_accounts && wanted("accounts")) {
+    files.emplace_back("accounts.csv", csv(accounts_table(rs)));
+    files.emplace_back("account_events.csv", csv(account_events_table(rs)));
+  }
+  if (wanted("attribution") || attribution) {
+    const scenario::AttributionSet none;
+    files.emplace_back("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));
+  }
+  if (wanted("runs")) files.emplace_back("runs.csv", csv(runs_table(rs)));
+  if (wanted("summary")) files.emplace_back("summary.json", summary_json(rs, version(), sc.experiment.precision));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw Error(dir + ": cannot create the output folder: " + ec.message());
-  const auto& want = sc.experiment.outputs;
-  auto wanted = [&](const char* name) { return std::find(want.begin(), want.end(), name) != want.end(); };
   std::vector<std::string> written;
   std::vector<std::pair<std::string, std::string>> hashes;
   auto put = [&](const std::string& name, const std::string& text) {
@@ -535,22 +564,8 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
     written.push_back(name);
     hashes.emplace_back(name, scenario::content_hash(text));
   };
-  if (wanted("timeseries")) put("timeseries.csv", csv(timeseries_table(rs)));
-  if (wanted("managers")) put("managers.csv", csv(managers_table(rs)));
-  if (wanted("lost")) put("lost.csv", csv(lost_table(rs)));
-  bool any_accounts = false;
-  for (const auto& v : rs.results)
-    for (const auto& r : v) any_accounts |= !r.accounts.empty();
-  if (any_accounts && wanted("accounts")) {
-    put("accounts.csv", csv(accounts_table(rs)));
-    put("account_events.csv", csv(account_events_table(rs)));
-  }
-  if (wanted("attribution") || attribution) {
-    const scenario::AttributionSet none;
-    put("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));
-  }
-  if (wanted("runs")) put("runs.csv", csv(runs_table(rs)));
-  if (wanted("summary")) put("summary.json", summary_json(rs, version(), sc.experiment.precision));
+  for (const auto& [name, text] : files) put(name, text);
+  files.clear();
   // The effective scenario, with the seed and replications this run used, so that running
   // it again reproduces these results exactly.
   scenario::Scenario eff = sc;

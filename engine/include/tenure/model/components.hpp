@@ -3,7 +3,9 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -51,6 +53,14 @@ class ManagerView {
   // else: a strategy's own draws stay common to variants and independent of threads and of
   // other managers' calls.
   virtual std::uint64_t random_key(std::uint64_t key) const = 0;
+  // Where the manager stood at the last review among the active managers of its level, by the
+  // promotion rule's own score (PromotionPolicy::score): 0 the lowest, 1 the highest, the mean
+  // rank for ties. NaN before the first review, or under a rule without a score (random,
+  // alternating), where only promotions speak.
+  virtual double review_rank() const = 0;
+  // The hunt share of the manager the promotion rule scored highest at this manager's level at
+  // the last review (what the organisation visibly rewards); NaN as review_rank.
+  virtual double rewarded_share() const = 0;
 };
 const char* to_string(DecisionMoment m);
 
@@ -62,6 +72,9 @@ struct Decision {
   bool panics = false;                // pressure: turns urgent when behind quota near quarter end
   double urgent_hunt_share = 0.5;     // pressure: hunting share while urgent
   double urgent_answer_factor = 1.0;  // pressure: multiplies the answer probability while urgent
+  // A strategy's own state, kept per manager by the engine from one decision to the next (and
+  // saved in snapshots): what it read here is what it left at its previous decision, 0 at first.
+  std::array<double, 6> memory{};
 };
 
 // How a manager splits working time between hunting (prospects) and farming (the book).
@@ -134,6 +147,9 @@ class PromotionPolicy {
   // Index into `candidates` of the one to promote. `round` counts promotions made so far.
   virtual std::size_t choose(std::span<const CandidateRecord> candidates, std::uint64_t round,
                              core::Stream& rng) const = 0;
+  // What the rule rewards, as a number (higher is better), for rules that rank by one; NaN for
+  // those that do not (random, alternating). Reviews rank managers by it (ManagerView::review_rank).
+  virtual double score(const CandidateRecord&) const { return std::numeric_limits<double>::quiet_NaN(); }
 };
 using PolicyRegistry = Registry<PromotionPolicy>;
 const PolicyRegistry& promotion_policies();

@@ -91,6 +91,7 @@ struct ManagerRow {
   double hunting_skill = 0, managing_skill = 0;
   std::int64_t reports = 0;  // managers led at the end
   std::string leader;        // the manager's leader at the end (empty: none)
+  double hunt_share = 0;     // the share of time its strategy last decided to hunt (outside urgency)
 };
 
 struct LostAccount {

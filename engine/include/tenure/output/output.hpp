@@ -3,6 +3,7 @@
 // Every file is written to a temporary name and renamed into place.
 #pragma once
 
+#include <functional>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -15,13 +16,18 @@ namespace tenure::output {
 // Scalar outcomes of one run, the rows of the summary (and the columns of runs.csv), declared
 // once with their unit, label and meaning.
 struct Metric {
-  const char* name;
-  double (*of)(const model::RunResult&);
-  const char* unit = "";
-  const char* label = "";
-  const char* description = "";
+  std::string name;
+  std::function<double(const model::RunResult&)> of;
+  std::string unit;
+  std::string label;
+  std::string description;
 };
+// The built-in metrics, then those registered (in their order).
 const std::vector<Metric>& metrics();
+// A metric of one's own (a measure written in Python: docs/extending.md), at start-up, before
+// runs; every table, summary and comparison that lists metrics takes it. `replace`: replace a
+// registered one of that name (never a built-in).
+void register_metric(Metric m, bool replace = false);
 // The metric of that name; throws tenure::Error listing the known ones.
 const Metric& metric(const std::string& name);
 

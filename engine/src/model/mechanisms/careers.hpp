@@ -204,6 +204,7 @@ struct Careers {
       const Manager& m = managers[i];
       records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence, m.managing};
     }
+    rank_by_the_rule(records);
     for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 1; --l)
       while (static_cast<std::int64_t>(count_at(l)) < positions(l)) {
         const std::size_t before = count_at(l);
@@ -220,6 +221,37 @@ struct Careers {
     s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
+  }
+
+  // Where each active manager stands among its level's by what the promotion rule rewards
+  // (ManagerView::review_rank): 0 the lowest, 1 the highest, ties at their mean rank; alone at
+  // a level, 0.5. NaN under a rule without a score.
+  void rank_by_the_rule(const std::vector<CandidateRecord>& records) {
+    auto& managers = s.managers;
+    for (auto& m : managers) m.review_rank = m.rewarded_share = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& level : s.members) {
+      std::vector<std::pair<double, std::uint32_t>> scored;
+      for (const std::uint32_t i : level) {
+        if (!managers[i].active) continue;
+        const double sc = policy->score(records[i]);
+        if (std::isnan(sc)) return;  // the rule has no score
+        scored.emplace_back(sc, i);
+      }
+      std::sort(scored.begin(), scored.end());
+      const double n = static_cast<double>(scored.size());
+      for (std::size_t a = 0; a < scored.size();) {
+        std::size_t b = a;
+        while (b + 1 < scored.size() && scored[b + 1].first == scored[a].first) ++b;
+        const double rank = n > 1 ? (0.5 * static_cast<double>(a + b)) / (n - 1) : 0.5;
+        for (std::size_t k = a; k <= b; ++k) managers[scored[k].second].review_rank = rank;
+        a = b + 1;
+      }
+      if (scored.empty()) continue;
+      // The top scorer (the lowest id among ties): whose way of working the rule rewards.
+      std::uint32_t top = scored.back().second;
+      for (auto it = scored.rbegin(); it != scored.rend() && it->first == scored.back().first; ++it) top = std::min(top, it->second);
+      for (const auto& [sc, i] : scored) managers[i].rewarded_share = managers[top].share;
+    }
   }
 
   // A promoted manager hands over `promotion_handover` of the book (each client by its own
