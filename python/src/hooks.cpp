@@ -393,6 +393,7 @@ void bind_hooks(py::module_& m) {
                                 replace);
       },
       py::arg("name"), py::arg("unit"), py::arg("label"), py::arg("description"), py::arg("fn"), py::arg("replace") = false);
+  m.def("unregister_measure", &output::unregister_metric, py::arg("name"));
   m.def(
       "register_policy",
       [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {

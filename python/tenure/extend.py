@@ -207,6 +207,15 @@ def measure(name: str, *, unit: str = "", label: str = "", description: str = ""
     return deco
 
 
+def remove_measure(name: str) -> None:
+    """Removes a measure registered from Python: later tables no longer have its column."""
+    with _lock:
+        if ("measure", name) not in _registered:
+            raise KeyError(f"no measure {name!r} registered from Python")
+        _core.unregister_measure(name)
+        del _registered[("measure", name)]
+
+
 def registered() -> list[dict]:
     """The strategy parts registered from Python in this process: part, name, description and
     where the function lives."""

@@ -22,3 +22,16 @@ def cli() -> str:
     if not exe.exists():
         pytest.fail(f"{exe}: the tenure command was not installed with the package")
     return str(exe)
+
+
+@pytest.fixture(autouse=True)
+def _measures_do_not_leak():
+    """A measure registered by a test adds a column to every later table in this process:
+    removed when the test ends, so other tests see the built-in metrics only."""
+    from tenure import extend
+
+    before = {r["name"] for r in extend.registered() if r["kind"] == "measure"}
+    yield
+    for r in extend.registered():
+        if r["kind"] == "measure" and r["name"] not in before:
+            extend.remove_measure(r["name"])

@@ -100,6 +100,16 @@ void register_metric(Metric m, bool replace) {
   }
   list.push_back(std::move(m));
 }
+bool unregister_metric(const std::string& name) {
+  auto& list = metric_list();
+  constexpr std::size_t kBuiltIn = 6;
+  for (std::size_t i = kBuiltIn; i < list.size(); ++i)
+    if (list[i].name == name) {
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+      return true;
+    }
+  return false;
+}
 
 const Metric& metric(const std::string& name) {
   std::vector<std::string> known;

@@ -28,6 +28,8 @@ const std::vector<Metric>& metrics();
 // runs; every table, summary and comparison that lists metrics takes it. `replace`: replace a
 // registered one of that name (never a built-in).
 void register_metric(Metric m, bool replace = false);
+// Removes a registered metric (never a built-in); false if there is none of that name.
+bool unregister_metric(const std::string& name);
 // The metric of that name; throws tenure::Error listing the known ones.
 const Metric& metric(const std::string& name);
 
