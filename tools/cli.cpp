@@ -358,23 +358,27 @@ std::pair<double, std::string> most_needed(const scenario::RunSet& rs, const Seq
   return most;
 }
 
-// Calibration lives in the Python package (Optuna, pyabc): the command hands its arguments to
-// `python3 -m tenure.calibrate_command` ($TENURE_PYTHON chooses the interpreter).
-int cmd_calibrate(const std::vector<std::string>& args) {
+// Replaces this process with `python3 -m MODULE ARGS...` ($TENURE_PYTHON chooses the
+// interpreter); returns only if it cannot start, after saying why and what to install.
+int exec_python(const char* module, const std::vector<std::string>& args, const char* why) {
   const char* env = std::getenv("TENURE_PYTHON");
   const std::string python = env && *env ? env : "python3";
-  std::vector<std::string> words{python, "-m", "tenure.calibrate_command"};
+  std::vector<std::string> words{python, "-m", module};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
   std::fflush(stdout);
   execvp(argv[0], argv.data());
-  std::fprintf(stderr,
-               "tenure calibrate: cannot start %s (%s); calibration runs in the Python package: "
-               "pip install 'tenure[calibrate]' (or set TENURE_PYTHON)\n",
-               python.c_str(), std::strerror(errno));
+  std::fprintf(stderr, "%s, and %s cannot be started (%s) (or set TENURE_PYTHON)\n", why, python.c_str(), std::strerror(errno));
   return 2;
+}
+
+// Calibration lives in the Python package (Optuna, pyabc): the command hands its arguments to
+// `python3 -m tenure.calibrate_command`.
+int cmd_calibrate(const std::vector<std::string>& args) {
+  return exec_python("tenure.calibrate_command", args,
+                     "tenure calibrate: calibration runs in the Python package (pip install 'tenure[calibrate]')");
 }
 
 int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, std::int64_t reps, std::vector<std::string> variants,
@@ -478,22 +482,11 @@ static bool needs_python(int argc, char** argv) {
   return false;
 }
 
-// Runs the same command in Python's `tenure.cli` ($TENURE_PYTHON chooses the interpreter).
+// Runs the same command in Python's `tenure.cli`.
 static int exec_python_cli(int argc, char** argv) {
-  const char* env = std::getenv("TENURE_PYTHON");
-  const std::string python = env && *env ? env : "python3";
-  std::vector<std::string> words{python, "-m", "tenure.cli"};
-  for (int i = 1; i < argc; ++i) words.emplace_back(argv[i]);
-  std::vector<char*> args;
-  for (auto& w : words) args.push_back(w.data());
-  args.push_back(nullptr);
-  std::fflush(stdout);
-  execvp(args[0], args.data());
-  std::fprintf(stderr,
-               "tenure: this command uses strategies written in Python (--plugin, or the scenario's plugins:), and "
-               "%s cannot be started (%s): pip install tenure (or set TENURE_PYTHON)\n",
-               python.c_str(), std::strerror(errno));
-  return 2;
+  return exec_python("tenure.cli", std::vector<std::string>(argv + 1, argv + argc),
+                     "tenure: this command uses strategies written in Python (--plugin, or the scenario's plugins:), "
+                     "which run in the Python package (pip install tenure)");
 }
 
 int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {

@@ -209,6 +209,14 @@ def test_cli_lists_and_refuses_plugins_it_cannot_load(tmp_path, cli):
                        capture_output=True, text=True)
     assert p.returncode == 2 and "a plugin failed to load" in p.stderr and "missing piece" in p.stderr
     assert not (tmp_path / "o").exists()
+    # Without a Python to hand the command to, it says so and writes nothing.
+    import os
+
+    env = dict(os.environ, TENURE_PYTHON=str(tmp_path / "no-python"))
+    keyed = write(tmp_path, "time: py_hunter, service: attentive, pressure: calm")
+    p = subprocess.run([cli, "run", str(keyed), "-o", str(tmp_path / "o2")], capture_output=True, text=True, env=env)
+    assert p.returncode == 2 and "strategies written in Python" in p.stderr and "cannot be started" in p.stderr
+    assert not (tmp_path / "o2").exists()
 
 
 def test_dask_workers_run_the_registered_strategies(tmp_path):
