@@ -358,11 +358,22 @@ std::pair<double, std::string> most_needed(const scenario::RunSet& rs, const Seq
   return most;
 }
 
-// Replaces this process with `python3 -m MODULE ARGS...` ($TENURE_PYTHON chooses the
-// interpreter); returns only if it cannot start, after saying why and what to install.
+// The interpreter: $TENURE_PYTHON, else the python3 beside this executable (pip installed both
+// in the same environment's bin/), else python3 on the PATH.
+std::string python_interpreter() {
+  if (const char* env = std::getenv("TENURE_PYTHON"); env && *env) return env;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (const char* name : {"python3", "python"})
+      if (const auto beside = exe.parent_path() / name; std::filesystem::exists(beside, ec)) return beside.string();
+  return "python3";
+}
+
+// Replaces this process with `PYTHON -m MODULE ARGS...`; returns only if it cannot start, after
+// saying why and what to install.
 int exec_python(const char* module, const std::vector<std::string>& args, const char* why) {
-  const char* env = std::getenv("TENURE_PYTHON");
-  const std::string python = env && *env ? env : "python3";
+  const std::string python = python_interpreter();
   std::vector<std::string> words{python, "-m", module};
   words.insert(words.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -630,9 +641,9 @@ int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {
   verifyc->add_option("dir", verify_dir, "results folder written by `tenure run`")->required();
   verifyc->add_option("--threads,-j", threads, "worker threads (default: all cores)");
   auto* list = app.add_subcommand("list", "list registered components or the bundled scenarios");
-  list->add_option("what", what, "strategies | policies | generators | markets | scenarios")
+  list->add_option("what", what, "strategies | policies | blame-rules | order-rules | generators | markets | scenarios")
       ->required()
-      ->check(CLI::IsMember({"strategies", "policies", "generators", "markets", "scenarios"}));
+      ->check(CLI::IsMember({"strategies", "policies", "blame-rules", "order-rules", "generators", "markets", "scenarios"}));
   plugin_option(list);
   plugin_option(schema);
 
@@ -723,6 +734,11 @@ int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {
         list_registry(model::pressure_behaviours());
       } else if (what == "policies") {
         list_registry(model::promotion_policies());
+      } else if (what == "blame-rules") {
+        list_registry(model::blame_rules());
+      } else if (what == "order-rules") {
+        if (model::order_rules().entries().empty()) std::printf("(none built in: plugins register their own, docs/extending.md)\n");
+        list_registry(model::order_rules());
       } else if (what == "generators") {
         list_registry(model::network_generators());
       } else if (what == "markets") {

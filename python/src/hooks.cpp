@@ -12,6 +12,7 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/model/results.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 
@@ -62,6 +63,18 @@ void keep_thread_state() {
   thread_local ThreadState kept;
 }
 
+// A NumPy Generator of a keyed seed (a user's own draws), and a component's parameters as a dict.
+py::object numpy_generator(std::uint64_t seed) {
+  const py::module_ np_random = py::module_::import("numpy.random");
+  return np_random.attr("Generator")(np_random.attr("Philox")(py::arg("key") = seed));
+}
+
+py::dict params_dict(const ParamSet& ps) {
+  py::dict d;
+  for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
+  return d;
+}
+
 // The fields each part decides, and the parameter a missing one falls back to.
 struct PartFields {
   const char* part;
@@ -75,27 +88,38 @@ std::string all_fields() {
   return "time: hunt_share; service: answer_probability, care; pressure: panics, urgent_hunt_share, urgent_answer_factor";
 }
 
-// One manager's instance of a Python strategy part. The function is held for the life of the
-// process (registries live to exit, after the interpreter may be gone: never released); the
-// parameters are a dict of this instance's, released under the GIL.
-class PyPart {
+// A Python function and one instance's parameters (a dict, released under the GIL). The
+// function is held for the life of the process (registries live to exit, after the interpreter
+// may be gone: never released).
+class PyFunction {
  public:
-  PyPart(PyObject* fn, std::string name, const PartFields& part, const ParamSet& ps) : fn_(fn), name_(std::move(name)), part_(part) {
+  PyFunction(PyObject* fn, std::string name, const ParamSet& ps) : fn_(fn), name_(std::move(name)) {
     keep_thread_state();
     py::gil_scoped_acquire gil;
-    py::dict d;
-    for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
-    params_ = d.release().ptr();
-    values_ = ps.values();
+    params_ = params_dict(ps).release().ptr();
   }
-  ~PyPart() {
+  ~PyFunction() {
     if (Py_IsInitialized() == 0) return;  // at exit: the interpreter has already gone
     keep_thread_state();
     py::gil_scoped_acquire gil;
     Py_XDECREF(params_);
   }
-  PyPart(const PyPart&) = delete;
-  PyPart& operator=(const PyPart&) = delete;
+  PyFunction(const PyFunction&) = delete;
+  PyFunction& operator=(const PyFunction&) = delete;
+
+ protected:
+  py::object fn() const { return py::reinterpret_borrow<py::object>(fn_); }
+  py::object params() const { return py::reinterpret_borrow<py::object>(params_); }
+  PyObject* fn_;
+  std::string name_;
+  PyObject* params_ = nullptr;
+};
+
+// One manager's instance of a Python strategy part.
+class PyPart : PyFunction {
+ public:
+  PyPart(PyObject* fn, std::string name, const PartFields& part, const ParamSet& ps)
+      : PyFunction(fn, std::move(name), ps), part_(part), values_(ps.values()) {}
 
   // Calls the function and returns what it decided, field by field (a missing field takes the
   // parameter of the same name, if the strategy declares one).
@@ -107,7 +131,7 @@ class PyPart {
       py::object view = py::cast(PyView{&v});
       py::object r;
       try {
-        r = py::reinterpret_borrow<py::object>(fn_)(view, py::reinterpret_borrow<py::object>(params_));
+        r = fn()(view, params());
       } catch (...) {
         view.cast<PyView&>().v = nullptr;
         throw;
@@ -170,10 +194,7 @@ class PyPart {
     for (const char* f : part_.fields) s += (s.empty() ? "" : ", ") + std::string(f);
     return s;
   }
-  PyObject* fn_;
-  std::string name_;
   const PartFields& part_;
-  PyObject* params_ = nullptr;
   std::map<std::string, ParamValue> values_;
 };
 
@@ -214,23 +235,9 @@ struct PyPressure final : model::PressureBehaviour, PyPart {
 // A promotion policy written in Python: fn(candidates, params, rng) -> index, where the
 // candidates are columns (NumPy arrays, in manager id order) and rng a NumPy Generator seeded
 // from the promotion's own keyed stream. Called once per vacancy filled by promotion.
-class PyPolicy final : public model::PromotionPolicy {
+class PyPolicy final : public model::PromotionPolicy, PyFunction {
  public:
-  PyPolicy(PyObject* fn, std::string name, const ParamSet& ps) : fn_(fn), name_(std::move(name)) {
-    keep_thread_state();
-    py::gil_scoped_acquire gil;
-    py::dict d;
-    for (const auto& [k, v] : ps.values()) d[py::str(k)] = std::visit([](const auto& x) { return py::cast(x); }, v);
-    params_ = d.release().ptr();
-  }
-  ~PyPolicy() override {
-    if (Py_IsInitialized() == 0) return;
-    keep_thread_state();
-    py::gil_scoped_acquire gil;
-    Py_XDECREF(params_);
-  }
-  PyPolicy(const PyPolicy&) = delete;
-  PyPolicy& operator=(const PyPolicy&) = delete;
+  using PyFunction::PyFunction;
 
   std::size_t choose(std::span<const model::CandidateRecord> c, std::uint64_t round, core::Stream& rng) const override {
     const std::uint64_t seed = rng();
@@ -249,9 +256,8 @@ class PyPolicy final : public model::PromotionPolicy {
       cands["manager"] = manager, cands["new_business"] = nb, cands["retained_value"] = kept;
       cands["book_value"] = book, cands["competence"] = comp, cands["managing_skill"] = managing;
       cands["round"] = round;
-      const py::module_ np_random = py::module_::import("numpy.random");
-      const py::object gen = np_random.attr("Generator")(np_random.attr("Philox")(py::arg("key") = seed));
-      const py::object r = py::reinterpret_borrow<py::object>(fn_)(cands, py::reinterpret_borrow<py::object>(params_), gen);
+      const py::object r =
+          fn()(cands, params(), numpy_generator(seed));
       if (py::isinstance<py::bool_>(r) || !(py::isinstance<py::int_>(r) || py::hasattr(r, "__index__")))
         throw Error("promotion policy '" + name_ + "' returned " + py::repr(r).cast<std::string>() +
                     ": expected the index of a candidate, 0 to " + std::to_string(c.size() - 1));
@@ -267,11 +273,129 @@ class PyPolicy final : public model::PromotionPolicy {
     }
   }
 
- private:
-  PyObject* fn_;
-  std::string name_;
-  PyObject* params_ = nullptr;
 };
+
+ParamSpec spec_of(const py::dict& d);
+
+// What a blame rule or an order rule sees of the organisation, valid only during the call that
+// received it. A blame rule's handle reads; an order rule's also acts (`actions`).
+struct PyOrganisation {
+  const model::OrganisationView* view = nullptr;
+  model::OrganisationActions* actions = nullptr;
+  const char* who = "";  // "blame rule" or "order rule": for messages
+  const model::OrganisationView& get() const {
+    if (!view) throw Error(std::string("a ") + who + "'s organisation is valid only during the call that received it");
+    return *view;
+  }
+  model::OrganisationActions& act() const {
+    get();
+    if (!actions) throw Error(std::string("a ") + who + " reads the organisation; only an order rule acts on it");
+    return *actions;
+  }
+  // The managers as columns, by id (departed ones included, `active` False).
+  py::dict managers() const {
+    const auto& v = get();
+    const auto n = static_cast<py::ssize_t>(v.manager_count());
+    py::array_t<std::int64_t> id(n), level(n), size(n);
+    py::array_t<bool> active(n);
+    py::array_t<double> value(n), year(n), quarter(n), comp(n), blamed(n);
+    py::list names;
+    for (py::ssize_t k = 0; k < n; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      id.mutable_at(k) = k, level.mutable_at(k) = v.level(i), size.mutable_at(k) = v.book_size(i);
+      active.mutable_at(k) = v.active(i), value.mutable_at(k) = v.book_value(i);
+      year.mutable_at(k) = v.year_new_business(i), quarter.mutable_at(k) = v.quarter_new_business(i);
+      comp.mutable_at(k) = v.competence(i), blamed.mutable_at(k) = v.blamed_value(i);
+      names.append(py::str(v.name(i)));
+    }
+    py::dict d;
+    d["manager"] = id, d["name"] = names, d["active"] = active, d["level"] = level, d["book_size"] = size;
+    d["book_value"] = value, d["year_new_business"] = year, d["quarter_new_business"] = quarter;
+    d["competence"] = comp, d["blamed_value"] = blamed;
+    return d;
+  }
+};
+
+// Calls fn with a handle to the organisation, which expires when the call returns.
+template <class Call>
+py::object with_organisation(PyOrganisation handle, Call call) {
+  py::object org = py::cast(handle);
+  struct Expire {
+    py::object& o;
+    ~Expire() {
+      auto& h = o.cast<PyOrganisation&>();
+      h.view = nullptr, h.actions = nullptr;
+    }
+  } expire{org};
+  return call(org);
+}
+
+// A blame rule written in Python: fn(lost, org, params, rng) -> a manager's id, or None (or -1)
+// for nobody. Called once per lost account.
+class PyBlame final : public model::BlameRule, PyFunction {
+ public:
+  using PyFunction::PyFunction;
+
+  std::int64_t blame(const model::LostRecord& lost, const model::OrganisationView& v, core::Stream& rng) const override {
+    const std::uint64_t seed = rng();
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    try {
+      py::list causes;
+      for (int c = 0; c < model::kCauseCount; ++c)
+        if (lost.causes & (1u << c)) causes.append(py::str(model::to_string(static_cast<model::Cause>(c))));
+      py::dict l;
+      l["account"] = lost.account, l["value"] = lost.value, l["causes"] = causes, l["owner"] = lost.owner, l["day"] = v.day();
+      const py::object r = with_organisation(PyOrganisation{&v, nullptr, "blame rule"}, [&](py::object& org) {
+        return fn()(l, org, params(), numpy_generator(seed));
+      });
+      if (r.is_none()) return -1;
+      if (py::isinstance<py::bool_>(r) || !(py::isinstance<py::int_>(r) || py::hasattr(r, "__index__")))
+        throw Error("blame rule '" + name_ + "' returned " + py::repr(r).cast<std::string>() +
+                    ": expected a manager's id, or None (or -1) for nobody");
+      const auto who = py::reinterpret_steal<py::object>(PyNumber_Index(r.ptr()));
+      if (!who) throw py::error_already_set();
+      return who.cast<std::int64_t>();
+    } catch (py::error_already_set& e) {
+      throw Error("in Python, blame rule '" + name_ + "':\n" + traceback_text(e));
+    }
+  }
+
+};
+
+// An order rule written in Python: fn(org, params) at the order's day (and every `every`),
+// acting through the handle; what it returns is ignored.
+class PyOrder final : public model::OrderRule, PyFunction {
+ public:
+  using PyFunction::PyFunction;
+
+  void apply(model::OrganisationActions& a) const override {
+    keep_thread_state();
+    py::gil_scoped_acquire gil;
+    try {
+      with_organisation(PyOrganisation{&a, &a, "order rule"}, [&](py::object& org) {
+        return fn()(org, params());
+      });
+    } catch (py::error_already_set& e) {
+      throw Error("in Python, order rule '" + name_ + "':\n" + traceback_text(e));
+    }
+  }
+
+};
+
+// A registry entry whose instances call a Python function (policies, blame rules, order rules).
+template <class Product, class Registry, class Made>
+typename Registry::Entry rule_entry(const std::string& name, const std::string& description, const py::list& params,
+                                    const py::function& fn) {
+  typename Registry::Entry e;
+  e.name = name;
+  e.description = description;
+  for (const auto& p : params) e.params.push_back(spec_of(p.cast<py::dict>()));
+  PyObject* f = fn.ptr();
+  Py_INCREF(f);  // held to the end of the process, as the registry is
+  e.factory = [f, name](const ParamSet& ps) -> std::unique_ptr<Product> { return std::make_unique<Made>(f, name, ps); };
+  return e;
+}
 
 // A replication's table as columns: {name: NumPy array (numbers) or list (text)}.
 template <class Row>
@@ -367,14 +491,17 @@ void bind_hooks(py::module_& m) {
       .def_property_readonly("promotions", [](const PyView& v) { return v.get().promotions(); })
       .def_property_readonly("passed_over", [](const PyView& v) { return v.get().passed_over(); })
       .def_property_readonly("market_regime", [](const PyView& v) { return v.get().market_regime(); })
+      .def_property_readonly("review_rank", [](const PyView& v) { return v.get().review_rank(); },
+                             "where the manager stood at the last review among its level by the promotion rule's score "
+                             "(0 lowest, 1 highest; NaN before the first review or under random/alternating)")
+      .def_property_readonly("rewarded_share", [](const PyView& v) { return v.get().rewarded_share(); },
+                             "the hunt share of the manager the promotion rule scored highest at this level at the last "
+                             "review (NaN as review_rank)")
       .def("random_key", [](const PyView& v, std::uint64_t key) { return v.get().random_key(key); }, py::arg("key") = 0,
            "a 64-bit seed keyed by run, replication, manager, day, moment and `key`")
       .def(
           "random",
-          [](const PyView& v, std::uint64_t key) {
-            const py::module_ np_random = py::module_::import("numpy.random");
-            return np_random.attr("Generator")(np_random.attr("Philox")(py::arg("key") = v.get().random_key(key)));
-          },
+          [](const PyView& v, std::uint64_t key) { return numpy_generator(v.get().random_key(key)); },
           py::arg("key") = 0,
           "a NumPy Generator of this manager's own draws at this decision, keyed by `key` (common random numbers hold)")
       .def("__repr__", [](const PyView& v) {
@@ -394,19 +521,54 @@ void bind_hooks(py::module_& m) {
       },
       py::arg("name"), py::arg("unit"), py::arg("label"), py::arg("description"), py::arg("fn"), py::arg("replace") = false);
   m.def("unregister_measure", &output::unregister_metric, py::arg("name"));
+  py::class_<PyOrganisation>(m, "Organisation",
+                             "The organisation as a blame rule or an order rule sees it, during the call that received it.")
+      .def_property_readonly("day", [](const PyOrganisation& o) { return o.get().day(); })
+      .def_property_readonly("market_regime", [](const PyOrganisation& o) { return o.get().market_regime(); })
+      .def_property_readonly("managers", &PyOrganisation::managers,
+                             "the managers as columns by id (NumPy arrays; name a list): manager, name, active, level, "
+                             "book_size, book_value, year_new_business, quarter_new_business, competence, blamed_value")
+      .def_property_readonly("support_staff", [](const PyOrganisation& o) { return o.act().support_staff(); },
+                             "support on duty, in full-time equivalents (order rules)")
+      .def_property_readonly("support_hired", [](const PyOrganisation& o) { return o.act().support_hired(); },
+                             "service.support_staff: the support restore_support() gives back (order rules)")
+      .def_property_readonly("clients", [](const PyOrganisation& o) { return o.act().clients(); }, "clients served now (order rules)")
+      .def_property_readonly("largest_client", [](const PyOrganisation& o) { return o.act().largest_client(); },
+                             "the id of the largest client served now, -1 if none (order rules)")
+      .def("random_key", [](const PyOrganisation& o, std::uint64_t key) { return o.act().random_key(key); }, py::arg("key") = 0)
+      .def("random", [](const PyOrganisation& o, std::uint64_t key) { return numpy_generator(o.act().random_key(key)); },
+           py::arg("key") = 0, "a NumPy Generator keyed by run, replication, order, day and `key` (order rules)")
+      .def("cut_support", [](const PyOrganisation& o, double f) { o.act().cut_support(f); }, py::arg("fraction"),
+           "cut the support on duty by this share (0 to 1)")
+      .def("restore_support", [](const PyOrganisation& o) { o.act().restore_support(); }, "support back to service.support_staff")
+      .def("reassign_book", [](const PyOrganisation& o, std::int64_t i) { o.act().reassign_book(i); }, py::arg("manager"),
+           "hand this manager's book to the others, client by client, to the one with the fewest")
+      .def("no_contact", [](const PyOrganisation& o, std::int64_t a) { o.act().no_contact(a); }, py::arg("account") = -1,
+           "forbid contact with a client (-1: the largest)")
+      .def("lift_no_contact", [](const PyOrganisation& o, std::int64_t a) { o.act().lift_no_contact(a); }, py::arg("account") = -1)
+      .def("recovery_meeting", [](const PyOrganisation& o, std::int64_t a) { o.act().recovery_meeting(a); }, py::arg("account") = -1,
+           "a recovery meeting with a client: a promise (-1: the largest)")
+      .def("__repr__", [](const PyOrganisation& o) {
+        if (!o.view) return std::string("<Organisation, expired>");
+        return "<Organisation at day " + std::to_string(o.view->day()) + ">";
+      });
+  m.def(
+      "register_blame_rule",
+      [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {
+        model::register_blame_rule(rule_entry<model::BlameRule, model::BlameRegistry, PyBlame>(name, description, params, fn), replace);
+      },
+      py::arg("name"), py::arg("description"), py::arg("params"), py::arg("fn"), py::arg("replace") = false);
+  m.def(
+      "register_order_rule",
+      [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {
+        model::register_order_rule(rule_entry<model::OrderRule, model::OrderRuleRegistry, PyOrder>(name, description, params, fn), replace);
+      },
+      py::arg("name"), py::arg("description"), py::arg("params"), py::arg("fn"), py::arg("replace") = false);
   m.def(
       "register_policy",
       [](const std::string& name, const std::string& description, const py::list& params, const py::function& fn, bool replace) {
-        model::PolicyRegistry::Entry e;
-        e.name = name;
-        e.description = description;
-        for (const auto& p : params) e.params.push_back(spec_of(p.cast<py::dict>()));
-        PyObject* f = fn.ptr();
-        Py_INCREF(f);  // held to the end of the process, as the registry is
-        e.factory = [f, name](const ParamSet& ps) -> std::unique_ptr<model::PromotionPolicy> {
-          return std::make_unique<PyPolicy>(f, name, ps);
-        };
-        model::register_promotion_policy(std::move(e), replace);
+        model::register_promotion_policy(rule_entry<model::PromotionPolicy, model::PolicyRegistry, PyPolicy>(name, description, params, fn),
+                                         replace);
       },
       py::arg("name"), py::arg("description"), py::arg("params"), py::arg("fn"), py::arg("replace") = false);
   m.def(

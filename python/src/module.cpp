@@ -401,6 +401,8 @@ PYBIND11_MODULE(_core, m) {
     add_components(out, "service", model::service_styles());
     add_components(out, "pressure", model::pressure_behaviours());
     add_components(out, "promotion", model::promotion_policies());
+    add_components(out, "blame", model::blame_rules());
+    add_components(out, "order_rule", model::order_rules());
     add_components(out, "network", model::network_generators());
     add_components(out, "market", model::market_models());
     return out;

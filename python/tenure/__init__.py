@@ -23,7 +23,7 @@ from . import _core
 from ._core import TenureError
 from .calibrate import Calibration, Target, calibrate
 from .discovery import Discovery, discover, ema_model
-from .extend import load_plugin, measure, param, promotion_policy, strategy
+from .extend import blame_rule, load_plugin, measure, order_rule, param, promotion_policy, strategy
 from .provenance import verify
 from .results import Results, run, run_until
 from .scenario import Scenario, bundled, load
@@ -34,7 +34,8 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Calibration", "Design", "Discovery", "Results", "Scenario", "Snapshot", "SweepResult", "Target", "TenureError", "bundled", "calibrate", "columns", "discover", "ema_model", "components", "fork",
-    "grid", "load_plugin", "measure", "param", "promotion_policy", "strategy",
+    "grid", "load_plugin", "measure", "param", "promotion_policy", "strategy", "blame_rule", "order_rule",
+    "blame_rules", "order_rules",
     "latin", "load", "metrics", "morris", "parameters", "policies", "run", "run_until", "snapshot", "sobol",
     "strategies", "sweep", "verify", "__version__",
 ]
@@ -42,7 +43,8 @@ __all__ = [
 
 def components(kind: str | None = None) -> pd.DataFrame:
     """Registered components, one row per (component, parameter): kind (time, service,
-    pressure, promotion, network, market), name, description and each parameter's record."""
+    pressure, promotion, blame, order_rule, network, market), name, description and each
+    parameter's record."""
     rows = []
     for c in _core.components():
         if kind is not None and c["kind"] != kind:
@@ -53,30 +55,42 @@ def components(kind: str | None = None) -> pd.DataFrame:
             if p is not None:
                 row.update({f"param_{k}": v for k, v in p.items() if k != "choices"})
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=None if rows else ["kind", "name", "description"])
+
+
+def _with_origin(df: pd.DataFrame) -> pd.DataFrame:
+    """``origin``: ``built-in``, or the Python function registered under the name."""
+    from .extend import registered
+
+    origin = {(r["kind"], r["name"]): r["origin"] for r in registered()}
+    df = df.reset_index(drop=True)
+    df.insert(2, "origin", [origin.get((k, n), "built-in") for k, n in zip(df["kind"], df["name"])])
+    return df
 
 
 def strategies() -> pd.DataFrame:
     """Strategy components (time allocation, service style, pressure behaviour) and their
     parameters; ``origin`` says where each is defined (``built-in``, or the Python function
     registered with :func:`tenure.strategy`)."""
-    from .extend import registered
-
     df = components()
-    df = df[df["kind"].isin(["time", "service", "pressure"])].reset_index(drop=True)
-    origin = {(r["kind"], r["name"]): r["origin"] for r in registered()}
-    df.insert(2, "origin", [origin.get((k, n), "built-in") for k, n in zip(df["kind"], df["name"])])
-    return df
+    return _with_origin(df[df["kind"].isin(["time", "service", "pressure"])])
 
 
 def policies() -> pd.DataFrame:
     """Promotion policies and their parameters; ``origin`` as in :func:`strategies`."""
-    from .extend import registered
+    return _with_origin(components("promotion"))
 
-    df = components("promotion")
-    origin = {r["name"]: r["origin"] for r in registered() if r["kind"] == "promotion"}
-    df.insert(2, "origin", [origin.get(n, "built-in") for n in df["name"]])
-    return df
+
+def blame_rules() -> pd.DataFrame:
+    """Blame rules (``organisation.blame_rule``) and their parameters; ``origin`` as in
+    :func:`strategies`."""
+    return _with_origin(components("blame"))
+
+
+def order_rules() -> pd.DataFrame:
+    """Order rules (orders of ``kind: rule``) and their parameters: none built in, those
+    registered with :func:`tenure.order_rule`; ``origin`` as in :func:`strategies`."""
+    return _with_origin(components("order_rule"))
 
 
 def parameters() -> pd.DataFrame:

@@ -123,7 +123,8 @@ def _register(reg: _Registration) -> None:
     known = set(_core.metrics()) if reg.part == "measure" else \
         {c["name"] for c in _core.components() if c["kind"] == reg.part}
     builtin = key not in _registered and reg.name in known
-    what = {"promotion": "promotion policy", "measure": "measure"}.get(reg.part, f"{reg.part} strategy")
+    what = {"promotion": "promotion policy", "measure": "measure", "blame": "blame rule",
+            "order_rule": "order rule"}.get(reg.part, f"{reg.part} strategy")
     if builtin:
         raise ValueError(f"{what} '{reg.name}' is built in (or registered in C++): choose another name")
     if reg.part == "measure":
@@ -131,6 +132,10 @@ def _register(reg: _Registration) -> None:
                                _measure_call(reg.fn), replace=key in _registered)
     elif reg.part == "promotion":
         _core.register_policy(reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
+    elif reg.part == "blame":
+        _core.register_blame_rule(reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
+    elif reg.part == "order_rule":
+        _core.register_order_rule(reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
     else:
         _core.register_strategy(reg.part, reg.name, reg.description, reg.params, reg.fn, replace=key in _registered)
     _registered[key] = reg
@@ -163,6 +168,23 @@ def strategy(name: str, *, part: str = "time", params: Optional[dict[str, Param]
     return deco
 
 
+def _rule(kind: str, what: str, name: str, params: Optional[dict[str, Param]], description: str,
+          signature: str) -> Callable[[Callable], Callable]:
+    _check_name(name)
+    records = [p.record(k) for k, p in (params or {}).items()]
+
+    def deco(fn: Callable) -> Callable:
+        if not callable(fn):
+            raise TypeError(f"{what} {name}: expected a function of {signature}")
+        doc = description or (inspect.getdoc(fn) or "").split("\n")[0] or f"{what} written in Python"
+        origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
+        with _lock:
+            _register(_Registration(kind, name, doc, records, fn, origin))
+        return fn
+
+    return deco
+
+
 def promotion_policy(name: str, *, params: Optional[dict[str, Param]] = None,
                      description: str = "") -> Callable[[Callable], Callable]:
     """Registers a function ``fn(candidates, params, rng) -> index`` as a promotion policy named
@@ -171,19 +193,33 @@ def promotion_policy(name: str, *, params: Optional[dict[str, Param]] = None,
     ``new_business`` (this review year), ``retained_value``, ``book_value``, ``competence``,
     ``managing_skill``; and ``round``, the promotions made so far. ``rng`` is a NumPy Generator
     seeded from the promotion's own keyed stream. Called once per vacancy filled from below."""
-    _check_name(name)
-    records = [p.record(k) for k, p in (params or {}).items()]
+    return _rule("promotion", "promotion policy", name, params, description, "(candidates, params, rng)")
 
-    def deco(fn: Callable) -> Callable:
-        if not callable(fn):
-            raise TypeError(f"promotion policy {name}: expected a function of (candidates, params, rng)")
-        doc = description or (inspect.getdoc(fn) or "").split("\n")[0] or "promotion policy written in Python"
-        origin = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', '?')}"
-        with _lock:
-            _register(_Registration("promotion", name, doc, records, fn, origin))
-        return fn
 
-    return deco
+def blame_rule(name: str, *, params: Optional[dict[str, Param]] = None,
+               description: str = "") -> Callable[[Callable], Callable]:
+    """Registers a function ``fn(lost, org, params, rng) -> manager id or None`` as a blame rule
+    named ``name`` (``organisation: {blame_rule: {name: ..., ...}}``). Called once per lost
+    account: ``lost`` is a dict (``account``, ``value``, ``causes``: a list of cause names,
+    ``owner``: the owner's id or -1, ``day``); ``org`` a read-only
+    :class:`tenure._core.Organisation` (``org.managers``: columns by manager id, ``org.day``);
+    ``rng`` a NumPy Generator keyed by the account and the day. Returns whom the organisation
+    blames (the lost value goes to their ``blamed_value``), or None (or -1) for nobody."""
+    return _rule("blame", "blame rule", name, params, description, "(lost, org, params, rng)")
+
+
+def order_rule(name: str, *, params: Optional[dict[str, Param]] = None,
+               description: str = "") -> Callable[[Callable], Callable]:
+    """Registers a function ``fn(org, params)`` as a management order rule named ``name``: an
+    order ``{at: ..., kind: rule, rule: {name: ..., ...}, every: ...}`` calls it at its day (and
+    every ``every`` after it, to the horizon). ``org`` (:class:`tenure._core.Organisation`)
+    reads the firm (``managers``, ``support_staff``, ``support_hired``, ``clients``,
+    ``largest_client``, ``day``, ``market_regime``, ``random(key)``) and acts as the built-in
+    orders do: ``cut_support(f)``, ``restore_support()``, ``reassign_book(manager)``,
+    ``no_contact(account)``, ``lift_no_contact(account)``, ``recovery_meeting(account)``
+    (account -1: the largest client). A support cut or a no-contact order counts for
+    attribution as the built-in ones do."""
+    return _rule("order_rule", "order rule", name, params, description, "(org, params)")
 
 
 def measure(name: str, *, unit: str = "", label: str = "", description: str = "") -> Callable[[Callable], Callable]:
@@ -217,8 +253,8 @@ def remove_measure(name: str) -> None:
 
 
 def registered() -> list[dict]:
-    """The strategy parts registered from Python in this process: part, name, description and
-    where the function lives."""
+    """What this process registered from Python (strategy parts, promotion policies, blame
+    rules, order rules, measures): kind, name, description and where the function lives."""
     return [{"kind": r.part, "name": r.name, "description": r.description, "origin": r.origin} for r in _registered.values()]
 
 

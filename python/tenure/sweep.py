@@ -592,7 +592,10 @@ def _run_dask(client: Any, todo: list[int], job, store, bar, points_per_task: Op
     # load and keep every worker busy, few enough that scheduling costs little per point.
     per_task = points_per_task or max(1, min(16, len(todo) // (8 * workers)))
     chunks = [todo[k:k + per_task] for k in range(0, len(todo), per_task)]
-    behaviour = extend.exported(used_in=job(todo[0])[0]) if todo else []  # small: sent with each task
+    # The Python behaviour the scenario or the design's values name (small: sent with each task).
+    named = "\n".join([job(todo[0])[0]] + sorted({v for i in todo for v in job(i)[8].values() if isinstance(v, str)})) \
+        if todo else ""
+    behaviour = extend.exported(used_in=named) if todo else []
     width = 2 * workers  # tasks in flight: results come back and are stored as each finishes
     it: Iterator[list[int]] = iter(chunks)
 

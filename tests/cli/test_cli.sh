@@ -29,6 +29,8 @@ check "bad option exits 2" '[ $rc -eq 2 ]'
 "$bin" validate "$src"/scenarios/*.yaml >/dev/null; rc=$?
 check "validate accepts the bundled scenarios" '[ $rc -eq 0 ]'
 "$bin" list policies | grep -q alternating; check "list policies" '[ $? -eq 0 ]'
+"$bin" list blame-rules | grep -q weakest_performer; check "list blame-rules" '[ $? -eq 0 ]'
+"$bin" list order-rules | grep -q "none built in"; check "list order-rules (none built in)" '[ $? -eq 0 ]'
 
 "$bin" run "$src/scenarios/market_shock.yaml" -r 2 --attribution --out "$work/at" -q; rc=$?
 check "attribution run exits 0" '[ $rc -eq 0 ]'

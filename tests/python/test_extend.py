@@ -231,9 +231,20 @@ def test_dask_workers_run_the_registered_strategies(tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         remote = tenure.sweep(sc, d, tmp_path / "dask", replications=2, tables=("runs",), client=client, progress=False)
+        # Blame rules and order rules too: one named by the scenario, others only by the design.
+        (tmp_path / "rules.py").write_text(RULES)
+        tenure.load_plugin(tmp_path / "rules.py")
+        ruled_sc = tenure.load(ruled(tmp_path, "dask_ruled", "last_owner",
+                                     "kind: rule, every: 1 month, rule: {name: cut_when_shrinking, floor: 1.0}"))
+        d2 = tenure.grid({"organisation.blame_rule": ["last_owner", "random_peer", "py_weakest"]})
+        local2 = tenure.sweep(ruled_sc, d2, tmp_path / "local2", replications=2, tables=("runs", "managers"), progress=False)
+        remote2 = tenure.sweep(ruled_sc, d2, tmp_path / "dask2", replications=2, tables=("runs", "managers"), client=client,
+                               progress=False)
     pd.testing.assert_frame_equal(local.table("runs"), remote.table("runs"))
     assert local.table("runs").groupby("point")["new_business"].mean().nunique() == 3
     assert local.table("runs")["dask_late_answers"].sum() > 0  # and the workers computed the measure too (frames equal)
+    pd.testing.assert_frame_equal(local2.table("managers"), remote2.table("managers"))
+    assert local2.table("managers").groupby("point")["blamed_value"].max().nunique() == 3
 
 
 POLICY = '''
@@ -338,3 +349,170 @@ def test_a_failing_measure_writes_nothing(tmp_path, cli):
     assert "in Python, measure 'broken_measure'" in p.stderr and "no_such_column" in p.stderr
     # no result file; the finished replications' checkpoints stay for a resume once it is fixed
     assert not (tmp_path / "o").exists() or [x.name for x in (tmp_path / "o").iterdir()] == [".partial"]
+
+
+RULES = '''
+import numpy as np
+import tenure
+
+@tenure.blame_rule("py_weakest")
+def py_weakest(lost, org, p, rng):
+    """the built-in weakest_performer, written in Python"""
+    m = org.managers
+    if not m["active"].any():
+        return None
+    return int(np.argmin(np.where(m["active"], m["year_new_business"] + m["book_value"], np.inf)))
+
+@tenure.blame_rule("random_peer")
+def random_peer(lost, org, p, rng):
+    """a colleague of the owner's, drawn"""
+    peers = [i for i in np.flatnonzero(org.managers["active"]) if i != lost["owner"]]
+    return int(rng.choice(peers)) if peers else -1
+
+@tenure.order_rule("py_cut", params={"fraction": tenure.param(0.5, min=0, max=1, description="share cut")})
+def py_cut(org, p):
+    """the built-in cut_support, written in Python"""
+    org.cut_support(p["fraction"])
+
+@tenure.order_rule("cut_when_shrinking", params={"floor": tenure.param(0.9, min=0, max=1),
+                                                  "fraction": tenure.param(0.3, min=0, max=1)})
+def cut_when_shrinking(org, p):
+    """cost cutting: support is cut while the book is below `floor` of its size at the start, given back above it"""
+    start = 300
+    if org.clients < p["floor"] * start and org.support_staff == 4:
+        org.cut_support(p["fraction"])
+    elif org.clients >= p["floor"] * start and org.support_staff < 4:
+        org.restore_support()
+
+@tenure.order_rule("raises")
+def raises(org, p):
+    if org.day > 100:
+        raise RuntimeError("the rule's own bug")
+
+@tenure.order_rule("keeps_the_handle")
+def keeps_the_handle(org, p):
+    global KEPT
+    KEPT = org
+
+@tenure.blame_rule("blames_a_name")
+def blames_a_name(lost, org, p, rng):
+    return "Ann"
+
+@tenure.blame_rule("blame_acts")
+def blame_acts(lost, org, p, rng):
+    org.cut_support(0.1)
+'''
+
+RULED = '''
+name: ruled
+experiment: {{replications: 4, seed: 9, horizon: 3 years}}
+{plugins}
+accounts: {{initial_active: 300, initial_prospects: 3000}}
+service: {{support_staff: 4, problem_rate: 4 per year}}
+churn: {{base_rate: 0.3 per year}}
+managers:
+  - {{name: m, count: 3, strategy: hunter/attentive/calm}}
+organisation: {{positions: [3], blame_rule: {blame}}}
+orders:
+  - {{at: 12 months, {order}}}
+'''
+
+
+def ruled(tmp_path, name, blame, order, plugins=False):
+    (tmp_path / "rules.py").write_text(RULES)
+    f = tmp_path / f"{name}.yaml"
+    f.write_text(RULED.format(plugins="plugins: [rules.py]" if plugins else "", blame=blame, order=order))
+    return f
+
+
+def test_python_blame_and_order_rules_give_the_built_in_files_from_the_cli_and_python(tmp_path, cli):
+    builtin = ruled(tmp_path, "builtin", "weakest_performer", "kind: cut_support, fraction: 0.4")
+    py = ruled(tmp_path, "py", "py_weakest", "kind: rule, rule: {name: py_cut, fraction: 0.4}", plugins=True)
+    subprocess.run([cli, "run", str(builtin), "-o", str(tmp_path / "b"), "-q"], check=True)
+    subprocess.run([cli, "run", str(py), "-o", str(tmp_path / "p"), "-q"], check=True)
+    assert same_files(tmp_path / "b", tmp_path / "p") == []
+    managers = pd.read_csv(tmp_path / "p" / "managers.csv")
+    assert managers["blamed_value"].sum() > 0  # the rule blamed someone
+    # From Python, the same files; and the effective YAML names the rule with its parameters.
+    tenure.run(tenure.load(py), threads=2).save(tmp_path / "from_python")
+    assert same_files(tmp_path / "p", tmp_path / "from_python") == []
+    eff = (tmp_path / "p" / "scenario.effective.yaml").read_text()
+    assert "py_cut" in eff and "py_weakest" in eff
+    # The CLI lists them with --plugin.
+    out = subprocess.run([cli, "list", "order-rules", "--plugin", str(tmp_path / "rules.py")], capture_output=True, text=True)
+    assert out.returncode == 0 and "cut_when_shrinking" in out.stdout
+    out = subprocess.run([cli, "list", "blame-rules", "--plugin", str(tmp_path / "rules.py")], capture_output=True, text=True)
+    assert "random_peer" in out.stdout and "last_owner" in out.stdout
+    assert {"py_cut", "cut_when_shrinking"} <= set(tenure.order_rules()["name"])
+    assert {"py_weakest", "last_owner"} <= set(tenure.blame_rules()["name"])
+
+
+def test_an_order_rule_repeats_acts_on_what_it_sees_and_keeps_common_random_numbers(tmp_path):
+    (tmp_path / "rules.py").write_text(RULES)
+    tenure.load_plugin(tmp_path / "rules.py")
+    base = tenure.load(ruled(tmp_path, "none", "random_peer", "kind: rule, rule: {name: py_cut, fraction: 0.0}"))
+    cutting = tenure.load(ruled(tmp_path, "cut", "random_peer",
+                                "kind: rule, every: 1 month, rule: {name: cut_when_shrinking, floor: 1.0, fraction: 0.5}"))
+    a = tenure.run(base, replications=6, threads=1)
+    b = tenure.run(cutting, replications=6, threads=2)
+    again = tenure.run(cutting, replications=6, threads=1)
+    pd.testing.assert_frame_equal(b.timeseries, again.timeseries)  # threads do not change it
+    pd.testing.assert_frame_equal(b.managers, again.managers)      # nor the drawn blame
+    # The book shrinks below its start in the first year, so the monthly rule cuts support from
+    # month 12: answers slow down against the same random numbers without the cut.
+    after = lambda r: r.timeseries[r.timeseries["month"] >= 13]["mean_response_days"].mean()
+    assert after(b) > after(a)
+    # Nothing differs before the first call (month 11's row ends at that instant, and records the
+    # support on duty after it).
+    before = lambda r: r.timeseries[r.timeseries["month"] < 11]
+    pd.testing.assert_frame_equal(before(a), before(b))
+    # A blame drawn among the owner's colleagues: never the owner, and not always the same one.
+    lost = b.lost
+    assert len(lost) > 50 and (lost["blamed"] != lost["owner"]).all() and lost["blamed"].nunique() > 1
+
+
+def test_rule_errors_name_the_rule_the_day_and_the_traceback(tmp_path):
+    (tmp_path / "rules.py").write_text(RULES)
+    tenure.load_plugin(tmp_path / "rules.py")
+    f = ruled(tmp_path, "raises", "last_owner", "kind: rule, every: 1 month, rule: raises")
+    with pytest.raises(tenure.TenureError, match="(?s)order rule 'raises' \\(orders.0\\) failed at day 365\\.25.*"
+                                                 "Traceback.*the rule's own bug"):
+        tenure.run(tenure.load(f), replications=1)
+    f = ruled(tmp_path, "name", "blames_a_name", "kind: rule, rule: py_cut")
+    with pytest.raises(tenure.TenureError, match="(?s)blame rule 'blames_a_name' failed for the loss of account .* "
+                                                 "returned 'Ann': expected a manager's id"):
+        tenure.run(tenure.load(f), replications=1)
+    f = ruled(tmp_path, "acts", "blame_acts", "kind: rule, rule: py_cut")
+    with pytest.raises(tenure.TenureError, match="a blame rule reads the organisation; only an order rule acts on it"):
+        tenure.run(tenure.load(f), replications=1)
+    f = ruled(tmp_path, "keeps", "last_owner", "kind: rule, rule: keeps_the_handle")
+    tenure.run(tenure.load(f), replications=1)
+    import sys
+    kept = next(m for n, m in sys.modules.items() if n.startswith("tenure_plugin_rules_")).KEPT
+    with pytest.raises(tenure.TenureError, match="valid only during the call"):
+        kept.cut_support(0.5)
+    # Unknown names and misplaced rules are refused at load, with their place.
+    f = ruled(tmp_path, "unknown", "last_owner", "kind: rule, rule: no_such_rule")
+    with pytest.raises(tenure.TenureError, match="unknown.yaml:12:.*no_such_rule"):
+        tenure.load(f)
+    f = ruled(tmp_path, "missing", "last_owner", "kind: rule")
+    with pytest.raises(tenure.TenureError, match="orders.0.rule: an order of kind rule needs"):
+        tenure.load(f)
+
+
+def test_a_strategy_reads_what_the_last_review_rewarded():
+    seen = []
+
+    @tenure.strategy("copies_the_rewarded", part="time", params={"hunt_share": tenure.param(0.5, min=0, max=1)})
+    def copies_the_rewarded(view, p):
+        """the hunt share the promotion rule scored highest, once a review has said"""
+        if view.moment == "review":
+            seen.append((view.review_rank, view.rewarded_share))
+        return p["hunt_share"] if np.isnan(view.rewarded_share) else view.rewarded_share
+
+    sc = tenure.load("what_the_firm_rewards", {"experiment.horizon": "3 years", "managers.m.time": "copies_the_rewarded"})
+    tenure.run(sc, replications=1, threads=1)
+    ranked = [(r, s) for r, s in seen if not np.isnan(r)]
+    # Asked after each review has ranked them: ranks spread over 0 to 1, the rewarded share a share.
+    assert len(ranked) == len(seen) > 10 and all(0 <= r <= 1 and 0 <= s <= 1 for r, s in ranked)
+    assert min(r for r, _ in ranked) < 0.2 and max(r for r, _ in ranked) > 0.8

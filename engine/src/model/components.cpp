@@ -1,5 +1,5 @@
-// The built-in registry entries: strategies, promotion policies, network generators and
-// market models. Each entry names its parameters with their types, units and bounds.
+// The built-in registry entries: strategies, promotion policies, blame rules, network
+// generators and market models. Each entry names its parameters with their types, units and bounds.
 #include "tenure/model/components.hpp"
 
 #include <algorithm>
@@ -435,6 +435,48 @@ static PolicyRegistry& policy_registry() {
 }
 const PolicyRegistry& promotion_policies() { return policy_registry(); }
 void register_promotion_policy(PolicyRegistry::Entry entry, bool replace) { policy_registry().add(std::move(entry), replace); }
+
+// --- blame rules and order rules ------------------------------------------------------------
+
+static BlameRegistry& blame_registry() {
+  static BlameRegistry registry = [] {
+    BlameRegistry r("blame rule");
+    struct LastOwner : BlameRule {
+      std::int64_t blame(const LostRecord& lost, const OrganisationView&, core::Stream&) const override { return lost.owner; }
+    };
+    // The active manager with the lowest new business in the year plus book value (the first
+    // in id order among equals).
+    struct WeakestPerformer : BlameRule {
+      std::int64_t blame(const LostRecord&, const OrganisationView& org, core::Stream&) const override {
+        std::int64_t worst = -1;
+        double w = 1e300;
+        for (std::size_t i = 0; i < org.manager_count(); ++i) {
+          if (!org.active(i)) continue;
+          const double score = org.year_new_business(i) + org.book_value(i);
+          if (score < w) w = score, worst = static_cast<std::int64_t>(i);
+        }
+        return worst;
+      }
+    };
+    r.add({"last_owner", "the manager who owned the lost client", {},
+           [](const ParamSet&) -> std::unique_ptr<BlameRule> { return std::make_unique<LastOwner>(); }});
+    r.add({"weakest_performer", "the active manager with the lowest new business in the year plus book value", {},
+           [](const ParamSet&) -> std::unique_ptr<BlameRule> { return std::make_unique<WeakestPerformer>(); }});
+    return r;
+  }();
+  return registry;
+}
+const BlameRegistry& blame_rules() { return blame_registry(); }
+void register_blame_rule(BlameRegistry::Entry entry, bool replace) { blame_registry().add(std::move(entry), replace); }
+
+// No built-in order rules: the built-in orders are the other kinds. Users add their own (in
+// C++ here or through register_order_rule, or in Python: docs/extending.md).
+static OrderRuleRegistry& order_rule_registry() {
+  static OrderRuleRegistry registry("order rule");
+  return registry;
+}
+const OrderRuleRegistry& order_rules() { return order_rule_registry(); }
+void register_order_rule(OrderRuleRegistry::Entry entry, bool replace) { order_rule_registry().add(std::move(entry), replace); }
 
 const NetworkRegistry& network_generators() {
   static const NetworkRegistry registry = [] {

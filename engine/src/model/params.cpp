@@ -104,6 +104,11 @@ void check_orders(const ModelParams& p, const Check& check) {
       check(o.manager >= 0 && o.manager < managers_at_start,
             at + ".manager: a reassign_book order needs the index of a manager at the start, 0 to " +
                 std::to_string(managers_at_start - 1) + " (got " + std::to_string(o.manager) + ")");
+    if (o.kind == OrderKind::Rule)
+      check(!o.rule.name.empty(), at + ".rule: an order of kind rule needs the name of an order rule (rule: NAME or {name: NAME, ...})");
+    else
+      check(o.rule.name.empty(), at + ".rule: only an order of kind rule names a rule (this one is " + std::string(name_of(o.kind)) + ")");
+    check(o.every == 0 || o.every >= 1, at + ".every: an order is given again at least a day later, or once (0)");
     if (o.kind == OrderKind::NoContact || o.kind == OrderKind::LiftNoContact || o.kind == OrderKind::RecoveryMeeting)
       check(o.account < accounts_at_start,
             at + ".account: account " + std::to_string(o.account) + " does not exist at the start (accounts are numbered 0 to " +

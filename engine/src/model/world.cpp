@@ -10,6 +10,8 @@
 #include <exception>
 #include <limits>
 #include <numeric>
+#include <type_traits>
+#include <variant>
 
 #include "mechanisms/acquisition.hpp"
 #include "mechanisms/care.hpp"
@@ -59,7 +61,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-8";  // 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-9";  // 9: orders repeat and name rules (their schedule signature); 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -70,10 +72,10 @@ struct World::Impl {
   // The mechanisms, each over the shared state (state.hpp).
   Requests requests{s};
   Care care{s};
-  Churn churn{s};
+  Careers careers{s};
+  Churn churn{s, careers};
   JobMoves job_moves{s};
   Acquisition acquisition{s};
-  Careers careers{s};
   Market market{s};
   Quarters quarters{s};
   Conferences conferences{s};
@@ -92,6 +94,7 @@ struct World::Impl {
     const ModelParams& p = s.p;
     careers.equip();
     market.equip();
+    orders.equip();
     requests.setup();
 
     std::vector<double> shares;
@@ -378,7 +381,17 @@ struct World::Impl {
   static std::string schedule_signature(const ModelParams& q, double upto) {
     core::ByteWriter w;
     for (const auto& o : q.orders)
-      if (o.at < upto) w.pod(o.at), w.str(name_of(o.kind)), w.pod(o.fraction), w.pod(o.account), w.pod(o.manager);
+      if (o.at < upto) {
+        w.pod(o.at), w.str(name_of(o.kind)), w.pod(o.fraction), w.pod(o.account), w.pod(o.manager), w.pod(o.every);
+        w.str(o.rule.name);
+        for (const auto& [k, v] : o.rule.params) {
+          w.str(k), w.pod(static_cast<std::uint8_t>(v.index()));
+          std::visit([&](const auto& x) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(x)>, std::string>) w.str(x);
+            else w.pod(x);
+          }, v);
+        }
+      }
     w.raw("|");
     for (const auto& c : q.conferences)
       if (c.start < upto)
@@ -497,6 +510,7 @@ struct World::Impl {
     validate(p);
     careers.equip();
     market.equip();
+    orders.equip();
     std::vector<std::string> problems;
     auto same = [&](auto saved, auto now_, const char* key) {
       if (saved != now_)

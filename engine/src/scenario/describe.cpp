@@ -110,7 +110,7 @@ std::string odd_markdown(const Scenario& sc) {
   for (std::size_t l = 0; l < p.organisation.positions.size(); ++l)
     md << (l ? ", " : "") << p.organisation.positions[l];
   md << ", bottom first), the promotion policy (here `" << p.organisation.promotion.name
-     << "`), support staff, quota, supervision, the blame rule.\n"
+     << "`), support staff, quota, supervision, the blame rule (here `" << p.organisation.blame.name << "`).\n"
      << "- **Market**: " << p.market.regimes.size() << " regime" << (p.market.regimes.size() == 1 ? "" : "s") << " (";
   for (std::size_t r = 0; r < p.market.regimes.size(); ++r) md << (r ? ", " : "") << p.market.regimes[r].name;
   md << ") moving by a monthly Markov chain, and " << p.market.shocks.size() << " scheduled shock"

@@ -157,7 +157,12 @@ std::vector<model::Factor> default_factors(const model::ModelParams& p) {
   using F = model::Factor;
   std::vector<F> f{F::ManagerNeglect, F::Market, F::Competitor};
   bool cut = false, order = false, urgent = false;
-  for (const auto& o : p.orders) cut |= o.kind == model::OrderKind::CutSupport, order |= o.kind == model::OrderKind::NoContact;
+  // An order rule may cut support or forbid contact: both are candidates (a factor the rule
+  // never used shows as zero).
+  for (const auto& o : p.orders) {
+    const bool rule = o.kind == model::OrderKind::Rule;
+    cut |= rule || o.kind == model::OrderKind::CutSupport, order |= rule || o.kind == model::OrderKind::NoContact;
+  }
   for (const auto& m : p.managers) urgent |= m.pressure.name == "urgent";
   if (cut) f.push_back(F::SupportCut);
   if (order) f.push_back(F::ManagementOrder);

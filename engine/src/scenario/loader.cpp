@@ -501,7 +501,7 @@ bool other_component(const YAML::Node& base, const YAML::Node& over) {
 // a different `name` mean a different component. Elsewhere (the file's own `name`, a manager's
 // `name`) a name is a value like any other and maps merge key by key.
 bool component_key(const std::string& key) {
-  static const std::unordered_set<std::string> keys{"time", "service", "pressure", "promotion", "generator", "model"};
+  static const std::unordered_set<std::string> keys{"time", "service", "pressure", "promotion", "blame_rule", "generator", "model", "rule"};
   return keys.count(key) > 0;
 }
 
@@ -579,9 +579,14 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
     } else if (k == "conferences") {
       p.conferences = parse_items(ctx, v, "conferences", conference_fields(), {}, no_extra<model::ConferenceParams>);
     } else if (k == "orders") {
-      // `account` is an index or the word `largest` (resolved by the model: orders.hpp).
-      p.orders = parse_items(ctx, v, "orders", order_fields(), {"account"},
+      // `account` is an index or the word `largest` (resolved by the model: orders.hpp); `rule`
+      // an order rule (kind rule).
+      p.orders = parse_items(ctx, v, "orders", order_fields(), {"account", "rule"},
                              [&](model::Order& o, const std::string& key, const YAML::Node& val) {
+                               if (key == "rule") {
+                                 o.rule = component(ctx, val, model::order_rules());
+                                 return true;
+                               }
                                if (key != "account") return false;
                                if (scalar(val) == "largest") o.account = -1;
                                else o.account = integer_of(ctx, val, "orders: account", 0, 4000000000);
@@ -622,6 +627,8 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
           });
         } else if (k == "organisation" && sub == "promotion") {
           p.organisation.promotion = component(ctx, jt->second, model::promotion_policies());
+        } else if (k == "organisation" && sub == "blame_rule") {
+          p.organisation.blame = component(ctx, jt->second, model::blame_rules());
         } else if (k == "organisation" && sub == "hire") {
           YAML::Node one(YAML::NodeType::Sequence);
           if (jt->second.IsMap() && !entry(jt->second, "name")) {
@@ -636,7 +643,7 @@ void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& 
           if (!hires.empty()) p.organisation.hire = hires.front();
         } else {
           auto all = known;
-          if (k == "organisation") all.insert(all.end(), {"organisation.positions", "organisation.responsibility", "organisation.promotion", "organisation.hire"});
+          if (k == "organisation") all.insert(all.end(), {"organisation.positions", "organisation.responsibility", "organisation.promotion", "organisation.blame_rule", "organisation.hire"});
           ctx.key_error(jt->first, unknown_name_message("key", path, all));
         }
       }
@@ -1202,7 +1209,11 @@ void emit_list(YAML::Emitter& e, const char* key, const std::vector<T>& items, c
 
 // Every parameter of one ModelParams, defaults included, as the sections of a scenario file.
 void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
-  // Scalar records, grouped by section in the order they are declared.
+  // Scalar records, grouped by section in the order they are declared; the organisation's
+  // lists and components follow its last scalar.
+  const Field* last_organisation_field = nullptr;
+  for (const auto& f : fields())
+    if (f.path.rfind("organisation.", 0) == 0) last_organisation_field = &f;
   std::string section;
   for (const auto& f : fields()) {
     const auto dot = f.path.find('.');
@@ -1215,7 +1226,7 @@ void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
     }
     e << YAML::Key << key << YAML::Value;
     emit_value(e, f.spec, f.get(p));
-    if (sec == "organisation" && key == "blame_rule") {
+    if (sec == "organisation" && &f == last_organisation_field) {
       e << YAML::Key << "positions" << YAML::Value << YAML::Flow << p.organisation.positions;
       std::vector<std::string> resp;
       for (double r : p.organisation.responsibility) resp.push_back(value_text(ParamSpec{}, r));
@@ -1224,6 +1235,8 @@ void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
       e << YAML::EndSeq;
       e << YAML::Key << "promotion" << YAML::Value;
       emit_component(e, p.organisation.promotion, model::promotion_policies());
+      e << YAML::Key << "blame_rule" << YAML::Value;
+      emit_component(e, p.organisation.blame, model::blame_rules());
       e << YAML::Key << "hire" << YAML::Value;
       emit_manager(e, p.organisation.hire);
     }
@@ -1257,6 +1270,10 @@ void emit_params(YAML::Emitter& e, const model::ModelParams& p) {
     e << YAML::Key << "account" << YAML::Value;
     if (o.account < 0) e << "largest";
     else e << o.account;
+    if (o.kind == model::OrderKind::Rule) {
+      e << YAML::Key << "rule" << YAML::Value;
+      emit_component(e, o.rule, model::order_rules());
+    }
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;
@@ -1362,6 +1379,9 @@ Json component_schema(const Reg& reg) {
     names.push_back(e->name);
     for (const auto& p : e->params) params.emplace(p.name, &p);
   }
+  if (names.empty())  // none built in (order rules): the ones plugins register
+    return {{"description", "a " + reg.kind() + " registered by a plugin: a name, or a map with name and parameters"},
+            {"anyOf", Json::array({Json{{"type", "string"}}, Json{{"type", "object"}, {"required", {"name"}}}})}};
   Json props{{"name", {{"enum", names}}}};
   for (const auto& [n, p] : params) props[n] = spec_schema(*p);
   return {{"description", "a " + reg.kind() + ": a name, or a map with name and parameters"},
@@ -1417,6 +1437,7 @@ Json sections_schema() {
   org["positions"] = {{"type", "array"}, {"items", {{"type", "integer"}, {"minimum", 0}}}};
   org["responsibility"] = {{"type", "array"}, {"items", {{"type", "number"}, {"minimum", 0}}}};
   org["promotion"] = component_schema(model::promotion_policies());
+  org["blame_rule"] = component_schema(model::blame_rules());
   org["hire"] = manager_item_schema();
   auto& market = sections["market"];
   market["model"] = component_schema(model::market_models());
@@ -1431,7 +1452,8 @@ Json sections_schema() {
   o["conferences"] = items_schema(conference_fields());
   o["orders"] = items_schema(
       order_fields(),
-      Json{{"account", {{"anyOf", Json::array({Json{{"const", "largest"}}, Json{{"type", "integer"}, {"minimum", 0}}})}}}});
+      Json{{"account", {{"anyOf", Json::array({Json{{"const", "largest"}}, Json{{"type", "integer"}, {"minimum", 0}}})}}},
+           {"rule", component_schema(model::order_rules())}});
   return o;
 }
 
@@ -1446,6 +1468,7 @@ void markdown_items(std::ostringstream& md, const std::string& title, const std:
 template <class Reg>
 void markdown_registry(std::ostringstream& md, const Reg& reg) {
   md << "\n### " << reg.kind() << "\n\n";
+  if (reg.entries().empty()) md << "None built in: plugins register their own (docs/extending.md).\n";
   for (const auto* e : reg.entries()) {
     md << "- `" << e->name << "`: " << e->description << "\n";
     for (const auto& p : e->params)
@@ -1488,7 +1511,7 @@ std::string reference_markdown() {
        << f.spec.description << (f.spec.unit.empty() ? "" : " (" + f.spec.unit + ")") << " |\n";
   md << "\nAlso: `organisation.positions` (positions per level, bottom first), `organisation.responsibility`\n"
         "(weight of each level in effectiveness), `organisation.promotion` (a promotion policy),\n"
-        "`organisation.hire` (a manager entry: the profile of outside hires), `market.model`,\n"
+        "`organisation.blame_rule` (a blame rule), `organisation.hire` (a manager entry: the profile of outside hires), `market.model`,\n"
         "`market.regimes`, `market.transition` (rows sum to 1, per month), `market.shocks`,\n"
         "`network.generator`, `experiment` (`replications`, `seed`, `horizon`, `outputs`), `variants`\n"
         "(named overrides of any of the above), `extends` (a file this one overrides) and `plugins` (Python\n"
@@ -1496,7 +1519,7 @@ std::string reference_markdown() {
         "docs/extending.md).\n\n## List items\n";
   markdown_items(md, "managers (and organisation.hire): also `strategy: time/service/pressure`, or `time:`, `service:`, `pressure:` components", manager_fields());
   markdown_items(md, "conferences", conference_fields());
-  markdown_items(md, "orders: also `account` (an index, or `largest`)", order_fields());
+  markdown_items(md, "orders: also `account` (an index, or `largest`) and, for kind `rule`, `rule` (an order rule)", order_fields());
   markdown_items(md, "market.shocks", shock_fields());
   markdown_items(md, "market.regimes", regime_fields());
   md << "\n## Registered components\n";
@@ -1504,6 +1527,8 @@ std::string reference_markdown() {
   markdown_registry(md, model::service_styles());
   markdown_registry(md, model::pressure_behaviours());
   markdown_registry(md, model::promotion_policies());
+  markdown_registry(md, model::blame_rules());
+  markdown_registry(md, model::order_rules());
   markdown_registry(md, model::network_generators());
   markdown_registry(md, model::market_models());
   return md.str();

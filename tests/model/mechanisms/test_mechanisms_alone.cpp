@@ -57,7 +57,9 @@ TEST_CASE("Churn alone: the monthly churn share is 1 - exp(-h dt), a notice ends
   // Satisfaction 4 (3 below the reference): h = h0 exp(0.45 x 3).
   MechanismFixture f(20000, 1, 0, 4.0);
   Shared& s = f.state();
-  Churn churn(s);
+  Careers careers(s);  // whom a loss is blamed on
+  careers.equip();
+  Churn churn(s, careers);
   const double dt = cal::kDaysPerMonth;
   const Churn::Month k = churn.begin_month(dt);
   s.rng.start_month(0);

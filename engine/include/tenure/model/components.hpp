@@ -1,5 +1,6 @@
 // The model's extension points: strategies (time split, service style, pressure behaviour),
-// promotion policies, network generators and market models. Each is a registry entry.
+// promotion policies, blame rules, order rules, network generators and market models. Each is a
+// registry entry.
 #pragma once
 
 #include <Eigen/Dense>
@@ -8,6 +9,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "tenure/core/random.hpp"
@@ -155,6 +157,75 @@ using PolicyRegistry = Registry<PromotionPolicy>;
 const PolicyRegistry& promotion_policies();
 // A policy of one's own, as register_time_allocation (at start-up, before runs).
 void register_promotion_policy(PolicyRegistry::Entry entry, bool replace = false);
+
+// --- the organisation seen from above: blame rules and order rules ------------------------
+// What a blame rule or an order rule may read: the managers (by id, departed ones included,
+// as in managers.csv) and the day. Book values are the books' current values.
+class OrganisationView {
+ public:
+  virtual ~OrganisationView() = default;
+  virtual double day() const = 0;
+  virtual std::size_t manager_count() const = 0;
+  virtual const std::string& name(std::size_t i) const = 0;
+  virtual bool active(std::size_t i) const = 0;
+  virtual std::int64_t level(std::size_t i) const = 0;
+  virtual std::int64_t book_size(std::size_t i) const = 0;  // clients owned
+  virtual double book_value(std::size_t i) const = 0;
+  virtual double year_new_business(std::size_t i) const = 0;  // since the last review
+  virtual double quarter_new_business(std::size_t i) const = 0;
+  virtual double competence(std::size_t i) const = 0;
+  virtual double blamed_value(std::size_t i) const = 0;  // lost value blamed on them so far
+  virtual std::size_t market_regime() const = 0;
+};
+
+// A lost account, as a blame rule sees it.
+struct LostRecord {
+  std::uint32_t account;
+  double value;
+  std::uint32_t causes;  // bit i: Cause i
+  std::int64_t owner;    // -1: nobody's
+};
+
+// Whom the organisation blames for a lost account: a manager's id, or -1 (nobody). Called once
+// per lost account.
+class BlameRule {
+ public:
+  virtual ~BlameRule() = default;
+  virtual std::int64_t blame(const LostRecord& lost, const OrganisationView& org, core::Stream& rng) const = 0;
+};
+using BlameRegistry = Registry<BlameRule>;
+const BlameRegistry& blame_rules();
+void register_blame_rule(BlameRegistry::Entry entry, bool replace = false);
+
+// What an order rule may do, besides reading the organisation. Each action is one of the
+// built-in orders', with its checks and its attribution factor (a support cut or a no-contact
+// order switched off by attribution does nothing). Accounts: an id, or -1 for the largest
+// client (as `account: largest`).
+class OrganisationActions : public OrganisationView {
+ public:
+  virtual double support_staff() const = 0;  // support on duty, in full-time equivalents
+  virtual double support_hired() const = 0;  // service.support_staff: what restore_support() gives back
+  virtual std::int64_t clients() const = 0;   // clients served now
+  virtual std::int64_t largest_client() const = 0;  // -1 when there is none
+  virtual std::uint64_t random_key(std::uint64_t key) const = 0;  // keyed by run, replication, order, day, key
+  virtual void cut_support(double fraction) = 0;  // of the support on duty now
+  virtual void restore_support() = 0;             // back to service.support_staff
+  virtual void reassign_book(std::int64_t manager) = 0;
+  virtual void no_contact(std::int64_t account) = 0;
+  virtual void lift_no_contact(std::int64_t account) = 0;
+  virtual void recovery_meeting(std::int64_t account) = 0;
+};
+
+// A management order of one's own (`kind: rule`): called at the order's day (and every
+// `every` after it), it looks at the organisation and acts through the handle.
+class OrderRule {
+ public:
+  virtual ~OrderRule() = default;
+  virtual void apply(OrganisationActions& org) const = 0;
+};
+using OrderRuleRegistry = Registry<OrderRule>;
+const OrderRuleRegistry& order_rules();
+void register_order_rule(OrderRuleRegistry::Entry entry, bool replace = false);
 
 // --- people network --------------------------------------------------------------------
 

@@ -42,8 +42,7 @@ const char* to_string(Factor f);
 
 // --- named choices ------------------------------------------------------------------------
 // Enums in the model, their names in files and outputs: one table each (EnumNames).
-enum class OrderKind : std::uint8_t { CutSupport, NoContact, LiftNoContact, ReassignBook, RecoveryMeeting };
-enum class BlameRule : std::uint8_t { LastOwner, WeakestPerformer };
+enum class OrderKind : std::uint8_t { CutSupport, NoContact, LiftNoContact, ReassignBook, RecoveryMeeting, Rule };
 enum class SupervisionAction : std::uint8_t { Coach, Reassign, Escalate };
 enum class CompetenceRule : std::uint8_t { Carried, Redrawn };
 enum class DepartureReason : std::uint8_t { None, Quit, Dismissed, Retired };
@@ -56,12 +55,8 @@ template <class E>
 struct EnumNames;
 template <>
 struct EnumNames<OrderKind> {
-  static constexpr std::array<std::string_view, 5> names{"cut_support", "no_contact", "lift_no_contact", "reassign_book",
-                                                         "recovery_meeting"};
-};
-template <>
-struct EnumNames<BlameRule> {
-  static constexpr std::array<std::string_view, 2> names{"last_owner", "weakest_performer"};
+  static constexpr std::array<std::string_view, 6> names{"cut_support", "no_contact", "lift_no_contact", "reassign_book",
+                                                         "recovery_meeting", "rule"};
 };
 template <>
 struct EnumNames<SupervisionAction> {
@@ -436,7 +431,7 @@ struct OrganisationParams {
   double urgency_window_days = 21;  // last days of a quarter when pressure bites
   double handoff_penalty = 0.8;     // satisfaction lost when an account changes hands
   ManagerSpec hire{.name = "hire", .competence_sd = 0.1};  // profile of outside hires at the bottom level
-  BlameRule blame_rule = BlameRule::LastOwner;
+  Component blame{"last_owner", {}};  // whom the organisation blames for a lost account (a blame rule)
 };
 template <>
 inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
@@ -466,7 +461,6 @@ inline const std::vector<Key<OrganisationParams>>& keys<OrganisationParams>() {
       key(&S::quota, real_param("quota", 0, "currency/quarter", "new business expected per manager per quarter", 0, kUnbounded)),
       key(&S::urgency_window_days, duration_param("urgency_window", 0, "last part of a quarter when pressure bites", 0, 91)),
       key(&S::handoff_penalty, real_param("handoff_penalty", 0, "points", "satisfaction lost when an account changes hands", 0, 10)),
-      key(&S::blame_rule, "blame_rule", "whom the organisation blames for a lost account"),
   };
   return k;
 }
@@ -556,6 +550,8 @@ struct Order {
   double fraction = 0;        // cut_support
   std::int64_t account = -1;  // no_contact, recovery_meeting, lift_no_contact (-1: the largest)
   std::int64_t manager = -1;  // reassign_book
+  double every = 0;           // days between repeats (0: given once)
+  Component rule{};           // kind rule: an order rule (components.hpp) and its parameters
 };
 template <>
 inline const std::vector<Key<Order>>& keys<Order>() {
@@ -565,6 +561,7 @@ inline const std::vector<Key<Order>>& keys<Order>() {
       required(key(&S::kind, "kind", "what management orders")),
       key(&S::fraction, probability_param("fraction", 0, "cut_support: share of support staff cut")),
       key(&S::manager, int_param("manager", -1, "reassign_book: index of the manager whose book is handed over", -1, 1e7)),
+      key(&S::every, duration_param("every", 0, "given again this long after each time, to the horizon (0: once; else at least a day)")),
   };
   return k;
 }

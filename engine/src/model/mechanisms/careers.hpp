@@ -14,31 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "../organisation_view.hpp"
 #include "../state.hpp"
 
 namespace tenure::model {
-
-// Whom the organisation blames for a lost account: its owner, or (weakest_performer) the
-// active manager with the lowest new business in the year plus book value.
-inline std::int64_t blame(Shared& s, std::uint32_t a) {
-  if (s.p.organisation.blame_rule == BlameRule::WeakestPerformer) {
-    std::int64_t worst = -1;
-    double w = 1e300;
-    for (std::size_t i = 0; i < s.managers.size(); ++i) {
-      if (!s.managers[i].active) continue;
-      const double score = s.managers[i].year_new + s.current_book_value(i);
-      if (score < w) w = score, worst = static_cast<std::int64_t>(i);
-    }
-    return worst;
-  }
-  return s.acc.rec[a].owner;
-}
 
 struct Careers {
   Shared& s;
   explicit Careers(Shared& shared) : s(shared) {}
 
   std::unique_ptr<PromotionPolicy> policy;
+  std::unique_ptr<BlameRule> blame_rule;
   std::uint64_t promotion_round = 0;
   std::uint64_t hires = 0;
   bool in_review = false;  // the annual review's promotions are being made
@@ -47,7 +33,33 @@ struct Careers {
   bool teams_changed = false;
 
   // The policy comes from the parameters (a fork may change it).
-  void equip() { policy = promotion_policies().create(s.p.organisation.promotion.name, s.p.organisation.promotion.params); }
+  // The policy and the blame rule come from the parameters (a fork may change them).
+  void equip() {
+    policy = promotion_policies().create(s.p.organisation.promotion.name, s.p.organisation.promotion.params);
+    blame_rule = blame_rules().create(s.p.organisation.blame.name, s.p.organisation.blame.params);
+  }
+
+  // Whom the organisation blames for the loss of account `a` (value `v`, `causes`): a manager's
+  // id or -1, by the blame rule. A rule's draws are keyed by the account and the day.
+  std::int64_t blame(std::uint32_t a, double v, std::uint32_t causes) {
+    const LostRecord lost{a, v, causes, s.acc.rec[a].owner};
+    const OrganisationReader<OrganisationView> org(s);
+    const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));
+    core::Stream rng(core::StreamKey{s.seed, s.rep, a, Purpose("blame").id ^ core::mix64(day)});
+    std::int64_t who = -1;
+    try {
+      who = blame_rule->blame(lost, org, rng);
+    } catch (const std::exception& e) {
+      // A rule of one's own that fails (a Python exception, with its traceback) stops the run.
+      throw Error("blame rule '" + s.p.organisation.blame.name + "' failed for the loss of account " + std::to_string(a) +
+                  " at day " + std::to_string(s.now()) + ":\n" + e.what());
+    }
+    if (who < -1 || who >= static_cast<std::int64_t>(s.managers.size()))
+      throw Error("blame rule '" + s.p.organisation.blame.name + "' blamed manager " + std::to_string(who) +
+                  " for the loss of account " + std::to_string(a) + ": expected a manager's id, 0 to " +
+                  std::to_string(static_cast<std::int64_t>(s.managers.size()) - 1) + ", or -1 for nobody");
+    return who;
+  }
 
   // Exits at the month's end: each active manager quits at the exit hazard (raised after
   // being passed over).

@@ -18,7 +18,8 @@ namespace tenure::model {
 
 struct Churn {
   Shared& s;
-  explicit Churn(Shared& shared) : s(shared) {}
+  Careers& careers;  // whom the organisation blames
+  Churn(Shared& shared, Careers& c) : s(shared), careers(c) {}
 
   // The month's constants. The products are the ones the formulas would form, so every
   // result is the same to the last bit.
@@ -107,7 +108,7 @@ struct Churn {
     for (int c = 0; c < kCauseCount; ++c)
       if ((causes >> c) & 1) cur.churned_by_cause[static_cast<std::size_t>(c)] += v / n;
     if (n == 0) cur.churned_by_cause[kCauseCount] += v;
-    LostAccount lost{a, s.now(), v, causes, acc.rec[a].owner, blame(s, a)};
+    LostAccount lost{a, s.now(), v, causes, acc.rec[a].owner, careers.blame(a, v, causes)};
     if (lost.blamed >= 0) s.managers[static_cast<std::size_t>(lost.blamed)].row.blamed_value += v;
     s.out.lost.push_back(lost);
     s.out.lost_value += v;

@@ -1,15 +1,20 @@
-// Management orders (docs/model.md, "Management orders"): at their day, cut support staff,
-// hand a manager's book to the others, hold a recovery meeting with a client (a promise),
-// forbid or allow contact with one.
+// Management orders (docs/model.md, "Management orders"): at their day (and every `every`
+// after it), cut support staff, hand a manager's book to the others, hold a recovery meeting
+// with a client (a promise), forbid or allow contact with one; or call an order rule of one's
+// own (components.hpp, OrderRule), which does the same through a handle.
 //
-// Owns: which client "largest" names. Event kOrder (aux: the order's index). Writes to
-// accounts: satisfaction, expectation, silent, flags, causes; the owner through
-// Shared::reassign; support staff through Requests::cut_support.
+// Owns: which client "largest" names, the order rules' instances. Event kOrder (aux: the
+// order's index). Writes to accounts: satisfaction, expectation, silent, flags, causes; the
+// owner through Shared::reassign; support staff through Requests::cut_support.
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
+#include "../organisation_view.hpp"
 #include "../state.hpp"
 #include "requests.hpp"
 
@@ -27,11 +32,29 @@ struct Orders {
   // client at the first order that names it.
   std::uint32_t named_largest = kNone;
 
-  // Orders from day `from` on (a fork schedules the ones after its day).
-  void schedule(double from) {
+  std::vector<std::unique_ptr<OrderRule>> rules;  // by order index; empty but for kind rule
+
+  // The rules come from the parameters (a fork may change them).
+  void equip() {
+    rules.clear();
+    rules.resize(s.p.orders.size());
     for (std::size_t i = 0; i < s.p.orders.size(); ++i)
-      if (s.p.orders[i].at >= from)
-        s.sim.schedule_at(s.p.orders[i].at, EventSpec{kOrder, 0, static_cast<std::uint32_t>(i), kPrioOrder});
+      if (const Order& o = s.p.orders[i]; o.kind == OrderKind::Rule) rules[i] = order_rules().create(o.rule.name, o.rule.params);
+  }
+
+  // The k-th time order `o` is given (k = 0, 1, ...): one formula for the run and for a fork.
+  static double given_at(const Order& o, double k) { return o.at + k * o.every; }
+
+  // Orders from day `from` on (a fork schedules the ones after its day): each order's first
+  // time at or after `from` before the horizon.
+  void schedule(double from) {
+    for (std::size_t i = 0; i < s.p.orders.size(); ++i) {
+      const Order& o = s.p.orders[i];
+      double at = o.at;
+      if (at < from && o.every > 0) at = given_at(o, std::ceil((from - o.at) / o.every));
+      if (at >= from && (o.every <= 0 || at < s.p.horizon_days))
+        s.sim.schedule_at(at, EventSpec{kOrder, 0, static_cast<std::uint32_t>(i), kPrioOrder});
+    }
   }
 
   std::uint32_t largest_account() const {
@@ -43,14 +66,19 @@ struct Orders {
 
   void on_order(std::size_t idx) {
     const Order& o = s.p.orders[idx];
+    if (o.every > 0) {
+      const double next = given_at(o, std::round((s.now() - o.at) / o.every) + 1);
+      if (next < s.p.horizon_days) s.sim.schedule_at(next, EventSpec{kOrder, 0, static_cast<std::uint32_t>(idx), kPrioOrder});
+    }
     switch (o.kind) {
+      case OrderKind::Rule: apply_rule(idx); return;
       case OrderKind::CutSupport:
         if (s.p.factor_on(Factor::SupportCut)) requests.cut_support(o.fraction);
         return;
       case OrderKind::ReassignBook: reassign_book(o.manager); return;
       case OrderKind::RecoveryMeeting:
       case OrderKind::NoContact:
-      case OrderKind::LiftNoContact: about_client(o); return;
+      case OrderKind::LiftNoContact: about_client(o.kind, o.account); return;
     }
   }
 
@@ -76,20 +104,20 @@ struct Orders {
   }
 
   // An order about one client: a recovery meeting (a promise), or forbidding or allowing contact.
-  void about_client(const Order& o) {
+  void about_client(OrderKind kind, std::int64_t account) {
     const auto& p = s.p;
     auto& acc = s.acc;
-    if (o.account < 0 && named_largest == kNone) named_largest = largest_account();
-    const std::uint32_t a = o.account >= 0 ? static_cast<std::uint32_t>(o.account) : named_largest;
+    if (account < 0 && named_largest == kNone) named_largest = largest_account();
+    const std::uint32_t a = account >= 0 ? static_cast<std::uint32_t>(account) : named_largest;
     if (a == kNone || a >= acc.size() || !s.served(a)) return;
     Account& x = acc.rec[a];
-    if (o.kind == OrderKind::RecoveryMeeting) {
+    if (kind == OrderKind::RecoveryMeeting) {
       s.set_satisfaction(a, x.satisfaction + p.supervision.recovery_boost);
       x.expectation = static_cast<float>(std::min(10.0, x.expectation + p.supervision.expectation_raise * 2));
       x.silent = 0;
       x.flags |= kPromised;
       s.log(a, "recovery meeting");
-    } else if (o.kind == OrderKind::NoContact) {
+    } else if (kind == OrderKind::NoContact) {
       if (!p.factor_on(Factor::ManagementOrder)) return;
       x.flags |= kNoContact;
       x.causes |= bit(Cause::NoContactOrder);
@@ -104,6 +132,66 @@ struct Orders {
     }
   }
 
+  // What an order rule may do: the built-in orders' actions, with their checks and factors.
+  class Handle final : public OrganisationReader<OrganisationActions> {
+   public:
+    Handle(Orders& o, std::size_t idx) : OrganisationReader(o.s), orders(o), index(idx) {}
+    double support_staff() const override { return orders.requests.support_fte; }
+    double support_hired() const override { return static_cast<double>(s.p.service.support_staff); }
+    std::int64_t clients() const override {
+      std::int64_t n = 0;
+      for (std::uint32_t a = 0; a < s.acc.size(); ++a) n += s.served(a) ? 1 : 0;
+      return n;
+    }
+    std::int64_t largest_client() const override {
+      const std::uint32_t a = orders.largest_account();
+      return a == kNone ? -1 : static_cast<std::int64_t>(a);
+    }
+    std::uint64_t random_key(std::uint64_t key) const override {
+      const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));
+      return core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("order-rule").id ^ core::mix64(index * 0x9e3779b97f4a7c15ULL + day) ^ core::mix64(key + 0x5bd1e995ULL)}.hash();
+    }
+    void cut_support(double fraction) override {
+      if (!(fraction >= 0 && fraction <= 1))
+        throw Error("cut_support(" + std::to_string(fraction) + "): expected a share of the support on duty, 0 to 1");
+      if (s.p.factor_on(Factor::SupportCut)) orders.requests.cut_support(fraction);
+    }
+    void restore_support() override {
+      if (s.p.factor_on(Factor::SupportCut)) orders.requests.restore_support();
+    }
+    void reassign_book(std::int64_t manager) override {
+      if (manager < 0 || manager >= static_cast<std::int64_t>(s.managers.size()))
+        throw Error("reassign_book(" + std::to_string(manager) + "): manager " + std::to_string(manager) +
+                    " does not exist (managers are numbered 0 to " + std::to_string(static_cast<std::int64_t>(s.managers.size()) - 1) + ")");
+      orders.reassign_book(manager);
+    }
+    void no_contact(std::int64_t account) override { client(OrderKind::NoContact, account); }
+    void lift_no_contact(std::int64_t account) override { client(OrderKind::LiftNoContact, account); }
+    void recovery_meeting(std::int64_t account) override { client(OrderKind::RecoveryMeeting, account); }
+
+   private:
+    Orders& orders;
+    std::size_t index;
+    void client(OrderKind kind, std::int64_t account) {
+      if (account < -1 || account >= static_cast<std::int64_t>(s.acc.size()))
+        throw Error(std::string(name_of(kind)) + "(" + std::to_string(account) + "): account " + std::to_string(account) +
+                    " does not exist (accounts are numbered 0 to " + std::to_string(static_cast<std::int64_t>(s.acc.size()) - 1) +
+                    ", or -1 for the largest client)");
+      orders.about_client(kind, account);
+    }
+  };
+
+  void apply_rule(std::size_t idx) {
+    const Order& o = s.p.orders[idx];
+    Handle handle(*this, idx);
+    try {
+      rules[idx]->apply(handle);
+    } catch (const std::exception& e) {
+      // A rule of one's own that fails (a Python exception, with its traceback) stops the run.
+      throw Error("order rule '" + o.rule.name + "' (orders." + std::to_string(idx) + ") failed at day " +
+                  std::to_string(s.now()) + ":\n" + e.what());
+    }
+  }
 };
 
 }  // namespace tenure::model

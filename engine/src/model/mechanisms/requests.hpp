@@ -67,7 +67,7 @@ struct Requests {
     // a cut need the head room.
     double cut_max = 0;
     for (const auto& o : p.orders)
-      if (o.kind == OrderKind::CutSupport) cut_max = 1.0;
+      if (o.kind == OrderKind::CutSupport || o.kind == OrderKind::Rule) cut_max = 1.0;  // a rule may cut
     const double bound = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
     return bound > 0 ? bound : 0.0;  // no problems at all: none scheduled
   }
@@ -192,6 +192,11 @@ struct Requests {
   // A management order cuts the support hours on duty by `fraction` (orders.hpp).
   void cut_support(double fraction) {
     support_fte *= 1.0 - fraction;
+    rebuild_support_free();
+  }
+  // An order rule gives the support hours back: to the staffing level (orders.hpp).
+  void restore_support() {
+    support_fte = static_cast<double>(s.p.service.support_staff);
     rebuild_support_free();
   }
   // A request's work as a multiple of the mean (request_hours): 1 when service times are fixed
