@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <variant>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -25,6 +27,7 @@
 #include <sstream>
 
 #include "tenure/core/error.hpp"
+#include "tenure/core/time.hpp"
 #include "tenure/model/components.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
@@ -107,6 +110,64 @@ std::string scenarios_json(const Options& o) {
   return dump(j);
 }
 
+// A number among a component's parameters: its value in the scenario, else the entry's default
+// (NaN when the component has no such parameter: the lever does not apply to it).
+template <class Reg>
+double component_number(const model::Component& c, const Reg& reg, const std::string& key) {
+  if (const auto it = c.params.find(key); it != c.params.end()) {
+    if (const auto* d = std::get_if<double>(&it->second)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  }
+  if (!reg.contains(c.name)) return std::nan("");
+  for (const auto& spec : reg.at(c.name).params)
+    if (spec.name == key) {
+      if (const auto* d = std::get_if<double>(&spec.default_value)) return *d;
+    }
+  return std::nan("");
+}
+
+constexpr double kMonth = calendar::kDaysPerMonth;
+
+// What the levers start at: the scenario's values for one variant (team-wide and per manager).
+Json levers_json(const model::ModelParams& p) {
+  Json managers = Json::array();
+  for (const auto& m : p.managers) {
+    const double hunt = component_number(m.time, model::time_allocations(), "hunt_share");
+    const double answer = component_number(m.service, model::service_styles(), "answer_probability");
+    managers.push_back({{"name", m.name}, {"count", m.count}, {"time", m.time.name}, {"service", m.service.name},
+                        {"pressure", m.pressure.name},
+                        {"hunt_share", std::isnan(hunt) ? Json() : Json(hunt)},
+                        {"answer_probability", std::isnan(answer) ? Json() : Json(answer)}});
+  }
+  Json shock;
+  if (!p.market.shocks.empty())
+    shock = {{"month", p.market.shocks.front().start / kMonth}, {"severity", p.market.shocks.front().severity}};
+  return {{"support_staff", p.service.support_staff}, {"supervision", p.supervision.enabled},
+          {"promotion", p.organisation.promotion.name}, {"shock", shock},
+          {"horizon_months", p.horizon_days / kMonth}, {"managers", managers}};
+}
+
+// What the charts mark: the scenario's scheduled events (months from the start).
+Json events_json(const model::ModelParams& p) {
+  Json ev = Json::array();
+  for (const auto& x : p.market.shocks)
+    ev.push_back({{"month", x.start / kMonth}, {"kind", "shock"},
+                  {"label", "market shock " + std::to_string(static_cast<int>(std::lround(x.severity * 100))) + "%"}});
+  for (const auto& c : p.conferences) ev.push_back({{"month", c.start / kMonth}, {"kind", "conference"}, {"label", "conference"}});
+  for (const auto& o : p.orders) {
+    std::string label(model::name_of(o.kind));
+    std::replace(label.begin(), label.end(), '_', ' ');
+    if (o.kind == model::OrderKind::CutSupport)
+      label = "support cut " + std::to_string(static_cast<int>(std::lround(o.fraction * 100))) + "%";
+    else if (o.kind == model::OrderKind::Rule)
+      label = "order: " + o.rule.name;
+    ev.push_back({{"month", o.at / kMonth}, {"kind", "order"}, {"label", label}});
+  }
+  for (double y = 1; y * 12 <= p.horizon_days / kMonth + 1e-9; ++y)
+    ev.push_back({{"month", y * 12}, {"kind", "review"}, {"label", "review"}});
+  return ev;
+}
+
 struct Pane {
   scenario::RunSet rs;
 };
@@ -131,7 +192,7 @@ Json labels_json() {
 
 Json interval_json(const output::Interval& iv) { return {{"mean", iv.mean}, {"low", iv.low}, {"high", iv.high}}; }
 
-Json pane_json(const scenario::RunSet& rs) {
+Json pane_json(const scenario::RunSet& rs, const model::ModelParams& params) {
   const auto& runs = rs.results.front();
   std::size_t months = runs.empty() ? 0 : runs.front().months.size();
   for (const auto& r : runs) months = std::min(months, r.months.size());
@@ -153,7 +214,7 @@ Json pane_json(const scenario::RunSet& rs) {
     for (const auto& r : runs) x.push_back(m.of(r));
     metrics[m.name] = interval_json(output::mean_ci(x));
   }
-  return {{"series", series}, {"metrics", metrics}};
+  return {{"series", series}, {"metrics", metrics}, {"events", events_json(params)}};
 }
 
 // The most work one query may ask for: events over all its replications (about half a minute
@@ -193,7 +254,18 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
     int fresh = 0;
     for (int p = 0; p < 2; ++p) {
       const std::string sets = get(ids[p], ""), variant = get(std::string(ids[p]) + "_variant", "base");
-      const std::string key = f->second + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(reps) + "\x1f" +
+      // From a month on: the pane's levers apply from there (snapshot and fork), not from the start.
+      double from_month = 0;
+      try {
+        from_month = std::stod(get(std::string(ids[p]) + "_from", "0"));
+      } catch (const std::exception&) {
+        return {400, dump({{"error", std::string(ids[p]) + "_from: expected a month, a number"}})};
+      }
+      if (!(from_month >= 0 && from_month <= 12 * 5000))
+        return {400, dump({{"error", std::string(ids[p]) + "_from: expected a month from 0 on"}})};
+      if (sets.empty()) from_month = 0;  // nothing to apply: the scenario as it is
+      const std::string key = f->second + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
+                              std::to_string(reps) + "\x1f" +
                               (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" + std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
       {
         const auto lock = locked();
@@ -228,7 +300,30 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
       ro.stop = &stop;
       scenario::RunSet rs;
       try {
-        rs = scenario::run(sc, ro);
+        if (from_month > 0) {
+          // The scenario as it is up to the month (a snapshot, kept for the next lever move), then
+          // every replication continued under the levers.
+          if (from_month * kMonth >= params->horizon_days)
+            throw Error(std::string(ids[p]) + "_from: month " + std::to_string(static_cast<int>(from_month)) +
+                        " is at or after the horizon (" + std::to_string(static_cast<int>(params->horizon_days / kMonth)) + " months)");
+          const std::string skey = f->second + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
+                                   std::to_string(reps) + "\x1f" + (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" +
+                                   std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
+          std::shared_ptr<const scenario::Snapshot> snap;
+          {
+            const auto lock = locked();
+            snap = cache.snapshot(skey);
+          }
+          if (!snap) {
+            snap = std::make_shared<const scenario::Snapshot>(
+                scenario::take_snapshot(scenario::load(f->second), variant, from_month * kMonth, ro));
+            const auto lock = locked();
+            cache.put_snapshot(skey, snap);
+          }
+          rs = scenario::fork(sc, *snap, ro);
+        } else {
+          rs = scenario::run(sc, ro);
+        }
       } catch (...) {
         {
           std::lock_guard<std::mutex> lock(mu);
@@ -245,7 +340,8 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
       cv.notify_all();
       watchdog.join();
       PaneResult r;
-      r.json = pane_json(rs);
+      r.json = pane_json(rs, *params);
+      r.json["from_month"] = from_month;
       r.seed = rs.seed;
       for (const auto& m : output::metrics()) {
         std::vector<double> x;
@@ -272,6 +368,34 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
   } catch (const scenario::Interrupted&) {
     return {503, dump({{"error", "the run took longer than " + std::to_string(kRunDeadline.count()) +
                                      " s and was stopped: ask for fewer replications"}})};
+  } catch (const Error& e) {
+    return {400, dump({{"error", e.what()}})};
+  }
+}
+
+Answer levers_query(const Options& o, const std::string& query) {
+  const auto q = parse_query(query);
+  const auto files = scenario_files(o);
+  const std::string name = q.count("scenario") ? q.at("scenario") : (files.empty() ? "" : files.front().first);
+  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
+  std::vector<std::string> known;
+  for (const auto& x : files) known.push_back(x.first);
+  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
+  try {
+    const auto sc = scenario::load(f->second);
+    const std::string variant = q.count("variant") ? q.at("variant") : "base";
+    const model::ModelParams* params = &sc.base;
+    if (variant != "base") {
+      params = nullptr;
+      for (const auto& [vn, vp] : sc.variants)
+        if (vn == variant) params = &vp;
+      if (!params) {
+        std::vector<std::string> names{"base"};
+        for (const auto& v : sc.variants) names.push_back(v.first);
+        return {404, dump({{"error", unknown_name_message("variant", variant, names)}})};
+      }
+    }
+    return {200, dump({{"scenario", name}, {"variant", variant}, {"levers", levers_json(*params)}, {"events", events_json(*params)}})};
   } catch (const Error& e) {
     return {400, dump({{"error", e.what()}})};
   }
@@ -382,6 +506,10 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string path = target.substr(0, qm), query = qm == std::string::npos ? "" : target.substr(qm + 1);
     if (path == "/" || path == "/index.html") return reply(http::status::ok, "text/html; charset=utf-8", kWorkshopPage);
     if (path == "/api/scenarios") return reply(http::status::ok, "application/json", scenarios_json(server_.o));
+    if (path == "/api/levers") {
+      const Answer a = levers_query(server_.o, query);
+      return reply(static_cast<http::status>(a.status), "application/json", a.body);
+    }
     if (path == "/api/run") {
       if (req.method() == http::verb::head) return reply(http::status::ok, "application/json", "");
       if (server_.queued.load() >= 8)
@@ -491,6 +619,17 @@ const PaneResult& PaneCache::put(std::string key, PaneResult r) {
   if (entries_.size() >= 16) entries_.erase(entries_.begin());
   entries_.emplace_back(std::move(key), std::move(r));
   return entries_.back().second;
+}
+
+std::shared_ptr<const scenario::Snapshot> PaneCache::snapshot(const std::string& key) const {
+  for (const auto& [k, v] : snapshots_)
+    if (k == key) return v;
+  return nullptr;
+}
+
+void PaneCache::put_snapshot(std::string key, std::shared_ptr<const scenario::Snapshot> s) {
+  if (snapshots_.size() >= 4) snapshots_.erase(snapshots_.begin());
+  snapshots_.emplace_back(std::move(key), std::move(s));
 }
 
 }  // namespace tenure::workshop

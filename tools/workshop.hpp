@@ -5,11 +5,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tenure/scenario/experiment.hpp"
 
 namespace tenure::workshop {
 
@@ -33,14 +36,19 @@ struct PaneResult {
 
 // A slider moves one pane at a time, so the other pane's last results are reused and a re-run
 // costs one pane's replications. Keyed by everything that determines a pane's results (file
-// and its modification time, overrides, variant, replications, seed); the 16 most recent.
+// and its modification time, overrides, variant, the month they apply from, replications,
+// seed); the 16 most recent. Levers applied from a month on fork the scenario's snapshot at
+// that month: the 4 most recent snapshots are kept, so a lever moved again runs only the rest.
 class PaneCache {
  public:
   const PaneResult* find(const std::string& key) const;
   const PaneResult& put(std::string key, PaneResult r);
+  std::shared_ptr<const scenario::Snapshot> snapshot(const std::string& key) const;
+  void put_snapshot(std::string key, std::shared_ptr<const scenario::Snapshot> s);
 
  private:
   std::deque<std::pair<std::string, PaneResult>> entries_;  // a deque: references stay valid
+  std::deque<std::pair<std::string, std::shared_ptr<const scenario::Snapshot>>> snapshots_;
 };
 
 // The JSON answer to /api/run for a query string, and its HTTP status.
@@ -50,5 +58,8 @@ struct Answer {
 };
 // `cache_mu`, when given, guards `cache` (the server answers several queries at once).
 Answer run_query(const Options& o, const std::string& query, PaneCache& cache, std::mutex* cache_mu = nullptr);
+// The JSON answer to /api/levers: what the levers start at for a scenario's variant (team-wide
+// and per manager) and the events the charts mark.
+Answer levers_query(const Options& o, const std::string& query);
 
 }  // namespace tenure::workshop

@@ -61,24 +61,49 @@ def line_b(drv, chart="active_accounts") -> str:
     return drv.execute_script(f"const p = document.querySelector('#chart-{chart} path.line-b'); return p ? p.getAttribute('d') : ''")
 
 
+def open_page(drv, url, width=1500, height=1100):
+    """Opens the page with its inner window at width x height and waits for the first run."""
+    drv.set_window_size(width, height)
+    iw, ih = drv.execute_script("return [innerWidth, innerHeight]")
+    drv.set_window_size(2 * width - iw, 2 * height - ih)
+    drv.get(url)
+    wait_for(lambda: runs(drv) >= 1, what="the first run")
+
+
+def value_of(drv, element_id):
+    """An element's value, read in the page (levers are rebuilt as they move: no stale handles)."""
+    return drv.execute_script(f"const e = document.getElementById('{element_id}'); return e ? e.value : null")
+
+
+def lever_text(drv, pane, lever):
+    return drv.execute_script(f"return document.getElementById('{pane}-{lever}-lever').textContent")
+
+
+def choose(drv, element_id, value):
+    """Sets a control as a user would: its value, then the events a browser fires (input, change)."""
+    drv.execute_script(f"const e = document.getElementById('{element_id}'); e.value = {value!r}; "
+                       "e.dispatchEvent(new Event('input')); e.dispatchEvent(new Event('change'));")
+
+
 def test_workshop_slider_changes_the_chart(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.get(server)
-    wait_for(lambda: runs(browser) >= 1, what="the first run")
-    assert "ann_vs_darren" in browser.find_element(By.ID, "story").text
+    open_page(browser, server)
+    assert "ann_vs_darren" in browser.execute_script("return document.getElementById('story').textContent")
     before, n = line_b(browser), runs(browser)
     assert before.startswith("M")
     # both panes share random numbers: with the same levers they draw the same line
     same = browser.execute_script("return document.querySelector('#chart-active_accounts path.line-a').getAttribute('d')")
     assert same == before
+    browser.find_element(By.ID, "tab-b").click()
     slider = browser.find_element(By.ID, "b-hunt_share")
     slider.click()
     slider.send_keys(Keys.END)  # all the way: every manager hunts all the time
     wait_for(lambda: runs(browser) > n and line_b(browser) != before, what="the chart to change")
-    assert "100%" in browser.find_element(By.ID, "b-hunt_share-lever").text
+    assert "100%" in lever_text(browser, "b", "hunt_share")
+    assert "applies from the start" in lever_text(browser, "b", "hunt_share")
     status = browser.find_element(By.ID, "status").text
     assert re.search(r"2 x 30 replications: \d+ ms", status), status
     # the table marks differences whose interval excludes zero
@@ -86,31 +111,220 @@ def test_workshop_slider_changes_the_chart(browser, server):
     browser.save_screenshot(str(ARTIFACTS / "workshop.png"))
 
 
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)], ids=["1024x768", "1280x800"])
+def test_presenter_layout_fits_the_screen_with_text_of_16px(browser, server, size):
+    """The main chart, the A/B outcome and the lesson are above the fold, and every text the room
+    reads is at least 16 px (the chart is drawn at its shown size, so its text is too)."""
+    from selenium.webdriver.common.by import By
+
+    width, height = size
+    open_page(browser, server, width, height)
+    browser.find_element(By.ID, "story-mode").click()
+    wait_for(lambda: value_of(browser, "b-variant") == "promote_total_value",
+             what="story 1's variant in pane B")
+    n = runs(browser)
+    wait_for(lambda: runs(browser) > n or "Look for" in browser.find_element(By.ID, "lesson-look").text, what="the step's run")
+    rects = browser.execute_script("""
+        const r = id => document.getElementById(id).getBoundingClientRect();
+        const out = {};
+        for (const id of ['lesson-text', 'lesson-try', 'lesson-look', 'chart-area', 'metrics', 'outcome']) {
+          const b = r(id); out[id] = [b.left, b.top, b.right, b.bottom];
+        }
+        out.view = [innerWidth, innerHeight];
+        out.scroll = document.documentElement.scrollHeight;
+        return out;""")
+    w, h = rects["view"]
+    assert (w, h) == (width, height)
+    for name in ("lesson-text", "lesson-try", "lesson-look", "chart-area", "outcome"):
+        left, top, right, bottom = rects[name]
+        assert 0 <= left and right <= w and 0 <= top and bottom <= h, (name, rects[name], (w, h))
+    assert rects["scroll"] <= h  # the page itself does not scroll
+    chart = rects["chart-area"]
+    assert chart[2] - chart[0] >= 0.6 * w and chart[3] - chart[1] >= 0.3 * h  # the main chart is the largest thing
+    # Five outcome rows (the key ones) are shown whole.
+    assert browser.execute_script("return [...document.querySelectorAll('#metrics tr')].filter("
+                                  "t => getComputedStyle(t).display !== 'none').length") == 6
+    small = browser.execute_script("""
+        const bad = [];
+        const texts = document.querySelectorAll('header *, #lesson *, #outcome *, aside label, aside select, aside .val, #chartbar button');
+        for (const e of texts) {
+          if (!e.childNodes.length || ![...e.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) continue;
+          const b = e.getBoundingClientRect();
+          if (b.width === 0 || getComputedStyle(e).display === 'none') continue;
+          const px = parseFloat(getComputedStyle(e).fontSize);
+          if (px < 16) bad.push(e.tagName + '#' + e.id + ': ' + px);
+        }
+        for (const t of document.querySelectorAll('#chart-area svg text'))
+          if (parseFloat(getComputedStyle(t).fontSize) < 16) bad.push('svg text ' + t.textContent + ': ' + getComputedStyle(t).fontSize);
+        return bad;""")
+    assert small == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / f"workshop-{width}x{height}.png"))
+
+
+def test_full_screen_chart_and_presenter_keys(browser, server):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, server, 1024, 768)
+    browser.find_element(By.ID, "story-mode").click()
+    wait_for(lambda: browser.find_element(By.ID, "scenario").get_attribute("value") == "ann_vs_darren", what="story 1")
+    body = browser.find_element(By.TAG_NAME, "body")
+    # A clicker's Page Down and the arrow keys step the stories; Page Up steps back.
+    for key, expected in ((Keys.PAGE_DOWN, "covert_farmer"), (Keys.ARROW_RIGHT, "market_shock"), (Keys.PAGE_UP, "covert_farmer")):
+        n = runs(browser)
+        ActionChains(browser).send_keys(key).perform()
+        wait_for(lambda: browser.find_element(By.ID, "scenario").get_attribute("value") == expected and runs(browser) > n,
+                 what=f"{expected} after {key!r}")
+    assert "story 2 of 5" in browser.find_element(By.ID, "story-step").text
+    # F: the chart fills the screen, drawn again at that size; Escape: back.
+    ActionChains(browser).send_keys("f").perform()
+    wait_for(lambda: browser.execute_script("return document.body.classList.contains('fullchart')"), what="full screen")
+    size = browser.execute_script("const s = document.querySelector('#chart-area svg'); return [s.getBoundingClientRect().width, "
+                                  "s.getBoundingClientRect().height, +s.getAttribute('width'), innerWidth, innerHeight]")
+    assert size[0] >= 0.95 * size[3] and size[1] >= 0.85 * size[4] and abs(size[2] - size[0]) < 2
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "workshop-fullscreen.png"))
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    wait_for(lambda: not browser.execute_script("return document.body.classList.contains('fullchart')"), what="back")
+    assert body.is_displayed()
+
+
 def test_workshop_story_mode_steps_through_the_stories(browser, server):
     from selenium.webdriver.common.by import By
 
-    browser.get(server)
-    wait_for(lambda: runs(browser) >= 1, what="the first run")
+    open_page(browser, server)
     browser.find_element(By.ID, "story-mode").click()
-    wait_for(lambda: browser.find_element(By.ID, "b-variant").get_attribute("value") == "promote_total_value",
+    wait_for(lambda: value_of(browser, "b-variant") == "promote_total_value",
              what="story 1's variant in pane B")
-    seen = []
+    seen, lessons = [], []
     for _ in range(5):
         n = runs(browser)
         seen.append(browser.find_element(By.ID, "scenario").get_attribute("value"))
+        wait_for(lambda: "B \u2212 A" in browser.find_element(By.ID, "lesson-look").text or
+                 "the same here" in browser.find_element(By.ID, "lesson-look").text, what="what to look for")
+        lessons.append([browser.execute_script(f"return document.getElementById('{i}').textContent")
+                        for i in ("lesson-text", "lesson-try", "lesson-look")])
         browser.find_element(By.ID, "next").click()
         wait_for(lambda: runs(browser) > n, what="the next story's run")
     assert seen == ["ann_vs_darren", "covert_farmer", "market_shock", "quarter_end_pressure", "caught_between"]
+    for name, (lesson, try_, look) in zip(seen, lessons):
+        # The lesson and the comparison come from the scenario's own text; the lever to try from
+        # the variant's values; what to look for from the run's numbers.
+        text = (ROOT / "scenarios" / f"{name}.yaml").read_text()
+        assert lesson.startswith("Lesson.") and lesson.split()[1][:6] in text, (name, lesson)
+        assert try_.startswith("Try.") and "Compare" in try_, (name, try_)
+        assert look.startswith("Look for.") and "B \u2212 A" in look, (name, look)
+    # market_shock's step names the lever its variant moves (supervision), with both values.
+    assert "Supervision checkpoints: off in A, on in B" in lessons[2][1]
 
 
-def test_workshop_reports_bad_levers(browser, server):
+def test_levers_start_at_the_scenario_and_follow_the_variant(browser, server):
     from selenium.webdriver.common.by import By
 
-    browser.get(server)
-    wait_for(lambda: runs(browser) >= 1, what="the first run")
-    # the server refuses an impossible override and the page says why, instead of going blank
-    browser.execute_script("state.panes.b.set.support = -3; schedule();")
-    wait_for(lambda: "support_staff" in browser.find_element(By.ID, "error").text, what="the error message")
+    open_page(browser, server)
+    choose(browser, "scenario", "market_shock")
+    wait_for(lambda: "(the scenario's)" in lever_text(browser, "a", "support") and "5" in lever_text(browser, "a", "support"),
+             what="market_shock's 5 support staff")
+    assert value_of(browser, "a-support") == "5"
+    assert "month 24" in lever_text(browser, "a", "shock_month") and "60%" in lever_text(browser, "a", "shock_severity")
+    assert "off (the scenario's)" in lever_text(browser, "a", "supervision")
+    # The team's levers say when managers differ: John is neglectful, his peers attentive.
+    assert "mixed" in lever_text(browser, "a", "attentiveness")
+    choose(browser, "a-variant", "supervised")
+    wait_for(lambda: "on (the scenario's)" in lever_text(browser, "a", "supervision"), what="the variant's supervision")
+    choose(browser, "scenario", "ann_vs_darren")
+    wait_for(lambda: "none in the scenario" in lever_text(browser, "a", "shock_month"), what="no shock in ann_vs_darren")
+    choose(browser, "a-variant", "promote_retained_value")
+    wait_for(lambda: "best (the scenario's)" in lever_text(browser, "a", "promotion"), what="the variant's policy")
+
+
+def test_a_lever_per_manager(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server)
+    browser.find_element(By.ID, "tab-b").click()
+    choose(browser, "b-who", "Darren")
+    wait_for(lambda: "90% (the scenario's)" in lever_text(browser, "b", "hunt_share"), what="Darren's own hunt share")
+    assert not browser.find_elements(By.ID, "b-support")  # team levers stay with the team
+    before, n = line_b(browser), runs(browser)
+    choose(browser, "b-hunt_share", "0.3")
+    wait_for(lambda: runs(browser) > n and line_b(browser) != before, what="Darren hunting less")
+    assert browser.execute_script("return overrides('b')") == "managers.Darren.time.hunt_share=0.3"
+    assert "30%" in lever_text(browser, "b", "hunt_share")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "workshop-per-manager.png"))
+    choose(browser, "b-who", "Ann")  # Ann's lever is untouched
+    wait_for(lambda: "15% (the scenario's)" in lever_text(browser, "b", "hunt_share"), what="Ann's own hunt share")
+    choose(browser, "b-who", "*")
+    wait_for(lambda: "mixed" in lever_text(browser, "b", "hunt_share"), what="the team's mixed shares")
+
+
+def test_levers_from_a_month_on_fork_and_refusals_show_beside_the_lever(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server)
+    choose(browser, "scenario", "market_shock")
+    wait_for(lambda: "5" in lever_text(browser, "a", "support"), what="market_shock")
+    browser.find_element(By.ID, "tab-b").click()
+    choose(browser, "b-from", "24")
+    choose(browser, "b-supervision", "on")
+    wait_for(lambda: browser.execute_script("return state.last && state.last.b.from_month === 24"),
+             what="supervision from month 24")
+    assert "applies from month 24" in lever_text(browser, "b", "supervision")
+    # The months before are the scenario's in both panes (a fork shares its past; month 23's row
+    # closes at the fork's instant), and the chart marks the month the levers apply from.
+    same_before = browser.execute_script(
+        "const a = state.last.a.series.value.mean, b = state.last.b.series.value.mean;"
+        "return a.slice(0, 23).every((v, i) => v === b[i]) && a.slice(30).some((v, i) => v !== b[30 + i]);")
+    assert same_before
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-from")
+    # Support staff cannot change in a fork: the engine's refusal shows beside that lever.
+    choose(browser, "b-support", "8")
+    wait_for(lambda: "support_staff is 5 in the snapshot but 8 here" in
+             browser.find_element(By.ID, "b-support-refusal").text, what="the refusal beside the lever")
+    # A value the engine refuses from the start says so too.
+    choose(browser, "b-from", "0")
+    browser.execute_script("state.panes.b.set['*'] = {support: -3}; schedule();")
+    wait_for(lambda: "support_staff" in browser.find_element(By.ID, "b-support-refusal").text or
+             "support_staff" in browser.find_element(By.ID, "error").text, what="the error message")
+
+
+def test_charts_mark_events_and_export_png_svg_csv_and_the_levers_travel_in_the_link(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server)
+    choose(browser, "scenario", "market_shock")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-shock"), what="the shock marked")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-order")
+    # a review a year: months 12, 24, 36 and 48 (the fifth closes the run, past the last row)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-review")) == 4
+    browser.find_element(By.ID, "tab-chart-value").click()
+    wait_for(lambda: browser.find_elements(By.ID, "chart-value"), what="the value chart")
+    svg = browser.execute_script("return exportSVG()")
+    assert svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg and "market shock 60%" in svg
+    csv = browser.execute_script("return exportCSV()").splitlines()
+    assert csv[0] == "month,a_mean,a_low,a_high,b_mean,b_low,b_high" and len(csv) == 61
+    assert float(csv[30].split(",")[1]) > 0
+    png = browser.execute_async_script(
+        "const done = arguments[0]; exportPNG().then(b => b.arrayBuffer()).then(a => done([b => 0, new Uint8Array(a)].length &&"
+        " Array.from(new Uint8Array(a).slice(0, 8)).concat([a.byteLength])), e => done(String(e)));")
+    assert png[:8] == [137, 80, 78, 71, 13, 10, 26, 10] and png[8] > 5000  # a PNG, of some size
+    # The levers are in the address: opened elsewhere, the same panes come back.
+    browser.find_element(By.ID, "tab-b").click()
+    choose(browser, "b-who", "John")
+    n = runs(browser)
+    choose(browser, "b-attentiveness", "0.9")
+    wait_for(lambda: runs(browser) > n, what="John's attentiveness")
+    url = browser.current_url
+    assert "b.John.attentiveness=0.9" in url.replace("%2A", "*") and "chart=value" in url
+    expected = browser.execute_script("return [overrides('b'), state.last.diff.final_value.mean]")
+    browser.get("about:blank")
+    browser.get(url)
+    wait_for(lambda: runs(browser) >= 1, what="the shared link's run")
+    assert browser.execute_script("return [overrides('b'), state.last.diff.final_value.mean]") == expected
+    assert browser.find_elements(By.ID, "chart-value")
 
 
 def test_report_opens_offline_in_a_browser(browser, cli, tmp_path):
