@@ -141,7 +141,7 @@ check "no progress bar when stderr is not a terminal" '[ ! -s "$work/notty.err" 
 "$bin" run "$src/scenarios/market_shock.yaml" --all-variants -r 3 --set "experiment.horizon=3 years" --attribution --report --out "$work/rp" -q; rc=$?
 check "run --report writes report.html" '[ $rc -eq 0 ] && [ -s "$work/rp/report.html" ] && [ -s "$work/rp/runs.csv" ]'
 check "report tells the story and draws charts" 'grep -q "a boom, a shock" "$work/rp/report.html" && [ $(grep -o "<svg" "$work/rp/report.html" | wc -l) -ge 8 ]'
-check "report has paired differences, scorecards and attribution beside blame" 'grep -q "supervised &minus; base" "$work/rp/report.html" && grep -q "look at their numbers" "$work/rp/report.html" && grep -q "factor (Shapley value)" "$work/rp/report.html" && grep -q "the rule.s blame" "$work/rp/report.html"'
+check "report has paired differences, scorecards and attribution beside blame" 'grep -q "supervised &minus; base" "$work/rp/report.html" && grep -q "look at their numbers" "$work/rp/report.html" && grep -q "What caused the losses (Shapley values)" "$work/rp/report.html" && grep -q "Whom the rule blames" "$work/rp/report.html"'
 check "report needs no network (no external src or href, no script)" '! grep -Eq "(src|href)=.?https?:|<script" "$work/rp/report.html"'
 "$bin" report "$work/rp" -o "$work/again.html"; rc=$?
 check "tenure report remakes the same page" '[ $rc -eq 0 ] && cmp -s "$work/rp/report.html" "$work/again.html"'

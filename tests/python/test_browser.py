@@ -333,6 +333,7 @@ def test_report_opens_offline_in_a_browser(browser, cli, tmp_path):
     out = tmp_path / "ms"
     subprocess.run([cli, "run", str(ROOT / "scenarios" / "market_shock.yaml"), "--all-variants", "-r", "10",
                     "--attribution", "--report", "--out", str(out), "-q"], check=True)
+    browser.set_window_size(1300, 1100)
     browser.get((out / "report.html").as_uri())
     svgs = browser.find_elements(By.CSS_SELECTOR, "svg")
     assert len(svgs) >= 8
@@ -341,7 +342,50 @@ def test_report_opens_offline_in_a_browser(browser, cli, tmp_path):
     # nothing was fetched from the network
     entries = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert [e for e in entries if e.startswith("http")] == []
+    # Human labels: no raw identifier is shown where a reader reads.
+    shown = browser.execute_script("return [...document.querySelectorAll('td:first-child, .legend span, svg text')]"
+                                   ".map(e => e.textContent)")
+    assert "Value of the book at the end (currency units)" in shown and "no recorded cause" in shown
+    # (variants keep the names the scenario file gives them)
+    raw = [t for t in shown if re.fullmatch(r"[a-z]+(_[a-z]+)+", t.strip()) and t.strip() not in ("no_support_cut",)]
+    assert not raw, raw[:5]
+    # The scenario's events are marked on the charts over time.
+    assert browser.find_elements(By.CSS_SELECTOR, "svg line.event-shock")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg line.event-order")
+    assert "market shock 60%" in shown and "support cut 40%" in shown
+    # Attribution beside blame, as two charts on one scale.
+    pair = browser.find_elements(By.CSS_SELECTOR, "details[open] .attribution-vs-blame svg")
+    assert len(pair) == 2
+    # One colour, one meaning: across every legend, a colour names one thing.
+    legend = browser.execute_script(
+        "return [...document.querySelectorAll('.legend span')].map(s => [s.querySelector('i').style.background,"
+        " s.textContent.replace(' (mean, 95% band)', '')])")
+    by_colour = {}
+    for colour, name in legend:
+        by_colour.setdefault(colour, set()).add(name)
+    assert all(len(names) == 1 for names in by_colour.values()), by_colour
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    browser.set_window_size(1300, 1100)
-    browser.save_screenshot(str(ARTIFACTS / "report.png"))
+    for heading, shot in (("Over time", "report.png"), ("What caused the losses", "report-attribution.png")):
+        browser.execute_script("[...document.querySelectorAll('h2')].find(h => h.textContent.startsWith(arguments[0]))"
+                               ".scrollIntoView()", heading)
+        browser.save_screenshot(str(ARTIFACTS / shot))
+    # Text of at least 14 px as shown, on screen and at a printed A4 page's width (print media).
+    smallest = """
+        const out = [];
+        for (const t of document.querySelectorAll('svg text')) {
+          const svg = t.ownerSVGElement, scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          if (svg.getBoundingClientRect().width === 0) continue;
+          out.push([parseFloat(getComputedStyle(t).fontSize) * scale, t.textContent]);
+        }
+        for (const e of document.querySelectorAll('p, td, th, li, .legend span, summary, small'))
+          if (e.getBoundingClientRect().width > 0) out.push([parseFloat(getComputedStyle(e).fontSize), e.tagName]);
+        out.sort((a, b) => a[0] - b[0]);
+        return out.slice(0, 3);"""
+    on_screen = browser.execute_script(smallest)
+    assert on_screen[0][0] >= 14, on_screen
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.set_window_size(794, 1100)  # A4 at 96 dpi
+    printed = browser.execute_script(smallest)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     browser.set_window_size(1500, 1100)
+    assert printed[0][0] >= 14, printed

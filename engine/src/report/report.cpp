@@ -14,9 +14,11 @@
 
 #include "tenure/core/error.hpp"
 #include "tenure/core/files.hpp"
+#include "tenure/core/time.hpp"
 #include "tenure/output/analysis.hpp"
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
+#include "tenure/scenario/scenario.hpp"
 
 namespace tenure::report {
 
@@ -26,13 +28,32 @@ const std::vector<std::string>& line_colors() {
 }
 const std::vector<std::string>& part_colors() {
   static const std::vector<std::string> c{"#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
-                                          "#CC6677", "#882255", "#AA4499", "#DDDDDD", "#777777"};
+                                          "#CC6677", "#882255", "#AA4499", "#BBBBBB", "#555555"};
   return c;
+}
+const std::vector<std::string>& source_colors() {
+  static const std::vector<std::string> c{"#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF", "#44BB99", "#BBCC33"};
+  return c;
+}
+
+std::string words(const std::string& id) {
+  std::string s = id;
+  std::replace(s.begin(), s.end(), '_', ' ');
+  return s;
 }
 
 using output::human;
 
 namespace {
+
+// Event colours (not used for anything else): shock red, order black, conference brown;
+// reviews light grey.
+std::string marker_color(const std::string& kind) {
+  if (kind == "shock") return "#B2182B";
+  if (kind == "order") return "#000000";
+  if (kind == "conference") return "#8C510A";
+  return "#AAAAAA";
+}
 
 std::string esc(const std::string& s) {
   std::string o;
@@ -125,7 +146,7 @@ std::string legend(const std::vector<std::pair<std::string, std::string>>& items
 }  // namespace
 
 std::string line_chart(const std::string& title, const std::string& x_label, const std::string& y_label,
-                       const std::vector<Band>& series) {
+                       const std::vector<Band>& series, const std::vector<Marker>& markers) {
   double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
   for (const auto& s : series)
     for (std::size_t i = 0; i < s.x.size(); ++i) {
@@ -139,6 +160,17 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
   std::ostringstream o;
   o << "<figure><svg viewBox='0 0 " << W << ' ' << H << "' role='img' aria-label='" << esc(title) << "'>";
   o << axes(f, title, x_label, y_label, true);
+  int row = 0;
+  for (const auto& m : markers) {
+    if (m.x < f.x0 || m.x > f.x1) continue;
+    const bool review = m.kind == "review";
+    o << "<line class='event event-" << esc(m.kind) << "' x1='" << fmt(f.X(m.x)) << "' x2='" << fmt(f.X(m.x)) << "' y1='" << T
+      << "' y2='" << H - B << "' stroke='" << marker_color(m.kind) << "' stroke-width='" << (review ? 1 : 2)
+      << "' stroke-dasharray='" << (review ? "2,5" : "7,4") << "'/>";
+    if (!review)
+      o << "<text class='event-label' x='" << fmt(f.X(m.x) + 5) << "' y='" << T + 20 + 22 * (row++ % 3) << "' fill='"
+        << marker_color(m.kind) << "'>" << esc(m.label) << "</text>";
+  }
   for (const auto& s : series) {
     if (s.x.empty()) continue;
     o << "<path class='band' fill='" << s.color << "' d='M";
@@ -152,12 +184,18 @@ std::string line_chart(const std::string& title, const std::string& x_label, con
   o << "</svg>";
   std::vector<std::pair<std::string, std::string>> items;
   for (const auto& s : series) items.emplace_back(s.name + " (mean, 95% band)", s.color);
-  o << legend(items) << "</figure>";
+  bool reviews = false;
+  for (const auto& m : markers) reviews |= m.kind == "review";
+  o << legend(items);
+  if (!markers.empty())
+    o << "<p class='note'>Dashed lines: the scenario's events" << (reviews ? "; dotted grey: annual reviews" : "") << ".</p>";
+  o << "</figure>";
   return o.str();
 }
 
 std::string stacked_bars(const std::string& title, const std::string& y_label, const std::vector<std::string>& part_names,
-                         const std::vector<Stack>& stacks) {
+                         const std::vector<Stack>& stacks, const std::vector<std::string>& colors) {
+  auto color = [&](std::size_t p) { return colors[p % colors.size()]; };
   double top = 0;
   for (const auto& s : stacks) {
     double sum = 0;
@@ -175,7 +213,7 @@ std::string stacked_bars(const std::string& title, const std::string& y_label, c
     for (std::size_t p = 0; p < stacks[g].parts.size(); ++p) {
       const double v = std::max(0.0, stacks[g].parts[p]);
       if (v <= 0) continue;
-      o << "<rect fill='" << part_colors()[p % part_colors().size()] << "' x='" << fmt(cx - bar / 2) << "' y='"
+      o << "<rect fill='" << color(p) << "' x='" << fmt(cx - bar / 2) << "' y='"
         << fmt(f.Y(base + v)) << "' width='" << fmt(bar) << "' height='" << fmt(f.Y(base) - f.Y(base + v))
         << "'><title>" << esc(stacks[g].label + ": " + part_names[p] + " " + human(v)) << "</title></rect>";
       base += v;
@@ -188,9 +226,39 @@ std::string stacked_bars(const std::string& title, const std::string& y_label, c
   for (std::size_t p = 0; p < part_names.size(); ++p) {
     bool used = false;
     for (const auto& s : stacks) used |= p < s.parts.size() && s.parts[p] > 0;
-    if (used) items.emplace_back(part_names[p], part_colors()[p % part_colors().size()]);
+    if (used) items.emplace_back(part_names[p], color(p));
   }
   o << legend(items) << "</figure>";
+  return o.str();
+}
+
+std::string bars(const std::string& title, const std::string& x_label,
+                 const std::vector<std::pair<std::string, double>>& items, double top, const std::string& color) {
+  const double label_w = 230, row_h = 34, top_pad = 44, bottom_pad = 48;
+  const double h = top_pad + bottom_pad + row_h * static_cast<double>(std::max<std::size_t>(1, items.size()));
+  const double x0 = label_w, x1 = W - R - 70;
+  const double scale = top > 0 ? (x1 - x0) / top : 0;
+  std::ostringstream o;
+  o << "<figure><svg viewBox='0 0 " << W << ' ' << h << "' role='img' aria-label='" << esc(title) << "'>";
+  o << "<text class='title' x='8' y='26'>" << esc(title) << "</text>";
+  for (double v : ticks(0, top > 0 ? top : 1, 4)) {
+    if (v > top) continue;
+    o << "<line class='grid' x1='" << fmt(x0 + v * scale) << "' x2='" << fmt(x0 + v * scale) << "' y1='" << top_pad
+      << "' y2='" << h - bottom_pad << "'/><text class='tick' text-anchor='middle' x='" << fmt(x0 + v * scale) << "' y='"
+      << h - bottom_pad + 22 << "'>" << tick_text(v) << "</text>";
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const double y = top_pad + row_h * static_cast<double>(i);
+    const double w = std::max(0.0, items[i].second) * scale;
+    o << "<text class='tick' text-anchor='end' x='" << x0 - 8 << "' y='" << fmt(y + row_h * 0.65) << "'>" << esc(items[i].first)
+      << "</text><rect class='bar' fill='" << color << "' x='" << x0 << "' y='" << fmt(y + 5) << "' width='" << fmt(w)
+      << "' height='" << fmt(row_h - 10) << "'><title>" << esc(items[i].first + ": " + human(items[i].second))
+      << "</title></rect><text class='tick' x='" << fmt(x0 + w + 6) << "' y='" << fmt(y + row_h * 0.65) << "'>"
+      << human(items[i].second) << "</text>";
+  }
+  o << "<line class='axis' x1='" << x0 << "' x2='" << x0 << "' y1='" << top_pad << "' y2='" << h - bottom_pad << "'/>";
+  o << "<text class='label' text-anchor='middle' x='" << (x0 + x1) / 2 << "' y='" << h - 8 << "'>" << esc(x_label) << "</text>";
+  o << "</svg></figure>";
   return o.str();
 }
 
@@ -302,9 +370,10 @@ std::vector<Band> monthly(const Csv& ts, const std::vector<std::string>& variant
 }
 
 // A monthly column's chart, titled and labelled from its declaration (output/columns.hpp).
-std::string series_chart(const Csv& ts, const std::vector<std::string>& variants, const std::string& column) {
+std::string series_chart(const Csv& ts, const std::vector<std::string>& variants, const std::string& column,
+                         const std::vector<Marker>& markers) {
   const auto& c = output::month_column(column);
-  return line_chart(c.label, "month", c.unit == "currency" ? "currency units" : c.unit, monthly(ts, variants, column));
+  return line_chart(c.label, "month", c.unit == "currency" ? "currency units" : c.unit, monthly(ts, variants, column), markers);
 }
 
 // Per variant, the mean over replications of a column summed over months.
@@ -318,6 +387,50 @@ double total_mean(const Csv& ts, const std::string& variant, const std::string& 
   return by_rep.empty() ? 0 : s / static_cast<double>(by_rep.size());
 }
 
+// A per-run metric as a reader names it: its declared label and unit.
+std::string metric_label(const std::string& name) {
+  for (const auto& m : output::metrics())
+    if (m.name == name) return m.unit.empty() ? m.label : m.label + " (" + (m.unit == "currency" ? "currency units" : m.unit) + ")";
+  return words(name);
+}
+
+// The scenario's events, to mark on charts over time (months): the base's, and a variant's that
+// the base does not have, with the variant's name. Empty when the effective scenario cannot be
+// loaded here (a plugin's rule it names is not registered), with the reason in `why`.
+std::vector<Marker> markers_of(const std::string& dir, std::string& why) {
+  std::vector<Marker> out;
+  try {
+    const auto sc = scenario::load(dir + "/scenario.effective.yaml");
+    const double month = calendar::kDaysPerMonth;
+    auto add = [&](const model::ModelParams& p, const std::string& variant) {
+      std::vector<Marker> ms;
+      for (const auto& x : p.market.shocks)
+        ms.push_back({x.start / month, "shock", "market shock " + fmt(100 * x.severity, 0) + "%"});
+      for (const auto& c : p.conferences) ms.push_back({c.start / month, "conference", "conference"});
+      for (const auto& o : p.orders)
+        ms.push_back({o.at / month, "order",
+                      o.kind == model::OrderKind::CutSupport ? "support cut " + fmt(100 * o.fraction, 0) + "%"
+                      : o.kind == model::OrderKind::Rule     ? "order: " + o.rule.name
+                                                             : words(std::string(model::name_of(o.kind)))});
+      for (double y = 12; y <= p.horizon_days / month + 1e-9; y += 12) ms.push_back({y, "review", "review"});
+      for (auto& m : ms) {
+        const bool known = std::any_of(out.begin(), out.end(), [&](const Marker& x) {
+          return x.kind == m.kind && std::fabs(x.x - m.x) < 1e-9 && x.label.rfind(m.label, 0) == 0;
+        });
+        if (known) continue;
+        if (!variant.empty() && m.kind != "review") m.label += " (" + variant + ")";
+        out.push_back(m);
+      }
+    };
+    add(sc.base, "");
+    for (const auto& [n, p] : sc.variants) add(p, n);
+  } catch (const Error& e) {
+    why = e.what();
+    out.clear();
+  }
+  return out;
+}
+
 std::string cell(const output::Interval& iv, bool percent = false) {
   auto h = [&](double x) { return percent ? fmt(100 * x, 1) + "%" : human(x); };
   if (iv.n < 2) return h(iv.mean);
@@ -328,16 +441,19 @@ const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:18px;line-height:1.45;color:#111;
   max-width:1180px;margin:0 auto;padding:24px;background:#fff}
 h1{font-size:32px;margin:0 0 4px} h2{font-size:24px;margin:36px 0 8px;border-bottom:2px solid #ddd}
-.meta{color:#444;font-size:16px} .story{white-space:pre-wrap;background:#f6f6f2;padding:14px 18px;border-left:6px solid #0072B2}
+.meta{color:#444;font-size:16px} .story{white-space:pre-wrap;background:#f6f6f2;padding:14px 18px;border-left:6px solid #777}
 table{border-collapse:collapse;margin:10px 0;font-size:17px} th,td{padding:5px 12px;border-bottom:1px solid #ddd;text-align:right}
-th:first-child,td:first-child{text-align:left} th{background:#f0f0f0} small{color:#555}
-.clear{font-weight:700} .grid2{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+th:first-child,td:first-child{text-align:left} th{background:#f0f0f0} small{color:#555;font-size:15px}
+.clear{font-weight:700} .grid2{display:grid;grid-template-columns:1fr;gap:18px}
 figure{margin:8px 0} svg{width:100%;height:auto;font-family:inherit}
-svg .title{font-size:19px;font-weight:700} svg .tick{font-size:14px;fill:#333} svg .label{font-size:15px;fill:#111}
+svg .title{font-size:23px;font-weight:700} svg .tick{font-size:19px;fill:#333} svg .label{font-size:19px;fill:#111}
+svg .event-label{font-size:19px;font-weight:600}
 svg .grid{stroke:#e4e4e4} svg .axis{stroke:#333} svg .line{fill:none;stroke-width:3} svg .band{opacity:.18;stroke:none}
-.legend span{margin-right:18px;font-size:15px;white-space:nowrap} .legend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
-.note{color:#444;font-size:15px}
-@media (max-width:900px){.grid2{grid-template-columns:1fr}}
+.legend span{margin-right:18px;font-size:16px;white-space:nowrap} .legend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-1px}
+.note{color:#444;font-size:16px}
+@media (min-width:1100px){.grid2{grid-template-columns:1fr 1fr}}
+@media print{body{max-width:none;padding:0} .grid2{grid-template-columns:1fr} details{display:block} h2{break-after:avoid}
+  figure{break-inside:avoid}}
 )";
 
 }  // namespace
@@ -407,7 +523,7 @@ std::string html(const std::string& dir) {
   for (const auto& v : variants) o << "<th>" << esc(v) << "</th>";
   o << "</tr>";
   for (const auto& m : metrics) {
-    o << "<tr><td>" << esc(m) << "</td>";
+    o << "<tr><td title='" << esc(m) << "'>" << esc(metric_label(m)) << "</td>";
     for (const auto& v : variants) o << "<td>" << cell(output::mean_ci(values(v, m))) << "</td>";
     o << "</tr>";
   }
@@ -457,7 +573,7 @@ std::string html(const std::string& dir) {
     for (const std::size_t v : compared) o << "<th>" << esc(variants[v]) << " &minus; " << esc(variants[base]) << "</th>";
     o << "</tr>";
     for (const auto& m : metrics) {
-      o << "<tr><td>" << esc(m) << "</td>";
+      o << "<tr><td title='" << esc(m) << "'>" << esc(metric_label(m)) << "</td>";
       for (const std::size_t v : compared) {
         const auto& c = by_metric[m][v];
         const auto& iv = several ? c.holm : c.difference;
@@ -487,7 +603,7 @@ std::string html(const std::string& dir) {
           for (const auto& [col, x] : j["warm_up"][v].items()) {
             if (!x.is_object() || !x.contains("truncate_months")) continue;
             const bool settled = x.value("settled", false);
-            w << "<tr><td>" << esc(v) << "</td><td>" << esc(col) << "</td><td>"
+            w << "<tr><td>" << esc(v) << "</td><td>" << esc(output::month_column(col).label) << "</td><td>"
               << (settled ? std::to_string(x["truncate_months"].get<long long>()) : std::string("not settled")) << "</td><td>";
             if (settled && x["mean_after"].is_number() && x["ci95"].is_array() && x["ci95"][0].is_number())
               w << human(x["mean_after"].get<double>()) << " <small>[" << human(x["ci95"][0].get<double>()) << ", "
@@ -504,7 +620,7 @@ std::string html(const std::string& dir) {
     for (const auto& v : variants) o << "<th>" << esc(v) << "</th>";
     o << "</tr>";
     for (const auto& m : metrics) {
-      o << "<tr><td>" << esc(m) << "</td>";
+      o << "<tr><td title='" << esc(m) << "'>" << esc(metric_label(m)) << "</td>";
       for (const auto& v : variants) {
         const auto pr = output::precision(values(v, m), target);
         o << "<td>" << (std::isfinite(pr.relative_half_width) ? "&plusmn;" + fmt(100 * pr.relative_half_width, 1) + "%" : "n/a")
@@ -521,9 +637,14 @@ std::string html(const std::string& dir) {
         << warm_json << "</table>";
   }
 
-  // Charts over time.
-  o << "<h2>Over time</h2><div class='grid2'>";
-  for (const char* column : {"active_accounts", "value", "mean_satisfaction", "new_business"}) o << series_chart(ts, variants, column);
+  // Charts over time, with the scenario's events marked.
+  std::string no_markers;
+  const std::vector<Marker> markers = markers_of(dir, no_markers);
+  o << "<h2>Over time</h2>";
+  if (!no_markers.empty()) o << "<p class='note'>Events are not marked: " << esc(no_markers) << "</p>";
+  o << "<div class='grid2'>";
+  for (const char* column : {"active_accounts", "value", "mean_satisfaction", "new_business"})
+    o << series_chart(ts, variants, column, markers);
   o << "</div>";
 
   // New business by source, churn by cause.
@@ -546,13 +667,16 @@ std::string html(const std::string& dir) {
   o << "<h2>New business by source</h2><p class='note'>Where the value won over the run came from, as it truly "
        "happened and as the organisation reports it (a deal a former client's contact brought is often booked as "
        "outreach). Means over replications.</p><div class='grid2'>";
-  o << stacked_bars("True source", "value won (currency units)", source_names, by_source);
-  o << stacked_bars("Reported source", "value won (currency units)", source_names, by_reported);
+  std::vector<std::string> source_words, cause_words;
+  for (const auto& n : source_names) source_words.push_back(words(n));
+  for (const auto& n : causes) cause_words.push_back(n == "no_cause" ? "no recorded cause" : words(n));
+  o << stacked_bars("True source", "value won (currency units)", source_words, by_source, source_colors());
+  o << stacked_bars("Reported source", "value won (currency units)", source_words, by_reported, source_colors());
   o << "</div><h2>Churn by cause</h2><p class='note'>Lost value split over the causes recorded on each lost "
        "account's path. Means over replications.</p>";
   o << "<div class='grid2'>";
-  o << stacked_bars("Lost value by recorded cause", "lost value (currency units)", causes, by_cause);
-  o << series_chart(ts, variants, "churned_value");
+  o << stacked_bars("Lost value by recorded cause", "lost value (currency units)", cause_words, by_cause, part_colors());
+  o << series_chart(ts, variants, "churned_value", markers);
   o << "</div>";
 
   // Per-manager scorecards.
@@ -615,33 +739,40 @@ std::string html(const std::string& dir) {
         slot[n] += att.num(i, al);
       }
       const double nrep = std::max<double>(1, static_cast<double>(reps_seen.size()));
-      o << (v == base ? "<details open>" : "<details>") << "<summary><b>" << esc(variants[v])
-        << "</b></summary><div class='grid2'><div>";
-      if (by_kind_name.count("shapley")) {
-        o << "<table><tr><th>factor (Shapley value)</th><th>lost value</th></tr>";
-        for (const auto& n : order_shapley) o << "<tr><td>" << esc(n) << "</td><td>" << human(by_kind_name["shapley"][n] / nrep) << "</td></tr>";
-        if (by_kind_name.count("baseline"))
-          o << "<tr><td><i>lost with every factor off</i></td><td>" << human(by_kind_name["baseline"]["all_factors_off"] / nrep)
-            << "</td></tr>";
-        o << "</table>";
+      // What caused the losses (Shapley values of the factors, or the recorded causes) beside
+      // whom the organisation's rule blames, on one scale: the two answers side by side.
+      const bool shapley = by_kind_name.count("shapley") > 0;
+      std::vector<std::pair<std::string, double>> caused, blamed;
+      if (shapley) {
+        for (const auto& n : order_shapley) caused.emplace_back(words(n), by_kind_name["shapley"][n] / nrep);
       } else {
-        o << "<table><tr><th>recorded cause</th><th>lost value</th></tr>";
         for (const auto& [n, x] : by_kind_name["recorded_cause"])
-          if (x > 0) o << "<tr><td>" << esc(n) << "</td><td>" << human(x / nrep) << "</td></tr>";
-        o << "</table><p class='note'>Run with <code>--attribution</code> for Shapley values from counterfactual "
-             "runs.</p>";
+          if (x > 0) caused.emplace_back(n == "no_cause" ? "no recorded cause" : words(n), x / nrep);
       }
-      o << "</div><div><table><tr><th>manager (the rule's blame)</th><th>lost value</th></tr>";
-      std::vector<std::pair<double, std::string>> blame;
-      for (const auto& [n, x] : by_kind_name["blame"]) blame.emplace_back(-x, n);
-      std::sort(blame.begin(), blame.end());
-      for (std::size_t i = 0; i < blame.size() && i < 10; ++i)
-        o << "<tr><td>" << esc(blame[i].second) << "</td><td>" << human(-blame[i].first / nrep) << "</td></tr>";
-      o << "</table></div></div></details>";
+      for (const auto& [n, x] : by_kind_name["blame"]) blamed.emplace_back(n, x / nrep);
+      std::sort(caused.begin(), caused.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      std::sort(blamed.begin(), blamed.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+      if (blamed.size() > 10) blamed.resize(10);
+      double top = 0;
+      for (const auto& x : caused) top = std::max(top, x.second);
+      for (const auto& x : blamed) top = std::max(top, x.second);
+      o << (v == base ? "<details open>" : "<details>") << "<summary><b>" << esc(variants[v])
+        << "</b></summary><div class='grid2 attribution-vs-blame'>";
+      o << bars(shapley ? "What caused the losses (Shapley values)" : "Recorded causes of the losses",
+                "lost value per run (currency units)", caused, top, "#7A7A7A");
+      o << bars("Whom the rule blames", "lost value per run (currency units)", blamed, top, "#1A1A1A");
+      o << "</div>";
+      if (shapley && by_kind_name.count("baseline"))
+        o << "<p class='note'>Lost with every factor off: " << human(by_kind_name["baseline"]["all_factors_off"] / nrep)
+          << " per run. The factors' values add up to the rest (Shapley's efficiency).</p>";
+      if (!shapley)
+        o << "<p class='note'>Run with <code>--attribution</code> for Shapley values from counterfactual runs.</p>";
+      o << "</details>";
     }
   }
-  o << "<p class='meta'>Made by <code>tenure report</code>. Colours: Okabe and Ito; Tol (muted). Bands and brackets "
-       "are 95% Student-t intervals over replications.</p></body></html>\n";
+  o << "<p class='meta'>Made by <code>tenure report</code>. Colours, one meaning each: variants Okabe and Ito; causes "
+       "of loss Tol (muted); sources of new business Tol (light); events dashed. Bands and brackets are 95% Student-t "
+       "intervals over replications.</p></body></html>\n";
   return o.str();
 }
 
