@@ -1,7 +1,9 @@
-"""The workshop target (issue 6): re-running a seed scenario with 30 replications for the
-workshop page. Starts `tenure workshop`, then for each story times over HTTP (a) a cold
-request that runs both panes, and (b) a slider move, which re-runs one pane (the other pane's
-results are reused). Prints a markdown table of medians.
+"""The workshop target (issues 6 and 20): re-running a seed scenario with 30 replications for
+the workshop page. Starts `tenure workshop`, then for each story times over HTTP (a) a cold
+request that runs both panes, (b) a slider move, which re-runs one pane (the other pane's
+results are reused), and (c) a lever applied from month 24 on: the first such move takes the
+scenario's snapshot at month 24 and forks it, the next reuses the snapshot and runs only the
+months after it. Prints a markdown table of medians.
 
 Usage: python3 bench/workshop_bench.py [--tenure PATH] [--repeat N]
 """
@@ -35,11 +37,12 @@ def main() -> None:
 
     print(f"`python3 bench/workshop_bench.py --repeat {args.repeat}`: 30 replications per pane, all cores, "
           "medians over HTTP on loopback.\n")
-    print("| scenario | both panes (cold), ms | slider move (one pane), ms | server time of a slider move, ms |")
-    print("|---|---:|---:|---:|")
+    print("| scenario | both panes (cold), ms | slider move (one pane), ms | server time of a slider move, ms | "
+          "from month 24: first move, ms | from month 24: next move, ms |")
+    print("|---|---:|---:|---:|---:|---:|")
     try:
         for s in STORIES:
-            cold, warm, server = [], [], []
+            cold, warm, server, first, again = [], [], [], [], []
             for k in range(args.repeat):
                 # a fresh seed each time, so that nothing is cached for the cold request
                 t, _ = get({"scenario": s, "seed": 1000 + k, "b": f"managers.*.time.hunt_share={0.3 + 0.01 * k}"})
@@ -48,7 +51,15 @@ def main() -> None:
                 assert body["panes_run"] == 1
                 warm.append(t)
                 server.append(body["elapsed_ms"])
-            print(f"| {s} | {statistics.median(cold):.0f} | {statistics.median(warm):.0f} | {statistics.median(server):.0f} |")
+                t, body = get({"scenario": s, "seed": 1000 + k, "b_from": 24,
+                               "b": f"managers.*.service.answer_probability={0.5 + 0.01 * k}"})
+                assert body["panes_run"] == 1 and body["b"]["from_month"] == 24, body.get("error")
+                first.append(t)
+                t, body = get({"scenario": s, "seed": 1000 + k, "b_from": 24,
+                               "b": f"managers.*.service.answer_probability={0.7 + 0.01 * k}"})
+                again.append(t)
+            print(f"| {s} | {statistics.median(cold):.0f} | {statistics.median(warm):.0f} | {statistics.median(server):.0f} | "
+                  f"{statistics.median(first):.0f} | {statistics.median(again):.0f} |")
     finally:
         p.terminate()
         p.wait()

@@ -1,6 +1,6 @@
 // The workshop server: Boost.Beast over Asio, many connections at once on a few I/O threads,
 // each request under a deadline; simulations run in a pool of their own, bounded in the work a
-// query may ask for and stopped at a deadline. Only GET and HEAD; only the page and two JSON
+// query may ask for and stopped at a deadline. Only GET and HEAD; only the page and its JSON
 // endpoints; only for this machine's Host and Origin. JSON is written with nlohmann-json.
 #include "workshop.hpp"
 
@@ -373,6 +373,70 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
   }
 }
 
+// What caused a pane's losses (Shapley values over the factors the scenario can switch off,
+// from counterfactual runs on the same random numbers) beside whom its blame rule blames, per
+// run. Bounded like a run: 2^factors runs per replication.
+Answer attribution_query(const Options& o, const std::string& query) {
+  const auto q = parse_query(query);
+  auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
+  const auto files = scenario_files(o);
+  const std::string name = get("scenario", files.empty() ? "" : files.front().first);
+  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
+  std::vector<std::string> known;
+  for (const auto& x : files) known.push_back(x.first);
+  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
+  int reps = o.replications;
+  try {
+    reps = std::stoi(get("replications", std::to_string(o.replications)));
+  } catch (const std::exception&) {
+    return {400, dump({{"error", "replications: expected a whole number"}})};
+  }
+  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
+  try {
+    const auto sc = scenario::load(f->second, lines_of(get("sets", "")));
+    const std::string variant = get("variant", "base");
+    const model::ModelParams* params = &sc.base;
+    for (const auto& [vn, vp] : sc.variants)
+      if (vn == variant) params = &vp;
+    const auto factors = scenario::default_factors(*params);
+    const double events = model::footprint(*params).events * reps * std::pow(2.0, static_cast<double>(factors.size()));
+    if (events > kMaxEventsPerQuery)
+      return {413, dump({{"error", "attribution asks for about " + std::to_string(static_cast<long long>(events / 1e6)) +
+                                       " million events (2^" + std::to_string(factors.size()) +
+                                       " counterfactual runs per replication); at most " +
+                                       std::to_string(static_cast<long long>(kMaxEventsPerQuery / 1e6)) +
+                                       " million: fewer replications"}})};
+    scenario::RunOptions ro;
+    ro.replications = reps;
+    ro.variants = {variant};
+    if (q.count("seed")) {
+      std::string err;
+      ro.seed = scenario::parse_seed(q.at("seed"), err);
+      if (!ro.seed) return {400, dump({{"error", "seed: " + err}})};
+    }
+    const auto rs = scenario::run(sc, ro);
+    const auto at = scenario::attribute(sc, rs, factors, {});
+    Json caused = Json::array(), blamed = Json::array();
+    for (std::size_t k = 0; k < factors.size(); ++k) {
+      double sum = 0;
+      for (const auto& a : at.results.front()) sum += a.shapley[k];
+      caused.push_back({{"factor", model::to_string(factors[k])}, {"lost_value", sum / reps}});
+    }
+    std::map<std::string, double> by_name;
+    const auto& runs = rs.results.front();
+    for (std::size_t r = 0; r < runs.size(); ++r)
+      for (std::size_t i = 0; i < runs[r].managers.size(); ++i) by_name[runs[r].managers[i].name] += runs[r].managers[i].blamed_value;
+    for (const auto& [n, x] : by_name) blamed.push_back({{"manager", n}, {"lost_value", x / reps}});
+    double all_off = 0;
+    for (const auto& a : at.results.front()) all_off += a.lost_all_off;
+    return {200, dump({{"scenario", name}, {"variant", variant}, {"replications", reps}, {"caused", caused},
+                       {"blamed", blamed}, {"lost_all_factors_off", all_off / reps},
+                       {"blame_rule", params->organisation.blame.name}})};
+  } catch (const Error& e) {
+    return {400, dump({{"error", e.what()}})};
+  }
+}
+
 Answer levers_query(const Options& o, const std::string& query) {
   const auto q = parse_query(query);
   const auto files = scenario_files(o);
@@ -510,8 +574,9 @@ class Session : public std::enable_shared_from_this<Session> {
       const Answer a = levers_query(server_.o, query);
       return reply(static_cast<http::status>(a.status), "application/json", a.body);
     }
-    if (path == "/api/run") {
+    if (path == "/api/run" || path == "/api/attribution") {
       if (req.method() == http::verb::head) return reply(http::status::ok, "application/json", "");
+      const bool attribution = path == "/api/attribution";
       if (server_.queued.load() >= 8)
         return reply(http::status::service_unavailable, "application/json",
                      error_json("the server is busy with 8 runs; try again in a moment"));
@@ -519,10 +584,11 @@ class Session : public std::enable_shared_from_this<Session> {
       ++server_.queued;
       auto self = shared_from_this();
       auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
-      net::post(server_.work, [self, request, query] {
+      net::post(server_.work, [self, request, query, attribution] {
         Answer a;
         try {
-          a = run_query(self->server_.o, query, self->server_.cache, &self->server_.cache_mu);
+          a = attribution ? attribution_query(self->server_.o, query)
+                          : run_query(self->server_.o, query, self->server_.cache, &self->server_.cache_mu);
         } catch (const std::exception& e) {
           a = {500, error_json(e.what())};
         }

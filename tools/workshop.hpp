@@ -61,5 +61,8 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
 // The JSON answer to /api/levers: what the levers start at for a scenario's variant (team-wide
 // and per manager) and the events the charts mark.
 Answer levers_query(const Options& o, const std::string& query);
+// The JSON answer to /api/attribution: a pane's losses by cause (Shapley values) beside whom its
+// blame rule blames, per run.
+Answer attribution_query(const Options& o, const std::string& query);
 
 }  // namespace tenure::workshop

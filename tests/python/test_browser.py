@@ -389,3 +389,26 @@ def test_report_opens_offline_in_a_browser(browser, cli, tmp_path):
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     browser.set_window_size(1500, 1100)
     assert printed[0][0] >= 14, printed
+
+
+def test_causes_beside_blame_on_the_page(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server, 1280, 800)
+    choose(browser, "scenario", "market_shock")
+    wait_for(lambda: "5" in lever_text(browser, "a", "support"), what="market_shock")
+    wait_for(lambda: browser.find_elements(By.ID, "tab-chart-attribution"), what="the tab")
+    browser.find_element(By.ID, "tab-chart-attribution").click()
+    wait_for(lambda: browser.find_elements(By.ID, "chart-attribution"), timeout=60, what="the counterfactual runs")
+    labels = browser.execute_script("return [...document.querySelectorAll('#chart-attribution text')].map(t => t.textContent)")
+    # market_shock's factors (it can switch each off), and John blamed most by the last-owner rule
+    for factor in ("support cut", "market", "manager neglect", "competitor"):
+        assert factor in labels
+    assert "John" in labels and any("last owner" in t for t in labels)
+    widths = browser.execute_script(
+        "return [...document.querySelectorAll('#chart-attribution rect.bar')].map(r => +r.getAttribute('width'))")
+    assert len(widths) >= 6 and max(widths) > 100
+    csv = browser.execute_script("return exportCSV()").splitlines()
+    assert csv[0] == "kind,name,lost_value_per_run" and any(r.startswith("shapley,support_cut,") for r in csv)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "workshop-causes-vs-blame.png"))
