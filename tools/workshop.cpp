@@ -437,6 +437,75 @@ Answer attribution_query(const Options& o, const std::string& query) {
   }
 }
 
+// The client a scenario's orders name (a recovery meeting, a no-contact order: caught_between's
+// important client), replication by replication: its satisfaction at each event of its history
+// and whether it left. Runs the pane with its accounts recorded.
+Answer account_query(const Options& o, const std::string& query) {
+  const auto q = parse_query(query);
+  auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
+  const auto files = scenario_files(o);
+  const std::string name = get("scenario", files.empty() ? "" : files.front().first);
+  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
+  std::vector<std::string> known;
+  for (const auto& x : files) known.push_back(x.first);
+  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
+  int reps = o.replications;
+  try {
+    reps = std::stoi(get("replications", std::to_string(o.replications)));
+  } catch (const std::exception&) {
+    return {400, dump({{"error", "replications: expected a whole number"}})};
+  }
+  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
+  try {
+    auto sets = lines_of(get("sets", ""));
+    sets.push_back("record_accounts=true");
+    const auto sc = scenario::load(f->second, sets);
+    const std::string variant = get("variant", "base");
+    const model::ModelParams* params = &sc.base;
+    for (const auto& [vn, vp] : sc.variants)
+      if (vn == variant) params = &vp;
+    const double events = model::footprint(*params).events * reps;
+    if (events > kMaxEventsPerQuery)
+      return {413, dump({{"error", "this asks for about " + std::to_string(static_cast<long long>(events / 1e6)) +
+                                       " million events; at most " + std::to_string(static_cast<long long>(kMaxEventsPerQuery / 1e6)) +
+                                       " million"}})};
+    scenario::RunOptions ro;
+    ro.replications = reps;
+    ro.variants = {variant};
+    if (q.count("seed")) {
+      std::string err;
+      ro.seed = scenario::parse_seed(q.at("seed"), err);
+      if (!ro.seed) return {400, dump({{"error", "seed: " + err}})};
+    }
+    const auto rs = scenario::run(sc, ro);
+    Json runs = Json::array();
+    for (const auto& r : rs.results.front()) {
+      std::int64_t client = -1;
+      for (const auto& e : r.account_events)
+        if (e.what == "recovery meeting" || e.what == "no-contact order") {
+          client = e.account;
+          break;
+        }
+      if (client < 0) continue;
+      Json history = Json::array();
+      bool left = false;
+      for (const auto& e : r.account_events)
+        if (e.account == static_cast<std::uint32_t>(client)) {
+          history.push_back({{"month", e.day / kMonth}, {"what", e.what}, {"satisfaction", e.satisfaction}});
+          left |= e.what == "churned";
+        }
+      double value = 0;
+      for (const auto& a : r.accounts)
+        if (a.account == static_cast<std::uint32_t>(client)) value = a.value;
+      runs.push_back({{"account", client}, {"value", value}, {"left", left}, {"history", history}});
+    }
+    return {200, dump({{"scenario", name}, {"variant", variant}, {"replications", reps}, {"runs", runs},
+                       {"horizon_months", params->horizon_days / kMonth}})};
+  } catch (const Error& e) {
+    return {400, dump({{"error", e.what()}})};
+  }
+}
+
 Answer levers_query(const Options& o, const std::string& query) {
   const auto q = parse_query(query);
   const auto files = scenario_files(o);
@@ -574,9 +643,8 @@ class Session : public std::enable_shared_from_this<Session> {
       const Answer a = levers_query(server_.o, query);
       return reply(static_cast<http::status>(a.status), "application/json", a.body);
     }
-    if (path == "/api/run" || path == "/api/attribution") {
+    if (path == "/api/run" || path == "/api/attribution" || path == "/api/account") {
       if (req.method() == http::verb::head) return reply(http::status::ok, "application/json", "");
-      const bool attribution = path == "/api/attribution";
       if (server_.queued.load() >= 8)
         return reply(http::status::service_unavailable, "application/json",
                      error_json("the server is busy with 8 runs; try again in a moment"));
@@ -584,11 +652,12 @@ class Session : public std::enable_shared_from_this<Session> {
       ++server_.queued;
       auto self = shared_from_this();
       auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
-      net::post(server_.work, [self, request, query, attribution] {
+      net::post(server_.work, [self, request, query, path] {
         Answer a;
         try {
-          a = attribution ? attribution_query(self->server_.o, query)
-                          : run_query(self->server_.o, query, self->server_.cache, &self->server_.cache_mu);
+          a = path == "/api/attribution" ? attribution_query(self->server_.o, query)
+              : path == "/api/account"   ? account_query(self->server_.o, query)
+                                         : run_query(self->server_.o, query, self->server_.cache, &self->server_.cache_mu);
         } catch (const std::exception& e) {
           a = {500, error_json(e.what())};
         }

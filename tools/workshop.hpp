@@ -64,5 +64,8 @@ Answer levers_query(const Options& o, const std::string& query);
 // The JSON answer to /api/attribution: a pane's losses by cause (Shapley values) beside whom its
 // blame rule blames, per run.
 Answer attribution_query(const Options& o, const std::string& query);
+// The JSON answer to /api/account: the client a scenario's orders name, replication by
+// replication (its satisfaction along its history, and whether it left).
+Answer account_query(const Options& o, const std::string& query);
 
 }  // namespace tenure::workshop

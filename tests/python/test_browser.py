@@ -75,6 +75,11 @@ def value_of(drv, element_id):
     return drv.execute_script(f"const e = document.getElementById('{element_id}'); return e ? e.value : null")
 
 
+def click(drv, element_id):
+    """Clicks an element found in the page at that moment (chart tabs are rebuilt with each run)."""
+    drv.execute_script(f"document.getElementById('{element_id}').click()")
+
+
 def lever_text(drv, pane, lever):
     return drv.execute_script(f"return document.getElementById('{pane}-{lever}-lever').textContent")
 
@@ -300,7 +305,7 @@ def test_charts_mark_events_and_export_png_svg_csv_and_the_levers_travel_in_the_
     assert browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-order")
     # a review a year: months 12, 24, 36 and 48 (the fifth closes the run, past the last row)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-review")) == 4
-    browser.find_element(By.ID, "tab-chart-value").click()
+    click(browser, "tab-chart-value")
     wait_for(lambda: browser.find_elements(By.ID, "chart-value"), what="the value chart")
     svg = browser.execute_script("return exportSVG()")
     assert svg.startswith("<svg") and 'xmlns="http://www.w3.org/2000/svg"' in svg and "market shock 60%" in svg
@@ -398,7 +403,7 @@ def test_causes_beside_blame_on_the_page(browser, server):
     choose(browser, "scenario", "market_shock")
     wait_for(lambda: "5" in lever_text(browser, "a", "support"), what="market_shock")
     wait_for(lambda: browser.find_elements(By.ID, "tab-chart-attribution"), what="the tab")
-    browser.find_element(By.ID, "tab-chart-attribution").click()
+    click(browser, "tab-chart-attribution")
     wait_for(lambda: browser.find_elements(By.ID, "chart-attribution"), timeout=60, what="the counterfactual runs")
     labels = browser.execute_script("return [...document.querySelectorAll('#chart-attribution text')].map(t => t.textContent)")
     # market_shock's factors (it can switch each off), and John blamed most by the last-owner rule
@@ -412,3 +417,32 @@ def test_causes_beside_blame_on_the_page(browser, server):
     assert csv[0] == "kind,name,lost_value_per_run" and any(r.startswith("shapley,support_cut,") for r in csv)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "workshop-causes-vs-blame.png"))
+
+
+def test_the_important_client_run_by_run(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server, 1280, 800)
+    choose(browser, "scenario", "caught_between")
+    wait_for(lambda: browser.find_elements(By.ID, "tab-chart-client"), what="the client's tab (its orders name a client)")
+    browser.find_element(By.ID, "tab-b").click()
+    choose(browser, "b-variant", "keep_contact")
+    wait_for(lambda: browser.execute_script("return state.last && state.panes.b.variant === 'keep_contact'"), what="B")
+    click(browser, "tab-chart-client")
+    wait_for(lambda: browser.find_elements(By.ID, "chart-client"), timeout=60, what="the client's histories")
+    lines = browser.execute_script("return [document.querySelectorAll('#chart-client path.client-a').length,"
+                                   " document.querySelectorAll('#chart-client path.client-b').length,"
+                                   " document.querySelectorAll('#chart-client circle.left-a').length,"
+                                   " document.querySelectorAll('#chart-client circle.left-b').length]")
+    assert lines[0] == 30 and lines[1] == 30  # one history per replication in each pane
+    assert lines[2] > lines[3]  # the no-contact order loses the client in more runs than keeping contact
+    text = browser.find_element(By.ID, "chart-client").text
+    assert f"A: left in {lines[2]} of 30 runs" in text and f"B: {lines[3]} of 30" in text
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-client line.event-order")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "workshop-important-client.png"))
+    # Another scenario's orders name no client: no such tab.
+    choose(browser, "scenario", "ann_vs_darren")
+    wait_for(lambda: browser.execute_script("return state.last && state.scenario === 'ann_vs_darren' && "
+                                            "document.getElementById('tab-chart-active_accounts') !== null"), what="ann")
+    wait_for(lambda: not browser.find_elements(By.ID, "tab-chart-client"), what="no client tab")
