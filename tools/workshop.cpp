@@ -214,7 +214,25 @@ Json pane_json(const scenario::RunSet& rs, const model::ModelParams& params) {
     for (const auto& r : runs) x.push_back(m.of(r));
     metrics[m.name] = interval_json(output::mean_ci(x));
   }
-  return {{"series", series}, {"metrics", metrics}, {"events", events_json(params)}};
+  // Each manager's book value month by month, the mean over the replications where they held
+  // the post that month (record_managers); hires, who differ from run to run, are left out.
+  std::map<std::string, std::vector<std::pair<double, int>>> books;
+  for (const auto& r : runs)
+    for (const auto& mm : r.manager_months) {
+      const std::string& name = r.managers[mm.manager].name;
+      if (name.rfind("hire-", 0) == 0 || mm.month < 0 || static_cast<std::size_t>(mm.month) >= months) continue;
+      auto& v = books[name];
+      v.resize(months, {0.0, 0});
+      v[static_cast<std::size_t>(mm.month)].first += mm.book_value, ++v[static_cast<std::size_t>(mm.month)].second;
+    }
+  Json managers = Json::object();
+  if (books.size() <= 12)  // a team, not a population: lines a room can tell apart
+    for (const auto& [name, v] : books) {
+      Json line = Json::array();
+      for (const auto& [sum, n] : v) line.push_back(n ? Json(sum / n) : Json());
+      managers[name] = line;
+    }
+  return {{"series", series}, {"metrics", metrics}, {"events", events_json(params)}, {"managers", managers}};
 }
 
 // The most work one query may ask for: events over all its replications (about half a minute
@@ -274,7 +292,9 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
           continue;
         }
       }
-      const auto sc = scenario::load(f->second, lines_of(sets));
+      auto set_lines = lines_of(sets);
+      set_lines.push_back("record_managers=true");  // the per-manager lines (no draw changes)
+      const auto sc = scenario::load(f->second, set_lines);
       const model::ModelParams* params = &sc.base;
       for (const auto& [vn, vp] : sc.variants)
         if (vn == variant) params = &vp;
@@ -316,7 +336,7 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
           }
           if (!snap) {
             snap = std::make_shared<const scenario::Snapshot>(
-                scenario::take_snapshot(scenario::load(f->second), variant, from_month * kMonth, ro));
+                scenario::take_snapshot(scenario::load(f->second, {"record_managers=true"}), variant, from_month * kMonth, ro));
             const auto lock = locked();
             cache.put_snapshot(skey, snap);
           }

@@ -316,12 +316,13 @@ PYBIND11_MODULE(_core, m) {
       else if (name == "lost") t = output::lost_table(rs);
       else if (name == "accounts") t = output::accounts_table(rs);
       else if (name == "account_events") t = output::account_events_table(rs);
+      else if (name == "manager_months") t = output::manager_months_table(rs);
       else if (name == "runs") t = output::runs_table(rs);
       else if (name == "summary") t = output::summary_table(rs, target);
       else if (name == "paired") t = output::paired_table(rs, reference);
       else if (name == "warm_up") t = output::warm_up_table(rs, columns.empty() ? output::default_warm_up_columns() : columns);
       else
-        throw Error(unknown_name_message("table", name, {"timeseries", "managers", "lost", "accounts", "account_events",
+        throw Error(unknown_name_message("table", name, {"timeseries", "managers", "lost", "accounts", "account_events", "manager_months",
                                                           "runs", "summary", "paired", "warm_up"}));
     }
     return to_python(std::move(t));
@@ -386,6 +387,7 @@ PYBIND11_MODULE(_core, m) {
     add("managers", output::manager_columns());
     add("lost", output::lost_columns());
     add("accounts", output::account_columns());
+    add("manager_months", output::manager_month_columns());
     add("account_events", output::account_event_columns());
     for (const auto& x : output::metrics()) {
       py::dict d;

@@ -30,6 +30,8 @@ class Results:
     - ``managers``: one row per (variant, replication, manager)
     - ``lost``: each lost account with the causes on its path
     - ``accounts`` and ``account_events``: when the scenario sets ``record_accounts: true``
+    - ``manager_months``: each manager's book at each month's end, when the scenario sets
+      ``record_managers: true``
     - ``runs``: one row per (variant, replication) with every summary metric
     - ``summary``: mean and 95% interval per (variant, metric)
     - ``attribution``: Shapley values of lost value per factor, beside the rule's blame
@@ -77,6 +79,7 @@ class Results:
     lost = property(lambda self: self.table("lost"))
     accounts = property(lambda self: self.table("accounts"))
     account_events = property(lambda self: self.table("account_events"))
+    manager_months = property(lambda self: self.table("manager_months"))
     runs = property(lambda self: self.table("runs"))
     summary = property(lambda self: self.table("summary"))
     attribution = property(lambda self: self.table("attribution"))

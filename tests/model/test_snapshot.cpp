@@ -218,3 +218,27 @@ TEST_CASE("Snapshot: a clock outside the saved run is damage, refused before any
     CHECK_THROWS_AS(model::World::restore(p, bad), Error);
   }
 }
+
+TEST_CASE("Managers' months: recorded at each month's end without changing the run, and carried by snapshots",
+          "[snapshot][output]") {
+  auto p = small_params();
+  const model::RunResult plain = model::simulate(p, 4, 2);
+  p.record_managers = true;
+  const model::RunResult recorded = model::simulate(p, 4, 2);
+  // The same run: every other record is byte for byte the plain run's.
+  model::RunResult stripped = recorded;
+  stripped.manager_months.clear();
+  CHECK(first_difference(bytes_of(stripped), bytes_of(plain)) == "identical");
+  // A row per active manager per month, with the book the manager owns.
+  REQUIRE(!recorded.manager_months.empty());
+  std::int64_t active_months = 0;
+  for (const auto& m : recorded.months) active_months += m.managers;
+  CHECK(static_cast<std::int64_t>(recorded.manager_months.size()) == active_months);
+  for (const auto& mm : recorded.manager_months) {
+    CHECK(mm.manager < recorded.managers.size());
+    CHECK(mm.book_size >= 0);
+    CHECK((mm.book_size > 0) == (mm.book_value > 0));
+  }
+  // Saved mid-run and restored: the same rows.
+  CHECK(first_difference(bytes_of(via_snapshot(p, p, 300, 4, 2)), bytes_of(recorded)) == "identical");
+}

@@ -215,3 +215,14 @@ def test_cli_installed_with_package(cli):
     assert tenure.__version__ in out
     listed = subprocess.run([cli, "list", "scenarios"], capture_output=True, text=True, check=True).stdout
     assert "ann_vs_darren" in listed
+
+
+def test_manager_months_when_asked():
+    sc = tenure.load("ann_vs_darren", {"experiment.horizon": "2 years", "record_managers": True})
+    res = tenure.run(sc, replications=2)
+    mm = res.manager_months
+    assert list(mm.columns) == ["variant", "replication", "month", "manager", "level", "book_size", "book_value",
+                                "year_new_business"]
+    assert set(mm["manager"]) >= {"Ann", "Darren"} and mm["month"].max() == 23
+    plain = tenure.run(tenure.load("ann_vs_darren", {"experiment.horizon": "2 years"}), replications=2)
+    pd.testing.assert_frame_equal(plain.timeseries, res.timeseries)  # recording changes nothing else

@@ -446,3 +446,28 @@ def test_the_important_client_run_by_run(browser, server):
     wait_for(lambda: browser.execute_script("return state.last && state.scenario === 'ann_vs_darren' && "
                                             "document.getElementById('tab-chart-active_accounts') !== null"), what="ann")
     wait_for(lambda: not browser.find_elements(By.ID, "tab-chart-client"), what="no client tab")
+
+
+def test_books_by_manager(browser, server):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server, 1280, 800)
+    wait_for(lambda: browser.find_elements(By.ID, "tab-chart-books"), what="the per-manager tab")
+    click(browser, "tab-chart-books")
+    wait_for(lambda: browser.find_elements(By.ID, "chart-books"), what="the per-manager lines")
+    lines = browser.execute_script("return [...document.querySelectorAll('#chart-books path.book')]"
+                                   ".map(p => [p.getAttribute('class'), p.dataset.manager])")
+    assert sorted(lines) == [["book book-a", "Ann"], ["book book-a", "Darren"], ["book book-b", "Ann"], ["book book-b", "Darren"]]
+    # Darren hunting less (pane B, his lever alone) moves his book, not the team's lines as one.
+    browser.find_element(By.ID, "tab-b").click()
+    choose(browser, "b-who", "Darren")
+    n = runs(browser)
+    choose(browser, "b-hunt_share", "0.2")
+    wait_for(lambda: runs(browser) > n, what="Darren hunting less")
+    d = browser.execute_script("const g = (p, m) => document.querySelector(`#chart-books path.book-${p}[data-manager='${m}']`)"
+                               ".getAttribute('d'); return [g('a', 'Darren') !== g('b', 'Darren'), g('a', 'Ann'), g('b', 'Ann')]")
+    assert d[0]
+    csv = browser.execute_script("return exportCSV()").splitlines()
+    assert csv[0] == "pane,manager,month,book_value_mean" and len(csv) == 1 + 2 * 2 * 60
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "workshop-books.png"))

@@ -57,6 +57,9 @@ void save(core::ByteWriter& w, const RunResult& r) {
   }
   w.pod<std::uint64_t>(r.account_events.size());
   for (const auto& e : r.account_events) w.pod(e.day), w.pod(e.account), w.str(e.what), w.pod(e.satisfaction);
+  w.pod<std::uint64_t>(r.manager_months.size());
+  for (const auto& m : r.manager_months)
+    w.pod(m.month), w.pod(m.manager), w.pod(m.level), w.pod(m.book_size), w.pod(m.book_value), w.pod(m.year_new_business);
   w.pod(r.events), w.pod(r.accounts_created), w.pod(r.lost_value);
 }
 
@@ -82,6 +85,9 @@ RunResult load_result(core::ByteReader& rd) {
     e.day = rd.pod<double>(), e.account = rd.pod<std::uint32_t>(), e.what = rd.str(), e.satisfaction = rd.pod<double>();
     r.account_events.push_back(std::move(e));
   }
+  r.manager_months.resize(rd.count(rd.remaining() / 44));
+  for (auto& m : r.manager_months)
+    rd.pod(m.month), rd.pod(m.manager), rd.pod(m.level), rd.pod(m.book_size), rd.pod(m.book_value), rd.pod(m.year_new_business);
   r.events = rd.pod<std::uint64_t>(), r.accounts_created = rd.pod<std::int64_t>(), r.lost_value = rd.pod<double>();
   return r;
 }

@@ -61,7 +61,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-9";  // 9: orders repeat and name rules (their schedule signature); 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-9";  // 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -264,6 +264,10 @@ struct World::Impl {
     cur.stress = s.market.stress;
     cur.effectiveness = careers.effectiveness();
     for (const auto& m : s.managers) cur.managers += m.active;
+    if (s.p.record_managers)
+      for (std::size_t i = 0; i < s.managers.size(); ++i)
+        if (const Manager& m = s.managers[i]; m.active)
+          s.out.manager_months.push_back({s.month, static_cast<std::uint32_t>(i), m.level, m.owned, s.current_book_value(i), m.year_new});
     s.out.months.push_back(cur);
     cur = MonthRow{};
     s.tally.live = false;
@@ -838,7 +842,8 @@ Footprint footprint(const ModelParams& p) {
   const double months = p.horizon_days / cal::kDaysPerMonth + 1;
   const double clients = static_cast<double>(p.accounts.initial_active) + p.accounts.prospect_arrival_rate * p.horizon_days;
   f.result_bytes = months * sizeof(MonthRow) + managers * (sizeof(ManagerRow) + 16) + 0.5 * clients * sizeof(LostAccount) +
-                   (p.record_accounts ? f.accounts * (sizeof(AccountRow) + 4 * sizeof(AccountEvent)) : 0.0);
+                   (p.record_accounts ? f.accounts * (sizeof(AccountRow) + 4 * sizeof(AccountEvent)) : 0.0) +
+                   (p.record_managers ? managers * months * sizeof(ManagerMonth) : 0.0);
   return f;
 }
 

@@ -20,9 +20,9 @@
 namespace tenure::output {
 
 namespace {
-// The format's version: 6 since the monthly row counts promoters and detractors. A checkpoint of
-// another version is not read (it is run again).
-constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '7'};
+// The format's version (8: with managers' monthly books). A checkpoint of another version is not
+// read (it is run again).
+constexpr char kMagic[8] = {'T', 'N', 'R', 'C', 'K', 'P', 'T', '8'};  // 8: managers' months
 }  // namespace
 
 namespace {

@@ -12,6 +12,7 @@ using model::AccountEvent;
 using model::AccountRow;
 using model::LostAccount;
 using model::ManagerRow;
+using model::ManagerMonth;
 using model::MonthRow;
 using model::RunResult;
 
@@ -251,6 +252,24 @@ const std::vector<ColumnSpec<LostAccount>>& lost_columns() {
   return cols;
 }
 
+const std::vector<ColumnSpec<ManagerMonth>>& manager_month_columns() {
+  static const std::vector<ColumnSpec<ManagerMonth>> cols = [] {
+    using R = ManagerMonth;
+    std::vector<ColumnSpec<R>> v;
+    v.push_back(integer<R>("month", "", "Month", "the month that ended", [](const R& r) { return r.month; }));
+    v.push_back(col<R>("manager", K::Text, "", "Manager", "the manager's name",
+                       [](const R& r, const RunResult& run) -> Cell { return manager_name(run, r.manager); }));
+    v.push_back(integer<R>("level", "", "Level", "the manager's level (0: the bottom)", [](const R& r) { return r.level; }));
+    v.push_back(integer<R>("book_size", "clients", "Book", "clients the manager owns", [](const R& r) { return r.book_size; }));
+    v.push_back(real<R>("book_value", "currency", "Book value", "value of the clients the manager owns",
+                        [](const R& r) { return r.book_value; }));
+    v.push_back(real<R>("year_new_business", "currency", "New business this review year", "value won since the last review",
+                        [](const R& r) { return r.year_new_business; }));
+    return v;
+  }();
+  return cols;
+}
+
 const std::vector<ColumnSpec<AccountRow>>& account_columns() {
   static const std::vector<ColumnSpec<AccountRow>> cols = [] {
     using R = AccountRow;
@@ -327,6 +346,7 @@ std::string columns_markdown() {
   section(o, "managers.csv", "manager (everyone who held a position, hires included)", manager_columns());
   section(o, "lost.csv", "lost client", lost_columns());
   section(o, "accounts.csv", "account, when the scenario sets `record_accounts: true`", account_columns());
+  section(o, "manager_months.csv", "manager and month, when the scenario sets `record_managers: true`", manager_month_columns());
   section(o, "account_events.csv", "event on an account, with `accounts.csv`", account_event_columns());
   o += "\n## `runs.csv`\n\nOne row per run, after `variant` and `replication`: every summary metric (also the rows of "
        "`summary.json` and of the terminal's table) and `events`, the run's model events.\n\n"

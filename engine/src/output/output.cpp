@@ -269,6 +269,10 @@ Table lost_table(const scenario::RunSet& rs) {
 Table accounts_table(const scenario::RunSet& rs) {
   return declared_table(rs, account_columns(), [](const model::RunResult& run) -> const auto& { return run.accounts; });
 }
+Table manager_months_table(const scenario::RunSet& rs) {
+  return declared_table(rs, manager_month_columns(),
+                        [](const model::RunResult& run) -> const auto& { return run.manager_months; });
+}
 Table account_events_table(const scenario::RunSet& rs) {
   return declared_table(rs, account_event_columns(),
                         [](const model::RunResult& run) -> const auto& { return run.account_events; });
@@ -558,6 +562,10 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
     files.emplace_back("accounts.csv", csv(accounts_table(rs)));
     files.emplace_back("account_events.csv", csv(account_events_table(rs)));
   }
+  bool any_manager_months = false;
+  for (const auto& v : rs.results)
+    for (const auto& r : v) any_manager_months |= !r.manager_months.empty();
+  if (any_manager_months && wanted("managers")) files.emplace_back("manager_months.csv", csv(manager_months_table(rs)));
   if (wanted("attribution") || attribution) {
     const scenario::AttributionSet none;
     files.emplace_back("attribution.csv", csv(attribution_table(rs, attribution ? *attribution : none)));

@@ -530,7 +530,7 @@ YAML::Node merge(Arena& arena, const YAML::Node& base, const YAML::Node& over, b
 }
 
 void parse_params(Ctx& ctx, const YAML::Node& root, ModelParams& p, Experiment& ex) {
-  static const std::vector<std::string> sections{"name", "extends", "plugins", "experiment", "variants", "horizon", "record_accounts", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
+  static const std::vector<std::string> sections{"name", "extends", "plugins", "experiment", "variants", "horizon", "record_accounts", "record_managers", "accounts", "service", "churn", "acquisition", "organisation", "supervision", "market", "network", "managers", "conferences", "orders"};
   const auto& fs = fields();
   static const std::unordered_map<std::string, const Field*> by_path = [] {
     std::unordered_map<std::string, const Field*> m;

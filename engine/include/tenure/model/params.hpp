@@ -584,6 +584,7 @@ struct ModelParams {
   std::vector<Order> orders;
   NetworkParams network;
   bool record_accounts = false;
+  bool record_managers = false;
   std::uint32_t factors_off = 0;  // bit i: Factor i switched off (counterfactuals)
 
   bool factor_on(Factor f) const { return !(factors_off & (1u << static_cast<int>(f))); }
@@ -595,6 +596,7 @@ inline const std::vector<Key<ModelParams>>& keys<ModelParams>() {
   static const std::vector<Key<S>> k{
       key(&S::horizon_days, duration_param("horizon", 0, "how long to simulate (up to 5,000 years: organisation-only runs such as Pluchino et al.'s)", 1.0, 5000 * calendar::kDaysPerYear)),
       key(&S::record_accounts, bool_param("record_accounts", false, "write per-account rows and histories (off for large runs)")),
+      key(&S::record_managers, bool_param("record_managers", false, "write each manager's book at each month's end (manager_months.csv; off for large runs)")),
   };
   return k;
 }

@@ -125,12 +125,23 @@ struct AccountEvent {
   double satisfaction;
 };
 
+// A manager's book at a month's end (when record_managers).
+struct ManagerMonth {
+  std::int64_t month = 0;
+  std::uint32_t manager = 0;
+  std::int64_t level = 0;
+  std::int64_t book_size = 0;
+  double book_value = 0;
+  double year_new_business = 0;  // won since the last review
+};
+
 struct RunResult {
   std::vector<MonthRow> months;
   std::vector<ManagerRow> managers;
   std::vector<LostAccount> lost;
   std::vector<AccountRow> accounts;        // when record_accounts
   std::vector<AccountEvent> account_events;  // when record_accounts
+  std::vector<ManagerMonth> manager_months;  // when record_managers
   std::uint64_t events = 0;
   std::int64_t accounts_created = 0;
   double lost_value = 0;  // value of every account lost over the run

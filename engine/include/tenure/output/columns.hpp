@@ -41,6 +41,7 @@ const std::vector<ColumnSpec<model::MonthRow>>& month_columns();
 const std::vector<ColumnSpec<model::ManagerRow>>& manager_columns();
 const std::vector<ColumnSpec<model::LostAccount>>& lost_columns();
 const std::vector<ColumnSpec<model::AccountRow>>& account_columns();
+const std::vector<ColumnSpec<model::ManagerMonth>>& manager_month_columns();  // with record_managers
 const std::vector<ColumnSpec<model::AccountEvent>>& account_event_columns();
 
 // The monthly column of that name; throws tenure::Error listing the known ones.

@@ -76,6 +76,7 @@ Table managers_table(const scenario::RunSet& rs);
 Table lost_table(const scenario::RunSet& rs);
 Table accounts_table(const scenario::RunSet& rs);
 Table account_events_table(const scenario::RunSet& rs);
+Table manager_months_table(const scenario::RunSet& rs);  // with record_managers
 // One row per run: variant, replication, and every metric.
 Table runs_table(const scenario::RunSet& rs);
 // One row per (variant, metric): mean, 95% interval, n, the interval's half-width over |mean|
