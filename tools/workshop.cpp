@@ -242,30 +242,54 @@ constexpr auto kRunDeadline = std::chrono::seconds(60);
 
 }  // namespace
 
+// What every query names: a scenario among the offered files, the replications and the seed
+// (unset: the scenario's). `refusal` is set when the query cannot be answered.
+struct Query {
+  std::map<std::string, std::string> q;
+  std::string name, path;
+  int reps = 0;
+  std::optional<std::uint64_t> seed;
+  std::optional<Answer> refusal;
+  std::string get(const std::string& k, const std::string& def) const { return q.count(k) ? q.at(k) : def; }
+};
+Query read_query(const Options& o, const std::string& query) {
+  Query r;
+  r.q = parse_query(query);
+  const auto files = scenario_files(o);
+  r.name = r.get("scenario", files.empty() ? "" : files.front().first);
+  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == r.name; });
+  if (f == files.end()) {
+    std::vector<std::string> known;
+    for (const auto& x : files) known.push_back(x.first);
+    r.refusal = Answer{404, dump({{"error", unknown_name_message("scenario", r.name, known)}})};
+    return r;
+  }
+  r.path = f->second;
+  r.reps = o.replications;
+  try {
+    r.reps = std::stoi(r.get("replications", std::to_string(o.replications)));
+  } catch (const std::exception&) {
+    r.refusal = Answer{400, dump({{"error", "replications: expected a whole number"}})};
+    return r;
+  }
+  if (r.q.count("seed")) {
+    std::string err;
+    r.seed = scenario::parse_seed(r.q.at("seed"), err);
+    if (!r.seed) r.refusal = Answer{400, dump({{"error", "seed: " + err}})};
+  }
+  if (!r.refusal && (r.reps < 2 || r.reps > 1000)) r.refusal = Answer{400, dump({{"error", "replications: expected 2 to 1000"}})};
+  return r;
+}
+
 Answer run_query(const Options& o, const std::string& query, PaneCache& cache, std::mutex* cache_mu) {
   auto locked = [&] { return cache_mu ? std::unique_lock<std::mutex>(*cache_mu) : std::unique_lock<std::mutex>(); };
   const auto t0 = std::chrono::steady_clock::now();
-  const auto q = parse_query(query);
-  auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
-  const auto files = scenario_files(o);
-  const std::string name = get("scenario", files.empty() ? "" : files.front().first);
-  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
-  std::vector<std::string> known;
-  for (const auto& x : files) known.push_back(x.first);
-  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
-  int reps = o.replications;
-  std::optional<std::uint64_t> seed;  // unset: the scenario's
-  try {
-    reps = std::stoi(get("replications", std::to_string(o.replications)));
-  } catch (const std::exception&) {
-    return {400, dump({{"error", "replications: expected a whole number"}})};
-  }
-  if (q.count("seed")) {
-    std::string err;
-    seed = scenario::parse_seed(q.at("seed"), err);
-    if (!seed) return {400, dump({{"error", "seed: " + err}})};
-  }
-  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
+  const Query rq = read_query(o, query);
+  if (rq.refusal) return *rq.refusal;
+  auto get = [&](const std::string& k, const std::string& def) { return rq.get(k, def); };
+  const std::string& name = rq.name;
+  const int reps = rq.reps;
+  const std::optional<std::uint64_t> seed = rq.seed;
   try {
     PaneResult panes[2];  // copies: putting pane B may evict pane A's entry
     const char* ids[2] = {"a", "b"};
@@ -282,9 +306,9 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
       if (!(from_month >= 0 && from_month <= 12 * 5000))
         return {400, dump({{"error", std::string(ids[p]) + "_from: expected a month from 0 on"}})};
       if (sets.empty()) from_month = 0;  // nothing to apply: the scenario as it is
-      const std::string key = f->second + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
+      const std::string key = rq.path + "\x1f" + sets + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
                               std::to_string(reps) + "\x1f" +
-                              (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" + std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
+                              (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" + std::to_string(std::filesystem::last_write_time(rq.path).time_since_epoch().count());
       {
         const auto lock = locked();
         if (const PaneResult* hit = cache.find(key)) {
@@ -294,7 +318,7 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
       }
       auto set_lines = lines_of(sets);
       set_lines.push_back("record_managers=true");  // the per-manager lines (no draw changes)
-      const auto sc = scenario::load(f->second, set_lines);
+      const auto sc = scenario::load(rq.path, set_lines);
       const model::ModelParams* params = &sc.base;
       for (const auto& [vn, vp] : sc.variants)
         if (vn == variant) params = &vp;
@@ -326,9 +350,9 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
           if (from_month * kMonth >= params->horizon_days)
             throw Error(std::string(ids[p]) + "_from: month " + std::to_string(static_cast<int>(from_month)) +
                         " is at or after the horizon (" + std::to_string(static_cast<int>(params->horizon_days / kMonth)) + " months)");
-          const std::string skey = f->second + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
+          const std::string skey = rq.path + "\x1f" + variant + "\x1f" + std::to_string(from_month) + "\x1f" +
                                    std::to_string(reps) + "\x1f" + (seed ? std::to_string(*seed) : std::string("file")) + "\x1f" +
-                                   std::to_string(std::filesystem::last_write_time(f->second).time_since_epoch().count());
+                                   std::to_string(std::filesystem::last_write_time(rq.path).time_since_epoch().count());
           std::shared_ptr<const scenario::Snapshot> snap;
           {
             const auto lock = locked();
@@ -336,7 +360,7 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
           }
           if (!snap) {
             snap = std::make_shared<const scenario::Snapshot>(
-                scenario::take_snapshot(scenario::load(f->second, {"record_managers=true"}), variant, from_month * kMonth, ro));
+                scenario::take_snapshot(scenario::load(rq.path, {"record_managers=true"}), variant, from_month * kMonth, ro));
             const auto lock = locked();
             cache.put_snapshot(skey, snap);
           }
@@ -397,23 +421,13 @@ Answer run_query(const Options& o, const std::string& query, PaneCache& cache, s
 // from counterfactual runs on the same random numbers) beside whom its blame rule blames, per
 // run. Bounded like a run: 2^factors runs per replication.
 Answer attribution_query(const Options& o, const std::string& query) {
-  const auto q = parse_query(query);
-  auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
-  const auto files = scenario_files(o);
-  const std::string name = get("scenario", files.empty() ? "" : files.front().first);
-  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
-  std::vector<std::string> known;
-  for (const auto& x : files) known.push_back(x.first);
-  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
-  int reps = o.replications;
+  const Query rq = read_query(o, query);
+  if (rq.refusal) return *rq.refusal;
+  auto get = [&](const std::string& k, const std::string& def) { return rq.get(k, def); };
+  const std::string& name = rq.name;
+  const int reps = rq.reps;
   try {
-    reps = std::stoi(get("replications", std::to_string(o.replications)));
-  } catch (const std::exception&) {
-    return {400, dump({{"error", "replications: expected a whole number"}})};
-  }
-  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
-  try {
-    const auto sc = scenario::load(f->second, lines_of(get("sets", "")));
+    const auto sc = scenario::load(rq.path, lines_of(get("sets", "")));
     const std::string variant = get("variant", "base");
     const model::ModelParams* params = &sc.base;
     for (const auto& [vn, vp] : sc.variants)
@@ -429,11 +443,7 @@ Answer attribution_query(const Options& o, const std::string& query) {
     scenario::RunOptions ro;
     ro.replications = reps;
     ro.variants = {variant};
-    if (q.count("seed")) {
-      std::string err;
-      ro.seed = scenario::parse_seed(q.at("seed"), err);
-      if (!ro.seed) return {400, dump({{"error", "seed: " + err}})};
-    }
+    ro.seed = rq.seed;
     const auto rs = scenario::run(sc, ro);
     const auto at = scenario::attribute(sc, rs, factors, {});
     Json caused = Json::array(), blamed = Json::array();
@@ -461,25 +471,15 @@ Answer attribution_query(const Options& o, const std::string& query) {
 // important client), replication by replication: its satisfaction at each event of its history
 // and whether it left. Runs the pane with its accounts recorded.
 Answer account_query(const Options& o, const std::string& query) {
-  const auto q = parse_query(query);
-  auto get = [&](const std::string& k, const std::string& def) { return q.count(k) ? q.at(k) : def; };
-  const auto files = scenario_files(o);
-  const std::string name = get("scenario", files.empty() ? "" : files.front().first);
-  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
-  std::vector<std::string> known;
-  for (const auto& x : files) known.push_back(x.first);
-  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
-  int reps = o.replications;
-  try {
-    reps = std::stoi(get("replications", std::to_string(o.replications)));
-  } catch (const std::exception&) {
-    return {400, dump({{"error", "replications: expected a whole number"}})};
-  }
-  if (reps < 2 || reps > 1000) return {400, dump({{"error", "replications: expected 2 to 1000"}})};
+  const Query rq = read_query(o, query);
+  if (rq.refusal) return *rq.refusal;
+  auto get = [&](const std::string& k, const std::string& def) { return rq.get(k, def); };
+  const std::string& name = rq.name;
+  const int reps = rq.reps;
   try {
     auto sets = lines_of(get("sets", ""));
     sets.push_back("record_accounts=true");
-    const auto sc = scenario::load(f->second, sets);
+    const auto sc = scenario::load(rq.path, sets);
     const std::string variant = get("variant", "base");
     const model::ModelParams* params = &sc.base;
     for (const auto& [vn, vp] : sc.variants)
@@ -492,11 +492,7 @@ Answer account_query(const Options& o, const std::string& query) {
     scenario::RunOptions ro;
     ro.replications = reps;
     ro.variants = {variant};
-    if (q.count("seed")) {
-      std::string err;
-      ro.seed = scenario::parse_seed(q.at("seed"), err);
-      if (!ro.seed) return {400, dump({{"error", "seed: " + err}})};
-    }
+    ro.seed = rq.seed;
     const auto rs = scenario::run(sc, ro);
     Json runs = Json::array();
     for (const auto& r : rs.results.front()) {
@@ -527,16 +523,12 @@ Answer account_query(const Options& o, const std::string& query) {
 }
 
 Answer levers_query(const Options& o, const std::string& query) {
-  const auto q = parse_query(query);
-  const auto files = scenario_files(o);
-  const std::string name = q.count("scenario") ? q.at("scenario") : (files.empty() ? "" : files.front().first);
-  const auto f = std::find_if(files.begin(), files.end(), [&](const auto& x) { return x.first == name; });
-  std::vector<std::string> known;
-  for (const auto& x : files) known.push_back(x.first);
-  if (f == files.end()) return {404, dump({{"error", unknown_name_message("scenario", name, known)}})};
+  const Query rq = read_query(o, query);
+  if (rq.refusal && rq.path.empty()) return *rq.refusal;  // only the scenario matters here
+  const std::string& name = rq.name;
   try {
-    const auto sc = scenario::load(f->second);
-    const std::string variant = q.count("variant") ? q.at("variant") : "base";
+    const auto sc = scenario::load(rq.path);
+    const std::string variant = rq.get("variant", "base");
     const model::ModelParams* params = &sc.base;
     if (variant != "base") {
       params = nullptr;
