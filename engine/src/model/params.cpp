@@ -167,4 +167,17 @@ void check(const ModelParams& p, Problems& problems) {
   check_size(p, check);
 }
 
+ModelParams one_spec_per_manager(const ModelParams& p) {
+  ModelParams out = p;
+  out.managers.clear();
+  for (const auto& spec : p.managers)
+    for (std::int64_t i = 0; i < spec.count; ++i) {
+      ManagerSpec one = spec;
+      one.count = 1;
+      if (spec.count != 1) one.name = spec.name + "-" + std::to_string(i + 1);
+      out.managers.push_back(std::move(one));
+    }
+  return out;
+}
+
 }  // namespace tenure::model

@@ -800,6 +800,13 @@ Attribution attribute(const ModelParams& params, const std::vector<Factor>& fact
       for (std::size_t i = 0; i < r.managers.size(); ++i) at.blame[i] = r.managers[i].blamed_value;
     }
   }
+  shapley(at, lost);
+  return at;
+}
+
+void shapley(Attribution& at, const std::vector<double>& lost) {
+  const std::size_t F = at.factors.size();
+  if (lost.size() != (std::size_t{1} << F)) throw Error("shapley: expected 2^F counterfactuals");
   std::vector<double> fact(F + 1, 1.0);
   for (std::size_t i = 1; i <= F; ++i) fact[i] = fact[i - 1] * static_cast<double>(i);
   at.shapley.assign(F, 0.0);
@@ -812,7 +819,6 @@ Attribution attribute(const ModelParams& params, const std::vector<Factor>& fact
     }
   at.lost_all_on = lost.back();
   at.lost_all_off = lost.front();
-  return at;
 }
 
 Footprint footprint(const ModelParams& p) {

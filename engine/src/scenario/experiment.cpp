@@ -338,4 +338,33 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
   return rs;
 }
 
+Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o) {
+  if (!(day >= from.day && day <= p.horizon_days))
+    throw Error("step: day " + std::to_string(day) + " is outside day " + std::to_string(from.day) + " to the horizon (day " +
+                std::to_string(p.horizon_days) + ")");
+  const bool fresh = from.states.empty();
+  const auto reps = fresh ? static_cast<std::size_t>(std::max<std::int64_t>(o.replications, 1)) : from.states.size();
+  model::ModelParams upto = p;  // the results so far: the same world, its horizon at `day`
+  upto.horizon_days = day;
+  Steps out;
+  out.day = day;
+  out.states.resize(reps);
+  out.so_far.resize(reps);
+  parallel_for(reps, o.threads, [&](std::size_t r) {
+    const std::string what = "step, replication " + std::to_string(o.first_replication + r);
+    std::unique_ptr<model::World> w = fresh ? std::make_unique<model::World>(p, seed, o.first_replication + r)
+                                            : model::World::restore(p, from.states[r], what);
+    w->stop_when(o.stop);
+    // Everything before `day`, as a snapshot: what falls on `day` itself (a month's end, its
+    // decisions for the month ahead, a review) is the next step's, under its parameters, as in
+    // a fork at that day. `so_far` runs it under these parameters: the numbers as they stand
+    // if nothing changes.
+    w->run_to(day);
+    out.states[r] = w->save();
+    auto upto_world = model::World::restore(upto, out.states[r], what);
+    out.so_far[r] = upto_world->run();
+  }, o.progress, o.stop);
+  return out;
+}
+
 }  // namespace tenure::scenario

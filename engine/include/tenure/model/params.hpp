@@ -605,6 +605,11 @@ inline const std::vector<Key<ModelParams>>& keys<ModelParams>() {
 // reference: the walk the scenario layer makes to read and write files.
 const std::vector<Key<ModelParams>>& parameter_keys();
 
+// The same team with one spec per manager: a spec of count n becomes n specs of count 1, named
+// as the world names them ("peer-1", "peer-2", ...). The same world, draws and results, but a
+// lever can be set for one manager (the workshop's room seats one trainee per manager).
+ModelParams one_spec_per_manager(const ModelParams& p);
+
 // Cross-field checks, section by section (params.cpp): each problem starts with its key path.
 void check(const ModelParams& p, Problems& problems);
 

@@ -96,5 +96,8 @@ struct Attribution {
 };
 Attribution attribute(const ModelParams& params, const std::vector<Factor>& factors,
                       std::uint64_t seed, std::uint64_t replication);
+// Shapley values from the lost value of every counterfactual: lost[mask], bit j of mask set
+// when factors[j] is on (2^F entries). Fills shapley, lost_all_on and lost_all_off.
+void shapley(Attribution& at, const std::vector<double>& lost);
 
 }  // namespace tenure::model

@@ -107,4 +107,20 @@ Scenario scenario_of(const Snapshot& s, const std::vector<std::string>& sets = {
 // is refused with every reason (model::World::restore).
 RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o);
 
+// --- playing in steps (the workshop's room) ------------------------------------------------
+// Worlds played a step at a time, under parameters that may change between steps (a room's
+// levers for the coming quarter). `states` are the saved worlds at the start of `day`, one per
+// replication (what falls on `day`, a month's end and its decisions for the month ahead, is
+// the next step's, as in a fork at that day); `so_far` is what each world records up to and
+// including `day` under `p`, as if its horizon were `day`: the numbers if nothing changes.
+struct Steps {
+  double day = 0;
+  std::vector<std::string> states;
+  std::vector<model::RunResult> so_far;
+};
+// From `from` (empty `states`: new worlds of `seed`, replications first_replication on, as many
+// as `o.replications`) on under `p` up to `day`. With `p` unchanged, a run played in steps gives
+// the uninterrupted run's results byte for byte. `o` gives threads and stop.
+Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o);
+
 }  // namespace tenure::scenario
