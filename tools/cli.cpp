@@ -598,6 +598,14 @@ int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {
   wsc->add_option("--host", ws.host, "address to listen on (default 127.0.0.1: this machine only)");
   wsc->add_option("--port,-p", ws.port, "port (default 8600; 0: any free port)")->check(CLI::Range(0, 65535));
   wsc->add_option("--replications,-r", ws.replications, "replications per pane and re-run (default 30)")->check(CLI::Range(2, 1000));
+  wsc->add_flag("--room", ws.room,
+                "a room where each trainee steers a manager of FILE from their own browser (listens on the local network, 0.0.0.0, unless --host)");
+  wsc->add_option("--variant", ws.room_variant, "with --room: the variant to play (default: base)");
+  wsc->add_option("--set", ws.room_sets, "with --room: override a scalar parameter, key.path=value (repeatable)")->allow_extra_args(false);
+  wsc->add_option("--months-per-step", ws.room_months, "with --room: months the trainer advances at a time (default 3, a quarter)")
+      ->check(CLI::Range(1, 12));
+  std::string room_seed_text;
+  wsc->add_option("--seed", room_seed_text, "with --room: the seed (default: the scenario's)");
 
   std::string explain_file;
   std::vector<std::string> explain_sets;
@@ -679,7 +687,14 @@ int tenure::cli::main(int argc, char** argv, bool parse_only, bool in_python) {
       return cmd_fork(fork_snap, fork_scenario, fork_variants, fork_all, fork_out, threads, quiet, fork_sets, fork_report,
                       invocation);
     if (*wsc) {
-      if (!ws.file.empty()) ws.file = scenario_file(ws.file), load_scenario(ws.file);  // a bad file is reported first
+      if (ws.room) {
+        if (ws.file.empty()) throw Error("workshop --room: name the scenario to play, e.g. tenure workshop --room market_shock");
+        if (!wsc->count("--host")) ws.host = "0.0.0.0";  // the room's network; asked for with --room, never by default
+        if (wsc->count("--seed")) ws.room_seed = seed_option(room_seed_text, true);
+      } else if (wsc->count("--variant") || wsc->count("--set") || wsc->count("--seed") || wsc->count("--months-per-step")) {
+        throw Error("workshop: --variant, --set, --seed and --months-per-step are for --room");
+      }
+      if (!ws.file.empty()) ws.file = scenario_file(ws.file), load_scenario(ws.file, ws.room_sets);  // a bad file is reported first
       ws.scenario_dir = scenario_dir().string();
       return workshop::serve(ws);
     }

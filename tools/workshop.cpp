@@ -1,7 +1,8 @@
 // The workshop server: Boost.Beast over Asio, many connections at once on a few I/O threads,
 // each request under a deadline; simulations run in a pool of their own, bounded in the work a
-// query may ask for and stopped at a deadline. Only GET and HEAD; only the page and its JSON
-// endpoints; only for this machine's Host and Origin. JSON is written with nlohmann-json.
+// query may ask for and stopped at a deadline. GET and HEAD for the pages and their JSON; POST
+// (JSON bodies) only for the room's actions; only for this machine's Host and Origin. The room
+// pushes its state to every browser as server-sent events. JSON is written with nlohmann-json.
 #include "workshop.hpp"
 
 #include <boost/asio.hpp>
@@ -32,6 +33,8 @@
 #include "tenure/output/columns.hpp"
 #include "tenure/output/output.hpp"
 #include "tenure/scenario/experiment.hpp"
+#include "qr.hpp"
+#include "room.hpp"
 #include "workshop_page.hpp"
 
 namespace tenure::workshop {
@@ -110,30 +113,14 @@ std::string scenarios_json(const Options& o) {
   return dump(j);
 }
 
-// A number among a component's parameters: its value in the scenario, else the entry's default
-// (NaN when the component has no such parameter: the lever does not apply to it).
-template <class Reg>
-double component_number(const model::Component& c, const Reg& reg, const std::string& key) {
-  if (const auto it = c.params.find(key); it != c.params.end()) {
-    if (const auto* d = std::get_if<double>(&it->second)) return *d;
-    if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
-  }
-  if (!reg.contains(c.name)) return std::nan("");
-  for (const auto& spec : reg.at(c.name).params)
-    if (spec.name == key) {
-      if (const auto* d = std::get_if<double>(&spec.default_value)) return *d;
-    }
-  return std::nan("");
-}
-
 constexpr double kMonth = calendar::kDaysPerMonth;
 
 // What the levers start at: the scenario's values for one variant (team-wide and per manager).
 Json levers_json(const model::ModelParams& p) {
   Json managers = Json::array();
   for (const auto& m : p.managers) {
-    const double hunt = component_number(m.time, model::time_allocations(), "hunt_share");
-    const double answer = component_number(m.service, model::service_styles(), "answer_probability");
+    const double hunt = hunt_share_of(m);
+    const double answer = answer_probability_of(m);
     managers.push_back({{"name", m.name}, {"count", m.count}, {"time", m.time.name}, {"service", m.service.name},
                         {"pressure", m.pressure.name},
                         {"hunt_share", std::isnan(hunt) ? Json() : Json(hunt)},
@@ -145,27 +132,6 @@ Json levers_json(const model::ModelParams& p) {
   return {{"support_staff", p.service.support_staff}, {"supervision", p.supervision.enabled},
           {"promotion", p.organisation.promotion.name}, {"shock", shock},
           {"horizon_months", p.horizon_days / kMonth}, {"managers", managers}};
-}
-
-// What the charts mark: the scenario's scheduled events (months from the start).
-Json events_json(const model::ModelParams& p) {
-  Json ev = Json::array();
-  for (const auto& x : p.market.shocks)
-    ev.push_back({{"month", x.start / kMonth}, {"kind", "shock"},
-                  {"label", "market shock " + std::to_string(static_cast<int>(std::lround(x.severity * 100))) + "%"}});
-  for (const auto& c : p.conferences) ev.push_back({{"month", c.start / kMonth}, {"kind", "conference"}, {"label", "conference"}});
-  for (const auto& o : p.orders) {
-    std::string label(model::name_of(o.kind));
-    std::replace(label.begin(), label.end(), '_', ' ');
-    if (o.kind == model::OrderKind::CutSupport)
-      label = "support cut " + std::to_string(static_cast<int>(std::lround(o.fraction * 100))) + "%";
-    else if (o.kind == model::OrderKind::Rule)
-      label = "order: " + o.rule.name;
-    ev.push_back({{"month", o.at / kMonth}, {"kind", "order"}, {"label", label}});
-  }
-  for (double y = 1; y * 12 <= p.horizon_days / kMonth + 1e-9; ++y)
-    ev.push_back({{"month", y * 12}, {"kind", "review"}, {"label", "review"}});
-  return ev;
 }
 
 struct Pane {
@@ -241,6 +207,48 @@ constexpr double kMaxEventsPerQuery = 1e9;
 constexpr auto kRunDeadline = std::chrono::seconds(60);
 
 }  // namespace
+
+// A number among a component's parameters: its value in the scenario, else the entry's default
+// (NaN when the component has no such parameter: the lever does not apply to it).
+template <class Reg>
+double component_number(const model::Component& c, const Reg& reg, const std::string& key) {
+  if (const auto it = c.params.find(key); it != c.params.end()) {
+    if (const auto* d = std::get_if<double>(&it->second)) return *d;
+    if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  }
+  if (!reg.contains(c.name)) return std::nan("");
+  for (const auto& spec : reg.at(c.name).params)
+    if (spec.name == key) {
+      if (const auto* d = std::get_if<double>(&spec.default_value)) return *d;
+    }
+  return std::nan("");
+}
+
+double hunt_share_of(const model::ManagerSpec& m) { return component_number(m.time, model::time_allocations(), "hunt_share"); }
+double answer_probability_of(const model::ManagerSpec& m) {
+  return component_number(m.service, model::service_styles(), "answer_probability");
+}
+
+// What the charts mark: the scenario's scheduled events (months from the start).
+nlohmann::ordered_json events_json(const model::ModelParams& p) {
+  Json ev = Json::array();
+  for (const auto& x : p.market.shocks)
+    ev.push_back({{"month", x.start / kMonth}, {"kind", "shock"},
+                  {"label", "market shock " + std::to_string(static_cast<int>(std::lround(x.severity * 100))) + "%"}});
+  for (const auto& c : p.conferences) ev.push_back({{"month", c.start / kMonth}, {"kind", "conference"}, {"label", "conference"}});
+  for (const auto& o : p.orders) {
+    std::string label(model::name_of(o.kind));
+    std::replace(label.begin(), label.end(), '_', ' ');
+    if (o.kind == model::OrderKind::CutSupport)
+      label = "support cut " + std::to_string(static_cast<int>(std::lround(o.fraction * 100))) + "%";
+    else if (o.kind == model::OrderKind::Rule)
+      label = "order: " + o.rule.name;
+    ev.push_back({{"month", o.at / kMonth}, {"kind", "order"}, {"label", label}});
+  }
+  for (double y = 1; y * 12 <= p.horizon_days / kMonth + 1e-9; ++y)
+    ev.push_back({{"month", y * 12}, {"kind", "review"}, {"label", "review"}});
+  return ev;
+}
 
 // What every query names: a scenario among the offered files, the replications and the seed
 // (unset: the scenario's). `refusal` is set when the query cannot be answered.
@@ -574,6 +582,17 @@ struct Server {
   bool any_address = false;        // listening on 0.0.0.0 or :: (--host 0.0.0.0: the room's network)
   std::string port;
 
+  // The room (--room), its join address, and the browsers following it.
+  std::unique_ptr<Room> room;
+  std::string join_url;
+  std::mutex streams_mu;
+  std::vector<std::weak_ptr<class EventStream>> streams;
+  std::atomic<bool> push_pending{false};
+  std::mutex failures_mu;
+  std::map<std::string, int> join_failures;  // wrong codes, by the client's address
+  void push();                                // the room's state to every stream (coalesced)
+  void push_text(std::shared_ptr<const std::string> text);
+
   // The names this server answers to; when it listens on every address, also any address
   // literal with its port (a machine on the network types the address). A name it does not
   // know is refused: that is what a DNS-rebinding page sends.
@@ -597,6 +616,93 @@ struct Server {
     return from == host || std::find(hosts.begin(), hosts.end(), from) != hosts.end();
   }
 };
+
+
+constexpr std::size_t kMaxStreams = 300;   // browsers following the room at once
+constexpr std::size_t kMaxQueued = 8;      // messages waiting for a slow browser; older states are dropped
+
+// A browser following the room: server-sent events, one message queued after another. The
+// state is whole in every message, so a browser that falls behind gets only the newest.
+class EventStream : public std::enable_shared_from_this<EventStream> {
+ public:
+  EventStream(beast::tcp_stream stream) : stream_(std::move(stream)) {}
+  void start(std::shared_ptr<const std::string> first) {
+    auto header = std::make_shared<const std::string>(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "X-Content-Type-Options: nosniff\r\nServer: tenure workshop\r\nConnection: close\r\n\r\n"
+        "retry: 1000\n\n");
+    send(header);
+    send(std::move(first));
+    watch();
+  }
+  // From any thread.
+  void send(std::shared_ptr<const std::string> text) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), text = std::move(text)] {
+      if (self->closed_) return;
+      if (self->queue_.size() >= kMaxQueued) self->queue_.erase(self->queue_.begin() + 1, self->queue_.end() - 1);
+      self->queue_.push_back(text);
+      if (!self->writing_) self->write();
+    });
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  void write() {
+    writing_ = true;
+    stream_.expires_after(std::chrono::seconds(30));  // a browser that stops reading is let go
+    net::async_write(stream_, net::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->queue_.pop_front();
+      if (ec) return self->close();
+      if (self->queue_.empty()) {
+        self->writing_ = false;
+        self->stream_.expires_never();
+      } else {
+        self->write();
+      }
+    });
+  }
+  // The browser sends nothing more; a read that ends means it went away.
+  void watch() {
+    stream_.socket().async_read_some(net::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->watch();
+    });
+  }
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+  beast::tcp_stream stream_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  bool writing_ = false;
+  std::atomic<bool> closed_{false};
+  char sink_[512];
+};
+
+std::shared_ptr<const std::string> state_message(const Room& room) {
+  return std::make_shared<const std::string>("event: state\ndata: " + dump(room.state()) + "\n\n");
+}
+
+void Server::push_text(std::shared_ptr<const std::string> text) {
+  std::lock_guard<std::mutex> lock(streams_mu);
+  std::erase_if(streams, [](const std::weak_ptr<EventStream>& w) {
+    const auto s = w.lock();
+    return !s || s->closed();
+  });
+  for (const auto& w : streams)
+    if (const auto s = w.lock()) s->send(text);
+}
+
+void Server::push() {
+  if (!room || push_pending.exchange(true)) return;  // one is on its way: it will carry this change too
+  net::post(ioc, [this] {
+    push_pending = false;
+    push_text(state_message(*room));
+  });
+}
 
 template <class Body>
 http::response<http::string_body> answer(const http::request<Body>& req, http::status status, const std::string& type,
@@ -638,8 +744,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto reply = [this, &req](http::status st, const std::string& type, std::string body) {
       write(answer(req, st, type, std::move(body)));
     };
-    if (req.method() != http::verb::get && req.method() != http::verb::head)
-      return reply(http::status::method_not_allowed, "text/plain", "only GET and HEAD\n");
+    const bool room_path = req.target().substr(0, 5) == "/room";
+    if (req.method() != http::verb::get && req.method() != http::verb::head && !(room_path && req.method() == http::verb::post))
+      return reply(http::status::method_not_allowed, "text/plain", "only GET and HEAD (and POST for the room's actions)\n");
     // A page on another site must not drive this server (DNS rebinding, cross-site requests).
     const std::string host(req[http::field::host]), origin(req[http::field::origin]);
     if (!server_.host_allowed(host))
@@ -649,6 +756,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string target(req.target());
     const auto qm = target.find('?');
     const std::string path = target.substr(0, qm), query = qm == std::string::npos ? "" : target.substr(qm + 1);
+    if (room_path && (path == "/room" || path.rfind("/room/", 0) == 0)) return room(std::move(req), path, query);
     if (path == "/" || path == "/index.html") return reply(http::status::ok, "text/html; charset=utf-8", kWorkshopPage);
     if (path == "/api/scenarios") return reply(http::status::ok, "application/json", scenarios_json(server_.o));
     if (path == "/api/levers") {
@@ -683,6 +791,115 @@ class Session : public std::enable_shared_from_this<Session> {
     reply(http::status::not_found, "text/plain", "not found\n");
   }
 
+
+  // The room: its page, its state (for a token or the trainer's key), its QR code and event
+  // stream, and its actions (POST, a JSON body naming the token or the key).
+  void room(http::request<http::string_body> req, const std::string& path, const std::string& query) {
+    const auto reply = [this, &req](http::status st, const std::string& type, std::string body) {
+      write(answer(req, st, type, std::move(body)));
+    };
+    const auto json_reply = [&](int status, const Json& body) {
+      reply(static_cast<http::status>(status), "application/json", dump(body));
+    };
+    Room* room = server_.room.get();
+    if (!room) return reply(http::status::not_found, "text/plain", "no room here: start the workshop with --room\n");
+    const auto q = parse_query(query);
+    const auto get = [&](const char* k) { return q.count(k) ? q.at(k) : std::string(); };
+    const bool trainer = room->is_trainer(get("key"));
+    if (req.method() != http::verb::post) {
+      if (path == "/room" || path == "/room/") return reply(http::status::ok, "text/html; charset=utf-8", kRoomPage);
+      if (!trainer && !room->is_trainee(get("token")))
+        return json_reply(403, {{"error", "join the room first (this needs your token, or the trainer's key)"}});
+      if (path == "/room/state") return json_reply(200, room->state());
+      if (path == "/room/invite") {
+        if (!trainer) return json_reply(403, {{"error", "the invitation is on the trainer's console"}});
+        return json_reply(200, {{"code", room->code()}, {"url", server_.join_url}});
+      }
+      if (path == "/room/qr.svg") {
+        if (!trainer) return json_reply(403, {{"error", "the QR code is on the trainer's console"}});
+        return reply(http::status::ok, "image/svg+xml", qr_svg(server_.join_url));
+      }
+      if (path == "/room/events" && req.method() == http::verb::get) {
+        std::lock_guard<std::mutex> lock(server_.streams_mu);
+        std::erase_if(server_.streams, [](const std::weak_ptr<EventStream>& w) {
+          const auto s = w.lock();
+          return !s || s->closed();
+        });
+        if (server_.streams.size() >= kMaxStreams)
+          return json_reply(503, {{"error", "the room has " + std::to_string(kMaxStreams) + " browsers following it already"}});
+        auto events = std::make_shared<EventStream>(std::move(stream_));
+        server_.streams.push_back(events);
+        events->start(state_message(*room));
+        return;  // this connection is the stream's now
+      }
+      return reply(http::status::not_found, "text/plain", "not found\n");
+    }
+    // Actions. A JSON body: a page on another site cannot send one without asking first (CORS),
+    // and this server never says yes.
+    if (req[http::field::content_type].substr(0, 16) != "application/json")
+      return json_reply(415, {{"error", "expected a JSON body (Content-Type: application/json)"}});
+    const nlohmann::json body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return json_reply(400, {{"error", "expected a JSON object"}});
+    const auto text = [&](const char* k) {
+      const auto it = body.find(k);
+      return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    const auto done = [&](const RoomAnswer& a) {
+      if (a.status == 200) server_.push();
+      json_reply(a.status, a.status == 200 ? Json(a.body) : Json{{"error", a.error}});
+    };
+    if (path == "/room/join") {
+      beast::error_code ec;
+      const std::string from = stream_.socket().remote_endpoint(ec).address().to_string();
+      {
+        std::lock_guard<std::mutex> lock(server_.failures_mu);
+        if (server_.join_failures[from] >= 10)
+          return json_reply(429, {{"error", "too many wrong codes from this address; ask the trainer"}});
+      }
+      const RoomAnswer a = room->join(text("code"), text("name"));
+      if (a.status == 403) {
+        std::lock_guard<std::mutex> lock(server_.failures_mu);
+        ++server_.join_failures[from];
+      }
+      return done(a);
+    }
+    if (path == "/room/claim") return done(room->claim(text("token"), text("manager")));
+    if (path == "/room/levers") {
+      const auto it = body.find("levers");
+      return done(room->levers(text("token"), it == body.end() ? nlohmann::json() : *it));
+    }
+    if (path != "/room/advance" && path != "/room/rewind" && path != "/room/debrief")
+      return reply(http::status::not_found, "text/plain", "not found\n");
+    if (!room->is_trainer(text("key"))) return json_reply(403, {{"error", "only the trainer's console may do this"}});
+    if (path == "/room/rewind") {
+      const auto it = body.find("quarter");
+      if (it == body.end() || !it->is_number_integer()) return json_reply(400, {{"error", "quarter: expected a whole number"}});
+      return done(room->rewind(it->get<int>()));
+    }
+    // A quarter or a debrief runs simulations: in the pool, this connection waiting for it.
+    server_.push();  // every browser sees the room busy
+    auto self = shared_from_this();
+    auto request = std::make_shared<http::request<http::string_body>>(std::move(req));
+    net::post(server_.work, [self, request, path, room] {
+      RoomAnswer a;
+      try {
+        a = path == "/room/advance" ? room->advance() : room->debrief();
+      } catch (const std::exception& e) {
+        a = {500, e.what()};
+      }
+      if (a.status == 200) {
+        self->server_.push_pending = false;  // this change goes out now, not behind a queued push
+        self->server_.push_text(state_message(*room));
+      } else {
+        self->server_.push();
+      }
+      const Json reply_body = a.status == 200 ? Json(a.body) : Json{{"error", a.error}};
+      net::post(self->stream_.get_executor(), [self, request, reply_body, status = a.status] {
+        self->write(answer(*request, static_cast<http::status>(status), "application/json", dump(reply_body)));
+      });
+    });
+  }
+
   void write(http::response<http::string_body> res) {
     auto sp = std::make_shared<http::response<http::string_body>>(std::move(res));
     stream_.expires_after(kWriteDeadline);
@@ -712,8 +929,30 @@ void accept(tcp::acceptor& acceptor, Server& server) {
 
 }  // namespace
 
+// This machine's address on the local network: the interface a packet to the outside would
+// leave by (nothing is sent). Loopback when there is no network.
+std::string lan_address() {
+  net::io_context ctx;
+  net::ip::udp::socket socket(ctx);
+  beast::error_code ec;
+  socket.connect(net::ip::udp::endpoint(net::ip::make_address("192.0.2.1"), 9), ec);  // TEST-NET-1
+  if (ec) return "127.0.0.1";
+  const auto address = socket.local_endpoint(ec).address();
+  return ec || address.is_unspecified() ? "127.0.0.1" : address.to_string();
+}
+
 int serve(const Options& o) {
   Server server(o);
+  if (o.room) {
+    RoomOptions ro;
+    ro.file = o.file;
+    ro.variant = o.room_variant;
+    ro.sets = o.room_sets;
+    ro.replications = o.replications;
+    ro.seed = o.room_seed;
+    ro.months_per_step = o.room_months;
+    server.room = std::make_unique<Room>(ro);  // a bad scenario is reported before listening
+  }
   tcp::resolver resolver(server.ioc);
   beast::error_code ec;
   const auto found = resolver.resolve(o.host, std::to_string(o.port), tcp::resolver::numeric_service, ec);
@@ -738,10 +977,37 @@ int serve(const Options& o) {
   server.port = p;
   server.any_address = acceptor.local_endpoint().address().is_unspecified();
   std::printf("tenure workshop: http://%s:%u/  (Ctrl-C to stop)\n", shown.c_str(), static_cast<unsigned>(port));
+  if (server.room) {
+    const std::string host = server.any_address ? lan_address() : shown;
+    server.join_url = "http://" + host + ":" + p + "/room?code=" + server.room->code();
+    std::printf("room: trainees join at %s  (code %s)\n", server.join_url.c_str(), server.room->code().c_str());
+    std::printf("room: the trainer's console: http://%s:%s/room?key=%s\n",
+                server.any_address ? "127.0.0.1" : shown.c_str(), p.c_str(), server.room->key().c_str());
+    std::printf("%s", qr_text(server.join_url).c_str());
+    if (!server.any_address && endpoint.address().is_loopback())
+      std::printf("room: listening on this machine only (--host %s): other machines cannot join; --host 0.0.0.0 opens it to the local network\n",
+                  o.host.c_str());
+  }
   std::fflush(stdout);
   accept(acceptor, server);
+  // A comment line every 15 s keeps each event stream open through idle proxies, and finds
+  // the browsers that went away.
+  net::steady_timer ping(server.ioc);
+  std::function<void(beast::error_code)> tick = [&](beast::error_code failed) {
+    if (failed) return;
+    server.push_text(std::make_shared<const std::string>(": ping\n\n"));
+    ping.expires_after(std::chrono::seconds(15));
+    ping.async_wait(tick);
+  };
+  if (server.room) {
+    ping.expires_after(std::chrono::seconds(15));
+    ping.async_wait(tick);
+  }
   net::signal_set signals(server.ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](beast::error_code, int) { server.ioc.stop(); });
+  signals.async_wait([&](beast::error_code, int) {
+    ping.cancel();
+    server.ioc.stop();
+  });
   // I/O on a few threads: reading, writing and small answers never wait for a simulation.
   std::vector<std::thread> io;
   for (int i = 0; i < 3; ++i) io.emplace_back([&] { server.ioc.run(); });

@@ -7,6 +7,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -22,6 +23,13 @@ struct Options {
   int replications = 30;
   std::string file;                // a scenario to open first; the bundled stories are listed too
   std::string scenario_dir;        // where the bundled stories are
+  // The room (--room): every trainee steers a manager of `file` (required). Off unless asked
+  // for; then the server listens on the local network (0.0.0.0) unless --host says otherwise.
+  bool room = false;
+  std::string room_variant = "base";
+  std::vector<std::string> room_sets;  // overrides, as --set
+  std::optional<std::uint64_t> room_seed;
+  int room_months = 3;                 // months per step: a quarter
 };
 
 // Serves until interrupted. Prints the address on stdout first (the port, if 0 was asked).
@@ -50,6 +58,14 @@ class PaneCache {
   std::deque<std::pair<std::string, PaneResult>> entries_;  // a deque: references stay valid
   std::deque<std::pair<std::string, std::shared_ptr<const scenario::Snapshot>>> snapshots_;
 };
+
+// A manager's levers as the scenario sets them: the hunt share of its time allocation and the
+// answer probability of its service style (NaN: its strategy has no such lever).
+double hunt_share_of(const model::ManagerSpec& m);
+double answer_probability_of(const model::ManagerSpec& m);
+// What the charts mark: the scenario's scheduled events (shocks, conferences, orders, reviews),
+// months from the start.
+nlohmann::ordered_json events_json(const model::ModelParams& p);
 
 // The JSON answer to /api/run for a query string, and its HTTP status.
 struct Answer {
