@@ -5,13 +5,20 @@ results are reused), and (c) a lever applied from month 24 on: the first such mo
 scenario's snapshot at month 24 and forks it, the next reuses the snapshot and runs only the
 months after it. Prints a markdown table of medians.
 
-Usage: python3 bench/workshop_bench.py [--tenure PATH] [--repeat N]
+Then the room (`tenure workshop --room`): market_shock with 30 managers and 30 replications, 30
+trainees each holding an event stream open (as 30 browsers would), levers set, and the trainer
+advancing a quarter; timed from the trainer's request until the last of the 30 streams has the
+quarter. Four quarters a game, rewound to the start between games.
+
+Usage: python3 bench/workshop_bench.py [--tenure PATH] [--repeat N] [--room-only]
 """
 import argparse
+import http.client
 import json
 import re
 import statistics
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -25,7 +32,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tenure", default=str(ROOT / "build" / "tools" / "tenure"))
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--room-only", action="store_true")
     args = ap.parse_args()
+    if not args.room_only:
+        stories(args)
+    room(args)
+
+
+def stories(args) -> None:
     p = subprocess.Popen([args.tenure, "workshop", "--port", "0"], stdout=subprocess.PIPE, text=True)
     base = re.search(r"(http://127\.0\.0\.1:\d+/)", p.stdout.readline()).group(1)
 
@@ -60,6 +74,89 @@ def main() -> None:
                 again.append(t)
             print(f"| {s} | {statistics.median(cold):.0f} | {statistics.median(warm):.0f} | {statistics.median(server):.0f} | "
                   f"{statistics.median(first):.0f} | {statistics.median(again):.0f} |")
+    finally:
+        p.terminate()
+        p.wait()
+
+
+class Browser(threading.Thread):
+    """A trainee's event stream: when each quarter first arrived."""
+
+    def __init__(self, port: int, token: str):
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.conn.request("GET", "/room/events?token=" + token)
+        self.resp = self.conn.getresponse()
+        assert self.resp.status == 200
+        self.seen: dict[tuple[int, int], float] = {}  # (game, quarter) -> arrival
+        self.game = 0
+        self.cond = threading.Condition()
+        self.start()
+
+    def run(self) -> None:
+        data = []
+        for raw in self.resp:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("data: "):
+                data.append(line[6:])
+            elif line == "" and data:
+                state = json.loads("".join(data))
+                data = []
+                if not state["busy"]:
+                    with self.cond:
+                        self.seen.setdefault((self.game, state["quarter"]), time.perf_counter())
+                        self.cond.notify_all()
+
+    def wait(self, key: tuple[int, int]) -> float:
+        with self.cond:
+            while key not in self.seen:
+                assert self.cond.wait(60), f"no quarter {key}"
+            return self.seen[key]
+
+
+def room(args) -> None:
+    p = subprocess.Popen([args.tenure, "workshop", "--room", "market_shock", "--set", "managers.1.count=29", "--set",
+                          "organisation.positions.0=30", "--port", "0", "--host", "127.0.0.1"], stdout=subprocess.PIPE, text=True)
+    head = "".join(p.stdout.readline() for _ in range(3))
+    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", head).group(1))
+    code, key = re.search(r"code=(\w+)", head).group(1), re.search(r"key=(\w+)", head).group(1)
+
+    def post(path: str, body: dict) -> dict:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        c.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        out = json.loads(r.read())
+        c.close()
+        assert r.status == 200, out
+        return out
+
+    try:
+        seats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/room/state?key={key}").read())["seats"]
+        tokens = []
+        for i, s in enumerate(seats):
+            t = post("/room/join", {"code": code, "name": f"trainee {i}"})["token"]
+            post("/room/claim", {"token": t, "manager": s["manager"]})
+            tokens.append(t)
+        browsers = [Browser(port, t) for t in tokens]
+        last, server = [], []
+        for game in range(args.repeat):
+            for b in browsers:
+                with b.cond:
+                    b.game = game
+            for q in (1, 2, 3, 4):
+                for i, t in enumerate(tokens):
+                    post("/room/levers", {"token": t, "levers": {"hunt_share": (0.2 + 0.1 * i + 0.05 * q + 0.01 * game) % 1}})
+                t0 = time.perf_counter()
+                post("/room/advance", {"key": key})
+                server.append((time.perf_counter() - t0) * 1e3)
+                last.append((max(b.wait((game, q)) for b in browsers) - t0) * 1e3)
+            post("/room/rewind", {"key": key, "quarter": 0})
+        print(f"\n`python3 bench/workshop_bench.py --repeat {args.repeat}` (room): market_shock, 30 managers, 30 replications, "
+              f"30 event streams on loopback, {len(last)} quarters.\n")
+        print("| quarter advance | median, ms | worst, ms |")
+        print("|---|---:|---:|")
+        print(f"| trainer's request answered | {statistics.median(server):.0f} | {max(server):.0f} |")
+        print(f"| the last of 30 browsers has the quarter | {statistics.median(last):.0f} | {max(last):.0f} |")
     finally:
         p.terminate()
         p.wait()

@@ -65,7 +65,7 @@ Room::Room(RoomOptions o) : o_(std::move(o)) {
     Seat s;
     s.manager = m.name;
     const double h = hunt_share_of(m), a = answer_probability_of(m);
-    if (!std::isnan(h)) s.levers.hunt_share = h;
+    s.levers.hunt_share = std::isnan(h) ? 0.5 : h;  // a strategy of one's own without the parameter: the middle
     if (!std::isnan(a)) s.levers.answer_probability = a;
     s.levers.pressure = m.pressure.name;
     seats_.push_back(std::move(s));
@@ -150,6 +150,7 @@ RoomAnswer Room::levers(const std::string& token, const nlohmann::json& in) {
       if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 1))
         return {400, k + ": expected a number from 0 to 1"};
       slot = v.get<double>();
+      if (k == "hunt_share") next.steers_time = true;
     } else if (k == "pressure") {
       const auto names = model::pressure_behaviours().names();
       if (!v.is_string() || std::find(names.begin(), names.end(), v.get<std::string>()) == names.end())
@@ -174,7 +175,9 @@ model::ModelParams Room::params_with(const std::vector<Levers>& levers) const {
   model::ModelParams p = base_;
   for (std::size_t i = 0; i < levers.size() && i < p.managers.size(); ++i) {
     auto& m = p.managers[i];
-    if (levers[i].hunt_share) m.time.params["hunt_share"] = *levers[i].hunt_share;
+    // Once set, the hunt share takes the time split over; until then the scenario's strategy
+    // keeps it (a learning manager goes on learning), and an untouched game is the scenario's run.
+    if (levers[i].steers_time && levers[i].hunt_share) m.time = {"balanced", {{"hunt_share", *levers[i].hunt_share}}};
     if (levers[i].answer_probability) m.service.params["answer_probability"] = *levers[i].answer_probability;
     if (levers[i].pressure != m.pressure.name) m.pressure = {levers[i].pressure, {}};
   }
@@ -182,28 +185,29 @@ model::ModelParams Room::params_with(const std::vector<Levers>& levers) const {
 }
 
 Json Room::summarise(const Quarter& q, const Quarter* before) const {
-  const auto& runs = q.steps.so_far;
-  const double month = q.steps.day / kMonth;
+  const auto& runs = q.steps->so_far;
+  const double month = q.steps->day / kMonth;
   Json managers = Json::array();
   Json events = Json::array();
   for (std::size_t i = 0; i < seats_.size(); ++i) {
-    std::vector<double> book, won, level, promoted, exited, blamed, clients;
+    std::vector<double> book, won, level, promoted, exited, blamed, clients, hunt;
     int promoted_now = 0;
     for (std::size_t r = 0; r < runs.size(); ++r) {
       if (i >= runs[r].managers.size()) continue;
       const auto& row = runs[r].managers[i];
       book.push_back(row.book_value), won.push_back(row.new_business), level.push_back(static_cast<double>(row.level));
       promoted.push_back(row.promotions > 0), exited.push_back(row.exited), blamed.push_back(row.blamed_value);
-      clients.push_back(static_cast<double>(row.book_size));
+      clients.push_back(static_cast<double>(row.book_size)), hunt.push_back(row.hunt_share);
       const std::int64_t earlier =
-          before && r < before->steps.so_far.size() && i < before->steps.so_far[r].managers.size()
-              ? before->steps.so_far[r].managers[i].promotions
+          before && r < before->steps->so_far.size() && i < before->steps->so_far[r].managers.size()
+              ? before->steps->so_far[r].managers[i].promotions
               : 0;
       promoted_now += row.promotions > earlier;
     }
     managers.push_back({{"manager", seats_[i].manager}, {"book_value", interval(book)}, {"new_business", mean(won)},
                         {"clients", mean(clients)}, {"level", mean(level)}, {"promoted", mean(promoted)},
-                        {"exited", mean(exited)}, {"blamed", mean(blamed)}, {"levers", Json::object()}});
+                        {"exited", mean(exited)}, {"blamed", mean(blamed)}, {"hunt_share", mean(hunt)},
+                        {"levers", Json::object()}});
     if (i < q.played.size()) {
       const auto& l = q.played[i];
       managers.back()["levers"] = {{"hunt_share", l.hunt_share ? Json(*l.hunt_share) : Json()},
@@ -216,7 +220,7 @@ Json Room::summarise(const Quarter& q, const Quarter* before) const {
                                       std::to_string(runs.size()) + " runs"}});
   }
   // The scenario's own events in this quarter (shock, cut, conference, review).
-  const double from = before ? before->steps.day / kMonth : 0;
+  const double from = before ? before->steps->day / kMonth : 0;
   for (const auto& e : events_json(base_))
     if (e["month"].get<double>() > from + 1e-9 && e["month"].get<double>() <= month + 1e-9) events.push_back(e);
   std::vector<double> value, active, satisfaction, lost, won;
@@ -242,7 +246,7 @@ RoomAnswer Room::advance() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!busy_.empty()) return {409, "the room is busy " + busy_ + "; try again when it is done"};
-    day = quarters_.back().steps.day + step_days_;
+    day = quarters_.back().steps->day + step_days_;
     if (day > base_.horizon_days + 1e-6)
       return {409, "the scenario ends at month " + std::to_string(static_cast<int>(std::lround(base_.horizon_days / kMonth))) +
                        ": rewind to a saved quarter, or end with the debrief"};
@@ -261,7 +265,7 @@ RoomAnswer Room::advance() {
     ro.threads = o_.threads;
     Quarter q;
     q.index = index;
-    q.steps = scenario::step(p, seed_, from->steps, day, ro);
+    q.steps = std::make_shared<const scenario::Steps>(scenario::step(p, seed_, *from->steps, day, ro));
     q.played = lv;
     q.pending = lv;
     std::lock_guard<std::mutex> lock(mu_);
@@ -298,13 +302,17 @@ RoomAnswer Room::debrief() {
   std::vector<std::vector<Levers>> played;
   std::vector<double> days;
   std::vector<model::RunResult> final_runs;
+  std::vector<std::shared_ptr<const scenario::Steps>> steps;
   std::vector<Seat> seats;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!busy_.empty()) return {409, "the room is busy " + busy_ + "; try again when it is done"};
     if (quarters_.size() < 2) return {409, "play at least one quarter before the debrief"};
-    for (std::size_t k = 1; k < quarters_.size(); ++k) played.push_back(quarters_[k].played), days.push_back(quarters_[k].steps.day);
-    final_runs = quarters_.back().steps.so_far;
+    for (std::size_t k = 1; k < quarters_.size(); ++k) {
+      played.push_back(quarters_[k].played), days.push_back(quarters_[k].steps->day);
+      steps.push_back(quarters_[k].steps);
+    }
+    final_runs = quarters_.back().steps->so_far;
     seats = seats_;
     busy_ = "debriefing";
     changed();
@@ -314,7 +322,13 @@ RoomAnswer Room::debrief() {
     const std::size_t reps = final_runs.size();
     // Each trainee's outcomes, and the levers they played quarter by quarter.
     Json people = Json::array();
-    std::vector<double> mean_hunt(seats.size(), std::nan(""));
+    // The hunt share each manager worked at (what its strategy or trainee decided), by run,
+    // over the quarters played.
+    std::vector<std::vector<double>> hunt_by_run(reps, std::vector<double>(seats.size(), 0.0));
+    for (const auto& st : steps)
+      for (std::size_t r = 0; r < reps && r < st->so_far.size(); ++r)
+        for (std::size_t i = 0; i < seats.size() && i < st->so_far[r].managers.size(); ++i)
+          hunt_by_run[r][i] += st->so_far[r].managers[i].hunt_share / static_cast<double>(steps.size());
     for (std::size_t i = 0; i < seats.size(); ++i) {
       std::vector<double> book, won, promoted, level, blamed, exited, kept;
       for (const auto& r : final_runs) {
@@ -324,15 +338,15 @@ RoomAnswer Room::debrief() {
         kept.push_back(row.retained_value);
       }
       Json history = Json::array();
-      std::vector<double> hunts;
       for (std::size_t k = 0; k < played.size(); ++k) {
         const auto& l = played[k][i];
-        if (l.hunt_share) hunts.push_back(*l.hunt_share);
-        history.push_back({{"quarter", k + 1}, {"hunt_share", l.hunt_share ? Json(*l.hunt_share) : Json()},
+        std::vector<double> worked;
+        for (const auto& r : steps[k]->so_far) worked.push_back(r.managers[i].hunt_share);
+        history.push_back({{"quarter", k + 1}, {"hunt_share", mean(worked)},
+                           {"hunt_share_lever", l.steers_time && l.hunt_share ? Json(*l.hunt_share) : Json()},
                            {"answer_probability", l.answer_probability ? Json(*l.answer_probability) : Json()},
                            {"pressure", l.pressure}});
       }
-      mean_hunt[i] = mean(hunts);
       people.push_back({{"manager", seats[i].manager}, {"trainee", seats[i].trainee.empty() ? Json() : Json(seats[i].trainee)},
                         {"book_value", interval(book)}, {"new_business", interval(won)}, {"retained_value", mean(kept)},
                         {"promoted", mean(promoted)}, {"level", mean(level)}, {"exited", mean(exited)},
@@ -340,11 +354,11 @@ RoomAnswer Room::debrief() {
     }
     // What the organisation rewarded: those it promoted against those it did not, run by run.
     std::vector<double> hunt_up, hunt_other, won_up, won_other, kept_up, kept_other;
-    for (const auto& r : final_runs)
+    for (std::size_t r = 0; r < reps; ++r)
       for (std::size_t i = 0; i < seats.size(); ++i) {
-        const auto& row = r.managers[i];
+        const auto& row = final_runs[r].managers[i];
         const bool up = row.promotions > 0;
-        if (!std::isnan(mean_hunt[i])) (up ? hunt_up : hunt_other).push_back(mean_hunt[i]);
+        (up ? hunt_up : hunt_other).push_back(hunt_by_run[r][i]);
         (up ? won_up : won_other).push_back(row.new_business);
         (up ? kept_up : kept_other).push_back(row.retained_value);
       }
@@ -421,7 +435,7 @@ Json Room::state() const {
   for (const auto& q : quarters_) quarters.push_back(q.summary);
   return {{"version", version_.load()}, {"scenario", sc_.name}, {"story", sc_.story}, {"variant", o_.variant},
           {"replications", o_.replications}, {"seed", seed_}, {"months_per_step", o_.months_per_step},
-          {"quarter", quarters_.size() - 1}, {"month", quarters_.back().steps.day / kMonth},
+          {"quarter", quarters_.size() - 1}, {"month", quarters_.back().steps->day / kMonth},
           {"horizon_months", base_.horizon_days / kMonth}, {"promotion", base_.organisation.promotion.name},
           {"blame_rule", base_.organisation.blame.name}, {"busy", busy_}, {"trainees", tokens_.size()},
           {"pressures", model::pressure_behaviours().names()}, {"events", events_json(base_)}, {"seats", seats},

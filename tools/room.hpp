@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -67,9 +68,13 @@ class Room {
   std::uint64_t version() const { return version_.load(); }
 
  private:
+  // A manager's levers. The hunt share always: once set, it takes the time split over (a
+  // fixed share, `balanced` with that share); until then the scenario's strategy keeps it. The
+  // answer probability when the service style has one.
   struct Levers {
     std::optional<double> hunt_share, answer_probability;  // unset: the strategy has no such lever
     std::string pressure;
+    bool steers_time = false;  // the hunt share was set: a fixed share from then on
     bool operator==(const Levers&) const = default;
   };
   struct Seat {
@@ -80,7 +85,7 @@ class Room {
   };
   struct Quarter {
     int index = 0;
-    scenario::Steps steps;
+    std::shared_ptr<const scenario::Steps> steps = std::make_shared<const scenario::Steps>();
     std::vector<Levers> played;   // the levers of the quarter that ended here (empty for 0)
     std::vector<Levers> pending;  // the levers as they stood when it was saved
     nlohmann::ordered_json summary;

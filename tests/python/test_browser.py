@@ -75,6 +75,11 @@ def value_of(drv, element_id):
     return drv.execute_script(f"const e = document.getElementById('{element_id}'); return e ? e.value : null")
 
 
+def text_of(drv, element_id):
+    """An element's text, read in the page (pages that redraw leave no stale handles)."""
+    return drv.execute_script(f"const e = document.getElementById('{element_id}'); return e ? e.innerText : ''")
+
+
 def click(drv, element_id):
     """Clicks an element found in the page at that moment (chart tabs are rebuilt with each run)."""
     drv.execute_script(f"document.getElementById('{element_id}').click()")
@@ -471,3 +476,104 @@ def test_books_by_manager(browser, server):
     assert csv[0] == "pane,manager,month,book_value_mean" and len(csv) == 1 + 2 * 2 * 60
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "workshop-books.png"))
+
+
+def test_a_room_with_one_real_browser_and_29_scripted_trainees(browser, cli):
+    """Part 5 of issue 20: the trainer's console and one trainee's page in Chromium, 29 more
+    trainees scripted; four quarters, a rewind, and the debrief, seen on both pages. The story
+    is what_the_firm_rewards with 30 managers (27 and 3 seniors), where promotion rewards new
+    business, so the debrief has promotions to read."""
+    from test_room import Stream, call, start_room, stop
+
+    p, r = start_room(cli, ["what_the_firm_rewards", "--set", "managers.0.count=27", "--set", "organisation.positions.0=27",
+                            "--replications", "20"])
+    port, key, code = r["port"], r["key"], r["code"]
+    streams = []
+    try:
+        base = f"http://127.0.0.1:{port}"
+        console = browser.current_window_handle
+        browser.set_window_size(1280, 800)
+        iw, ih = browser.execute_script("return [innerWidth, innerHeight]")
+        browser.set_window_size(2 * 1280 - iw, 2 * 800 - ih)
+        browser.get(f"{base}/room?key={key}")
+        wait_for(lambda: browser.execute_script("return !!document.getElementById('advance')"), what="the console")
+        assert text_of(browser, "join-code") == code
+        assert "code=" + code in text_of(browser, "join-url")
+        assert browser.execute_script("const i = document.querySelector('#join img'); return i.complete && i.naturalWidth > 50")
+        # The trainee's browser: joins from the address the QR code holds, claims peer-3, moves a lever.
+        browser.switch_to.new_window("window")
+        trainee = browser.current_window_handle
+        browser.set_window_size(900, 1000)
+        browser.get(f"{base}/room?code={code}")
+        browser.execute_script("document.getElementById('name').value = 'Darren'")
+        click(browser, "join-btn")
+        wait_for(lambda: browser.execute_script("return document.querySelectorAll('.seats button').length") == 30,
+                 what="the managers to choose from")
+        browser.execute_script("[...document.querySelectorAll('.seats button')].find(b => b.dataset.m === 'm-3').click()")
+        wait_for(lambda: browser.execute_script("return !!document.getElementById('hunt')"), what="the levers")
+        browser.execute_script("const h = document.getElementById('hunt'); h.value = 0.85; h.dispatchEvent(new Event('input'))")
+        click(browser, "ready")
+        # 29 scripted trainees take the other managers.
+        status, state = call(port, f"/room/state?key={key}")
+        for i, m in enumerate(s["manager"] for s in state["seats"] if s["manager"] != "m-3"):
+            s, j = call(port, "/room/join", {"code": code, "name": f"scripted {i}"})
+            token = j["token"]
+            assert call(port, "/room/claim", {"token": token, "manager": m})[0] == 200
+            assert call(port, "/room/levers", {"token": token, "levers": {"hunt_share": 0.3 + 0.02 * i, "ready": True}})[0] == 200
+            streams.append(Stream(port, f"token={token}"))
+        seat = wait_for(lambda: next((s for s in call(port, f"/room/state?key={key}")[1]["seats"]
+                                      if s["manager"] == "m-3" and s["ready"]), None), what="the browser's lever")
+        assert seat["levers"]["hunt_share"] == 0.85 and seat["trainee"] == "Darren"
+
+        def console_quarter():
+            return browser.execute_script("const h = document.querySelector('.console h2:nth-of-type(1)');"
+                                          "return [...document.querySelectorAll('.console h2')].map(x => x.textContent).join('|')")
+
+        # The trainer plays four quarters: the clicker's key, then the button.
+        browser.switch_to.window(console)
+        for q in (1, 2, 3, 4):
+            if q % 2:
+                browser.find_element("tag name", "body").send_keys("n")
+            else:
+                click(browser, "advance")
+            wait_for(lambda: f"Quarter {q} " in console_quarter(), timeout=60, what=f"quarter {q} on the console")
+            for st in streams:
+                st.wait(lambda s: s["quarter"] == q)
+        # The console, above the fold at 1280x800: the advance button, the join code and the chart.
+        for el in ("advance", "join-code", "chart"):
+            bottom = browser.execute_script(f"return document.getElementById('{el}').getBoundingClientRect().bottom")
+            assert bottom <= browser.execute_script("return innerHeight"), el
+        assert browser.execute_script("return document.querySelectorAll('#chart polyline').length") == 30
+        assert "review" in text_of(browser, "log")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "room-console.png"))
+        # The trainee's page followed without a reload.
+        browser.switch_to.window(trainee)
+        wait_for(lambda: "Quarter 4 played" in text_of(browser, "quarter-note"), what="quarter 4 on the trainee's page")
+        assert len(browser.find_elements("css selector", "#mine tr")) == 5  # a header and four quarters
+        browser.save_screenshot(str(ARTIFACTS / "room-trainee.png"))
+        # Rewind to quarter 2 and play it again; then the debrief.
+        browser.switch_to.window(console)
+        browser.execute_script("document.getElementById('rewind-to').value = '2'")
+        click(browser, "rewind")
+        wait_for(lambda: "Quarter 2 " in console_quarter(), what="the rewind")
+        for q in (3, 4):
+            click(browser, "advance")
+            wait_for(lambda: f"Quarter {q} " in console_quarter(), timeout=60, what=f"the replayed quarter {q}")
+        click(browser, "debrief-btn")
+        wait_for(lambda: browser.execute_script("return !!document.getElementById('debrief')"), timeout=120, what="the debrief")
+        text = text_of(browser, "debrief")
+        assert "Darren" in text and "What the organisation rewarded" in text and "Attribution beside blame" in text
+        # The year's review promoted some: the debrief says whom the rule rewarded.
+        assert "Those promoted hunted" in text_of(browser, "rewarded")
+        browser.execute_script("document.getElementById('rewarded-h').scrollIntoView()")
+        browser.save_screenshot(str(ARTIFACTS / "room-debrief.png"))
+        browser.switch_to.window(trainee)
+        wait_for(lambda: browser.execute_script("return !!document.querySelector('#debrief tr.mine')"), what="the trainee's debrief")
+        assert "Darren" in browser.execute_script("return document.querySelector('#debrief tr.mine').innerText")
+        browser.close()
+        browser.switch_to.window(console)
+    finally:
+        for st in streams:
+            st.close()
+        stop(p)

@@ -12,11 +12,12 @@ import time
 
 import pytest
 
-ROOM_ARGS = ["--set", "managers.1.count=29", "--set", "organisation.positions.0=30", "--seed", "11"]
+# market_shock with 30 managers: John and 29 peers.
+ROOM_ARGS = ["market_shock", "--set", "managers.1.count=29", "--set", "organisation.positions.0=30", "--seed", "11"]
 
 
-def start_room(cli, *extra):
-    p = subprocess.Popen([cli, "workshop", "--room", "market_shock", "--port", "0", "--host", "127.0.0.1", *ROOM_ARGS, *extra],
+def start_room(cli, args=ROOM_ARGS):
+    p = subprocess.Popen([cli, "workshop", "--room", *args, "--port", "0", "--host", "127.0.0.1"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     head = [p.stdout.readline() for _ in range(3)]
     text = "".join(head)
@@ -169,7 +170,8 @@ def test_a_room_of_thirty_plays_four_quarters_rewinds_replays_and_debriefs(room)
     assert s == 200, d
     assert d["quarters"] == 4 and len(d["trainees"]) == 30
     assert {t["trainee"] for t in d["trainees"]} == {f"trainee {i}" for i in range(30)}
-    assert [h["hunt_share"] for h in d["trainees"][0]["levers"]] == [0.8, 0.8, 0.2, 0.2]
+    assert [h["hunt_share"] for h in d["trainees"][0]["levers"]] == pytest.approx([0.8, 0.8, 0.2, 0.2])
+    assert [h["hunt_share_lever"] for h in d["trainees"][0]["levers"]] == [0.8, 0.8, 0.2, 0.2]
     assert d["rewarded"]["promotion"] == state["promotion"]
     a = d["attribution"]
     assert {c["factor"] for c in a["caused"]} >= {"support_cut", "market"} and a["blame_rule"] == "last_owner"
