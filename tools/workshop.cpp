@@ -591,6 +591,11 @@ struct Server {
   std::mutex failures_mu;
   std::map<std::string, int> join_failures;  // wrong codes, by the client's address
   void push();                                // the room's state to every stream (coalesced)
+  // The room's state encoded once per change (Room::version), as JSON and as an event.
+  std::mutex state_mu;
+  std::uint64_t state_version = 0;
+  std::shared_ptr<const std::string> state_json, state_event;
+  std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const std::string>> room_state();
   void push_text(std::shared_ptr<const std::string> text);
 
   // The names this server answers to; when it listens on every address, also any address
@@ -682,8 +687,15 @@ class EventStream : public std::enable_shared_from_this<EventStream> {
   char sink_[512];
 };
 
-std::shared_ptr<const std::string> state_message(const Room& room) {
-  return std::make_shared<const std::string>("event: state\ndata: " + dump(room.state()) + "\n\n");
+std::pair<std::shared_ptr<const std::string>, std::shared_ptr<const std::string>> Server::room_state() {
+  std::lock_guard<std::mutex> lock(state_mu);
+  const std::uint64_t v = room->version();  // read first: a change while encoding is encoded next time
+  if (!state_json || v != state_version) {
+    state_json = std::make_shared<const std::string>(dump(room->state()));
+    state_event = std::make_shared<const std::string>("event: state\ndata: " + *state_json + "\n\n");
+    state_version = v;
+  }
+  return {state_json, state_event};
 }
 
 void Server::push_text(std::shared_ptr<const std::string> text) {
@@ -700,7 +712,7 @@ void Server::push() {
   if (!room || push_pending.exchange(true)) return;  // one is on its way: it will carry this change too
   net::post(ioc, [this] {
     push_pending = false;
-    push_text(state_message(*room));
+    push_text(room_state().second);
   });
 }
 
@@ -810,7 +822,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (path == "/room" || path == "/room/") return reply(http::status::ok, "text/html; charset=utf-8", kRoomPage);
       if (!trainer && !room->is_trainee(get("token")))
         return json_reply(403, {{"error", "join the room first (this needs your token, or the trainer's key)"}});
-      if (path == "/room/state") return json_reply(200, room->state());
+      if (path == "/room/state") return reply(http::status::ok, "application/json", *server_.room_state().first);
       if (path == "/room/invite") {
         if (!trainer) return json_reply(403, {{"error", "the invitation is on the trainer's console"}});
         return json_reply(200, {{"code", room->code()}, {"url", server_.join_url}});
@@ -829,7 +841,7 @@ class Session : public std::enable_shared_from_this<Session> {
           return json_reply(503, {{"error", "the room has " + std::to_string(kMaxStreams) + " browsers following it already"}});
         auto events = std::make_shared<EventStream>(std::move(stream_));
         server_.streams.push_back(events);
-        events->start(state_message(*room));
+        events->start(server_.room_state().second);
         return;  // this connection is the stream's now
       }
       return reply(http::status::not_found, "text/plain", "not found\n");
@@ -889,7 +901,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (a.status == 200) {
         self->server_.push_pending = false;  // this change goes out now, not behind a queued push
-        self->server_.push_text(state_message(*room));
+        self->server_.push_text(self->server_.room_state().second);
       } else {
         self->server_.push();
       }
