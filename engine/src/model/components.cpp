@@ -172,6 +172,7 @@ struct ByMetric : PromotionPolicy {
     return pick;
   }
   double score(const CandidateRecord& c) const override { return best ? metric(c) : -metric(c); }
+  bool picks_highest_score() const override { return true; }
 };
 
 struct Composite : PromotionPolicy {
@@ -188,6 +189,7 @@ struct Composite : PromotionPolicy {
     return pick;
   }
   double score(const CandidateRecord& c) const override { return w_new * c.new_business + w_retained * c.retained_value; }
+  bool picks_highest_score() const override { return true; }
 };
 
 struct RandomPick : PromotionPolicy {

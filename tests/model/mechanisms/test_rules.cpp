@@ -227,3 +227,65 @@ TEST_CASE("Order rule: an impossible action stops the run naming the rule, the o
   p.orders = {Order{.at = 50, .kind = OrderKind::CutSupport, .fraction = 0.1, .every = 0.5}};
   CHECK_THROWS_WITH(simulate(p, 1, 0), Catch::Contains("orders.0.every"));
 }
+
+namespace {
+// A rule that takes the highest score, without saying so: reviews give it every candidate for
+// every vacancy (PromotionPolicy::choose), the way a rule of one's own is served.
+struct OnePassAtATime : PromotionPolicy {
+  std::unique_ptr<PromotionPolicy> inner;
+  explicit OnePassAtATime(std::unique_ptr<PromotionPolicy> p) : inner(std::move(p)) {}
+  std::size_t choose(std::span<const CandidateRecord> c, std::uint64_t round, core::Stream& rng) const override {
+    return inner->choose(c, round, rng);
+  }
+  double score(const CandidateRecord& c) const override { return inner->score(c); }
+};
+}  // namespace
+
+TEST_CASE("Promotions: ranking each level once per review makes the choices of a pass per vacancy, byte for byte",
+          "[rules][careers]") {
+  // The ranked path (built-in rules that take the highest score) against the same rules served
+  // one vacancy at a time: the same promotions, passed-over flags, rounds and runs.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (const char* name : {"new_business", "competence", "best", "worst", "composite"})
+      register_promotion_policy({std::string("one_pass_") + name, "test: " + std::string(name) + " one vacancy at a time",
+                                 promotion_policies().at(name).params,
+                                 [name](const ParamSet& p) -> std::unique_ptr<PromotionPolicy> {
+                                   return std::make_unique<OnePassAtATime>(promotion_policies().at(name).factory(p));
+                                 }});
+  });
+  struct Case {
+    const char* scenario;
+    Component rule;
+    std::vector<std::string> sets;
+    std::int64_t promotions_at_least;  // over 3 replications of 8 years: several vacancies a review
+  };
+  const std::vector<Case> cases{
+      // A high exit rate: many vacancies a review, filled down the levels in chains.
+      {"what_the_firm_rewards", {"new_business", {}},
+       {"accounts.initial_active=400", "accounts.initial_prospects=1600", "organisation.exit_rate=0.4 per year"}, 20},
+      {"peter_principle", {"best", {{"metric", std::string("competence")}}}, {"organisation.exit_rate=0.4 per year"}, 200},
+      {"peter_principle", {"worst", {{"metric", std::string("competence")}}}, {"organisation.exit_rate=0.4 per year"}, 200},
+      {"baseline", {"composite", {}}, {"accounts.initial_active=400", "accounts.initial_prospects=1600"}, 5},
+      {"ann_vs_darren", {"competence", {}}, {}, 1},
+  };
+  for (const auto& c : cases) {
+    const auto sc = scenario::load(testing::scenario_path(c.scenario), c.sets);
+    ModelParams fast = sc.base;
+    fast.horizon_days = std::min(fast.horizon_days, 8 * 365.25);
+    fast.organisation.promotion = c.rule;
+    ModelParams slow = fast;
+    slow.organisation.promotion.name = "one_pass_" + c.rule.name;
+    REQUIRE_FALSE(promotion_policies().create(slow.organisation.promotion.name, slow.organisation.promotion.params)->picks_highest_score());
+    REQUIRE(promotion_policies().create(fast.organisation.promotion.name, fast.organisation.promotion.params)->picks_highest_score());
+    std::int64_t promotions = 0;
+    for (std::uint64_t rep = 0; rep < 3; ++rep) {
+      const RunResult a = simulate(fast, 5, rep), b = simulate(slow, 5, rep);
+      for (const auto& m : a.managers) promotions += m.promotions;
+      INFO(c.scenario << " under " << c.rule.name << ", replication " << rep);
+      CHECK(compare(a, b) == "identical");
+    }
+    INFO(c.scenario << " under " << c.rule.name);
+    CHECK(promotions >= c.promotions_at_least);
+  }
+}

@@ -152,6 +152,10 @@ class PromotionPolicy {
   // What the rule rewards, as a number (higher is better), for rules that rank by one; NaN for
   // those that do not (random, alternating). Reviews rank managers by it (ManagerView::review_rank).
   virtual double score(const CandidateRecord&) const { return std::numeric_limits<double>::quiet_NaN(); }
+  // True when choose() always picks the candidate of highest score() (ties: the first in the
+  // candidates' order, by manager id) and draws nothing: a review then ranks each level once
+  // and gives each vacancy the best left, instead of passing every candidate for each vacancy.
+  virtual bool picks_highest_score() const { return false; }
 };
 using PolicyRegistry = Registry<PromotionPolicy>;
 const PolicyRegistry& promotion_policies();

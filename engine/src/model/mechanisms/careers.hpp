@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <set>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -31,6 +32,17 @@ struct Careers {
   // Someone left or joined since the teams were last formed: they are formed again at the
   // month's end (once, however many left), and after each review.
   bool teams_changed = false;
+  // During a review, under a rule that picks the highest score (PromotionPolicy::
+  // picks_highest_score): each level's candidates ranked once, by (score, then manager id),
+  // and who joined them when (the number of vacancies filled from them so far), so that who
+  // was passed over is settled once the promotions are made. Index: the level promoted to.
+  struct Ranked {
+    std::set<std::pair<double, std::uint32_t>> left;  // (-score, manager): the best first
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> joined;
+    std::uint64_t fills = 0;
+    bool built = false, unranked = false;  // unranked: a score was NaN (the rule's own pass is used)
+  };
+  std::vector<Ranked> ranked;
 
   // The policy comes from the parameters (a fork may change it).
   // The policy and the blame rule come from the parameters (a fork may change them).
@@ -133,6 +145,7 @@ struct Careers {
       if (!in_review) hire();
       return;
     }
+    if (in_review && policy->picks_highest_score() && fill_ranked(level, records)) return;
     std::vector<CandidateRecord> cands;
     for (std::uint32_t i : s.members[static_cast<std::size_t>(level - 1)])
       // Someone hired during this review has no numbers yet.
@@ -156,6 +169,37 @@ struct Careers {
     const std::uint32_t id = cands[pick].manager;
     for (const auto& c : cands)
       if (c.manager != id) managers[c.manager].passed_over = true;
+    promote(id, level, records);
+  }
+
+  // The vacancy at `level` from its ranked candidates (see Ranked): the same choice as the
+  // rule's pass over them all. False when the level cannot be ranked (a NaN score).
+  bool fill_ranked(std::int64_t level, std::vector<CandidateRecord>& records) {
+    if (ranked.size() <= static_cast<std::size_t>(level)) ranked.resize(static_cast<std::size_t>(level) + 1);
+    Ranked& r = ranked[static_cast<std::size_t>(level)];
+    if (!r.built) {
+      r.built = true;
+      for (std::uint32_t i : s.members[static_cast<std::size_t>(level - 1)]) {
+        const double sc = i < records.size() ? policy->score(records[i]) : std::nan("");
+        if (std::isnan(sc)) r.unranked = true;
+        r.left.emplace(-sc, i);
+        r.joined.emplace_back(i, 0);
+      }
+    }
+    if (r.unranked) return false;
+    if (r.left.empty()) return true;  // nobody to promote (as the rule's pass with no candidates)
+    const std::uint32_t id = r.left.begin()->second;
+    r.left.erase(r.left.begin());
+    ++r.fills;
+    ++promotion_round;  // as the rule's pass: each promotion is a round
+    promote(id, level, records);
+    return true;
+  }
+
+  // `id` moves up to `level`: its competence at the new level, its book handed down, and the
+  // vacancy it leaves filled in turn.
+  void promote(std::uint32_t id, std::int64_t level, std::vector<CandidateRecord>& records) {
+    auto& managers = s.managers;
     s.leave(id);
     s.join(id, level);
     Manager& m = managers[id];
@@ -174,9 +218,30 @@ struct Careers {
     }
     // Later promotions of this review rank the manager on the competence at the new level.
     if (id < records.size()) records[id].competence = m.competence;
+    // Now a candidate for the level above, if that level is being ranked.
+    if (in_review && static_cast<std::size_t>(level + 1) < ranked.size()) {
+      Ranked& above = ranked[static_cast<std::size_t>(level + 1)];
+      if (above.built) {
+        const double sc = id < records.size() ? policy->score(records[id]) : std::nan("");
+        if (std::isnan(sc)) above.unranked = true;
+        above.left.emplace(-sc, id);
+        above.joined.emplace_back(id, above.fills);
+      }
+    }
     hand_over_on_promotion(id, level - 1);
     if (s.world.manager_promoted.connected()) s.world.manager_promoted.emit(s.now(), id, level);
     fill_vacancy(level - 1, records);
+  }
+
+  // After a review's promotions: whoever was a ranked candidate when a vacancy was filled and
+  // is still at the level below was passed over (as each pass of the rule would have said).
+  void settle_ranked() {
+    for (std::size_t level = 1; level < ranked.size(); ++level) {
+      const Ranked& r = ranked[level];
+      for (const auto& [id, fills_then] : r.joined)
+        if (r.fills > fills_then && s.managers[id].level == static_cast<std::int64_t>(level) - 1) s.managers[id].passed_over = true;
+    }
+    ranked.clear();
   }
 
   void hire() {
@@ -223,6 +288,7 @@ struct Careers {
         fill_vacancy(l, records);
         if (count_at(l) == before) break;  // nobody to promote
       }
+    settle_ranked();
     in_review = false;
     while (static_cast<std::int64_t>(count_at(0)) < positions(0)) hire();
     teams();
