@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -25,6 +24,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+from room_client import get_json, post, seat_trainees, start_room
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,16 +70,6 @@ class Stream(threading.Thread):
             while self.count < count:
                 assert self.cond.wait(30), "a stream did not get the change"
             return self.arrived[count - 1]
-
-
-def post(port: int, path: str, body: dict) -> dict:
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    c.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
-    r = c.getresponse()
-    out = json.loads(r.read())
-    c.close()
-    assert r.status == 200, out
-    return out
 
 
 def get_load(port: int, token: str, clients: int = 30, each: int = 40) -> tuple[float, float]:
@@ -131,27 +122,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
 
-    beast = subprocess.Popen([args.tenure, "workshop", "--room", "market_shock", "--set", "managers.1.count=29", "--set",
-                              "organisation.positions.0=30", "--port", "0", "--host", "127.0.0.1"],
-                             stdout=subprocess.PIPE, text=True)
-    head = "".join(beast.stdout.readline() for _ in range(3))
-    bport = int(re.search(r"http://127\.0\.0\.1:(\d+)/", head).group(1))
-    code, key = re.search(r"code=(\w+)", head).group(1), re.search(r"key=(\w+)", head).group(1)
+    beast, bport, code, key = start_room(args.tenure)
     peer = None
     try:
-        c = http.client.HTTPConnection("127.0.0.1", bport)
-        c.request("GET", f"/room/state?key={key}")
-        seats = json.loads(c.getresponse().read())["seats"]
-        tokens = []
-        for i, s in enumerate(seats):
-            t = post(bport, "/room/join", {"code": code, "name": f"trainee {i}"})["token"]
-            post(bport, "/room/claim", {"token": t, "manager": s["manager"]})
-            tokens.append((t, s["manager"]))
+        tokens = seat_trainees(bport, code, key)
         for _ in range(4):
             post(bport, "/room/advance", {"key": key})
-        c.request("GET", f"/room/state?key={key}")
-        state = json.loads(c.getresponse().read())
-        c.close()
+        state = get_json(bport, f"/room/state?key={key}")
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump({"state": state, "tokens": tokens}, f)
             state_file = f.name

@@ -24,6 +24,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import room_client
+from room_client import seat_trainees, start_room
+
 ROOT = Path(__file__).resolve().parents[1]
 STORIES = ["ann_vs_darren", "covert_farmer", "market_shock", "quarter_end_pressure", "caught_between", "baseline"]
 
@@ -115,28 +118,13 @@ class Browser(threading.Thread):
 
 
 def room(args) -> None:
-    p = subprocess.Popen([args.tenure, "workshop", "--room", "market_shock", "--set", "managers.1.count=29", "--set",
-                          "organisation.positions.0=30", "--port", "0", "--host", "127.0.0.1"], stdout=subprocess.PIPE, text=True)
-    head = "".join(p.stdout.readline() for _ in range(3))
-    port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", head).group(1))
-    code, key = re.search(r"code=(\w+)", head).group(1), re.search(r"key=(\w+)", head).group(1)
+    p, port, code, key = start_room(args.tenure)
 
     def post(path: str, body: dict) -> dict:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        c.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
-        r = c.getresponse()
-        out = json.loads(r.read())
-        c.close()
-        assert r.status == 200, out
-        return out
+        return room_client.post(port, path, body)
 
     try:
-        seats = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/room/state?key={key}").read())["seats"]
-        tokens = []
-        for i, s in enumerate(seats):
-            t = post("/room/join", {"code": code, "name": f"trainee {i}"})["token"]
-            post("/room/claim", {"token": t, "manager": s["manager"]})
-            tokens.append(t)
+        tokens = [t for t, _ in seat_trainees(port, code, key)]
         browsers = [Browser(port, t) for t in tokens]
         last, server = [], []
         for game in range(args.repeat):
