@@ -231,6 +231,13 @@ struct Shared {
   bool served(std::uint32_t a) const {
     return acc.rec[a].state == State::Active || acc.rec[a].state == State::Notice;
   }
+  // The manager who serves client `a`, or -1 for nobody. Its owner, unless the owner has left:
+  // a client following a departed manager (Careers::depart) keeps them as its owner through
+  // its notice (its loss and blame name them) but nobody serves it; its requests go to support.
+  std::int32_t serving(std::uint32_t a) const {
+    const std::int32_t o = acc.rec[a].owner;
+    return o >= 0 && managers[static_cast<std::size_t>(o)].active ? o : -1;
+  }
   void log(std::uint32_t a, const char* what) {
     if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.rec[a].satisfaction});
   }

@@ -348,6 +348,12 @@ struct World::Impl {
     std::vector<std::int64_t> owned(managers.size(), 0);
     for (std::uint32_t a = 0; a < acc.size(); ++a)
       if (s.served(a) && acc.rec[a].owner >= 0) ++owned[static_cast<std::size_t>(acc.rec[a].owner)];
+    // Only a client following a departed manager, under notice, may be owned by one.
+    for (std::uint32_t a = 0; a < acc.size(); ++a)
+      if (acc.rec[a].state == State::Active && acc.rec[a].owner >= 0 &&
+          !managers[static_cast<std::size_t>(acc.rec[a].owner)].active)
+        fail("active client " + std::to_string(a) + " is owned by manager " + std::to_string(acc.rec[a].owner) +
+             ", who has left");
     for (std::size_t i = 0; i < managers.size(); ++i)
       if (owned[i] != managers[i].owned)
         fail("manager " + std::to_string(i) + " owns " + std::to_string(owned[i]) + " clients, but the count says " +

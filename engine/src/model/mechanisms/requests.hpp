@@ -127,7 +127,7 @@ struct Requests {
       return;
     }
     ++s.cur.requests;
-    const std::int32_t owner = acc.rec[a].owner;
+    const std::int32_t owner = s.serving(a);
     if ((acc.rec[a].flags & kNoContact) && p.factor_on(Factor::ManagementOrder)) {
       // The manager may not answer: the unkept promise weighs like a loss.
       ignore(a, owner, bit(Cause::NoContactOrder));

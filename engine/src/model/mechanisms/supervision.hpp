@@ -1,7 +1,8 @@
 // Supervision (docs/model.md, "Supervision"): every interval a checkpoint flags clients (low
 // satisfaction, under notice, scarred and below expectation) and coaches their manager,
 // reassigns them to the best farmer or escalates to a recovery meeting; a client under
-// notice may be won back.
+// notice may be won back. A client following a departed manager (Careers::depart) is
+// escalated, not coached, and one won back is handed to a manager at the leaver's level.
 //
 // Event kSupervision. Writes to managers: coached_until; to accounts: state (won back),
 // satisfaction, expectation, silent, and the owner through Shared::reassign.
@@ -30,6 +31,14 @@ struct Supervision {
     if (next <= s.p.horizon_days) s.sim.schedule_at(next, EventSpec{kSupervision});
   }
 
+  // Escalation: a recovery meeting, which also raises what the client expects.
+  void escalate(std::uint32_t a) {
+    auto& x = s.acc.rec[a];
+    s.set_satisfaction(a, x.satisfaction + s.p.supervision.recovery_boost);
+    x.expectation = static_cast<float>(std::min(10.0, x.expectation + s.p.supervision.expectation_raise));
+    x.silent = 0;
+  }
+
   void on_supervision() {
     auto& acc = s.acc;
     auto& managers = s.managers;
@@ -43,7 +52,9 @@ struct Supervision {
       if (!flagged) continue;
       const std::int32_t owner = acc.rec[a].owner;
       if (v.action == SupervisionAction::Coach && owner >= 0) {
-        managers[static_cast<std::size_t>(owner)].coached_until = s.now() + v.coach_days;
+        // A departed owner is coached no more; the client is escalated instead.
+        if (const std::int32_t who = s.serving(a); who >= 0) managers[static_cast<std::size_t>(who)].coached_until = s.now() + v.coach_days;
+        else escalate(a);
       } else if (v.action == SupervisionAction::Reassign && owner >= 0) {
         std::int32_t best = -1;
         for (std::size_t i = 0; i < managers.size(); ++i)
@@ -53,10 +64,7 @@ struct Supervision {
             best = static_cast<std::int32_t>(i);
         if (best >= 0) s.reassign(a, best);
       } else {
-        // Escalation: a recovery meeting, which also raises what the client expects.
-        s.set_satisfaction(a, acc.rec[a].satisfaction + v.recovery_boost);
-        acc.rec[a].expectation = static_cast<float>(std::min(10.0, acc.rec[a].expectation + v.expectation_raise));
-        acc.rec[a].silent = 0;
+        escalate(a);
       }
       // A notice is fought once: the first checkpoint that sees it decides, with the notice's
       // own draw (a chance per checkpoint would win back nearly every notice over its months).
@@ -66,6 +74,9 @@ struct Supervision {
         if (d.uniform01() < v.save_probability) {
           acc.rec[a].state = State::Active;
           s.log(a, "won back by supervision");
+          // Won back from following a departed manager: handed to a manager at their level.
+          if (const std::int32_t o = acc.rec[a].owner; o >= 0 && !managers[static_cast<std::size_t>(o)].active)
+            s.reassign(a, s.least_loaded(managers[static_cast<std::size_t>(o)].level));
         }
       }
     }
