@@ -770,6 +770,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::string path = target.substr(0, qm), query = qm == std::string::npos ? "" : target.substr(qm + 1);
     if (room_path && (path == "/room" || path.rfind("/room/", 0) == 0)) return room(std::move(req), path, query);
     if (path == "/" || path == "/index.html") return reply(http::status::ok, "text/html; charset=utf-8", kWorkshopPage);
+    if (path == "/charts.js") return reply(http::status::ok, "text/javascript; charset=utf-8", kChartsJs);
+    if (path == "/vendor/vega.min.js")
+      return reply(http::status::ok, "text/javascript; charset=utf-8", std::string(kVendor_vega, kVendor_vega_size));
+    if (path == "/vendor/vega-lite.min.js")
+      return reply(http::status::ok, "text/javascript; charset=utf-8", std::string(kVendor_vega_lite, kVendor_vega_lite_size));
     if (path == "/api/scenarios") return reply(http::status::ok, "application/json", scenarios_json(server_.o));
     if (path == "/api/levers") {
       const Answer a = levers_query(server_.o, query);

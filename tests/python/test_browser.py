@@ -58,7 +58,7 @@ def runs(drv) -> int:
 
 
 def line_b(drv, chart="active_accounts") -> str:
-    return drv.execute_script(f"const p = document.querySelector('#chart-{chart} path.line-b'); return p ? p.getAttribute('d') : ''")
+    return drv.execute_script(f"const p = document.querySelector('#chart-{chart} .line_b_marks path'); return p ? p.getAttribute('d') : ''")
 
 
 def open_page(drv, url, width=1500, height=1100):
@@ -105,7 +105,7 @@ def test_workshop_slider_changes_the_chart(browser, server):
     before, n = line_b(browser), runs(browser)
     assert before.startswith("M")
     # both panes share random numbers: with the same levers they draw the same line
-    same = browser.execute_script("return document.querySelector('#chart-active_accounts path.line-a').getAttribute('d')")
+    same = browser.execute_script("return document.querySelector('#chart-active_accounts .line_a_marks path').getAttribute('d')")
     assert same == before
     browser.find_element(By.ID, "tab-b").click()
     slider = browser.find_element(By.ID, "b-hunt_share")
@@ -150,6 +150,11 @@ def test_presenter_layout_fits_the_screen_with_text_of_16px(browser, server, siz
         assert 0 <= left and right <= w and 0 <= top and bottom <= h, (name, rects[name], (w, h))
     assert rects["scroll"] <= h  # the page itself does not scroll
     chart = rects["chart-area"]
+    # The chart is drawn inside its area (drawn again when the area changes size), over nothing else.
+    wait_for(lambda: browser.execute_script(
+        "const a = document.getElementById('chart-area').getBoundingClientRect(), s = document.querySelector('#chart-area svg')"
+        ".getBoundingClientRect(); return s.left >= a.left - 1 && s.top >= a.top - 1 && s.right <= a.right + 1 && s.bottom <= a.bottom + 1"),
+        what="the chart inside its area")
     assert chart[2] - chart[0] >= 0.6 * w and chart[3] - chart[1] >= 0.3 * h  # the main chart is the largest thing
     # Five outcome rows (the key ones) are shown whole.
     assert browser.execute_script("return [...document.querySelectorAll('#metrics tr')].filter("
@@ -289,7 +294,7 @@ def test_levers_from_a_month_on_fork_and_refusals_show_beside_the_lever(browser,
         "const a = state.last.a.series.value.mean, b = state.last.b.series.value.mean;"
         "return a.slice(0, 23).every((v, i) => v === b[i]) && a.slice(30).some((v, i) => v !== b[30 + i]);")
     assert same_before
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-from")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area .event_from_b_marks line, #chart-area .event_from_a_marks line")
     # Support staff cannot change in a fork: the engine's refusal shows beside that lever.
     choose(browser, "b-support", "8")
     wait_for(lambda: "support_staff is 5 in the snapshot but 8 here" in
@@ -306,10 +311,10 @@ def test_charts_mark_events_and_export_png_svg_csv_and_the_levers_travel_in_the_
 
     open_page(browser, server)
     choose(browser, "scenario", "market_shock")
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-shock"), what="the shock marked")
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-order")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#chart-area .event_shock_marks line"), what="the shock marked")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-area .event_order_marks line")
     # a review a year: months 12, 24, 36 and 48 (the fifth closes the run, past the last row)
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-area line.event-review")) == 4
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#chart-area .event_review_marks line")) == 4
     click(browser, "tab-chart-value")
     wait_for(lambda: browser.find_elements(By.ID, "chart-value"), what="the value chart")
     svg = browser.execute_script("return exportSVG()")
@@ -416,7 +421,8 @@ def test_causes_beside_blame_on_the_page(browser, server):
         assert factor in labels
     assert "John" in labels and any("last owner" in t for t in labels)
     widths = browser.execute_script(
-        "return [...document.querySelectorAll('#chart-attribution rect.bar')].map(r => +r.getAttribute('width'))")
+        "return [...document.querySelectorAll('#chart-attribution .caused_marks path, #chart-attribution .blamed_marks path')]"
+        ".map(r => r.getBBox().width)")
     assert len(widths) >= 6 and max(widths) > 100
     csv = browser.execute_script("return exportCSV()").splitlines()
     assert csv[0] == "kind,name,lost_value_per_run" and any(r.startswith("shapley,support_cut,") for r in csv)
@@ -435,15 +441,15 @@ def test_the_important_client_run_by_run(browser, server):
     wait_for(lambda: browser.execute_script("return state.last && state.panes.b.variant === 'keep_contact'"), what="B")
     click(browser, "tab-chart-client")
     wait_for(lambda: browser.find_elements(By.ID, "chart-client"), timeout=60, what="the client's histories")
-    lines = browser.execute_script("return [document.querySelectorAll('#chart-client path.client-a').length,"
-                                   " document.querySelectorAll('#chart-client path.client-b').length,"
-                                   " document.querySelectorAll('#chart-client circle.left-a').length,"
-                                   " document.querySelectorAll('#chart-client circle.left-b').length]")
+    lines = browser.execute_script("return [document.querySelectorAll('#chart-client .client_a_marks path').length,"
+                                   " document.querySelectorAll('#chart-client .client_b_marks path').length,"
+                                   " document.querySelectorAll('#chart-client .left_a_marks path').length,"
+                                   " document.querySelectorAll('#chart-client .left_b_marks path').length]")
     assert lines[0] == 30 and lines[1] == 30  # one history per replication in each pane
     assert lines[2] > lines[3]  # the no-contact order loses the client in more runs than keeping contact
     text = browser.find_element(By.ID, "chart-client").text
     assert f"A: left in {lines[2]} of 30 runs" in text and f"B: {lines[3]} of 30" in text
-    assert browser.find_elements(By.CSS_SELECTOR, "#chart-client line.event-order")
+    assert browser.find_elements(By.CSS_SELECTOR, "#chart-client .event_order_marks line")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "workshop-important-client.png"))
     # Another scenario's orders name no client: no such tab.
@@ -453,6 +459,20 @@ def test_the_important_client_run_by_run(browser, server):
     wait_for(lambda: not browser.find_elements(By.ID, "tab-chart-client"), what="no client tab")
 
 
+def test_the_charts_are_the_vendored_library_and_nothing_comes_from_the_network(browser, server):
+    """The charts are Vega-Lite specifications drawn by the Vega the server embeds (third_party/vega):
+    every script and resource the page loads comes from the workshop server itself."""
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server, 1280, 800)
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#chart-area .line_a_marks path"), what="the chart")
+    versions = browser.execute_script("return [vega.version, vegaLite.version]")
+    assert versions == ["6.1.2", "6.3.0"]
+    urls = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert any(u.endswith("/vendor/vega.min.js") for u in urls) and any(u.endswith("/charts.js") for u in urls)
+    assert all(u.startswith(server) for u in urls), [u for u in urls if not u.startswith(server)]
+
+
 def test_books_by_manager(browser, server):
     from selenium.webdriver.common.by import By
 
@@ -460,16 +480,16 @@ def test_books_by_manager(browser, server):
     wait_for(lambda: browser.find_elements(By.ID, "tab-chart-books"), what="the per-manager tab")
     click(browser, "tab-chart-books")
     wait_for(lambda: browser.find_elements(By.ID, "chart-books"), what="the per-manager lines")
-    lines = browser.execute_script("return [...document.querySelectorAll('#chart-books path.book')]"
-                                   ".map(p => [p.getAttribute('class'), p.dataset.manager])")
-    assert sorted(lines) == [["book book-a", "Ann"], ["book book-a", "Darren"], ["book book-b", "Ann"], ["book book-b", "Darren"]]
+    lines = browser.execute_script("return [...document.querySelectorAll('#chart-books .book_a_marks path, #chart-books .book_b_marks path')]"
+                                   ".map(p => [p.parentNode.getAttribute('class').split(' ').pop(), p.getAttribute('aria-label')])")
+    assert sorted(lines) == [["book_a_marks", "Ann"], ["book_a_marks", "Darren"], ["book_b_marks", "Ann"], ["book_b_marks", "Darren"]]
     # Darren hunting less (pane B, his lever alone) moves his book, not the team's lines as one.
     browser.find_element(By.ID, "tab-b").click()
     choose(browser, "b-who", "Darren")
     n = runs(browser)
     choose(browser, "b-hunt_share", "0.2")
     wait_for(lambda: runs(browser) > n, what="Darren hunting less")
-    d = browser.execute_script("const g = (p, m) => document.querySelector(`#chart-books path.book-${p}[data-manager='${m}']`)"
+    d = browser.execute_script("const g = (p, m) => document.querySelector(`#chart-books .book_${p}_marks path[aria-label='${m}']`)"
                                ".getAttribute('d'); return [g('a', 'Darren') !== g('b', 'Darren'), g('a', 'Ann'), g('b', 'Ann')]")
     assert d[0]
     csv = browser.execute_script("return exportCSV()").splitlines()
@@ -543,7 +563,7 @@ def test_a_room_with_one_real_browser_and_29_scripted_trainees(browser, cli):
         for el in ("advance", "join-code", "chart"):
             bottom = browser.execute_script(f"return document.getElementById('{el}').getBoundingClientRect().bottom")
             assert bottom <= browser.execute_script("return innerHeight"), el
-        assert browser.execute_script("return document.querySelectorAll('#chart polyline').length") == 30
+        assert browser.execute_script("return document.querySelectorAll('#chart .book_marks path').length") == 30
         assert "review" in text_of(browser, "log")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         browser.save_screenshot(str(ARTIFACTS / "room-console.png"))

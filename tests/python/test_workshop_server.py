@@ -41,6 +41,19 @@ def test_head_and_get_agree(server):
     assert get(server, "/api/run", "POST")[0] == 405
 
 
+def test_the_chart_library_is_served_from_the_binary_byte_for_byte(server, root):
+    """third_party/vega's files and tools/charts.js are embedded in `tenure` and served as they are
+    in the repository, as JavaScript; the pages load them from here, not from a CDN."""
+    for path, file in (("/vendor/vega.min.js", "third_party/vega/vega.min.js"),
+                       ("/vendor/vega-lite.min.js", "third_party/vega/vega-lite.min.js"), ("/charts.js", "tools/charts.js")):
+        status, headers, body = get(server, path)
+        assert status == 200 and headers["Content-Type"].startswith("text/javascript"), path
+        assert body == (root / file).read_bytes(), path
+    for page in ("/",):
+        html = get(server, page)[2].decode()
+        assert '<script src="/vendor/vega.min.js">' in html and "https://" not in html.split("<script>")[0]
+
+
 def test_another_site_cannot_drive_it(server):
     assert get(server, "/api/scenarios", headers={"Origin": "http://evil.example"})[0] == 403
     assert get(server, "/api/scenarios", headers={"Host": "evil.example"})[0] == 403  # DNS rebinding
