@@ -72,8 +72,8 @@ Room::Room(RoomOptions o) : o_(std::move(o)) {
   }
   code_ = random_text(6, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789");
   key_ = random_text(32, "0123456789abcdef");
+  initial_levers_ = current_levers();
   Quarter q0;
-  q0.pending = current_levers();
   q0.summary = {{"quarter", 0}, {"month", 0}, {"managers", Json::array()}, {"events", Json::array()}};
   quarters_.push_back(std::move(q0));
 }
@@ -257,8 +257,8 @@ RoomAnswer Room::advance() {
     index = static_cast<int>(quarters_.size());
     changed();
   }
-  RoomAnswer out;
-  try {
+  return finish_busy([&] {
+    RoomAnswer out;
     const model::ModelParams p = params_with(lv);
     scenario::RunOptions ro;
     ro.replications = o_.replications;
@@ -267,15 +267,24 @@ RoomAnswer Room::advance() {
     q.index = index;
     q.steps = std::make_shared<const scenario::Steps>(scenario::step(p, seed_, *from->steps, day, ro));
     q.played = lv;
-    q.pending = lv;
     std::lock_guard<std::mutex> lock(mu_);
     q.summary = summarise(q, from.get());
     out.body = q.summary;
     quarters_.push_back(std::move(q));
     for (auto& s : seats_) s.ready = false;
     debrief_ = Json();
+    return out;
+  });
+}
+
+RoomAnswer Room::finish_busy(const std::function<RoomAnswer()>& work) {
+  RoomAnswer out;
+  try {
+    out = work();
   } catch (const Error& e) {
     out = {400, e.what()};
+  } catch (const std::exception& e) {
+    out = {500, std::string("the room failed: ") + e.what()};
   }
   std::lock_guard<std::mutex> lock(mu_);
   busy_.clear();
@@ -289,7 +298,8 @@ RoomAnswer Room::rewind(int quarter) {
   if (quarter < 0 || quarter >= static_cast<int>(quarters_.size()))
     return {400, "quarter: expected a saved quarter, 0 to " + std::to_string(quarters_.size() - 1)};
   quarters_.resize(static_cast<std::size_t>(quarter) + 1);
-  const auto& pending = quarters_.back().pending;
+  // The levers as they stood at that quarter: those it was played with (the scenario's at 0).
+  const auto& pending = quarter == 0 ? initial_levers_ : quarters_.back().played;
   for (std::size_t i = 0; i < seats_.size() && i < pending.size(); ++i) seats_[i].levers = pending[i], seats_[i].ready = false;
   debrief_ = Json();
   changed();
@@ -317,8 +327,8 @@ RoomAnswer Room::debrief() {
     busy_ = "debriefing";
     changed();
   }
-  RoomAnswer out;
-  try {
+  return finish_busy([&] {
+    RoomAnswer out;
     const std::size_t reps = final_runs.size();
     // Each trainee's outcomes, and the levers they played quarter by quarter.
     Json people = Json::array();
@@ -389,7 +399,8 @@ RoomAnswer Room::debrief() {
         for (std::size_t k = 0; k < played.size(); ++k) {
           model::ModelParams p = params_with(played[k]);
           p.factors_off |= off;
-          s = scenario::step(p, seed_, s, days[k], ro);
+          // Only the last quarter's results are read.
+          s = scenario::step(p, seed_, s, days[k], ro, k + 1 == played.size() ? scenario::SoFar::Run : scenario::SoFar::Skip);
         }
         for (std::size_t r = 0; r < reps; ++r) lost[r][mask] = s.so_far[r].lost_value;
       }
@@ -414,13 +425,8 @@ RoomAnswer Room::debrief() {
                 {"trainees", people}, {"rewarded", rewarded}, {"attribution", attribution}};
     std::lock_guard<std::mutex> lock(mu_);
     debrief_ = out.body;
-  } catch (const Error& e) {
-    out = {400, e.what()};
-  }
-  std::lock_guard<std::mutex> lock(mu_);
-  busy_.clear();
-  changed();
-  return out;
+    return out;
+  });
 }
 
 Json Room::state() const {

@@ -86,8 +86,7 @@ class Room {
   struct Quarter {
     int index = 0;
     std::shared_ptr<const scenario::Steps> steps = std::make_shared<const scenario::Steps>();
-    std::vector<Levers> played;   // the levers of the quarter that ended here (empty for 0)
-    std::vector<Levers> pending;  // the levers as they stood when it was saved
+    std::vector<Levers> played;  // the levers of the quarter that ended here (empty for 0)
     nlohmann::ordered_json summary;
   };
 
@@ -95,6 +94,9 @@ class Room {
   nlohmann::ordered_json summarise(const Quarter& q, const Quarter* before) const;
   std::vector<Levers> current_levers() const;
   void changed() { ++version_; }
+  // Runs `work` outside the lock (the caller has marked the room busy) and clears the mark
+  // whatever happens: its answer, or a refusal (400 for the engine's errors, 500 otherwise).
+  RoomAnswer finish_busy(const std::function<RoomAnswer()>& work);
 
   RoomOptions o_;
   scenario::Scenario sc_;
@@ -104,6 +106,7 @@ class Room {
   std::string code_, key_;
   mutable std::mutex mu_;
   std::vector<Seat> seats_;
+  std::vector<Levers> initial_levers_;  // the scenario's, as quarter 0 stands
   std::vector<Quarter> quarters_;  // 0 .. the current quarter
   std::map<std::string, int> tokens_;  // token -> seat, or -1 before a claim
   std::map<std::string, std::string> names_;  // token -> trainee's name

@@ -181,6 +181,11 @@ def test_a_room_of_thirty_plays_four_quarters_rewinds_replays_and_debriefs(room)
     assert sum(b["lost_value"] for b in a["blamed"]) > 0
     _, seen = streams[7].wait(lambda s: s["debrief"] is not None)
     assert seen["debrief"]["trainees"][7]["trainee"] == "trainee 7"
+    # Back to the start: every seat has the scenario's levers again.
+    assert call(port, "/room/rewind", {"key": key, "quarter": 0})[0] == 200
+    _, start = console.wait(lambda s: s["quarter"] == 0)
+    assert [x["levers"] for x in start["seats"]] == [x["levers"] for x in state["seats"]]
+    assert start["seats"][0]["levers"]["hunt_share"] != 0.2  # as the game left it
     # The game is over at the horizon; a rewind reopens it.
     for st in streams + [console]:
         st.close()

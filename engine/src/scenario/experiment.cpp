@@ -338,7 +338,8 @@ RunSet fork(const Scenario& sc, const Snapshot& s, const RunOptions& o) {
   return rs;
 }
 
-Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o) {
+Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o,
+           SoFar so_far) {
   if (!(day >= from.day && day <= p.horizon_days))
     throw Error("step: day " + std::to_string(day) + " is outside day " + std::to_string(from.day) + " to the horizon (day " +
                 std::to_string(p.horizon_days) + ")");
@@ -349,7 +350,7 @@ Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, d
   Steps out;
   out.day = day;
   out.states.resize(reps);
-  out.so_far.resize(reps);
+  if (so_far == SoFar::Run) out.so_far.resize(reps);
   parallel_for(reps, o.threads, [&](std::size_t r) {
     const std::string what = "step, replication " + std::to_string(o.first_replication + r);
     std::unique_ptr<model::World> w = fresh ? std::make_unique<model::World>(p, seed, o.first_replication + r)
@@ -361,6 +362,7 @@ Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, d
     // if nothing changes.
     w->run_to(day);
     out.states[r] = w->save();
+    if (so_far == SoFar::Skip) return;
     auto upto_world = model::World::restore(upto, out.states[r], what);
     out.so_far[r] = upto_world->run();
   }, o.progress, o.stop);

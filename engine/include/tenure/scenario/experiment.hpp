@@ -118,9 +118,13 @@ struct Steps {
   std::vector<std::string> states;
   std::vector<model::RunResult> so_far;
 };
+// Whether a step also works out `so_far` (a second restore and run per replication): a caller
+// that only goes on from the step's states skips it.
+enum class SoFar : bool { Skip, Run };
 // From `from` (empty `states`: new worlds of `seed`, replications first_replication on, as many
 // as `o.replications`) on under `p` up to `day`. With `p` unchanged, a run played in steps gives
 // the uninterrupted run's results byte for byte. `o` gives threads and stop.
-Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o);
+Steps step(const model::ModelParams& p, std::uint64_t seed, const Steps& from, double day, const RunOptions& o,
+           SoFar so_far = SoFar::Run);
 
 }  // namespace tenure::scenario
