@@ -372,31 +372,43 @@ struct Careers {
       if (leaders.empty()) continue;
       std::vector<std::uint32_t> sorted_leaders = leaders;
       std::sort(sorted_leaders.begin(), sorted_leaders.end());
-      auto smallest = [&] {
-        std::uint32_t best = sorted_leaders.front();
-        for (const auto j : sorted_leaders)
-          if (managers[j].reports < managers[best].reports) best = j;
-        return best;
+      // Leaders by (team size, id): the first is the smallest team, the lowest id among equals;
+      // the largest team is the lowest id at the largest size. A leader is re-filed whenever
+      // its team changes, so each choice costs a logarithm, not a scan of every leader.
+      std::set<std::pair<std::int32_t, std::uint32_t>> by_size;
+      for (const auto j : sorted_leaders) by_size.emplace(managers[j].reports, j);
+      auto resize = [&](std::uint32_t j, std::int32_t by) {
+        by_size.erase({managers[j].reports, j});
+        managers[j].reports += by;
+        by_size.emplace(managers[j].reports, j);
       };
       for (const std::uint32_t i : team_members)
         if (managers[i].leader < 0) {
-          const std::uint32_t j = smallest();
+          const std::uint32_t j = by_size.begin()->second;
           managers[i].leader = static_cast<std::int32_t>(j);
-          ++managers[j].reports;
+          resize(j, +1);
         }
       // Even out: move the last-joined (highest id) report of the largest team to the smallest.
-      for (;;) {
-        std::uint32_t big = sorted_leaders.front();
-        for (const auto j : sorted_leaders)
-          if (managers[j].reports > managers[big].reports) big = j;
-        const std::uint32_t small = smallest();
-        if (managers[big].reports - managers[small].reports <= 1) break;
-        for (auto it = team_members.rbegin(); it != team_members.rend(); ++it)
-          if (managers[*it].leader == static_cast<std::int32_t>(big)) {
-            managers[*it].leader = static_cast<std::int32_t>(small);
-            --managers[big].reports, ++managers[small].reports;
-            break;
-          }
+      // Each leader's team in id order (team_members is sorted), by the leader's rank.
+      auto rank = [&](std::uint32_t j) {
+        return static_cast<std::size_t>(std::lower_bound(sorted_leaders.begin(), sorted_leaders.end(), j) - sorted_leaders.begin());
+      };
+      std::vector<std::vector<std::uint32_t>> team(sorted_leaders.size());
+      bool uneven = by_size.rbegin()->first - by_size.begin()->first > 1;
+      if (uneven)
+        for (const std::uint32_t i : team_members) team[rank(static_cast<std::uint32_t>(managers[i].leader))].push_back(i);
+      while (uneven) {
+        const std::int32_t most = by_size.rbegin()->first;
+        const std::uint32_t big = by_size.lower_bound({most, 0})->second, small = by_size.begin()->second;
+        if (most - managers[small].reports <= 1) break;
+        auto& from = team[rank(big)];
+        auto& to = team[rank(small)];
+        const std::uint32_t moved = from.back();
+        from.pop_back();
+        to.insert(std::upper_bound(to.begin(), to.end(), moved), moved);
+        managers[moved].leader = static_cast<std::int32_t>(small);
+        resize(big, -1);
+        resize(small, +1);
       }
     }
     team_effects();
