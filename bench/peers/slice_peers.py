@@ -219,6 +219,20 @@ def _compile():
         return k
 
     @numba.njit(cache=False)
+    def encounter(a, now, response, sat, acquired, failures, expectation, expected, adapt, kappa, damp_days, late_pen,
+                  bonus):
+        # an answer moves satisfaction toward expectation + the felt gap, never above where it was
+        late = max(0.0, response - expected)
+        gap = -late_pen * late
+        alpha = adapt / (1.0 + max(0.0, now - acquired[a]) / damp_days)
+        felt = gap if gap >= 0 else kappa * gap
+        s = min(sat[a], min(10.0, max(0.0, sat[a] + alpha * (expectation + felt - sat[a]))))
+        if late == 0 and failures[a] == 0:
+            s = min(10.0, max(0.0, s + bonus))
+        sat[a] = s
+        failures[a] += 1
+
+    @numba.njit(cache=False)
     def run(seed, horizon, n_active, n_prospects, M, s0, s_sd, expectation, problem_rate, svc, farm_hours, expected,
             adapt, kappa, damping_years, late_pen, bonus, visit_hours, visit_boost, base_rate, weight, reference,
             notice_min, notice_max, outreach, effort):
@@ -262,15 +276,8 @@ def _compile():
                     resp_sum += done - arrival
                     resp_n += 1
                     if done < churn_at[a]:
-                        late = max(0.0, done - arrival - expected)
-                        gap = -late_pen * late
-                        alpha = adapt / (1.0 + max(0.0, done - acquired[a]) / damp_days)
-                        felt = gap if gap >= 0 else kappa * gap
-                        s = min(sat[a], min(10.0, max(0.0, sat[a] + alpha * (expectation + felt - sat[a]))))
-                        if late == 0 and failures[a] == 0:
-                            s = min(10.0, max(0.0, s + bonus))
-                        sat[a] = s
-                        failures[a] += 1
+                        encounter(a, done, done - arrival, sat, acquired, failures, expectation, expected, adapt, kappa,
+                                  damp_days, late_pen, bonus)
                 else:
                     d_done[kept], d_arr[kept], d_acc[kept] = d_done[j], d_arr[j], d_acc[j]
                     kept += 1
@@ -289,15 +296,8 @@ def _compile():
                             resp_sum += done - t
                             resp_n += 1
                             if done < churn_at[a]:
-                                late = max(0.0, done - t - expected)
-                                gap = -late_pen * late
-                                alpha = adapt / (1.0 + max(0.0, done - acquired[a]) / damp_days)
-                                felt = gap if gap >= 0 else kappa * gap
-                                s = min(sat[a], min(10.0, max(0.0, sat[a] + alpha * (expectation + felt - sat[a]))))
-                                if late == 0 and failures[a] == 0:
-                                    s = min(10.0, max(0.0, s + bonus))
-                                sat[a] = s
-                                failures[a] += 1
+                                encounter(a, done, done - t, sat, acquired, failures, expectation, expected, adapt, kappa,
+                                          damp_days, late_pen, bonus)
                         else:
                             d_done[nd], d_arr[nd], d_acc[nd] = done, t, a
                             nd += 1
