@@ -473,6 +473,23 @@ def test_the_charts_are_the_vendored_library_and_nothing_comes_from_the_network(
     assert all(u.startswith(server) for u in urls), [u for u in urls if not u.startswith(server)]
 
 
+def test_quick_lever_moves_leave_one_chart_of_the_newest_results(browser, server):
+    """Charts are drawn asynchronously: moves faster than a draw leave one chart in the area, of
+    the newest results, not a stack of them or an older one drawn last."""
+    open_page(browser, server, 1280, 800)
+    n = runs(browser)
+    for v in ("0.2", "0.4", "0.6", "0.8", "0.3"):
+        choose(browser, "a-hunt_share", v)
+    wait_for(lambda: runs(browser) > n, what="a run after the moves")
+    settled = -1
+    while runs(browser) != settled:  # until no run has come in for a second and a half
+        settled = runs(browser)
+        time.sleep(1.5)
+    assert browser.execute_script("const c = document.querySelectorAll('#chart-area .vchart');"
+                                  "return c.length === 1 && +c[0].dataset.version === state.version")
+    assert value_of(browser, "a-hunt_share") == "0.3"
+
+
 def test_books_by_manager(browser, server):
     from selenium.webdriver.common.by import By
 
