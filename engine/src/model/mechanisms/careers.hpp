@@ -9,9 +9,9 @@
 #pragma once
 
 #include <algorithm>
-#include <set>
 #include <cmath>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -393,11 +393,10 @@ struct Careers {
       auto rank = [&](std::uint32_t j) {
         return static_cast<std::size_t>(std::lower_bound(sorted_leaders.begin(), sorted_leaders.end(), j) - sorted_leaders.begin());
       };
+      if (by_size.rbegin()->first - by_size.begin()->first <= 1) continue;  // even already
       std::vector<std::vector<std::uint32_t>> team(sorted_leaders.size());
-      bool uneven = by_size.rbegin()->first - by_size.begin()->first > 1;
-      if (uneven)
-        for (const std::uint32_t i : team_members) team[rank(static_cast<std::uint32_t>(managers[i].leader))].push_back(i);
-      while (uneven) {
+      for (const std::uint32_t i : team_members) team[rank(static_cast<std::uint32_t>(managers[i].leader))].push_back(i);
+      for (;;) {
         const std::int32_t most = by_size.rbegin()->first;
         const std::uint32_t big = by_size.lower_bound({most, 0})->second, small = by_size.begin()->second;
         if (most - managers[small].reports <= 1) break;
