@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
     }
     // Medians over replications: of the wall time, and of each replication's events per second.
     std::vector<double> times, rates;
-    double events = 0, created = 0;
+    double events = 0, created = 0, records = 0, lost = 0;
     for (int r = 0; r < reps; ++r) {
       const double t0 = now_s();
       const auto res = model::simulate(p, sc.experiment.seed, static_cast<std::uint64_t>(r));
@@ -118,13 +118,19 @@ int main(int argc, char** argv) {
       rates.push_back(static_cast<double>(res.events) / times.back());
       events += static_cast<double>(res.events) / reps;
       created += static_cast<double>(res.accounts_created) / reps;
+      // Accounts with a record (the clients at the start and every client won: pooled
+      // prospects have none) and rows of lost accounts: the two that grow with the run.
+      double won = 0;
+      for (const auto& m : res.months) won += static_cast<double>(m.new_clients);
+      records += (static_cast<double>(p.accounts.initial_active) + won) / reps;
+      lost += static_cast<double>(res.lost.size()) / reps;
     }
     std::sort(times.begin(), times.end());
     std::sort(rates.begin(), rates.end());
     const double t = times[times.size() / 2], rate = rates[rates.size() / 2];
-    std::printf("| %s | %lld clients | %.1f years | %d reps | %.4f s | %.2fM events | %.2fM events/s | %.0f MiB peak | %.0f accounts ever |\n",
+    std::printf("| %s | %lld clients | %.1f years | %d reps | %.4f s | %.2fM events | %.2fM events/s | %.0f MiB peak | %.0f accounts ever | %.0f records | %.0f lost |\n",
                 sc.name.c_str(), static_cast<long long>(p.accounts.initial_active), p.horizon_days / calendar::kDaysPerYear,
-                reps, t, events / 1e6, rate / 1e6, peak_mib(), created);
+                reps, t, events / 1e6, rate / 1e6, peak_mib(), created, records, lost);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;

@@ -13,8 +13,8 @@ echo; echo "## PHOLD (ROSS semantics, sequential)"; echo
 echo
 ./build/bench/bench_phold --lps 1000 --events-per-lp 10 --remote 0.9 --events 2e7 --reps 3 | tail -2
 echo; echo "## Model"; echo
-echo "| scenario | clients | horizon | replications | s per replication (median) | events per replication | events/s | peak RSS | accounts ever |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| scenario | clients | horizon | replications | s per replication (median) | events per replication | events/s | peak RSS | accounts ever | records (clients; pooled prospects have none) | lost rows |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 ./build/bench/bench_model scenarios/baseline.yaml --reps 9
 ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e4 --reps 5 | tail -1
 ./build/bench/bench_model scenarios/baseline.yaml --accounts 1e5 --reps 5 | tail -1

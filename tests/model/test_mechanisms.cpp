@@ -102,6 +102,46 @@ TEST_CASE("Acquisition: word of mouth on a complete graph follows Bass/logistic 
   }
 }
 
+TEST_CASE("Acquisition: pooled prospects convert as if each had its own threshold, and only the won get a record",
+          "[model][statistical]") {
+  // Outreach only, on the complete graph, with prospects arriving: the pool of n converts at
+  // n h with h = outreach x effort / n, so each month a prospect there converts with probability
+  // 1 - exp(-h dt), as it would with an Exp(1) threshold of its own (the model until
+  // TENURE-WORLD-10). Expected prospects by recursion on the mean (n is large: the error of
+  // putting the mean in the exponent is far below one count).
+  auto p = quiet(100, 20000);
+  p.churn.base_rate = 0;
+  p.record_accounts = true;
+  p.acquisition.outreach_rate = cal::per_year(2000);
+  p.accounts.prospect_arrival_rate = cal::per_year(1200);
+  p.horizon_days = cal::years(2);
+  double effort = 0;
+  for (const auto& m : p.managers) effort += model::time_allocations().create(m.time.name, m.time.params)->hunt_share();
+  const int R = 60;
+  std::vector<model::RunResult> runs;
+  for (int rep = 0; rep < R; ++rep) runs.push_back(model::simulate(p, 17, rep));
+  double n = 20000;
+  const double dt = cal::kDaysPerMonth;
+  for (std::size_t k = 0; k < 24; ++k) {
+    n += p.accounts.prospect_arrival_rate * dt;  // arrivals come before the month's conversions
+    n *= std::exp(-p.acquisition.outreach_rate * effort / n * dt);
+    if (k % 6 != 5) continue;
+    std::vector<double> left;
+    for (const auto& r : runs) left.push_back(static_cast<double>(r.months[k].prospects));
+    const auto s = stats(left);
+    INFO("month " << k + 1 << ": prospects " << s.mean << " +- " << s.se << ", expected " << n);
+    CHECK(std::abs(s.mean - n) < 4 * s.se + 1);
+  }
+  for (const auto& r : runs) {
+    std::int64_t won = 0, arrived = r.accounts_created - 100 - 20000;
+    for (const auto& m : r.months) won += m.new_clients;
+    CHECK(r.months.back().prospects == 20000 + arrived - won);
+    // A record for each client at the start and each won, none for the prospects still out.
+    CHECK(static_cast<std::int64_t>(r.accounts.size()) == 100 + won);
+    for (const auto& a : r.accounts) CHECK(a.state != "prospect");
+  }
+}
+
 TEST_CASE("Market: the regime chain's long-run shares match its stationary distribution", "[model][statistical]") {
   auto p = quiet(10, 0);
   p.horizon_days = cal::years(25);

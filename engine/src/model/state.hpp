@@ -42,7 +42,8 @@ enum class State : std::uint8_t { Prospect, Active, Notice, Churned };
 inline std::uint32_t bit(Cause c) { return 1u << static_cast<int>(c); }
 constexpr std::uint32_t kNone = 0xffffffffu;
 
-// One record per account (prospects included): a request touches one record, not a dozen
+// One record per account (prospects included on a sparse network; on the complete graph a
+// prospect gets its record when it is won, Shared::take_prospect): a request touches one record, not a dozen
 // parallel arrays. One cache line each: a record fetched ahead arrives whole. Who writes what:
 struct alignas(64) Account {
   double value = 0;          // won (State::activate); deepened by care and conferences
@@ -193,6 +194,11 @@ struct Shared {
   std::vector<std::uint32_t> served_ids;
   std::size_t served_sorted = 0;  // served_ids[0, served_sorted) is sorted
   std::int64_t n_prospects = 0;
+  // Prospects pooled: on the complete graph prospects are exchangeable (the same hazard, no
+  // neighbours, no attributes until won), so they are a count, and a prospect gets its record
+  // (the next account id) only when it is won. On a sparse network each is a person of the
+  // network, with a record from the start. Fixed by the network (Acquisition::setup).
+  bool pooled = false;
   // The ledger the end-of-run checks balance: accounts and value in, accounts and value out.
   std::int64_t arrivals_total = 0, clients_won = 0;
   double initial_value = 0, value_won = 0, value_growth = 0;
@@ -337,10 +343,15 @@ struct Shared {
     }
   }
 
-  // A prospect at random: rejection sampling over account ids (prospects are usually most of
-  // them), then a scan when they are rare.
+  // A prospect at random, for a channel that meets one and may win it (job moves,
+  // conferences): an account id on a sparse network, by rejection sampling over account ids
+  // (prospects are usually most of them) then a scan when they are rare; kPooled when
+  // prospects are pooled (any prospect of the pool: they are alike). kNone when there is none.
+  static constexpr std::uint32_t kPooled = 0xfffffffeu;
   std::uint32_t pick_prospect(KeyedDraws& d) {
-    if (n_prospects <= 0 || acc.size() == 0) return kNone;
+    if (n_prospects <= 0) return kNone;
+    if (pooled) return kPooled;
+    if (acc.size() == 0) return kNone;
     for (int tries = 0; tries < 32; ++tries) {
       const auto i = static_cast<std::size_t>(d.uniform01() * static_cast<double>(acc.size()));
       const auto t = static_cast<std::uint32_t>(std::min(i, acc.size() - 1));
@@ -351,6 +362,15 @@ struct Shared {
       if (acc.rec[a].state == State::Prospect) all.push_back(a);
     if (all.empty()) return kNone;
     return all[std::min(all.size() - 1, static_cast<std::size_t>(d.uniform01() * static_cast<double>(all.size())))];
+  }
+  // The picked prospect's account, about to be won (activate): a pooled prospect gets its
+  // record here, the next account id.
+  std::uint32_t take_prospect(std::uint32_t picked) { return picked == kPooled ? acc.add() : picked; }
+  // The draws for the value of prospect `a`, won: its own on a sparse network (keyed by the
+  // person, common to variants however it is won), else `pooled`, the winning channel's (an id
+  // given at the win would shift, between variants, with every win before it).
+  KeyedDraws value_draws(std::uint32_t a, KeyedDraws pooled_draws) const {
+    return pooled ? pooled_draws : draws(a, Purpose("value"), 0);
   }
 
   // --- the client list ----------------------------------------------------------------------

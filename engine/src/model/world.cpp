@@ -61,7 +61,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-9";  // 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-10";  // 10: prospects pooled on the complete graph (no thresholds, a record only when won); 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -110,9 +110,13 @@ struct World::Impl {
     careers.teams();
 
     const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
-    // Room for the prospects expected to arrive, so that growth never doubles peak memory.
+    acquisition.setup(total);  // the network: whether prospects are pooled
+    // Room for every account that can exist (address space only: pages are touched as records
+    // are added), so that growth never doubles peak memory. Pooled prospects get a record when
+    // won; on a sparse network every prospect has one from the start.
     s.acc.reserve(total + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * p.horizon_days + 64));
-    for (std::size_t i = 0; i < total; ++i) s.acc.add();
+    const std::size_t records = s.pooled ? static_cast<std::size_t>(p.accounts.initial_active) : total;
+    for (std::size_t i = 0; i < records; ++i) s.acc.add();
     s.n_prospects = static_cast<std::int64_t>(total);
     // Initial clients go to managers in proportion to their book share, in account order.
     std::vector<double> cum(shares.size());
@@ -129,7 +133,6 @@ struct World::Impl {
       s.acc.rec[a].acquired = -d.uniform01() * 5 * cal::kDaysPerYear;  // tenure up to five years
     }
     for (auto& mg : s.managers) careers.snapshot_opening(mg);
-    acquisition.setup(total);
 
     s.arrivals.set_bound(Requests::thinning_bound(p));
     s.arrivals.until = std::min(cal::months(1), p.horizon_days);
@@ -336,11 +339,16 @@ struct World::Impl {
                   ", replication " + std::to_string(s.rep) + "): " + what);
     };
     const ModelParams& p = s.p;
-    const std::int64_t created = p.accounts.initial_active + p.accounts.initial_prospects + s.arrivals_total;
-    if (static_cast<std::int64_t>(acc.size()) != created)
-      fail(std::to_string(acc.size()) + " accounts exist, but " + std::to_string(created) + " were created");
-    if (counts[0] != s.n_prospects)
-      fail(std::to_string(counts[0]) + " prospects, but the count says " + std::to_string(s.n_prospects));
+    // Every prospect ever is a prospect still or was won; pooled prospects have no record.
+    if (s.n_prospects + s.clients_won != p.accounts.initial_prospects + s.arrivals_total)
+      fail(std::to_string(s.n_prospects) + " prospects and " + std::to_string(s.clients_won) + " won, but " +
+           std::to_string(p.accounts.initial_prospects + s.arrivals_total) + " prospects came");
+    const std::int64_t records = p.accounts.initial_active + s.clients_won + (s.pooled ? 0 : s.n_prospects);
+    if (static_cast<std::int64_t>(acc.size()) != records)
+      fail(std::to_string(acc.size()) + " account records, but " + std::to_string(records) + " expected");
+    if (counts[0] != (s.pooled ? 0 : s.n_prospects))
+      fail(std::to_string(counts[0]) + " prospects have records, but " + std::to_string(s.pooled ? 0 : s.n_prospects) +
+           " should");
     const std::int64_t clients = counts[1] + counts[2] + counts[3];
     if (clients != p.accounts.initial_active + s.clients_won)
       fail(std::to_string(clients) + " clients and former clients, but " + std::to_string(p.accounts.initial_active) +
@@ -445,8 +453,7 @@ struct World::Impl {
     core::io_count(ar, n, std::min<std::size_t>(core::io_left(ar) / 50, std::uint64_t{1} << 32));  // >= 50 bytes each
     if constexpr (loading) {
       acc.rec.clear();
-      acc.reserve(n + static_cast<std::size_t>(1.05 * s.p.accounts.prospect_arrival_rate *
-                                                   std::max(0.0, s.p.horizon_days - s.now()) + 64));
+      acc.reserve(n);  // and room for the rest of the run once the counts are read (load())
       for (std::size_t a = 0; a < n; ++a) acc.add();
     }
     for (std::size_t a = 0; a < n; ++a) io(ar, acc.rec[a]);
@@ -473,15 +480,7 @@ struct World::Impl {
     ar.pods(requests.support_busy), ar.pod(requests.support_fte);
     ar.pod(s.cur), ar.pod(requests.response_sum), ar.pod(requests.response_n);
     auto& acquisition = w.acquisition;
-    ar.pod(acquisition.cumulative_hazard), ar.pod(acquisition.thresholds_known), ar.pod(w.orders.named_largest);
-    // Every threshold in (threshold, account) order: one state, one byte string, whatever the split.
-    std::vector<Acquisition::Threshold> thresholds;
-    if constexpr (!loading) thresholds = acquisition.all_thresholds();
-    std::size_t nt = thresholds.size();
-    core::io_count(ar, nt, core::io_left(ar) / 12);
-    thresholds.resize(nt);
-    for (auto& [h, a] : thresholds) ar.pod(h), ar.pod(a);
-    if constexpr (loading) acquisition.restore_thresholds(std::move(thresholds));
+    ar.pod(acquisition.conversions), ar.pod(acquisition.gap_left), ar.pod(w.orders.named_largest);
     core::io_tag(ar, "REF1");
     std::vector<std::pair<std::uint32_t, std::uint32_t>> links;
     if constexpr (!loading) links = s.referral_links();
@@ -620,8 +619,14 @@ struct World::Impl {
       if (q.manager < -1 || q.manager >= nmi) r.fail("a request names an unknown manager");
     for (auto id : requests.free_requests)
       if (id >= requests.requests.size()) r.fail("a free request number is out of range");
-    for (const auto& t : acquisition.far_thresholds)
-      if (t.second >= n) r.fail("an acquisition threshold names account " + std::to_string(t.second));
+    s.pooled = net.complete;
+    if (!(acquisition.gap_left >= 0 && std::isfinite(acquisition.gap_left))) r.fail("the acquisition gap is not a time");
+    if (s.n_prospects < 0 || s.arrivals_total < 0 || s.clients_won < 0 || s.n_prospects >= (std::int64_t{1} << 32) ||
+        s.n_prospects + s.clients_won != p.accounts.initial_prospects + s.arrivals_total)
+      r.fail("the prospects and the clients won do not add up to the prospects that came");
+    // Room for every account the rest of the run can add, as at the start.
+    acc.reserve(n + static_cast<std::size_t>((s.pooled ? static_cast<double>(s.n_prospects) : 0.0) +
+                                             1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - now()) + 64));
     for (const auto& l : s.out.lost)
       if (l.account >= n) r.fail("a lost account is out of range");
     if (!net.complete) {
@@ -721,7 +726,7 @@ struct World::Impl {
       out.managers.push_back(r);
     }
     out.events = s.sim.events_processed();
-    out.accounts_created = static_cast<std::int64_t>(acc.size());
+    out.accounts_created = s.p.accounts.initial_active + s.p.accounts.initial_prospects + s.arrivals_total;
     if (s.p.record_accounts) {
       static const char* names[] = {"prospect", "active", "notice", "churned"};
       std::vector<double> churned_day(acc.size(), -1.0);

@@ -275,7 +275,7 @@ const std::vector<ColumnSpec<AccountRow>>& account_columns() {
     using R = AccountRow;
     std::vector<ColumnSpec<R>> v;
     v.push_back(integer<R>("account", "", "Account", "the account's number", [](const R& r) { return r.account; }));
-    v.push_back(col<R>("state", K::Text, "", "State", "prospect, active, notice or churned, at the end",
+    v.push_back(col<R>("state", K::Text, "", "State", "prospect (sparse networks only), active, notice or churned, at the end",
                        [](const R& r) -> Cell { return r.state; }));
     v.push_back(col<R>("source", K::Text, "", "Source", "how the client was truly won",
                        [](const R& r) -> Cell { return std::string(model::to_string(r.source)); }));
@@ -345,7 +345,7 @@ std::string columns_markdown() {
   section(o, "timeseries.csv", "month", month_columns());
   section(o, "managers.csv", "manager (everyone who held a position, hires included)", manager_columns());
   section(o, "lost.csv", "lost client", lost_columns());
-  section(o, "accounts.csv", "account, when the scenario sets `record_accounts: true`", account_columns());
+  section(o, "accounts.csv", "account with a record, when the scenario sets `record_accounts: true`: every client; prospects never won only on a sparse network (on the complete graph a prospect is numbered when won)", account_columns());
   section(o, "manager_months.csv", "manager and month, when the scenario sets `record_managers: true`", manager_month_columns());
   section(o, "account_events.csv", "event on an account, with `accounts.csv`", account_event_columns());
   o += "\n## `runs.csv`\n\nOne row per run, after `variant` and `replication`: every summary metric (also the rows of "

@@ -487,7 +487,7 @@ TEST_CASE("Acquisition alone: outreach deals go to the hunters in proportion to 
   CHECK(total == Approx(0.8 * 1 + 0.8 * 3));
   for (std::uint32_t a = 0; a < 4000; ++a) {
     KeyedDraws d = s.draws(a, Purpose("acquire"), 0);
-    acq.convert(a, d, 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach
+    acq.convert(a, d, s.draws(a, Purpose("value"), 0), 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach
   }
   CHECK(s.clients_won == 4000);
   CHECK(near_binomial(static_cast<double>(s.managers[1].owned), 4000, 0.75));
@@ -571,7 +571,7 @@ TEST_CASE("Acquisition alone: a rushed deal's discount is revenue, booked in the
   const double total = acq.hunting_effort(effort);
   for (std::uint32_t a = 0; a < 2000; ++a) {
     KeyedDraws d = s.draws(a, Purpose("acquire"), 0);
-    acq.convert(a, d, 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach, all urgent
+    acq.convert(a, d, s.draws(a, Purpose("value"), 0), 1.0, 1.0, effort, total, {}, cal::kDaysPerMonth);  // all by outreach, all urgent
   }
   double rushed_value = 0;
   int rushed = 0;

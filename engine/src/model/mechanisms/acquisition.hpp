@@ -3,8 +3,8 @@
 // damped by detractors; a deal goes to a hunter in proportion to effort or to the referring
 // promoter's manager. An urgent manager's deal may be rushed.
 //
-// Owns: the people network, the complete graph's cumulative hazard and prospects'
-// thresholds. Runs once a month after the pass (month()). Wins clients (Shared::activate).
+// Owns: the people network and, on the complete graph, the pool's clock (the gap to the next
+// conversion). Runs once a month after the pass (month()). Wins clients (Shared::activate).
 #pragma once
 
 #include <algorithm>
@@ -24,11 +24,16 @@ struct Acquisition {
 
   Network network;
 
+  // The network of the `people` at the start; on the complete graph prospects are then pooled
+  // (Shared::pooled), and the first gap of the pool's clock is drawn.
   void setup(std::size_t people) {
     core::Stream net_rng = s.sim.stream(kGlobalEntity, Purpose("network"));
     network = network_generators()
                   .create(s.p.network.generator.name, s.p.network.generator.params)
                   ->generate(people, net_rng);
+    s.pooled = network.complete;
+    conversions = 0;
+    gap_left = gap(0);
   }
 
   // New prospects, then conversions. The tally of the month's pass (promoters, detractors)
@@ -42,7 +47,8 @@ struct Acquisition {
     if (p.accounts.prospect_arrival_rate > 0) {
       core::Stream g(core::StreamKey{s.seed, s.rep, kGlobalEntity, Purpose("prospect-arrivals").id + mu});
       const std::int64_t k = core::poisson(g, p.accounts.prospect_arrival_rate * dt);
-      for (std::int64_t i = 0; i < k; ++i) acc.add();
+      if (!s.pooled)
+        for (std::int64_t i = 0; i < k; ++i) acc.add();
       s.n_prospects += k;
       s.arrivals_total += k;
     }
@@ -91,18 +97,18 @@ struct Acquisition {
       if (h <= 0) continue;
       KeyedDraws d = s.draws(a, Purpose("acquire"), mu);
       if (d.uniform01() >= 1.0 - std::exp(-h * dt)) continue;
-      convert(a, d, h_out, h, effort, total_effort, s.month_promoters, dt);
+      convert(a, d, s.draws(a, Purpose("value"), 0), h_out, h, effort, total_effort, s.month_promoters, dt);
     }
   }
 
   // A prospect becomes a client: by outreach (a hunter, in proportion to effort) or by word
-  // of mouth (a referral from a promoter; a neighbour when the network is sparse).
-  void convert(std::uint32_t a, KeyedDraws& d, double h_out, double h, const std::vector<double>& effort,
+  // of mouth (a referral from a promoter; a neighbour when the network is sparse). `d`: the
+  // conversion's draws; `vd`: its value's.
+  void convert(std::uint32_t a, KeyedDraws& d, KeyedDraws vd, double h_out, double h, const std::vector<double>& effort,
                double total_effort, const std::vector<std::uint32_t>& promoters, double dt) {
     auto& acc = s.acc;
     auto& managers = s.managers;
     const auto& p = s.p;
-    KeyedDraws vd = s.draws(a, Purpose("value"), 0);
     double v = s.draw_value(vd);
     if (d.uniform01() * h < h_out && total_effort > 0) {
       // Which hunter closed it, in proportion to effort: `effort` holds running totals.
@@ -159,65 +165,20 @@ struct Acquisition {
     if (referrer != kNone && owner == acc.rec[referrer].owner) ++managers[static_cast<std::size_t>(owner)].row.referrals;
   }
 
-  // On a complete graph every prospect has the same hazard h(t). A prospect converts when
-  // the shared cumulative hazard H passes its own Exp(1) threshold, drawn once: exact for a
-  // hazard that changes month to month, and only the converting prospects are touched.
-  //
-  // Most prospects' thresholds are never reached within a run, so only those up to a cap a
-  // little above H wait in a min-heap (small: it stays in cache); the rest wait unsorted and
-  // join the heap when H comes near. Pops are in threshold order either way.
-  double cumulative_hazard = 0;
-  using Threshold = std::pair<double, std::uint32_t>;
-  std::vector<Threshold> thresholds;      // min-heap by threshold: those <= near_cap
-  std::vector<Threshold> far_thresholds;  // the others, unsorted
-  double near_cap = -std::numeric_limits<double>::infinity();
-  std::uint32_t thresholds_known = 0;  // accounts below this id have a threshold
-  static bool later(const Threshold& x, const Threshold& y) { return x.first > y.first; }
-  void add_threshold(const Threshold& x) {
-    if (x.first <= near_cap) {
-      thresholds.push_back(x);
-      std::push_heap(thresholds.begin(), thresholds.end(), later);
-    } else {
-      far_thresholds.push_back(x);
-    }
-  }
-  void raise_cap(double cap) {
-    near_cap = cap;
-    std::size_t kept = 0;
-    for (const auto& x : far_thresholds) {
-      if (x.first <= cap) {
-        thresholds.push_back(x);
-        std::push_heap(thresholds.begin(), thresholds.end(), later);
-      } else {
-        far_thresholds[kept++] = x;
-      }
-    }
-    far_thresholds.resize(kept);
-  }
-  // Every threshold, in (threshold, account) order: what a snapshot saves (one state, one byte
-  // string, whatever the split).
-  std::vector<Threshold> all_thresholds() const {
-    std::vector<Threshold> v(thresholds);
-    v.insert(v.end(), far_thresholds.begin(), far_thresholds.end());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-  // After a restore: every threshold waits apart until the next month's cap.
-  void restore_thresholds(std::vector<Threshold> all) {
-    thresholds.clear();
-    near_cap = -std::numeric_limits<double>::infinity();
-    far_thresholds = std::move(all);
-  }
+  // On the complete graph every prospect has the same hazard h(t), and a prospect that has not
+  // converted yet still has, the exponential being memoryless, an Exp(1) threshold ahead of the
+  // cumulative hazard: the pool of n prospects converts at rate n h(t). So the pool keeps one
+  // clock, the integral of n h dt, and the k-th conversion comes when it has run the k-th Exp(1)
+  // gap since the one before. Exact for a hazard and a pool that change at any time (prospects
+  // arrive, other channels take some); no record or threshold per prospect: only the prospects
+  // won get a record (Shared::take_prospect). The k-th conversion's draws are keyed by k.
+  std::uint64_t conversions = 0;  // won by the hazard so far: the index of the next gap
+  double gap_left = 0;            // of the current gap, on the pool's clock
+  double gap(std::uint64_t k) const { return -std::log(s.global(Purpose("acquire-gap"), k).uniform_open0()); }
 
   void acquire_complete(double dt, double pos, double neg, const std::vector<std::uint32_t>& promoters) {
     auto& acc = s.acc;
     const AcquisitionParams& q = s.p.acquisition;
-    for (; thresholds_known < acc.size(); ++thresholds_known) {
-      const std::uint32_t a = thresholds_known;
-      if (acc.rec[a].state != State::Prospect) continue;
-      KeyedDraws d = s.draws(a, Purpose("acquire-threshold"), 0);
-      add_threshold({cumulative_hazard - std::log(d.uniform_open0()), a});
-    }
     std::vector<double> effort;
     const double total_effort = hunting_effort(effort);
     const double damp = std::max(0.0, 1.0 - q.negative_weight * neg);
@@ -225,28 +186,23 @@ struct Acquisition {
     const double h_wom = q.bass_q * s.market.acquisition_mult * pos * damp;
     double h = h_out + h_wom;
     // Word of mouth in continuous time: the shared hazard rises at each conversion that adds a
-    // promoter, so the month is walked from one threshold to the next (Bass's closed form, not
+    // promoter, so the month is walked from one conversion to the next (Bass's closed form, not
     // a month's lag behind it). What a new promoter adds: its voice over the population.
     const double per_voice = q.bass_q * s.market.acquisition_mult * damp /
                              static_cast<double>(s.n_prospects + s.tally.clients);
-    const auto mu = static_cast<std::uint64_t>(s.month);
     double left = dt;  // days of the month still to walk
-    while (h > 0 && left > 0) {
-      const double end = cumulative_hazard + h * left;
-      // The heap must hold every threshold up to the month's end: raise the cap, with room.
-      if (end > near_cap) raise_cap(end + std::max(0.05, 4.0 * h * dt));
-      if (thresholds.empty() || thresholds.front().first > end) {
-        cumulative_hazard = end;
+    while (h > 0 && left > 0 && s.n_prospects > 0) {
+      const double rate = h * static_cast<double>(s.n_prospects);  // the pool's clock, per day
+      if (gap_left >= rate * left) {
+        gap_left -= rate * left;
         break;
       }
-      std::pop_heap(thresholds.begin(), thresholds.end(), later);
-      const auto [theta, a] = thresholds.back();
-      thresholds.pop_back();
-      left = std::max(0.0, left - (theta - cumulative_hazard) / h);
-      cumulative_hazard = std::max(cumulative_hazard, theta);
-      if (acc.rec[a].state != State::Prospect) continue;  // taken another way meanwhile
-      KeyedDraws d = s.draws(a, Purpose("acquire"), mu);
-      convert(a, d, h_out, h, effort, total_effort, promoters, dt);
+      left = std::max(0.0, left - gap_left / rate);
+      const std::uint64_t k = conversions++;
+      gap_left = gap(conversions);
+      const std::uint32_t a = s.take_prospect(Shared::kPooled);
+      KeyedDraws d = s.global(Purpose("acquire"), k);
+      convert(a, d, s.global(Purpose("acquire-value"), k), h_out, h, effort, total_effort, promoters, dt);
       if (s.served(a) && acc.rec[a].satisfaction >= s.p.service.promoter_threshold)
         h += per_voice * (q.influence != 0 ? voice(acc.rec[a]) / mean_voice : 1.0);
     }

@@ -35,10 +35,13 @@ struct Conferences {
       KeyedDraws d = s.draws(kManagerEntity + i, Purpose("conference"), idx);
       const auto met = static_cast<std::int64_t>(std::lround(static_cast<double>(c.prospects_met) * hunt));
       for (std::int64_t k = 0; k < met; ++k) {
-        const std::uint32_t t = s.pick_prospect(d);
-        if (t == kNone) break;
+        const std::uint32_t picked = s.pick_prospect(d);
+        if (picked == kNone) break;
         if (d.uniform01() >= c.conversion * m.hunting) continue;
-        KeyedDraws vd = s.draws(t, Purpose("value"), 0);
+        const std::uint32_t t = s.take_prospect(picked);
+        // A pooled prospect's value: keyed by (manager, conference, the k-th prospect met).
+        KeyedDraws vd = s.value_draws(t, s.draws(kManagerEntity + i, Purpose("conference-value"),
+                                                 (static_cast<std::uint64_t>(idx) << 32) + static_cast<std::uint64_t>(k)));
         s.activate(t, static_cast<std::int32_t>(i), Source::Event, Source::Event, s.draw_value(vd) * c.value_multiplier);
       }
       const auto clients = static_cast<std::int64_t>(std::lround(static_cast<double>(c.clients_met) * (1.0 - hunt)));

@@ -41,9 +41,10 @@ struct JobMoves {
     // are the move's own, keyed by (client, "job-move", month): taking them from the month's
     // key would reuse the positions of the client's request candidates.
     KeyedDraws jd = s.draws(a, Purpose("job-move"), static_cast<std::uint64_t>(s.month));
-    const std::uint32_t target = s.pick_prospect(jd);
-    if (target == kNone || jd.uniform01() >= p.acquisition.warm_lead_conversion) return;
-    KeyedDraws vd = s.draws(target, Purpose("value"), 0);
+    const std::uint32_t picked = s.pick_prospect(jd);
+    if (picked == kNone || jd.uniform01() >= p.acquisition.warm_lead_conversion) return;
+    const std::uint32_t target = s.take_prospect(picked);
+    KeyedDraws vd = s.value_draws(target, jd);
     const double v = s.draw_value(vd) * p.acquisition.warm_lead_value_multiplier;
     // The organisation reports the deal as a close by outreach; the true source is the move.
     // Not a referral: the contact is the manager's, and no client stays behind vouching.
