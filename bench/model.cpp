@@ -113,16 +113,15 @@ int main(int argc, char** argv) {
     double events = 0, created = 0, records = 0, lost = 0;
     for (int r = 0; r < reps; ++r) {
       const double t0 = now_s();
-      const auto res = model::simulate(p, sc.experiment.seed, static_cast<std::uint64_t>(r));
+      model::World world(p, sc.experiment.seed, static_cast<std::uint64_t>(r));
+      const auto res = world.run();
       times.push_back(now_s() - t0);
       rates.push_back(static_cast<double>(res.events) / times.back());
       events += static_cast<double>(res.events) / reps;
       created += static_cast<double>(res.accounts_created) / reps;
-      // Accounts with a record (the clients at the start and every client won: pooled
-      // prospects have none) and rows of lost accounts: the two that grow with the run.
-      double won = 0;
-      for (const auto& m : res.months) won += static_cast<double>(m.new_clients);
-      records += (static_cast<double>(p.accounts.initial_active) + won) / reps;
+      // Account records at the end (pooled prospects have none, and clients won take the
+      // records of clients who left) and rows of lost accounts: what grows with the run.
+      records += static_cast<double>(world.records()) / reps;
       lost += static_cast<double>(res.lost.size()) / reps;
     }
     std::sort(times.begin(), times.end());

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "helpers.hpp"
+#include "tenure/core/bytes.hpp"
 #include "tenure/model/components.hpp"
+#include "tenure/model/results.hpp"
 
 using namespace tenure;
 using tenure::testing::small_params;
@@ -142,5 +144,47 @@ TEST_CASE("Model: invalid parameters are refused with every problem listed", "[m
     CHECK_THAT(msg, Catch::Contains("did you mean 'hunter'"));
     CHECK_THAT(msg, Catch::Contains("level 0 has 2 managers but 1 positions"));
     CHECK_THAT(msg, Catch::Contains("row 0 must sum to 1"));
+  }
+}
+
+TEST_CASE("Records: clients won take the records of clients who left, and no result changes", "[model][conformance]") {
+  // Records are reused unless accounts are recorded (then every record is a row): the same run
+  // both ways, with churn, hand-overs, job moves, referrals, supervision and an order about the
+  // largest client, must give the same bytes, saved and restored in the middle too.
+  auto p = small_params();
+  p.horizon_days = 6 * 365.25;
+  p.accounts.initial_active = 600;
+  p.accounts.initial_prospects = 3000;
+  p.accounts.prospect_arrival_rate = 300 / 365.25;
+  p.churn.base_rate = 0.4 / 365.25;
+  p.acquisition.job_move_rate = 0.3 / 365.25;
+  p.acquisition.outreach_rate = 400 / 365.25;  // wins outrun losses: most wins take a record back
+  p.supervision.enabled = true;
+  p.orders = {{400, model::OrderKind::RecoveryMeeting, 0, -1, -1}, {800, model::OrderKind::NoContact, 0, -1, -1}};
+  auto bytes_of = [](model::RunResult r) {
+    r.accounts.clear();
+    r.account_events.clear();
+    core::ByteWriter w;
+    model::save(w, r);
+    return w.take();
+  };
+  auto recorded = p;
+  recorded.record_accounts = true;
+  for (std::uint64_t rep = 0; rep < 3; ++rep) {
+    model::World reusing(p, 11, rep), keeping(recorded, 11, rep);
+    const std::string a = bytes_of(reusing.run()), b = bytes_of(keeping.run());
+    CHECK(a == b);
+    // Reused: fewer records than clients ever; kept: one per client ever.
+    const model::RunResult r = model::simulate(recorded, 11, rep);
+    std::int64_t won = 0;
+    for (const auto& m : r.months) won += m.new_clients;
+    CHECK(keeping.records() == static_cast<std::size_t>(600 + won));
+    INFO("records kept " << keeping.records() << ", reused " << reusing.records() << ", lost " << r.lost.size() << ", clients at the end " << r.months.back().active_accounts);
+    CHECK(reusing.records() < keeping.records() - r.lost.size() / 2);
+    // Saved in the middle (records waiting and free among the state) and run on: the same.
+    model::World half(p, 11, rep);
+    half.run_to(p.horizon_days / 2 + 17);
+    auto back = model::World::restore(p, half.save());
+    CHECK(bytes_of(back->run()) == a);
   }
 }

@@ -48,7 +48,8 @@ void save(core::ByteWriter& w, const RunResult& r) {
   for (const auto& m : r.managers) save(w, m);
   // Field by field: the row has padding, whose bytes are not part of the value.
   w.pod<std::uint64_t>(r.lost.size());
-  for (const auto& l : r.lost) w.pod(l.account), w.pod(l.day), w.pod(l.value), w.pod(l.causes), w.pod(l.owner), w.pod(l.blamed);
+  for (const auto& l : r.lost)
+    w.pod(l.account), w.pod(l.day), w.pod(l.value), w.pod(l.causes), w.pod<std::int64_t>(l.owner), w.pod<std::int64_t>(l.blamed);
   w.pod<std::uint64_t>(r.accounts.size());
   for (const auto& a : r.accounts) {
     w.pod(a.account), w.str(a.state), w.pod(a.source), w.pod(a.reported_source), w.pod(a.owner), w.pod(a.value);
@@ -69,7 +70,12 @@ RunResult load_result(core::ByteReader& rd) {
   const auto nm = rd.count(rd.remaining());
   for (std::uint64_t i = 0; i < nm; ++i) r.managers.push_back(load_row(rd));
   r.lost.resize(rd.count(rd.remaining() / 36));
-  for (auto& l : r.lost) rd.pod(l.account), rd.pod(l.day), rd.pod(l.value), rd.pod(l.causes), rd.pod(l.owner), rd.pod(l.blamed);
+  for (auto& l : r.lost) {
+    rd.pod(l.account), rd.pod(l.day), rd.pod(l.value), rd.pod(l.causes);
+    const auto owner = rd.pod<std::int64_t>(), blamed = rd.pod<std::int64_t>();
+    if (owner < -1 || owner > INT32_MAX || blamed < -1 || blamed > INT32_MAX) rd.fail("a lost account names a manager out of range");
+    l.owner = static_cast<std::int32_t>(owner), l.blamed = static_cast<std::int32_t>(blamed);
+  }
   const auto na = rd.count(rd.remaining());
   for (std::uint64_t i = 0; i < na; ++i) {
     AccountRow a;

@@ -56,6 +56,9 @@ struct alignas(64) Account {
   std::uint32_t causes = 0;  // causes of dissatisfaction, for attribution (bit(Cause))
   std::uint32_t problem_count = 0, open_requests = 0;  // requests
   std::uint32_t notices = 0;  // notices given; a churn event carries the number of its notice
+  // The account's number: what outputs, hooks and orders call it, and what its draws are keyed
+  // by. The record's index equals it unless records are reused (Shared::take_prospect).
+  std::uint32_t number = 0;
   State state = State::Prospect;
   Source source = Source::Initial, reported = Source::Initial;
   std::uint8_t scars = 0, failures = 0, flags = 0;  // scars, failures: requests
@@ -68,6 +71,7 @@ void io(Ar& ar, A& x) {
   ar.pod(x.value), ar.pod(x.acquired), ar.pod(x.satisfaction), ar.pod(x.expectation), ar.pod(x.loyalty), ar.pod(x.silent);
   ar.pod(x.owner), ar.pod(x.causes), ar.pod(x.problem_count), ar.pod(x.open_requests), ar.pod(x.state), ar.pod(x.source);
   ar.pod(x.reported), ar.pod(x.scars), ar.pod(x.failures), ar.pod(x.flags), ar.pod(x.notices);
+  ar.pod(x.number);
 }
 // Account flags.
 constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8;
@@ -83,11 +87,28 @@ struct Accounts {
   // table of a million accounts misses the TLB on nearly every event.
   std::vector<Account, core::HugePageAllocator<Account>> rec;
 
+  std::uint32_t next_number = 0;  // the number the next account gets
+
   std::size_t size() const { return rec.size(); }
   void reserve(std::size_t n) { rec.reserve(n); }
   std::uint32_t add() {
     rec.emplace_back();
+    rec.back().number = next_number++;
     return static_cast<std::uint32_t>(rec.size() - 1);
+  }
+  // A new account in the record of one that left: a fresh record with the next number (no
+  // event of the one that left is pending any more: Shared::release_records).
+  void reuse(std::uint32_t i) {
+    rec[i] = Account{};
+    rec[i].number = next_number++;
+  }
+  // The record of account number `n`, or kNone: its index when records are not reused, else
+  // a search (for orders and hooks that name an account: rare).
+  std::uint32_t find(std::uint32_t n) const {
+    if (n < rec.size() && rec[n].number == n) return n;
+    for (std::uint32_t i = 0; i < rec.size(); ++i)
+      if (rec[i].number == n) return i;
+    return 0xffffffffu;
   }
 };
 
@@ -199,6 +220,20 @@ struct Shared {
   // (the next account id) only when it is won. On a sparse network each is a person of the
   // network, with a record from the start. Fixed by the network (Acquisition::setup).
   bool pooled = false;
+  // Records reused: a pooled prospect won takes the record of a client who left, once nothing
+  // refers to it any more (Careers::on_review, release_records), so that records stay about as
+  // many as clients. Off on a sparse network and when accounts are recorded (every record is
+  // a row of accounts.csv). Results do not depend on it: draws and outputs use numbers.
+  bool reuse_records = false;
+  struct LeftRecord {
+    double day;          // when the client left
+    std::int64_t month;  // the month it left in
+    std::uint32_t record;
+  };
+  std::vector<LeftRecord> left_records;      // in the order they left
+  std::vector<std::uint32_t> free_records;   // ready to take, taken from the back
+  std::int64_t records_reused = 0;
+  double longest_notice = 0;  // the longest notice given so far: how long a churn event can be pending
   // The ledger the end-of-run checks balance: accounts and value in, accounts and value out.
   std::int64_t arrivals_total = 0, clients_won = 0;
   double initial_value = 0, value_won = 0, value_growth = 0;
@@ -211,10 +246,10 @@ struct Shared {
   std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
   // Referral links: each referrer's referred clients (acquisition.hpp). A referred client's
   // lower churn lasts while its referrer stays a client (Van den Bulte et al. 2018).
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> referees;
+  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>> referees;  // (record, number)
   // Clients who left as detractors and still talk (churn.hpp adds, acquisition.hpp reads and
-  // drops them when their voice ends): (until day, account), in the order they left.
-  std::vector<std::pair<double, std::uint32_t>> ex_detractors;
+  // drops them when their voice ends): (until day, value when they left), in the order they left.
+  std::vector<std::pair<double, double>> ex_detractors;
 
   Shared(World& w, const ModelParams& params, std::uint64_t s, std::uint64_t r)
       : world(w), p(params), seed(s), rep(r), sim(s, r), rng(s, r) {}
@@ -224,6 +259,10 @@ struct Shared {
     return rng.draws(entity, purpose, index);
   }
   KeyedDraws global(Purpose purpose, std::uint64_t index) const { return rng.global(purpose, index); }
+  // Draws of account record `a`, keyed by its number.
+  [[gnu::always_inline]] inline KeyedDraws account_draws(std::uint32_t a, Purpose purpose, std::uint64_t index) const {
+    return rng.draws(acc.rec[a].number, purpose, index);
+  }
   double draw_value(KeyedDraws& d) const {
     return std::exp(p.accounts.value_log_mean + p.accounts.value_log_sd * d.normal());
   }
@@ -245,7 +284,7 @@ struct Shared {
     return o >= 0 && managers[static_cast<std::size_t>(o)].active ? o : -1;
   }
   void log(std::uint32_t a, const char* what) {
-    if (p.record_accounts) out.account_events.push_back({now(), a, what, acc.rec[a].satisfaction});
+    if (p.record_accounts) out.account_events.push_back({now(), acc.rec[a].number, what, acc.rec[a].satisfaction});
   }
 
   // A prospect becomes a client of `owner` (-1: nobody's): at the start (counted as the
@@ -269,7 +308,7 @@ struct Shared {
       // Mid-month, the client's requests start now; at a month's end, the month's pass draws
       // them with everyone else's.
       if (arrivals.bound > 0 && now() < arrivals.until) {
-        arrivals.candidates(a, draws(a, Purpose("problems-start"), 0), now(), arrivals.until);
+        arrivals.candidates(a, account_draws(a, Purpose("problems-start"), 0), now(), arrivals.until);
         for (const auto& c : arrivals.drawn) sim.schedule_at(c.time, c.spec);
         arrivals.drawn.clear();
       }
@@ -284,13 +323,14 @@ struct Shared {
         m.year_new += value;
         m.quarter_new += value;
       }
-      if (world.account_acquired.connected()) world.account_acquired.emit(now(), a, value, src);
+      if (world.account_acquired.connected()) world.account_acquired.emit(now(), acc.rec[a].number, value, src);
       log(a, "acquired");
     }
   }
 
   // A client gives notice: it leaves after `lag` days (churn.hpp) unless won back.
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
+    longest_notice = std::max(longest_notice, lag);
     acc.rec[a].state = State::Notice;
     acc.rec[a].causes |= why;
     acc.rec[a].flags &= static_cast<std::uint8_t>(~kSaveTried);
@@ -301,22 +341,28 @@ struct Shared {
   }
 
   // `referee` was referred by the client `referrer`: its advantage lasts while they stay.
+  // The referee's record is kept with its number: a record reused since is another client's.
   void refer(std::uint32_t referee, std::uint32_t referrer) {
     acc.rec[referee].flags |= kReferred;
-    referees[referrer].push_back(referee);
+    referees[referrer].push_back({referee, acc.rec[referee].number});
   }
   // A referrer left: its referred clients' advantage ends (churn.hpp).
   void referrer_left(std::uint32_t a) {
     const auto it = referees.find(a);
     if (it == referees.end()) return;
-    for (const std::uint32_t b : it->second) acc.rec[b].flags &= static_cast<std::uint8_t>(~kReferred);
+    for (const auto& [b, number] : it->second)
+      if (acc.rec[b].number == number) acc.rec[b].flags &= static_cast<std::uint8_t>(~kReferred);
     referees.erase(it);
   }
+  struct ReferralLink {
+    std::uint32_t referrer, referee, referee_number;
+    auto operator<=>(const ReferralLink&) const = default;
+  };
   // The links in (referrer, referee) order: what a snapshot saves.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> referral_links() const {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> v;
+  std::vector<ReferralLink> referral_links() const {
+    std::vector<ReferralLink> v;
     for (const auto& [r, list] : referees)
-      for (const auto b : list) v.emplace_back(r, b);
+      for (const auto& [b, number] : list) v.push_back({r, b, number});
     std::sort(v.begin(), v.end());
     return v;
   }
@@ -365,12 +411,41 @@ struct Shared {
   }
   // The picked prospect's account, about to be won (activate): a pooled prospect gets its
   // record here, the next account id.
-  std::uint32_t take_prospect(std::uint32_t picked) { return picked == kPooled ? acc.add() : picked; }
+  // A free record when records are reused, else a new one; either way the next number.
+  std::uint32_t take_prospect(std::uint32_t picked) {
+    if (picked != kPooled) return picked;
+    if (free_records.empty() || !reuse_records) return acc.add();
+    const std::uint32_t a = free_records.back();
+    free_records.pop_back();
+    acc.reuse(a);
+    ++records_reused;
+    return a;
+  }
+  // A client left: its record may be taken again once nothing refers to it (release_records).
+  void record_left(std::uint32_t a) {
+    if (reuse_records) left_records.push_back({now(), month, a});
+  }
+  // Frees the records of clients who left before this month, longer ago than any notice lasts,
+  // and with no request open: the month's pass has dropped them from the client list, their
+  // request candidates are behind them, no request of theirs is in service, and every churn
+  // event of their notices (withdrawn ones too) has run. Called where no book or opening book
+  // lists them (Careers::on_review, after pruning and the new opening books), in the order
+  // they left.
+  void release_records() {
+    std::size_t kept = 0;
+    for (const LeftRecord& l : left_records) {
+      if (l.month < month && l.day + longest_notice < now() && acc.rec[l.record].open_requests == 0)
+        free_records.push_back(l.record);
+      else
+        left_records[kept++] = l;
+    }
+    left_records.resize(kept);
+  }
   // The draws for the value of prospect `a`, won: its own on a sparse network (keyed by the
   // person, common to variants however it is won), else `pooled`, the winning channel's (an id
   // given at the win would shift, between variants, with every win before it).
   KeyedDraws value_draws(std::uint32_t a, KeyedDraws pooled_draws) const {
-    return pooled ? pooled_draws : draws(a, Purpose("value"), 0);
+    return pooled ? pooled_draws : account_draws(a, Purpose("value"), 0);
   }
 
   // --- the client list ----------------------------------------------------------------------
@@ -389,12 +464,17 @@ struct Shared {
   }
   // Merges the newly acquired into id order, once a month; the month's pass then drops the
   // churned (it reads every record anyway). Between syncs the list may hold churned clients
-  // (readers check served()) and, at its tail, new ones out of order; an account is
-  // activated only once, so it never appears twice.
+  // (readers check served()) and, at its tail, new ones out of order; a record is activated
+  // again only after the pass has dropped it (release_records), so it never appears twice.
+  // In order of the accounts' numbers, which is the records' order unless records are reused
+  // (pooled clients are won, and listed, in the order of their numbers: the sort finds the new
+  // ones in place).
   void sync_served() {
-    std::sort(served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted), served_ids.end());
-    std::inplace_merge(served_ids.begin(), served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted),
-                       served_ids.end());
+    const auto by_number = [this](std::uint32_t x, std::uint32_t y) { return acc.rec[x].number < acc.rec[y].number; };
+    const auto mid = served_ids.begin() + static_cast<std::ptrdiff_t>(served_sorted);
+    if (!std::is_sorted(mid, served_ids.end(), by_number)) std::sort(mid, served_ids.end(), by_number);
+    if (mid != served_ids.begin() && mid != served_ids.end() && by_number(*mid, *(mid - 1)))
+      std::inplace_merge(served_ids.begin(), mid, served_ids.end(), by_number);
     served_sorted = served_ids.size();
   }
   // Adds a client's record to a month's sums and marks it counted; true for a promoter.

@@ -111,10 +111,14 @@ struct World::Impl {
 
     const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
     acquisition.setup(total);  // the network: whether prospects are pooled
+    s.reuse_records = s.pooled && !p.record_accounts;
     // Room for every account that can exist (address space only: pages are touched as records
     // are added), so that growth never doubles peak memory. Pooled prospects get a record when
     // won; on a sparse network every prospect has one from the start.
     s.acc.reserve(total + static_cast<std::size_t>(1.05 * p.accounts.prospect_arrival_rate * p.horizon_days + 64));
+    // The same for the rows of lost clients: at most every account (a vector's doubling would
+    // hold the old rows and their copy at once).
+    s.out.lost.reserve(s.acc.rec.capacity());
     const std::size_t records = s.pooled ? static_cast<std::size_t>(p.accounts.initial_active) : total;
     for (std::size_t i = 0; i < records; ++i) s.acc.add();
     s.n_prospects = static_cast<std::int64_t>(total);
@@ -126,7 +130,7 @@ struct World::Impl {
       const auto a = static_cast<std::uint32_t>(i);
       const double pos = (static_cast<double>(i) + 0.5) / static_cast<double>(p.accounts.initial_active) * share_sum;
       while (m + 1 < cum.size() && pos > cum[m]) ++m;
-      KeyedDraws d = s.draws(a, Purpose("initial"), 0);
+      KeyedDraws d = s.account_draws(a, Purpose("initial"), 0);
       s.activate(a, s.managers.empty() ? -1 : static_cast<std::int32_t>(m), Source::Initial, Source::Initial,
                  s.draw_value(d), /*at_start=*/true);
       s.set_satisfaction(a, p.accounts.initial_satisfaction + p.accounts.satisfaction_sd * d.normal());
@@ -138,7 +142,7 @@ struct World::Impl {
     s.arrivals.until = std::min(cal::months(1), p.horizon_days);
     if (s.arrivals.bound > 0) {
       for (std::uint32_t a = 0; a < s.acc.size(); ++a)
-        if (s.served(a)) s.arrivals.candidates(a, s.draws(a, Purpose("problems-start"), 0), 0.0, s.arrivals.until);
+        if (s.served(a)) s.arrivals.candidates(a, s.account_draws(a, Purpose("problems-start"), 0), 0.0, s.arrivals.until);
       s.sim.schedule_batch(s.arrivals.drawn);
     }
 
@@ -167,7 +171,7 @@ struct World::Impl {
     if (s.arrivals.bound > 0) {
       for (std::size_t i = s.arrivals.covered; i < s.served_ids.size(); ++i)
         if (const std::uint32_t a = s.served_ids[i]; s.served(a))
-          s.arrivals.candidates(a, at(s.rng.month_draws(a), MonthDraw::RequestCandidates), now(), s.arrivals.window_to);
+          s.arrivals.candidates(a, at(s.rng.month_draws(s.acc.rec[a].number), MonthDraw::RequestCandidates), now(), s.arrivals.window_to);
       s.sim.schedule_batch(s.arrivals.drawn);
     }
     s.arrivals.until = s.arrivals.window_to;
@@ -215,7 +219,7 @@ struct World::Impl {
       ids[kept++] = a;
       // The client's draws for the month (draws.hpp, MonthDraw), each taken only when it is
       // needed: the draws are counter-based, so skipping one changes no other.
-      const KeyedDraws d = s.rng.month_draws(a);
+      const KeyedDraws d = s.rng.month_draws(s.acc.rec[a].number);
       if (requests_on) {
         const KeyedDraws w = at(d, MonthDraw::RequestCandidates);
         if (full_month) [[likely]]
@@ -343,13 +347,14 @@ struct World::Impl {
     if (s.n_prospects + s.clients_won != p.accounts.initial_prospects + s.arrivals_total)
       fail(std::to_string(s.n_prospects) + " prospects and " + std::to_string(s.clients_won) + " won, but " +
            std::to_string(p.accounts.initial_prospects + s.arrivals_total) + " prospects came");
-    const std::int64_t records = p.accounts.initial_active + s.clients_won + (s.pooled ? 0 : s.n_prospects);
+    // A record for every client ever (less the records reused) and every unpooled prospect.
+    const std::int64_t records = p.accounts.initial_active + s.clients_won - s.records_reused + (s.pooled ? 0 : s.n_prospects);
     if (static_cast<std::int64_t>(acc.size()) != records)
       fail(std::to_string(acc.size()) + " account records, but " + std::to_string(records) + " expected");
     if (counts[0] != (s.pooled ? 0 : s.n_prospects))
       fail(std::to_string(counts[0]) + " prospects have records, but " + std::to_string(s.pooled ? 0 : s.n_prospects) +
            " should");
-    const std::int64_t clients = counts[1] + counts[2] + counts[3];
+    const std::int64_t clients = counts[1] + counts[2] + counts[3] + s.records_reused;
     if (clients != p.accounts.initial_active + s.clients_won)
       fail(std::to_string(clients) + " clients and former clients, but " + std::to_string(p.accounts.initial_active) +
            " at the start and " + std::to_string(s.clients_won) + " won since");
@@ -371,8 +376,13 @@ struct World::Impl {
         fail("manager " + std::to_string(i) + "'s book value is known as " + std::to_string(managers[i].known_value) +
              " but is " + std::to_string(s.book_value(managers[i])));
     const RunResult& out = s.out;
-    if (counts[3] != static_cast<std::int64_t>(out.lost.size()))
-      fail(std::to_string(counts[3]) + " accounts churned, but " + std::to_string(out.lost.size()) + " losses recorded");
+    if (counts[3] + s.records_reused != static_cast<std::int64_t>(out.lost.size()))
+      fail(std::to_string(counts[3]) + " churned records and " + std::to_string(s.records_reused) + " reused, but " +
+           std::to_string(out.lost.size()) + " losses recorded");
+    if (s.acc.next_number != static_cast<std::uint64_t>(p.accounts.initial_active + s.clients_won + (s.pooled ? 0 : s.n_prospects)))
+      fail("the next account number is " + std::to_string(s.acc.next_number));
+    for (const auto a : s.free_records)
+      if (acc.rec[a].state != State::Churned) fail("free record " + std::to_string(a) + " is not a former client's");
     // Value: what was held at the start, plus what was won and grew, less what was lost.
     const double expected = s.initial_value + s.value_won + s.value_growth - out.lost_value;
     const double scale = std::max({1.0, s.initial_value + s.value_won + s.value_growth, out.lost_value});
@@ -482,27 +492,35 @@ struct World::Impl {
     auto& acquisition = w.acquisition;
     ar.pod(acquisition.conversions), ar.pod(acquisition.gap_left), ar.pod(w.orders.named_largest);
     core::io_tag(ar, "REF1");
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> links;
+    std::vector<Shared::ReferralLink> links;
     if constexpr (!loading) links = s.referral_links();
     std::size_t nl = links.size();
-    core::io_count(ar, nl, core::io_left(ar) / 8);
+    core::io_count(ar, nl, core::io_left(ar) / 12);
     links.resize(nl);
-    for (auto& [r, b] : links) ar.pod(r), ar.pod(b);
+    for (auto& l : links) ar.pod(l.referrer), ar.pod(l.referee), ar.pod(l.referee_number);
     if constexpr (loading) {
       s.referees.clear();
-      for (const auto& [r, b] : links) {
+      for (const auto& [r, b, number] : links) {
         if (r >= acc.size() || b >= acc.size()) ar.fail("a referral link names an account that does not exist");
-        s.referees[r].push_back(b);
+        s.referees[r].push_back({b, number});
       }
     }
     std::size_t nx = s.ex_detractors.size();
-    core::io_count(ar, nx, core::io_left(ar) / 12);
+    core::io_count(ar, nx, core::io_left(ar) / 16);
     if constexpr (loading) s.ex_detractors.resize(nx);
-    for (auto& [until, a] : s.ex_detractors) {
-      ar.pod(until), ar.pod(a);
+    for (auto& [until, value] : s.ex_detractors) {
+      ar.pod(until), ar.pod(value);
       if constexpr (loading)
-        if (a >= acc.size()) ar.fail("a former client's voice names an account that does not exist");
+        if (!(value >= 0 && std::isfinite(value))) ar.fail("a former client's value is not a value");
     }
+    // Records reused (Shared::release_records): the numbering and the records waiting.
+    core::io_tag(ar, "RUS1");
+    ar.pod(acc.next_number), ar.pod(s.records_reused), ar.pod(s.longest_notice);
+    std::size_t nlr = s.left_records.size();
+    core::io_count(ar, nlr, core::io_left(ar) / 20);
+    if constexpr (loading) s.left_records.resize(nlr);
+    for (auto& l : s.left_records) ar.pod(l.day), ar.pod(l.month), ar.pod(l.record);
+    ar.pods(s.free_records);
     auto& net = acquisition.network;
     core::io_tag(ar, "NET1");
     ar.pod(net.complete), core::io_size(ar, net.node_count), ar.pods(net.offsets), ar.pods(net.targets);
@@ -627,8 +645,19 @@ struct World::Impl {
     // Room for every account the rest of the run can add, as at the start.
     acc.reserve(n + static_cast<std::size_t>((s.pooled ? static_cast<double>(s.n_prospects) : 0.0) +
                                              1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - now()) + 64));
+    // Records are reused as at the start (a fork that records accounts stops reusing them).
+    s.reuse_records = s.pooled && !p.record_accounts;
+    if (!s.reuse_records) s.free_records.clear(), s.left_records.clear();
     for (const auto& l : s.out.lost)
-      if (l.account >= n) r.fail("a lost account is out of range");
+      if (l.account >= acc.next_number) r.fail("a lost account is out of range");
+    for (std::size_t a = 0; a < n; ++a)
+      if (acc.rec[a].number >= acc.next_number) r.fail("account " + std::to_string(a) + " has a number not yet given");
+    if (s.records_reused < 0 || s.records_reused > s.clients_won) r.fail("more records reused than clients won");
+    for (const auto& l : s.left_records)
+      if (l.record >= n || l.month > s.month || !(l.day <= now())) r.fail("a record waiting to be reused is out of range");
+    if (!(s.longest_notice >= 0 && std::isfinite(s.longest_notice))) r.fail("the longest notice is not a time");
+    for (const auto a : s.free_records)
+      if (a >= n || acc.rec[a].state != State::Churned) r.fail("a free record is not a former client's");
     if (!net.complete) {
       for (std::size_t v = 0; v < net.node_count; ++v)
         if (net.offsets[v] > net.offsets[v + 1]) r.fail("the network's offsets are not increasing");
@@ -668,7 +697,7 @@ struct World::Impl {
       if (s.arrivals.bound > 0) {
         for (std::uint32_t a = 0; a < acc.size(); ++a)
           if (s.served(a))
-            s.arrivals.candidates(a, s.draws(a, Purpose("problem-fork"), acc.rec[a].problem_count), day, s.arrivals.until);
+            s.arrivals.candidates(a, s.account_draws(a, Purpose("problem-fork"), acc.rec[a].problem_count), day, s.arrivals.until);
         s.sim.schedule_batch(s.arrivals.drawn);
       }
     } else {
@@ -701,6 +730,7 @@ struct World::Impl {
     s.prune_books();
     auto& acc = s.acc;
     RunResult& out = s.out;
+    out.managers.reserve(s.managers.size());
     for (std::size_t i = 0; i < s.managers.size(); ++i) {
       Manager& m = s.managers[i];
       ManagerRow& r = m.row;
@@ -729,11 +759,12 @@ struct World::Impl {
     out.accounts_created = s.p.accounts.initial_active + s.p.accounts.initial_prospects + s.arrivals_total;
     if (s.p.record_accounts) {
       static const char* names[] = {"prospect", "active", "notice", "churned"};
-      std::vector<double> churned_day(acc.size(), -1.0);
+      // (Records are not reused when accounts are recorded: one row per account.)
+      std::vector<double> churned_day(acc.next_number, -1.0);
       for (const auto& l : out.lost) churned_day[l.account] = l.day;
       for (std::uint32_t a = 0; a < acc.size(); ++a) {
-        const double churned = churned_day[a];
-        out.accounts.push_back({a, names[static_cast<int>(acc.rec[a].state)], acc.rec[a].source, acc.rec[a].reported,
+        const double churned = churned_day[acc.rec[a].number];
+        out.accounts.push_back({acc.rec[a].number, names[static_cast<int>(acc.rec[a].state)], acc.rec[a].source, acc.rec[a].reported,
                                 acc.rec[a].owner, acc.rec[a].value, acc.rec[a].satisfaction, acc.rec[a].expectation,
                                 acc.rec[a].scars, acc.rec[a].acquired, churned, acc.rec[a].causes});
       }
@@ -748,6 +779,7 @@ World::~World() = default;
 RunResult World::run() { return impl_->run(); }
 void World::run_to(double day) { impl_->advance(day); }
 double World::now() const { return impl_->now(); }
+std::size_t World::records() const { return impl_->s.acc.size(); }
 void World::stop_when(const std::atomic<bool>* flag) { impl_->stop_flag = flag; }
 
 std::string World::save() const {

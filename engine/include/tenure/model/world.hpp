@@ -31,6 +31,10 @@ class World {
   // run() continues from there.
   void run_to(double day);
   double now() const;
+  // Account records held now: one per client and former client, less the former clients'
+  // records reused for clients won since, plus one per prospect on a sparse network (on the
+  // complete graph prospects are a count). What a world's memory grows with.
+  std::size_t records() const;
   // Asks a running world to stop: while `*flag` is set, the next month end throws Stopped (one
   // relaxed load a month). For runs on other threads that a user interrupts.
   void stop_when(const std::atomic<bool>* flag);

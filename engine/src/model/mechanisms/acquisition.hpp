@@ -59,7 +59,7 @@ struct Acquisition {
     // Clients who left unhappy still talk, until their voice ends.
     std::erase_if(s.ex_detractors, [&](const auto& e) { return e.first <= s.now(); });
     double ex_voice = 0;
-    for (const auto& e : s.ex_detractors) ex_voice += q.influence != 0 ? voice(s.acc.rec[e.second]) / mean_voice : 1.0;
+    for (const auto& e : s.ex_detractors) ex_voice += q.influence != 0 ? voice(e.second) / mean_voice : 1.0;
     if (network.complete) {
       // Shares of the population: promoters and detractors, each counted by its voice.
       const double pop = static_cast<double>(population);
@@ -95,9 +95,9 @@ struct Acquisition {
       const double h_out = outreach_h * damp;
       const double h = h_out + q.bass_q * s.market.acquisition_mult * pos * damp;
       if (h <= 0) continue;
-      KeyedDraws d = s.draws(a, Purpose("acquire"), mu);
+      KeyedDraws d = s.account_draws(a, Purpose("acquire"), mu);
       if (d.uniform01() >= 1.0 - std::exp(-h * dt)) continue;
-      convert(a, d, s.draws(a, Purpose("value"), 0), h_out, h, effort, total_effort, s.month_promoters, dt);
+      convert(a, d, s.account_draws(a, Purpose("value"), 0), h_out, h, effort, total_effort, s.month_promoters, dt);
     }
   }
 
@@ -211,7 +211,8 @@ struct Acquisition {
   // Influential clients: a client's voice is (value)^influence, in units of the mean client's,
   // so that without influence each client is one voice and with influence 1 a client worth
   // ten times the mean speaks for ten.
-  double voice(const Account& x) const { return std::pow(std::max(x.value, 0.0), s.p.acquisition.influence); }
+  double voice(double value) const { return std::pow(std::max(value, 0.0), s.p.acquisition.influence); }
+  double voice(const Account& x) const { return voice(x.value); }
   double mean_voice = 1, promoter_total = 0, detractor_total = 0;
   std::vector<double> promoter_voice;  // running totals over the month's promoters (with influence)
   // The month's voices, from the clients as the month closes: only with influence.

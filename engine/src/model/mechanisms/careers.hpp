@@ -54,10 +54,11 @@ struct Careers {
   // Whom the organisation blames for the loss of account `a` (value `v`, `causes`): a manager's
   // id or -1, by the blame rule. A rule's draws are keyed by the account and the day.
   std::int64_t blame(std::uint32_t a, double v, std::uint32_t causes) {
-    const LostRecord lost{a, v, causes, s.acc.rec[a].owner};
+    const std::uint32_t number = s.acc.rec[a].number;
+    const LostRecord lost{number, v, causes, s.acc.rec[a].owner};
     const OrganisationReader<OrganisationView> org(s);
     const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));
-    core::Stream rng(core::StreamKey{s.seed, s.rep, a, Purpose("blame").id ^ core::mix64(day)});
+    core::Stream rng(core::StreamKey{s.seed, s.rep, number, Purpose("blame").id ^ core::mix64(day)});
     std::int64_t who = -1;
     try {
       who = blame_rule->blame(lost, org, rng);
@@ -68,7 +69,7 @@ struct Careers {
     }
     if (who < -1 || who >= static_cast<std::int64_t>(s.managers.size()))
       throw Error("blame rule '" + s.p.organisation.blame.name + "' blamed manager " + std::to_string(who) +
-                  " for the loss of account " + std::to_string(a) + ": expected a manager's id, 0 to " +
+                  " for the loss of account " + std::to_string(number) + ": expected a manager's id, 0 to " +
                   std::to_string(static_cast<std::int64_t>(s.managers.size()) - 1) + ", or -1 for nobody");
     return who;
   }
@@ -118,7 +119,7 @@ struct Careers {
     auto& acc = s.acc;
     for (std::uint32_t a : book) {
       if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
-      KeyedDraws d = s.draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
+      KeyedDraws d = s.account_draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
       if (follows && acc.rec[a].state == State::Active && d.uniform01() < acc.rec[a].loyalty) {
         s.give_notice(a, 30.0, bit(Cause::ManagerExit));
         continue;
@@ -296,6 +297,9 @@ struct Careers {
       m.year_new = 0;
       snapshot_opening(m);
     }
+    // Every book was pruned above and the opening books are new: none lists a client who left,
+    // so their records can be taken again.
+    s.release_records();
     s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
@@ -341,7 +345,7 @@ struct Careers {
     const std::vector<std::uint32_t> book = s.managers[id].book;
     for (const std::uint32_t a : book) {
       if (share < 1) {
-        KeyedDraws d = s.draws(a, Purpose("promotion-handover"), promotion_round);
+        KeyedDraws d = s.account_draws(a, Purpose("promotion-handover"), promotion_round);
         if (d.uniform01() >= share) continue;
       }
       const std::int32_t to = s.least_loaded(below);

@@ -95,7 +95,7 @@ struct Churn {
     acc.rec[a].state = State::Churned;
     s.referrer_left(a);
     if (s.p.acquisition.ex_client_voice_days > 0 && acc.rec[a].satisfaction <= s.p.service.detractor_threshold)
-      s.ex_detractors.emplace_back(s.now() + s.p.acquisition.ex_client_voice_days, a);
+      s.ex_detractors.emplace_back(s.now() + s.p.acquisition.ex_client_voice_days, acc.rec[a].value);
     if (const std::int32_t o = acc.rec[a].owner; o >= 0) --s.managers[static_cast<std::size_t>(o)].owned;
     s.book_changed(acc.rec[a].owner);
     const double v = acc.rec[a].value;
@@ -108,12 +108,13 @@ struct Churn {
     for (int c = 0; c < kCauseCount; ++c)
       if ((causes >> c) & 1) cur.churned_by_cause[static_cast<std::size_t>(c)] += v / n;
     if (n == 0) cur.churned_by_cause[kCauseCount] += v;
-    LostAccount lost{a, s.now(), v, causes, acc.rec[a].owner, careers.blame(a, v, causes)};
+    LostAccount lost{acc.rec[a].number, causes, s.now(), v, acc.rec[a].owner, static_cast<std::int32_t>(careers.blame(a, v, causes))};
     if (lost.blamed >= 0) s.managers[static_cast<std::size_t>(lost.blamed)].row.blamed_value += v;
     s.out.lost.push_back(lost);
     s.out.lost_value += v;
-    if (s.world.account_churned.connected()) s.world.account_churned.emit(s.now(), a, v, causes);
+    if (s.world.account_churned.connected()) s.world.account_churned.emit(s.now(), acc.rec[a].number, v, causes);
     s.log(a, "churned");
+    s.record_left(a);
   }
 };
 

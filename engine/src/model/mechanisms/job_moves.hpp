@@ -40,7 +40,7 @@ struct JobMoves {
     // A satisfied contact brings the new employer to the manager who served them. These draws
     // are the move's own, keyed by (client, "job-move", month): taking them from the month's
     // key would reuse the positions of the client's request candidates.
-    KeyedDraws jd = s.draws(a, Purpose("job-move"), static_cast<std::uint64_t>(s.month));
+    KeyedDraws jd = s.account_draws(a, Purpose("job-move"), static_cast<std::uint64_t>(s.month));
     const std::uint32_t picked = s.pick_prospect(jd);
     if (picked == kNone || jd.uniform01() >= p.acquisition.warm_lead_conversion) return;
     const std::uint32_t target = s.take_prospect(picked);

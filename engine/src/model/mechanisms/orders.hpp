@@ -29,7 +29,7 @@ struct Orders {
   // order) concerns the same client: the largest client a reassign_book order hands over, when
   // one comes first (the neglected book a manager is asked to take on; not one already under
   // notice), else the largest
-  // client at the first order that names it.
+  // client at the first order that names it. Its account number (a record may be reused).
   std::uint32_t named_largest = kNone;
 
   std::vector<std::unique_ptr<OrderRule>> rules;  // by order index; empty but for kind rule
@@ -57,12 +57,16 @@ struct Orders {
     }
   }
 
+  // The served client of largest value (ties: the lowest number), its record or kNone.
   std::uint32_t largest_account() const {
     std::uint32_t best = kNone;
     for (std::uint32_t a = 0; a < s.acc.size(); ++a)
-      if (s.served(a) && (best == kNone || s.acc.rec[a].value > s.acc.rec[best].value)) best = a;
+      if (s.served(a) && (best == kNone || s.acc.rec[a].value > s.acc.rec[best].value ||
+                          (s.acc.rec[a].value == s.acc.rec[best].value && s.acc.rec[a].number < s.acc.rec[best].number)))
+        best = a;
     return best;
   }
+  std::uint32_t number_of(std::uint32_t a) const { return a == kNone ? kNone : s.acc.rec[a].number; }
 
   void on_order(std::size_t idx) {
     const Order& o = s.p.orders[idx];
@@ -91,7 +95,7 @@ struct Orders {
     for (auto a : book)
       if (s.served(a) && s.acc.rec[a].owner == i) {
         if (s.acc.rec[a].state == State::Active && (largest == kNone || s.acc.rec[a].value > s.acc.rec[largest].value))
-          largest = a;
+          largest = a;  // the first in the book's order among equals, as before
         std::int32_t to = -1;
         std::size_t size = SIZE_MAX;
         for (std::size_t j = 0; j < managers.size(); ++j)
@@ -100,16 +104,19 @@ struct Orders {
         s.reassign(a, to);
       }
     managers[static_cast<std::size_t>(i)].book.clear();
-    if (named_largest == kNone) named_largest = largest;
+    if (named_largest == kNone) named_largest = number_of(largest);
   }
 
-  // An order about one client: a recovery meeting (a promise), or forbidding or allowing contact.
+  // An order about one client (its account number, or -1: the largest): a recovery meeting
+  // (a promise), or forbidding or allowing contact.
   void about_client(OrderKind kind, std::int64_t account) {
     const auto& p = s.p;
     auto& acc = s.acc;
-    if (account < 0 && named_largest == kNone) named_largest = largest_account();
-    const std::uint32_t a = account >= 0 ? static_cast<std::uint32_t>(account) : named_largest;
-    if (a == kNone || a >= acc.size() || !s.served(a)) return;
+    if (account < 0 && named_largest == kNone) named_largest = number_of(largest_account());
+    const std::uint32_t number = account >= 0 ? static_cast<std::uint32_t>(account) : named_largest;
+    if (number == kNone || number >= acc.next_number) return;
+    const std::uint32_t a = acc.find(number);
+    if (a == kNone || !s.served(a)) return;
     Account& x = acc.rec[a];
     if (kind == OrderKind::RecoveryMeeting) {
       s.set_satisfaction(a, x.satisfaction + p.supervision.recovery_boost);
@@ -145,7 +152,7 @@ struct Orders {
     }
     std::int64_t largest_client() const override {
       const std::uint32_t a = orders.largest_account();
-      return a == kNone ? -1 : static_cast<std::int64_t>(a);
+      return a == kNone ? -1 : static_cast<std::int64_t>(s.acc.rec[a].number);
     }
     std::uint64_t random_key(std::uint64_t key) const override {
       const auto day = static_cast<std::uint64_t>(std::llround(s.now() * 16));
@@ -173,9 +180,9 @@ struct Orders {
     Orders& orders;
     std::size_t index;
     void client(OrderKind kind, std::int64_t account) {
-      if (account < -1 || account >= static_cast<std::int64_t>(s.acc.size()))
+      if (account < -1 || account >= static_cast<std::int64_t>(s.acc.next_number))
         throw Error(std::string(name_of(kind)) + "(" + std::to_string(account) + "): account " + std::to_string(account) +
-                    " does not exist (accounts are numbered 0 to " + std::to_string(static_cast<std::int64_t>(s.acc.size()) - 1) +
+                    " does not exist (accounts are numbered 0 to " + std::to_string(static_cast<std::int64_t>(s.acc.next_number) - 1) +
                     ", or -1 for the largest client)");
       orders.about_client(kind, account);
     }

@@ -104,7 +104,7 @@ struct Requests {
     // hashed only if one is taken (in many scenarios none is).
     std::optional<KeyedDraws> base;
     auto draws_at = [&](RequestDraw position) {
-      if (!base) base = s.draws(a, Purpose("problem"), k);
+      if (!base) base = s.account_draws(a, Purpose("problem"), k);
       KeyedDraws d = *base;
       d.skip(static_cast<std::uint64_t>(position));
       return d;

@@ -70,7 +70,7 @@ struct Supervision {
       // own draw (a chance per checkpoint would win back nearly every notice over its months).
       if (acc.rec[a].state == State::Notice && !(acc.rec[a].flags & kSaveTried)) {
         acc.rec[a].flags |= kSaveTried;
-        KeyedDraws d = s.draws(a, Purpose("save"), acc.rec[a].notices);
+        KeyedDraws d = s.account_draws(a, Purpose("save"), acc.rec[a].notices);
         if (d.uniform01() < v.save_probability) {
           acc.rec[a].state = State::Active;
           s.log(a, "won back by supervision");
