@@ -77,7 +77,8 @@ def discover(x: pd.DataFrame, y: Union[np.ndarray, pd.Series, Sequence[bool]], *
              peel_alpha: float = 0.05, mass_min: float = 0.05, seed: int = 1) -> Discovery:
     """PRIM and feature scoring on points ``x`` (one column per parameter; text columns are
     categorical) and the cases of interest ``y`` (True/False per point). The box reported is the
-    one with the highest coverage among those of at least ``density``."""
+    one of PRIM's peeling trajectory with the highest coverage among those of at least
+    ``density``, or the densest when none is."""
     _, prim, feature_scoring = _ema()
     cases = np.asarray(y, dtype=bool)
     x = x.reset_index(drop=True).copy()
@@ -90,9 +91,17 @@ def discover(x: pd.DataFrame, y: Union[np.ndarray, pd.Series, Sequence[bool]], *
             x[c] = x[c].astype("category")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        p = prim.Prim(x, cases, threshold=density, peel_alpha=peel_alpha, mass_min=mass_min)
+        # Threshold 0: the Workbench replaces a box whose final density (after peeling down to
+        # mass_min and pasting) is below its threshold by the whole space, trajectory and all;
+        # the box wanted is chosen from the trajectory below instead.
+        p = prim.Prim(x, cases, threshold=0.0, peel_alpha=peel_alpha, mass_min=mass_min)
         found = p.find_box()
-    t = found.peeling_trajectory.reset_index(drop=True)
+    # Density and coverage from each box's share of cases ("mean", y being 0 or 1): the
+    # Workbench's own columns count as cases the points at or above its threshold.
+    t = found.peeling_trajectory.reset_index(drop=True).copy()
+    t["density"] = t["mean"]
+    t["coverage"] = t["mean"] * t["n"] / float(cases.sum())
+    t["k"] = (t["mean"] * t["n"]).round().astype(int)
     ok = t[t["density"] >= density]
     chosen = int(ok["coverage"].idxmax()) if not ok.empty else int(t["density"].idxmax())
     lims, first = found.box_lims[chosen], found.box_lims[0]

@@ -702,6 +702,13 @@ struct Shared {
       if (const double x = spec.age_years + spec.age_sd * d.normal(); x >= lo && x <= hi) return x;
     return std::clamp(spec.age_years, lo, hi);
   }
+  // Managers to make room for over `days`: the positions, and twice their expected quits (a
+  // departed manager's record stays: outputs name them), so that hires rarely copy them all.
+  std::size_t managers_expected(double days) const {
+    double seats = 0;
+    for (const auto x : p.organisation.positions) seats += static_cast<double>(std::max<std::int64_t>(x, 0));
+    return static_cast<std::size_t>(std::min(1e8, seats * (1.5 + 2 * p.organisation.exit_rate * days)) + 64);
+  }
   void join(std::uint32_t id, std::int64_t level) {
     auto& list = members[static_cast<std::size_t>(level)];
     managers[id].level = level;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <limits>
 #include <numeric>
@@ -97,6 +98,7 @@ struct World::Impl {
     orders.equip();
     requests.setup();
 
+    s.managers.reserve(s.managers_expected(p.horizon_days));  // hires never copy them all at once
     std::vector<double> shares;
     for (const auto& spec : p.managers)
       for (std::int64_t i = 0; i < spec.count; ++i) {
@@ -203,14 +205,14 @@ struct World::Impl {
     MonthTally t;
     double growth = s.value_growth;  // the same additions, in the same order, as on the member
     // A slot per client for its month's first request candidate, written whether or not there
-    // is one and kept when there is (the count is unpredictable: no branch on it). Further
-    // candidates, and those of clients won during the pass, go after the slots.
+    // is one and kept when there is (the count is unpredictable: no branch on it), in a block
+    // of slots moved to `drawn` every Arrivals::kBlock clients. Further candidates, and those
+    // of clients won during the pass, follow all the first ones.
     const bool requests_on = s.arrivals.bound > 0;
-    const std::size_t slots = drawn.size();
-    if (requests_on && full_month) drawn.resize(slots + n_served);
-    std::size_t firsts = slots;
+    std::size_t firsts = 0;
     std::size_t kept = 0;
     for (std::size_t i = 0; i < n_served; ++i) {
+      if (i % Arrivals::kBlock == 0) s.arrivals.flush_block(firsts);
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
       // records ahead, which the hardware prefetcher cannot guess.
       if (i + kPassAhead < n_served) __builtin_prefetch(&s.acc.rec[ids[i + kPassAhead]]);
@@ -238,8 +240,9 @@ struct World::Impl {
       promoters += Shared::add_to(t, s.acc.rec[a], now(), promoter, detractor);
     }
     s.value_growth = growth;
-    if (requests_on && full_month)
-      drawn.erase(drawn.begin() + static_cast<std::ptrdiff_t>(firsts), drawn.begin() + static_cast<std::ptrdiff_t>(slots + n_served));
+    s.arrivals.flush_block(firsts);
+    drawn.insert(drawn.end(), s.arrivals.later.begin(), s.arrivals.later.end());
+    s.arrivals.later.clear();
     s.month_promoters.resize(promoters);
     // Clients won during the pass (job moves) follow the kept ones, still out of order.
     ids.erase(ids.begin() + static_cast<std::ptrdiff_t>(kept), ids.begin() + static_cast<std::ptrdiff_t>(n_served));
@@ -470,7 +473,10 @@ struct World::Impl {
     core::io_tag(ar, "MGR1");
     std::size_t nm = s.managers.size();
     core::io_count(ar, nm, core::io_left(ar) / 100);  // a manager takes more than 100 bytes
-    if constexpr (loading) s.managers.resize(nm);
+    if constexpr (loading) {
+      s.managers.reserve(nm + s.managers_expected(std::max(0.0, s.p.horizon_days - s.now())));
+      s.managers.resize(nm);
+    }
     for (auto& m : s.managers) io(ar, m);
     std::size_t levels = s.members.size();
     core::io_count(ar, levels, core::io_left(ar) / 8);
@@ -727,6 +733,10 @@ struct World::Impl {
     s.sim.run_until(s.p.horizon_days, [this](Simulation&, const Event& e) { dispatch(e); });
     finished = true;
     check_invariants();
+    // What only the run needed goes before the results are formed (the manager rows are a copy):
+    // the peak of a large run is its end.
+    for (auto* v : {&s.arrivals.drawn, &s.arrivals.later}) std::vector<core::Simulation::BatchItem>().swap(*v);
+    for (auto* v : {&s.served_ids, &s.month_promoters, &s.free_records}) std::vector<std::uint32_t>().swap(*v);
     s.prune_books();
     auto& acc = s.acc;
     RunResult& out = s.out;

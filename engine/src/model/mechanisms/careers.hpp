@@ -104,7 +104,7 @@ struct Careers {
     // The partial year counts: what was still held, of the year's opening book, at departure.
     record_retention(m);
     m.opening_value = 0;
-    m.opening_book.clear();
+    std::vector<std::uint32_t>().swap(m.opening_book);  // a departed manager keeps no book
     std::vector<std::uint32_t> book;
     book.swap(m.book);
     const bool follows = s.p.factor_on(Factor::ManagerExit) && reason == DepartureReason::Quit;
