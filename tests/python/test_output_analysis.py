@@ -46,14 +46,20 @@ def test_precision_for_some_metrics_only(tmp_path):
 
 def test_compare_reports_crn_and_holm():
     sc = tenure.load("ann_vs_darren")
-    res = tenure.run(sc, replications=12, variants=["base", "promote_total_value", "promote_retained_value"], threads=2)
+    n = 40
+    res = tenure.run(sc, replications=n, variants=["base", "promote_total_value", "promote_retained_value"], threads=2)
     c = res.compare()
     for col in ("p", "holm_p", "holm_low", "holm_high", "crn_correlation", "variance_reduction"):
         assert col in c.columns
     assert (c["holm_p"] >= c["p"] - 1e-15).all()
-    assert ((c["holm_high"] - c["holm_low"]) >= (c["ci_high"] - c["ci_low"]) - 1e-9).all()
-    # Common random numbers at work: variants that differ only in the promotion rule move together.
-    assert c.query("metric == 'new_business'")["crn_correlation"].min() > 0.3
+    # (Equal where Holm's step-down leaves the level alone: compared to rounding, relative to
+    # values of 1e8.)
+    assert ((c["holm_high"] - c["holm_low"]) >= (c["ci_high"] - c["ci_low"]) * (1 - 1e-12)).all()
+    # Common random numbers at work: variants that differ only in the promotion rule move together,
+    # the correlation of paired replications positive at 99% (Fisher's z; at 12 replications
+    # its standard error was as large as the correlation, about 0.5 at 100).
+    r = c.query("metric == 'new_business'")["crn_correlation"].clip(upper=1 - 1e-12)
+    assert (np.arctanh(r) - 2.576 / np.sqrt(n - 3) > 0).all()
 
 
 def test_warmup_and_replications_needed():

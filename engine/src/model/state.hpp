@@ -81,6 +81,8 @@ constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8
 constexpr std::uint8_t kCounted = 16;
 // Supervision has tried to win this notice back (once per notice; cleared by a new notice).
 constexpr std::uint8_t kSaveTried = 32;
+// Has referred a client (Shared::refer): its leaving is noted for the referral links.
+constexpr std::uint8_t kReferrer = 64;
 
 struct Accounts {
   // On transparent huge pages: requests touch accounts at random, and with 4 KiB pages a
@@ -244,9 +246,15 @@ struct Shared {
   MonthRow cur;  // the month being recorded
   MonthTally tally;
   std::vector<std::uint32_t> month_promoters;  // this month's promoters, in list order
-  // Referral links: each referrer's referred clients (acquisition.hpp). A referred client's
-  // lower churn lasts while its referrer stays a client (Van den Bulte et al. 2018).
-  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>> referees;  // (record, number)
+  // Referral links (acquisition.hpp): a referred client's lower churn lasts while its referrer
+  // stays a client (Van den Bulte et al. 2018). Only the month's pass reads the advantage, so a
+  // link whose referrer left is settled at the next pass (settle_referrals), with the others
+  // that ended: 16 bytes a link, where a map from referrer to referees took about 100.
+  struct Referral {
+    std::uint32_t referrer, referrer_number, referee, referee_number;
+  };
+  std::vector<Referral> referrals;        // in the order made
+  std::vector<std::uint32_t> links_left;  // numbers of clients with links who left since the pass
   // Clients who left as detractors and still talk (churn.hpp adds, acquisition.hpp reads and
   // drops them when their voice ends): (until day, value when they left), in the order they left.
   std::vector<std::pair<double, double>> ex_detractors;
@@ -341,30 +349,30 @@ struct Shared {
   }
 
   // `referee` was referred by the client `referrer`: its advantage lasts while they stay.
-  // The referee's record is kept with its number: a record reused since is another client's.
   void refer(std::uint32_t referee, std::uint32_t referrer) {
     acc.rec[referee].flags |= kReferred;
-    referees[referrer].push_back({referee, acc.rec[referee].number});
+    acc.rec[referrer].flags |= kReferrer;
+    referrals.push_back({referrer, acc.rec[referrer].number, referee, acc.rec[referee].number});
   }
-  // A referrer left: its referred clients' advantage ends (churn.hpp).
-  void referrer_left(std::uint32_t a) {
-    const auto it = referees.find(a);
-    if (it == referees.end()) return;
-    for (const auto& [b, number] : it->second)
-      if (acc.rec[b].number == number) acc.rec[b].flags &= static_cast<std::uint8_t>(~kReferred);
-    referees.erase(it);
+  // Client `a` left (churn.hpp): noted if it has links.
+  void note_link_left(std::uint32_t a) {
+    if (acc.rec[a].flags & (kReferred | kReferrer)) links_left.push_back(acc.rec[a].number);
   }
-  struct ReferralLink {
-    std::uint32_t referrer, referee, referee_number;
-    auto operator<=>(const ReferralLink&) const = default;
-  };
-  // The links in (referrer, referee) order: what a snapshot saves.
-  std::vector<ReferralLink> referral_links() const {
-    std::vector<ReferralLink> v;
-    for (const auto& [r, list] : referees)
-      for (const auto& [b, number] : list) v.push_back({r, b, number});
-    std::sort(v.begin(), v.end());
-    return v;
+  // At the month's pass, before any client's churn test: the referred clients of referrers who
+  // left lose their advantage, and the links of clients who left are dropped. The same flags
+  // at every pass as ending each link when its referrer leaves (nothing else reads them).
+  void settle_referrals() {
+    if (links_left.empty()) return;
+    std::sort(links_left.begin(), links_left.end());
+    const auto left = [&](std::uint32_t number) { return std::binary_search(links_left.begin(), links_left.end(), number); };
+    std::size_t kept = 0;
+    for (const Referral& r : referrals) {
+      const bool referrer_left = left(r.referrer_number), referee_left = left(r.referee_number);
+      if (referrer_left && !referee_left) acc.rec[r.referee].flags &= static_cast<std::uint8_t>(~kReferred);
+      if (!referrer_left && !referee_left) referrals[kept++] = r;
+    }
+    referrals.resize(kept);
+    links_left.clear();
   }
 
   // A client is handed over to manager `to` (-1: nobody).

@@ -189,6 +189,7 @@ struct World::Impl {
   // store to a record (it cannot tell a record's doubles from the parameters').
   static constexpr std::size_t kPassAhead = 8;  // a client's work hides the fetch
   void month_pass(double dt) {
+    s.settle_referrals();  // before any churn test reads who is referred
     const Care::Month kc = care.begin_month(dt);
     const Churn::Month kh = churn.begin_month(dt);
     const JobMoves::Month kj = job_moves.begin_month(dt);
@@ -498,19 +499,15 @@ struct World::Impl {
     auto& acquisition = w.acquisition;
     ar.pod(acquisition.conversions), ar.pod(acquisition.gap_left), ar.pod(w.orders.named_largest);
     core::io_tag(ar, "REF1");
-    std::vector<Shared::ReferralLink> links;
-    if constexpr (!loading) links = s.referral_links();
-    std::size_t nl = links.size();
-    core::io_count(ar, nl, core::io_left(ar) / 12);
-    links.resize(nl);
-    for (auto& l : links) ar.pod(l.referrer), ar.pod(l.referee), ar.pod(l.referee_number);
-    if constexpr (loading) {
-      s.referees.clear();
-      for (const auto& [r, b, number] : links) {
-        if (r >= acc.size() || b >= acc.size()) ar.fail("a referral link names an account that does not exist");
-        s.referees[r].push_back({b, number});
-      }
+    std::size_t nl = s.referrals.size();
+    core::io_count(ar, nl, core::io_left(ar) / 16);
+    if constexpr (loading) s.referrals.resize(nl);
+    for (auto& l : s.referrals) {
+      ar.pod(l.referrer), ar.pod(l.referrer_number), ar.pod(l.referee), ar.pod(l.referee_number);
+      if constexpr (loading)
+        if (l.referrer >= acc.size() || l.referee >= acc.size()) ar.fail("a referral link names an account that does not exist");
     }
+    ar.pods(s.links_left);
     std::size_t nx = s.ex_detractors.size();
     core::io_count(ar, nx, core::io_left(ar) / 16);
     if constexpr (loading) s.ex_detractors.resize(nx);

@@ -93,7 +93,7 @@ struct Churn {
     auto& acc = s.acc;
     if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
     acc.rec[a].state = State::Churned;
-    s.referrer_left(a);
+    s.note_link_left(a);
     if (s.p.acquisition.ex_client_voice_days > 0 && acc.rec[a].satisfaction <= s.p.service.detractor_threshold)
       s.ex_detractors.emplace_back(s.now() + s.p.acquisition.ex_client_voice_days, acc.rec[a].value);
     if (const std::int32_t o = acc.rec[a].owner; o >= 0) --s.managers[static_cast<std::size_t>(o)].owned;
