@@ -361,10 +361,13 @@ struct Shared {
   // At the month's pass, before any client's churn test: the referred clients of referrers who
   // left lose their advantage, and the links of clients who left are dropped. The same flags
   // at every pass as ending each link when its referrer leaves (nothing else reads them).
+  // (Who left is a bit per account number, set for the month: a link costs two bit tests.)
+  std::vector<std::uint64_t> left_bits;
   void settle_referrals() {
     if (links_left.empty()) return;
-    std::sort(links_left.begin(), links_left.end());
-    const auto left = [&](std::uint32_t number) { return std::binary_search(links_left.begin(), links_left.end(), number); };
+    left_bits.resize((acc.next_number + 63) / 64);
+    for (const std::uint32_t n : links_left) left_bits[n >> 6] |= std::uint64_t{1} << (n & 63);
+    const auto left = [&](std::uint32_t n) { return (left_bits[n >> 6] >> (n & 63)) & 1; };
     std::size_t kept = 0;
     for (const Referral& r : referrals) {
       const bool referrer_left = left(r.referrer_number), referee_left = left(r.referee_number);
@@ -372,6 +375,7 @@ struct Shared {
       if (!referrer_left && !referee_left) referrals[kept++] = r;
     }
     referrals.resize(kept);
+    for (const std::uint32_t n : links_left) left_bits[n >> 6] = 0;
     links_left.clear();
   }
 

@@ -656,6 +656,10 @@ struct World::Impl {
     for (std::size_t a = 0; a < n; ++a)
       if (acc.rec[a].number >= acc.next_number) r.fail("account " + std::to_string(a) + " has a number not yet given");
     if (s.records_reused < 0 || s.records_reused > s.clients_won) r.fail("more records reused than clients won");
+    for (const auto& l : s.referrals)
+      if (l.referrer_number >= acc.next_number || l.referee_number >= acc.next_number) r.fail("a referral link names a number not yet given");
+    for (const auto number : s.links_left)
+      if (number >= acc.next_number) r.fail("a client with links who left has a number not yet given");
     for (const auto& l : s.left_records)
       if (l.record >= n || l.month > s.month || !(l.day <= now())) r.fail("a record waiting to be reused is out of range");
     if (!(s.longest_notice >= 0 && std::isfinite(s.longest_notice))) r.fail("the longest notice is not a time");
