@@ -226,7 +226,7 @@ struct Shared {
   // refers to it any more (Careers::on_review, release_records), so that records stay about as
   // many as clients. Off on a sparse network and when accounts are recorded (every record is
   // a row of accounts.csv). Results do not depend on it: draws and outputs use numbers.
-  bool reuse_records = false;
+  bool reuse_records() const { return pooled && !p.record_accounts; }
   struct LeftRecord {
     double day;          // when the client left
     std::int64_t month;  // the month it left in
@@ -426,7 +426,7 @@ struct Shared {
   // A free record when records are reused, else a new one; either way the next number.
   std::uint32_t take_prospect(std::uint32_t picked) {
     if (picked != kPooled) return picked;
-    if (free_records.empty() || !reuse_records) return acc.add();
+    if (free_records.empty() || !reuse_records()) return acc.add();
     const std::uint32_t a = free_records.back();
     free_records.pop_back();
     acc.reuse(a);
@@ -435,7 +435,7 @@ struct Shared {
   }
   // A client left: its record may be taken again once nothing refers to it (release_records).
   void record_left(std::uint32_t a) {
-    if (reuse_records) left_records.push_back({now(), month, a});
+    if (reuse_records()) left_records.push_back({now(), month, a});
   }
   // Frees the records of clients who left before this month, longer ago than any notice lasts,
   // and with no request open: the month's pass has dropped them from the client list, their

@@ -113,7 +113,6 @@ struct World::Impl {
 
     const auto total = static_cast<std::size_t>(p.accounts.initial_active + p.accounts.initial_prospects);
     acquisition.setup(total);  // the network: whether prospects are pooled
-    s.reuse_records = s.pooled && !p.record_accounts;
     // Room for every account that can exist (address space only: pages are touched as records
     // are added), so that growth never doubles peak memory. Pooled prospects get a record when
     // won; on a sparse network every prospect has one from the start.
@@ -649,8 +648,7 @@ struct World::Impl {
     acc.reserve(n + static_cast<std::size_t>((s.pooled ? static_cast<double>(s.n_prospects) : 0.0) +
                                              1.05 * p.accounts.prospect_arrival_rate * std::max(0.0, p.horizon_days - now()) + 64));
     // Records are reused as at the start (a fork that records accounts stops reusing them).
-    s.reuse_records = s.pooled && !p.record_accounts;
-    if (!s.reuse_records) s.free_records.clear(), s.left_records.clear();
+    if (!s.reuse_records()) s.free_records.clear(), s.left_records.clear();
     for (const auto& l : s.out.lost)
       if (l.account >= acc.next_number) r.fail("a lost account is out of range");
     for (std::size_t a = 0; a < n; ++a)
@@ -885,7 +883,8 @@ Footprint footprint(const ModelParams& p) {
   // Request candidates come from clients only; every account counts here, an upper bound.
   f.events = p.service.problem_rate * demand * (1 + shock) * 1.5 * f.accounts * p.horizon_days +
              3 * p.horizon_days / cal::kDaysPerMonth;
-  // About 140 bytes per account at 1e6 and 1e7 clients (bench/RESULTS.md), plus the pending
+  // An upper bound: about 140 bytes per account ever at 1e6 and 1e7 clients before prospects were
+  // pooled and records reused (36 since, bench/README.md), plus the pending
   // requests, the network's edges for sparse generators, and the program itself.
   double edges = 0;
   const auto& g = p.network.generator;
