@@ -4,6 +4,7 @@
 // bytes and runs on to the uninterrupted run's results.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <thread>
 
 #include "helpers.hpp"
@@ -181,6 +182,18 @@ TEST_CASE("Records: clients won take the records of clients who left, and no res
     CHECK(keeping.records() == static_cast<std::size_t>(600 + won));
     INFO("records kept " << keeping.records() << ", reused " << reusing.records() << ", lost " << r.lost.size() << ", clients at the end " << r.months.back().active_accounts);
     CHECK(reusing.records() < keeping.records() - r.lost.size() / 2);
+    // Given back at each quarter's close, a record waits at most four months (a client who left
+    // in a quarter's last month, before its close): records never exceed the most clients at a
+    // month's end, plus the most won in a month, plus the most lost in any five months.
+    std::int64_t most_clients = 0, most_won = 0, most_lost = 0;
+    for (std::size_t m = 0; m < r.months.size(); ++m) {
+      most_clients = std::max(most_clients, r.months[m].active_accounts);
+      most_won = std::max(most_won, r.months[m].new_clients);
+      std::int64_t lost = 0;
+      for (std::size_t k = m; k < std::min(m + 5, r.months.size()); ++k) lost += r.months[k].churned;
+      most_lost = std::max(most_lost, lost);
+    }
+    CHECK(reusing.records() <= static_cast<std::size_t>(most_clients + most_won + most_lost));
     // Saved in the middle (records waiting and free among the state) and run on: the same.
     model::World half(p, 11, rep);
     half.run_to(p.horizon_days / 2 + 17);

@@ -55,7 +55,10 @@ struct alignas(64) Account {
   std::int32_t owner = -1;   // State::activate, State::reassign
   std::uint32_t causes = 0;  // causes of dissatisfaction, for attribution (bit(Cause))
   std::uint32_t problem_count = 0, open_requests = 0;  // requests
-  std::uint32_t notices = 0;  // notices given; a churn event carries the number of its notice
+  // Notices given, and the record's generation (how often it was taken again,
+  // Accounts::reuse): a churn event carries both (Shared::notice_tag), so that one pending from
+  // a withdrawn notice finds a client no longer under it, even in a record taken since.
+  std::uint16_t notices = 0, generation = 0;
   // The account's number: what outputs, hooks and orders call it, and what its draws are keyed
   // by. The record's index equals it unless records are reused (Shared::take_prospect).
   std::uint32_t number = 0;
@@ -71,7 +74,7 @@ void io(Ar& ar, A& x) {
   ar.pod(x.value), ar.pod(x.acquired), ar.pod(x.satisfaction), ar.pod(x.expectation), ar.pod(x.loyalty), ar.pod(x.silent);
   ar.pod(x.owner), ar.pod(x.causes), ar.pod(x.problem_count), ar.pod(x.open_requests), ar.pod(x.state), ar.pod(x.source);
   ar.pod(x.reported), ar.pod(x.scars), ar.pod(x.failures), ar.pod(x.flags), ar.pod(x.notices);
-  ar.pod(x.number);
+  ar.pod(x.generation), ar.pod(x.number);
 }
 // Account flags.
 constexpr std::uint8_t kRushed = 1, kReferred = 2, kNoContact = 4, kPromised = 8;
@@ -101,8 +104,10 @@ struct Accounts {
   // A new account in the record of one that left: a fresh record with the next number (no
   // event of the one that left is pending any more: Shared::release_records).
   void reuse(std::uint32_t i) {
+    const std::uint16_t generation = rec[i].generation;
     rec[i] = Account{};
     rec[i].number = next_number++;
+    rec[i].generation = static_cast<std::uint16_t>(generation + 1);  // wraps: see Shared::notice_tag
   }
   // The record of account number `n`, or kNone: its index when records are not reused, else
   // a search (for orders and hooks that name an account: rare).
@@ -228,14 +233,12 @@ struct Shared {
   // a row of accounts.csv). Results do not depend on it: draws and outputs use numbers.
   bool reuse_records() const { return pooled && !p.record_accounts; }
   struct LeftRecord {
-    double day;          // when the client left
-    std::int64_t month;  // the month it left in
+    std::uint32_t month;  // the month it left in
     std::uint32_t record;
   };
   std::vector<LeftRecord> left_records;      // in the order they left
   std::vector<std::uint32_t> free_records;   // ready to take, taken from the back
   std::int64_t records_reused = 0;
-  double longest_notice = 0;  // the longest notice given so far: how long a churn event can be pending
   // The ledger the end-of-run checks balance: accounts and value in, accounts and value out.
   std::int64_t arrivals_total = 0, clients_won = 0;
   double initial_value = 0, value_won = 0, value_growth = 0;
@@ -338,14 +341,23 @@ struct Shared {
 
   // A client gives notice: it leaves after `lag` days (churn.hpp) unless won back.
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
-    longest_notice = std::max(longest_notice, lag);
-    acc.rec[a].state = State::Notice;
-    acc.rec[a].causes |= why;
-    acc.rec[a].flags &= static_cast<std::uint8_t>(~kSaveTried);
+    Account& x = acc.rec[a];
+    if (x.notices == 0xffff) throw Error("account " + std::to_string(x.number) + " has given 65,535 notices: more than a run can count");
+    x.state = State::Notice;
+    x.causes |= why;
+    x.flags &= static_cast<std::uint8_t>(~kSaveTried);
+    ++x.notices;
     // A notice withdrawn (a client won back) needs no cancellation: its churn event finds a
     // client no longer under that notice, and does nothing.
-    sim.schedule_in(lag, EventSpec{kChurn, a, ++acc.rec[a].notices});
+    sim.schedule_in(lag, EventSpec{kChurn, a, notice_tag(x)});
     log(a, "notice given");
+  }
+  // What a churn event carries: the notice and the record's generation. An event of an earlier
+  // client of the record differs in the generation (a record is taken again at most once a
+  // quarter, and a notice lasts far less than the 16,384 years a wrap would take), one of an
+  // earlier notice of the same client in the notice.
+  static std::uint32_t notice_tag(const Account& x) {
+    return (static_cast<std::uint32_t>(x.generation) << 16) | x.notices;
   }
 
   // `referee` was referred by the client `referrer`: its advantage lasts while they stay.
@@ -435,18 +447,20 @@ struct Shared {
   }
   // A client left: its record may be taken again once nothing refers to it (release_records).
   void record_left(std::uint32_t a) {
-    if (reuse_records()) left_records.push_back({now(), month, a});
+    if (reuse_records()) left_records.push_back({static_cast<std::uint32_t>(month), a});
   }
-  // Frees the records of clients who left before this month, longer ago than any notice lasts,
-  // and with no request open: the month's pass has dropped them from the client list, their
-  // request candidates are behind them, no request of theirs is in service, and every churn
-  // event of their notices (withdrawn ones too) has run. Called where no book or opening book
-  // lists them (Careers::on_review, after pruning and the new opening books), in the order
-  // they left.
+  // Frees the records of clients who left before this month with no request open: the month's
+  // pass has dropped them from the client list, their request candidates are behind them and
+  // no request of theirs is in service. Churn events of their withdrawn notices may still be
+  // pending: they carry the record's generation (notice_tag), which a reuse moves on. Books
+  // are pruned first, so that none lists them; an opening book may, and tells a client who
+  // took the record by its day won (Careers::held_since_opening). Called at each quarter's
+  // close (quarters.hpp), in the order they left.
   void release_records() {
+    prune_books();
     std::size_t kept = 0;
     for (const LeftRecord& l : left_records) {
-      if (l.month < month && l.day + longest_notice < now() && acc.rec[l.record].open_requests == 0)
+      if (l.month < month && acc.rec[l.record].open_requests == 0)
         free_records.push_back(l.record);
       else
         left_records[kept++] = l;

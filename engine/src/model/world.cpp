@@ -62,7 +62,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-10";  // 10: prospects pooled on the complete graph (no thresholds, a record only when won); 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-11";  // 11: records given back each quarter (a churn event carries the record's generation); 10: prospects pooled on the complete graph (no thresholds, a record only when won); 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -516,12 +516,12 @@ struct World::Impl {
         if (!(value >= 0 && std::isfinite(value))) ar.fail("a former client's value is not a value");
     }
     // Records reused (Shared::release_records): the numbering and the records waiting.
-    core::io_tag(ar, "RUS1");
-    ar.pod(acc.next_number), ar.pod(s.records_reused), ar.pod(s.longest_notice);
+    core::io_tag(ar, "RUS2");
+    ar.pod(acc.next_number), ar.pod(s.records_reused);
     std::size_t nlr = s.left_records.size();
-    core::io_count(ar, nlr, core::io_left(ar) / 20);
+    core::io_count(ar, nlr, core::io_left(ar) / 8);
     if constexpr (loading) s.left_records.resize(nlr);
-    for (auto& l : s.left_records) ar.pod(l.day), ar.pod(l.month), ar.pod(l.record);
+    for (auto& l : s.left_records) ar.pod(l.month), ar.pod(l.record);
     ar.pods(s.free_records);
     auto& net = acquisition.network;
     core::io_tag(ar, "NET1");
@@ -659,8 +659,7 @@ struct World::Impl {
     for (const auto number : s.links_left)
       if (number >= acc.next_number) r.fail("a client with links who left has a number not yet given");
     for (const auto& l : s.left_records)
-      if (l.record >= n || l.month > s.month || !(l.day <= now())) r.fail("a record waiting to be reused is out of range");
-    if (!(s.longest_notice >= 0 && std::isfinite(s.longest_notice))) r.fail("the longest notice is not a time");
+      if (l.record >= n || l.month > s.month || acc.rec[l.record].state != State::Churned) r.fail("a record waiting to be reused is out of range");
     for (const auto a : s.free_records)
       if (a >= n || acc.rec[a].state != State::Churned) r.fail("a free record is not a former client's");
     if (!net.complete) {

@@ -297,9 +297,6 @@ struct Careers {
       m.year_new = 0;
       snapshot_opening(m);
     }
-    // Every book was pruned above and the opening books are new: none lists a client who left,
-    // so their records can be taken again.
-    s.release_records();
     s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
@@ -437,17 +434,25 @@ struct Careers {
     }
   }
 
+  // Whether opening-book entry `a` of manager `id` is still its client. A record released
+  // since the opening (Shared::release_records) may hold a client won after it: the one in the
+  // opening book was served at the opening, so it was won by then, and the record was freed
+  // only after it left, which came after the opening.
+  bool held_since_opening(const Manager& m, std::int32_t id, std::uint32_t a) const {
+    const Account& x = s.acc.rec[a];
+    return s.served(a) && x.owner == id && x.acquired <= m.opening_day;
+  }
   double retained_now(const Manager& m) const {
     const auto id = static_cast<std::int32_t>(&m - s.managers.data());
     double v = 0;
     for (auto a : m.opening_book)
-      if (s.served(a) && s.acc.rec[a].owner == id) v += s.acc.rec[a].value;
+      if (held_since_opening(m, id, a)) v += s.acc.rec[a].value;
     return v;
   }
   std::int64_t retained_clients_now(const Manager& m) const {
     const auto id = static_cast<std::int32_t>(&m - s.managers.data());
     std::int64_t n = 0;
-    for (auto a : m.opening_book) n += s.served(a) && s.acc.rec[a].owner == id;
+    for (auto a : m.opening_book) n += held_since_opening(m, id, a);
     return n;
   }
   // Closes a retention period (a review year, or the part of one before a departure).

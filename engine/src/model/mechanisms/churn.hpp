@@ -88,10 +88,11 @@ struct Churn {
     return true;
   }
 
-  // A notice ends: the client leaves, unless no longer under that notice.
-  void on_churn(std::uint32_t a, std::uint32_t notice) {
+  // A notice ends: the client leaves, unless no longer under that notice (`tag`:
+  // Shared::notice_tag when it was given).
+  void on_churn(std::uint32_t a, std::uint32_t tag) {
     auto& acc = s.acc;
-    if (acc.rec[a].state != State::Notice || acc.rec[a].notices != notice) return;
+    if (acc.rec[a].state != State::Notice || Shared::notice_tag(acc.rec[a]) != tag) return;
     acc.rec[a].state = State::Churned;
     s.note_link_left(a);
     if (s.p.acquisition.ex_client_voice_days > 0 && acc.rec[a].satisfaction <= s.p.service.detractor_threshold)

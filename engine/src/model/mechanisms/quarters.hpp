@@ -3,7 +3,8 @@
 // the quarter's close ends it.
 //
 // Events kUrgency and kQuarterEnd. Writes to managers: urgent, quarter_new; to accounts:
-// satisfaction, causes.
+// satisfaction, causes. At the close, the records of clients who left are given back
+// (Shared::release_records).
 #pragma once
 
 #include "../state.hpp"
@@ -42,6 +43,9 @@ struct Quarters {
   }
 
   void on_quarter_end() {
+    // Records of clients who left are given back here, four times a year: often enough that
+    // records stay close to the clients, rarely enough that pruning the books costs little.
+    if (s.reuse_records()) s.release_records();
     for (auto& m : s.managers) {
       m.urgent = false;
       m.quarter_new = 0;
