@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -119,25 +120,37 @@ struct Accounts {
   }
 };
 
-struct Manager {
-  // What every request reads first, together: the strategies' numbers are read once, when the
-  // manager is equipped (State::equip), not through a virtual call and a pointer per request.
-  double busy_until = 0, coached_until = -1, farming = 1, hours = 40;
-  // The strategy's last decision (Shared::decide), as the hot paths read it.
-  double answer_p = 1, care = 1, share = 0.5, urgent_share = 0.5, urgent_factor = 1;
+// What a request reads and writes of its manager comes first, in two cache lines, then the
+// manager's row with its request counters at its head (ManagerRow): at a million clients the
+// active managers' records no longer fit the nearer caches, and a request touches three lines
+// of its manager, not five.
+struct alignas(64) Manager {
+  // Line 0: the first a request reads (Requests::on_problem, on_service_done; Shared::serving).
+  double busy_until = 0, coached_until = -1;
+  double answer_p = 1;   // the strategy's last decision (Shared::decide), as the hot paths read it
+  double coach = 0;      // the leader's coaching of unanswered requests (Careers::teams)
+  double urgent_factor = 1;
+  double farming = 1, hours = 40;
   bool active = true, urgent = false, passed_over = false, panics = false;
+  // Line 1: days one request takes, [urgent][coached], formed when the manager is equipped or
+  // decides (Shared::refresh_service_days), as a request would form them, so that a request
+  // does not wait on two divisions; and the rest of the decision.
+  double service_days[2][2] = {{0, 0}, {0, 0}};
+  double care = 1, share = 0.5, urgent_share = 0.5;
+  double lead_share = 0;  // teams: the share of hours taken from selling to lead
+  // Lines 2 on: the row, its request counters first.
+  ManagerRow row;
   std::string name, strategy;
   std::unique_ptr<TimeAllocation> time;
   std::unique_ptr<ServiceStyle> service;
   std::unique_ptr<PressureBehaviour> pressure;
   double hunting = 1, competence = 0.5, age_days = 0;
   // Teams (careers.hpp, Careers::teams): the leader (a manager one level up, -1: none), the
-  // reports led, and what the leader makes of the team: the share of hours taken from selling
-  // to lead, the coaching of unanswered requests, the follow-up of at-risk clients, the exit
-  // hazard's multiplier.
+  // reports led, and what the leader makes of the team (with lead_share and coach above): the
+  // follow-up of at-risk clients, the exit hazard's multiplier, the speed of requests.
   double managing = 1;
   std::int32_t leader = -1, reports = 0;
-  double lead_share = 0, coach = 0, follow_up = 0, exit_mult = 1, speed = 1;  // speed: x a request's days
+  double follow_up = 0, exit_mult = 1, speed = 1;  // speed: x a request's days
   // Hours a week left for selling (hunting and the book).
   double selling_hours() const { return hours * (1.0 - lead_share); }
   std::int64_t level = 0;
@@ -146,7 +159,6 @@ struct Manager {
   // year-to-date and cumulative
   double year_new = 0, opening_value = 0, opening_day = 0;  // opening_day: when the retention period began
   std::vector<std::uint32_t> opening_book;
-  ManagerRow row;
   std::vector<std::uint32_t> book;  // account ids, lazily pruned (see State::prune_book)
   std::int64_t owned = 0;           // clients (served accounts) this manager owns: the book's true size
   // book_value() as last computed, while `value_known`: what the blame of each lost account
@@ -167,10 +179,8 @@ struct Manager {
     if (coached) c = std::max(c, 1.0) * 1.5;
     return std::max(0.05, selling_hours() * (1.0 - (is_urgent ? std::max(share, urgent_share) : share)) * c / 7.0);
   }
-  // Days one request takes, [urgent][coached]: formed when the manager is equipped, as a
-  // request would form them, so that a request does not wait on two divisions.
-  double service_days[2][2] = {{0, 0}, {0, 0}};
 };
+static_assert(offsetof(Manager, service_days) == 64 && offsetof(Manager, row) == 128, "a request's fields in the first two lines");
 // Save and load, one function for both: a manager's state, not its strategies (they come from
 // the parameters, State::equip) nor what is derived from its clients (owned, known_value).
 inline void io_row(core::ByteWriter& w, const ManagerRow& row) { save(w, row); }

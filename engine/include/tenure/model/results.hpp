@@ -61,22 +61,24 @@ struct MonthRow {
 };
 
 struct ManagerRow {
+  // What requests and wins count, first: a run keeps the row inside the manager's record, just
+  // after what a request reads (model/state.hpp, Manager).
+  std::int64_t requests_answered = 0;
+  std::int64_t requests_ignored = 0;
+  std::int64_t requests_late = 0;
+  std::int64_t requests_abandoned = 0;
+  double new_business = 0;
+  std::int64_t new_clients = 0;
+  std::int64_t referrals = 0;
   std::string name;
   std::string strategy;  // "time/service/pressure"
   std::int64_t level = 0;
-  double new_business = 0;
-  std::int64_t new_clients = 0;
   double retained_value = 0;  // summed over review years
   double opening_value = 0;   // summed over review years
   std::int64_t opening_clients = 0;   // summed over review years
   std::int64_t retained_clients = 0;  // of those, still held at the year's end
   double opening_client_years = 0;  // exposure: opening clients x the share of a year each period lasted
   double retention_rate = 0;  // 1 - (opening_clients - retained_clients) / opening_client_years
-  std::int64_t referrals = 0;
-  std::int64_t requests_answered = 0;
-  std::int64_t requests_ignored = 0;
-  std::int64_t requests_late = 0;
-  std::int64_t requests_abandoned = 0;
   std::int64_t reviews = 0;
   std::int64_t promotions = 0;
   bool exited = false;
