@@ -299,7 +299,13 @@ struct World::Impl {
     if (s.sim.has_pending()) {
       if (const EventSpec next = s.sim.next_spec(); next.kind <= kChurn && next.target < s.acc.size()) {
         __builtin_prefetch(&s.acc.rec[next.target]);
-        if (next.kind == kServiceDone && next.aux < requests.requests.size()) __builtin_prefetch(&requests.requests[next.aux]);
+        // An answer's request (the table of open requests is small and warm) names its
+        // manager: fetch the lines the answer writes (line 0, and the row's counters).
+        if (next.kind == kServiceDone && next.aux < requests.requests.size())
+          if (const std::int32_t o = requests.requests[next.aux].manager; o >= 0) {
+            const auto* m = reinterpret_cast<const char*>(&s.managers[static_cast<std::size_t>(o)]);
+            __builtin_prefetch(m), __builtin_prefetch(m + 128);
+          }
       }
     }
     // Batched events are request candidates (accounts never go away): fetch further ahead, and
