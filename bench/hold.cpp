@@ -5,6 +5,7 @@
 //   bimodal   90% uniform on [0, 0.2), 10% uniform on [9, 11): most events near now, some far
 //   pareto    Pareto(shape 1.5, scale 1/3): mean 1, infinite variance
 //   bench_hold [--sizes 1e3,1e4,...] [--reps 3] [--min-ops 4e6] [--gaps exp,bimodal,pareto]
+//              [--queues ladder,dary,pairing]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
   int reps = 3;
   double min_ops = 4e6;
   std::vector<Gaps> gaps{Gaps::Exp};
+  std::string queues = "ladder,dary,pairing";  // std::priority_queue always runs: it is the baseline
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--sizes")) sizes = parse_sizes(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--gaps")) {
@@ -114,10 +116,11 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
+    else if (!std::strcmp(argv[i], "--queues")) queues = argv[i + 1];
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--min-ops")) min_ops = std::atof(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: bench_hold [--sizes 1e3,1e4] [--reps 3] [--min-ops 4e6] [--gaps exp,bimodal,pareto]\n");
+      std::fprintf(stderr, "usage: bench_hold [--sizes 1e3,1e4] [--reps 3] [--min-ops 4e6] [--gaps exp,bimodal,pareto] [--queues ladder,dary,pairing]\n");
       return 2;
     }
   }
@@ -133,11 +136,14 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
       };
       row(bench::StdPQ::name(), base);
-      row(bench::Ladder::name(), median_hold<bench::Ladder>(n, ops, reps, g));
-      row(bench::Dary<2>::name(), median_hold<bench::Dary<2>>(n, ops, reps, g));
-      row(bench::Dary<4>::name(), median_hold<bench::Dary<4>>(n, ops, reps, g));
-      row(bench::Dary<8>::name(), median_hold<bench::Dary<8>>(n, ops, reps, g));
+      const auto wanted = [&](const char* q) { return queues.find(q) != std::string::npos; };
+      if (wanted("ladder")) row(bench::Ladder::name(), median_hold<bench::Ladder>(n, ops, reps, g));
+      if (wanted("dary")) {
+        row(bench::Dary<2>::name(), median_hold<bench::Dary<2>>(n, ops, reps, g));
+        row(bench::Dary<4>::name(), median_hold<bench::Dary<4>>(n, ops, reps, g));
+        row(bench::Dary<8>::name(), median_hold<bench::Dary<8>>(n, ops, reps, g));
+      }
       // The pairing heap is already 8x slower than the baseline at 1e6; at 1e7 it takes minutes.
-      if (n <= 1'000'000) row(bench::Pairing::name(), median_hold<bench::Pairing>(n, ops, reps, g));
+      if (wanted("pairing") && n <= 1'000'000) row(bench::Pairing::name(), median_hold<bench::Pairing>(n, ops, reps, g));
     }
 }

@@ -277,7 +277,12 @@ class LadderEventQueue {
   static constexpr std::size_t kSpawnThreshold = 50;  // a bucket this crowded gets its own rung
   static constexpr std::size_t kMaxRungs = 8;
   static constexpr std::size_t kBucketFill = 1;  // events per bucket on average (measured 1 to 16)
-  static constexpr std::size_t kPrefetchBuckets = 8;  // how far ahead chains are fetched (measured 8 to 24)
+  static constexpr std::size_t kPrefetchBuckets = 8;  // how far ahead chains are fetched (measured 4 to 24)
+  static constexpr std::size_t kInsertFill = 4;  // events per rung-0 bucket over an epoch (measured 2 to 8)
+  static constexpr double kMaxGrowth = 16;  // bounds that estimate (the hold model at 1e6 pending needs 14)
+  // Below this many pending events their nodes (32 bytes each) fit the L2 cache, chains cost no
+  // misses, and rung 0 sized for Top alone is faster (fewer refills).
+  static constexpr std::size_t kSizeForInsertsAbove = std::size_t{1} << 16;
 
   std::size_t size() const { return live_; }
   bool empty() const { return live_ == 0; }
@@ -331,6 +336,7 @@ class LadderEventQueue {
   // Removes and returns the next event. Precondition: !empty().
   Event pop() {
     const std::uint32_t n = bottom_.top().slot;
+    last_popped_ = bottom_.top().time;
     Event ev = materialize(n);
     release(n);
     bottom_.pop();
@@ -436,14 +442,21 @@ class LadderEventQueue {
       const auto last = static_cast<double>(nbuckets - 1);
       return static_cast<std::int64_t>(x < last ? x : last);
     }
-    void init(double lo, double hi, std::size_t n) {
-      const std::size_t nb = n / kBucketFill + 1;
+    // n events now, and `expected` more to be pushed into the rung's span while it lasts.
+    void init(double lo, double hi, std::size_t n, std::size_t expected = 0) {
+      const std::size_t nb = std::max(n / kBucketFill, (n + expected) / kInsertFill) + 1;
       start = lo;
       width = (hi - lo) / static_cast<double>(nb);
       per_width = 1.0 / width;
       nbuckets = nb + 1;
       cur = 0;
-      if (buckets.size() < nbuckets) buckets.resize(nbuckets);
+      if (buckets.size() < nbuckets) {
+        // An inactive rung's buckets are all empty: nothing to copy. A quarter spare, so that a
+        // rung 0 growing epoch by epoch is not allocated again each time (nor by doubling).
+        decltype(buckets)().swap(buckets);
+        buckets.reserve(nbuckets + nbuckets / 4);
+        buckets.resize(nbuckets);
+      }
     }
   };
 
@@ -503,6 +516,7 @@ class LadderEventQueue {
       ++top_count_;
       return;
     }
+    ++epoch_inserts_;
     for (std::size_t r = 0; r < nrungs_; ++r) {
       Rung& rung = rungs_[r];
       const std::int64_t k = rung.index(t);
@@ -561,6 +575,21 @@ class LadderEventQueue {
     if (top_.empty()) return;
     const double lo = std::bit_cast<double>(top_lo_), hi = std::bit_cast<double>(top_hi_);
     const std::size_t count = top_count_;
+    // Rung 0 also receives what is pushed below the threshold while the epoch lasts: in a model
+    // with short delays, many times what Top held (a year's service and churn events against
+    // the year's Top). Sized for Top alone, its buckets would collect dozens of events each,
+    // and each would be walked as a chain of dependent misses. So it is sized for both, taking
+    // the last epoch's rate of such pushes over this epoch's span. (Layout only: the order of
+    // events never depends on it.)
+    const double elapsed = std::bit_cast<double>(last_popped_) - std::bit_cast<double>(epoch_began_);
+    // At most kMaxGrowth times what the last epoch saw or Top holds: a short epoch followed by
+    // a long span must not extrapolate to buckets out of proportion to the events (a bucket
+    // costs 4 bytes, and the empty ones are walked too).
+    const double seen = static_cast<double>(epoch_inserts_);
+    const double expected =
+        elapsed > 0 && live_ >= kSizeForInsertsAbove ? std::min(seen / elapsed * (hi - lo), kMaxGrowth * std::max(seen, static_cast<double>(count))) : 0.0;
+    epoch_inserts_ = 0;
+    epoch_began_ = last_popped_;
     top_lo_ = std::numeric_limits<std::uint64_t>::max();
     top_hi_ = 0;
     top_count_ = 0;
@@ -569,7 +598,7 @@ class LadderEventQueue {
     Rung* r = nullptr;
     if (spawn_rung) {
       r = &rungs_[nrungs_++];
-      r->init(lo, hi, count);
+      r->init(lo, hi, count, static_cast<std::size_t>(expected));
     }
     constexpr std::size_t kAhead = 16;
     for (std::size_t i = 0; i < top_.size(); ++i) {
@@ -645,6 +674,10 @@ class LadderEventQueue {
   double top_threshold_ = -1.0;  // times above it go to Top
   std::array<Rung, kMaxRungs> rungs_;
   std::size_t nrungs_ = 0;
+  // For sizing rung 0 (refill_bottom): pushes below Top since the epoch began, the time of the
+  // last event popped, and that time when the epoch began (time bits).
+  std::size_t epoch_inserts_ = 0;
+  std::uint64_t last_popped_ = 0, epoch_began_ = 0;
   detail::EntryHeap<4> bottom_;  // keys of the next bucket's events; slot = node index
   std::size_t live_ = 0;
   std::size_t stale_ = 0;  // cancelled nodes not yet met and freed

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -17,6 +18,7 @@ template <class T>
 struct HugePageAllocator {
   using value_type = T;
   static constexpr std::size_t kHuge = std::size_t{2} << 20;
+  static constexpr std::size_t round_up(std::size_t bytes) { return (bytes + kHuge - 1) / kHuge * kHuge; }
 
   HugePageAllocator() = default;
   template <class U>
@@ -27,19 +29,36 @@ struct HugePageAllocator {
     if (bytes < kHuge) {
       return static_cast<T*>(::operator new(bytes, std::align_val_t{alignof(T)}));
     }
-    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-    void* p = std::aligned_alloc(kHuge, rounded);
-    if (!p) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    ::madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
-#endif
+    // Straight from the kernel, aligned to a huge page by trimming an oversized mapping, and
+    // given straight back on deallocation: a grown array's old copy leaves the resident set at
+    // once, and malloc's heap (and its mmap threshold) never sees these blocks.
+    const std::size_t rounded = round_up(bytes);
+    void* raw = ::mmap(nullptr, rounded + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    const auto base = reinterpret_cast<std::uintptr_t>(raw);
+    const std::uintptr_t aligned = (base + kHuge - 1) / kHuge * kHuge;
+    if (aligned > base) ::munmap(raw, aligned - base);
+    if (const std::size_t tail = base + rounded + kHuge - (aligned + rounded); tail > 0)
+      ::munmap(reinterpret_cast<void*>(aligned + rounded), tail);
+    ::madvise(reinterpret_cast<void*>(aligned), rounded, MADV_HUGEPAGE);  // advice only: failure leaves ordinary pages
+    return reinterpret_cast<T*>(aligned);
+#else
+    void* p = std::aligned_alloc(kHuge, round_up(bytes));
+    if (!p) throw std::bad_alloc();
     return static_cast<T*>(p);
+#endif
   }
   void deallocate(T* p, std::size_t n) {
-    if (n * sizeof(T) < kHuge) {
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < kHuge) {
       ::operator delete(p, std::align_val_t{alignof(T)});
     } else {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+      ::munmap(p, round_up(bytes));
+#else
       std::free(p);
+#endif
     }
   }
   template <class U>
