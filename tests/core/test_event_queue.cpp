@@ -207,3 +207,54 @@ TEMPLATE_TEST_CASE("EventQueue: crowded buckets and far-future events keep exact
   r.pop(q, now);
   CHECK(q.empty());
 }
+
+TEMPLATE_TEST_CASE("EventQueue: a large queue over many epochs, with short delays and cancellations, keeps exact order",
+                   "[kernel]", tenure::core::LadderEventQueue, tenure::core::DaryEventQueue<4>) {
+  // Over 65,536 pending, the ladder sizes rung 0 for the events pushed into it during the epoch
+  // (the last epoch's rate over the new span). Here: most pushes land within the epoch, a few
+  // far ahead (they end each epoch, as the model's annual review does), some are cancelled; and
+  // then an epoch whose span is huge against the time the last one lasted, where that estimate
+  // is bounded.
+  std::mt19937_64 rng(2026);
+  TestType q;
+  using Key = std::tuple<double, int, std::uint64_t>;
+  std::map<Key, std::uint32_t> ref;
+  std::vector<std::pair<tenure::core::EventHandle, Key>> handles;
+  std::uint32_t kind = 0;
+  std::exponential_distribution<double> expo(1.0);
+  const auto push = [&](double t) {
+    const auto h = q.push(t, EventSpec{kind});
+    const Key k{t, 0, h.seq};
+    ref.emplace(k, kind++);
+    if (rng() % 8 == 0) handles.emplace_back(h, k);
+  };
+  double now = 0;
+  const auto pop = [&] {
+    const auto ev = q.pop();
+    REQUIRE(ev.spec.kind == ref.begin()->second);
+    REQUIRE(ev.time == std::get<0>(ref.begin()->first));
+    now = ev.time;
+    ref.erase(ref.begin());
+  };
+  // A first event alone, so that the 70,000 after it wait in Top and make one epoch together.
+  push(0.0);
+  for (int i = 0; i < 70000; ++i) push(std::uniform_real_distribution<double>(0, 100)(rng));
+  for (int op = 0; op < 700000; ++op) {
+    pop();
+    push(now + (rng() % 64 == 0 ? 100 + 100 * expo(rng) : 40 * expo(rng)));
+    if (rng() % 16 == 0 && !handles.empty()) {
+      const std::size_t i = rng() % handles.size();
+      const bool in_ref = ref.count(handles[i].second) > 0;
+      REQUIRE(q.cancel(handles[i].first) == in_ref);
+      ref.erase(handles[i].second);
+      handles[i] = handles.back();
+      handles.pop_back();
+      push(now + 40 * expo(rng));
+    }
+    REQUIRE(q.size() == ref.size());
+  }
+  // A long span after a short epoch: far events 1e9 ahead, then everything drained in order.
+  for (int i = 0; i < 70000; ++i) push(now + 1e9 * (1 + expo(rng)));
+  while (!ref.empty()) pop();
+  CHECK(q.empty());
+}
