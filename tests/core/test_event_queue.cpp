@@ -139,12 +139,21 @@ TEMPLATE_TEST_CASE("EventQueue: random operations agree with an ordered-map refe
 // What a queue should hold, in an ordered map by (time, priority, sequence): pops are checked
 // against it.
 struct OrderReference {
-  std::map<std::tuple<double, int, std::uint64_t>, std::uint32_t> ref;
+  using Key = std::tuple<double, int, std::uint64_t>;
+  std::map<Key, std::uint32_t> ref;
   std::uint32_t kind = 0;
   template <class Q>
-  void push(Q& q, double t) {
+  std::pair<tenure::core::EventHandle, Key> push(Q& q, double t) {
     const auto h = q.push(t, EventSpec{kind});
-    ref.emplace(std::tuple<double, int, std::uint64_t>{t, 0, h.seq}, kind++);
+    const Key k{t, 0, h.seq};
+    ref.emplace(k, kind++);
+    return {h, k};
+  }
+  // Cancels in both; true when the queue did (and must have: the reference holds the event).
+  template <class Q>
+  bool cancel(Q& q, const std::pair<tenure::core::EventHandle, Key>& e) {
+    const bool held = ref.erase(e.second) > 0;
+    return q.cancel(e.first) == held;
   }
   // Pops up to n events (all, by default), each checked; returns the last one's time, or `now`.
   template <class Q>
@@ -217,25 +226,15 @@ TEMPLATE_TEST_CASE("EventQueue: a large queue over many epochs, with short delay
   // is bounded.
   std::mt19937_64 rng(2026);
   TestType q;
-  using Key = std::tuple<double, int, std::uint64_t>;
-  std::map<Key, std::uint32_t> ref;
-  std::vector<std::pair<tenure::core::EventHandle, Key>> handles;
-  std::uint32_t kind = 0;
+  OrderReference r;
+  std::vector<std::pair<tenure::core::EventHandle, OrderReference::Key>> handles;
   std::exponential_distribution<double> expo(1.0);
   const auto push = [&](double t) {
-    const auto h = q.push(t, EventSpec{kind});
-    const Key k{t, 0, h.seq};
-    ref.emplace(k, kind++);
-    if (rng() % 8 == 0) handles.emplace_back(h, k);
+    const auto e = r.push(q, t);
+    if (rng() % 8 == 0) handles.push_back(e);
   };
   double now = 0;
-  const auto pop = [&] {
-    const auto ev = q.pop();
-    REQUIRE(ev.spec.kind == ref.begin()->second);
-    REQUIRE(ev.time == std::get<0>(ref.begin()->first));
-    now = ev.time;
-    ref.erase(ref.begin());
-  };
+  const auto pop = [&] { now = r.pop(q, now, 1); };
   // A first event alone, so that the 70,000 after it wait in Top and make one epoch together.
   push(0.0);
   for (int i = 0; i < 70000; ++i) push(std::uniform_real_distribution<double>(0, 100)(rng));
@@ -244,17 +243,15 @@ TEMPLATE_TEST_CASE("EventQueue: a large queue over many epochs, with short delay
     push(now + (rng() % 64 == 0 ? 100 + 100 * expo(rng) : 40 * expo(rng)));
     if (rng() % 16 == 0 && !handles.empty()) {
       const std::size_t i = rng() % handles.size();
-      const bool in_ref = ref.count(handles[i].second) > 0;
-      REQUIRE(q.cancel(handles[i].first) == in_ref);
-      ref.erase(handles[i].second);
+      REQUIRE(r.cancel(q, handles[i]));
       handles[i] = handles.back();
       handles.pop_back();
       push(now + 40 * expo(rng));
     }
-    REQUIRE(q.size() == ref.size());
+    REQUIRE(q.size() == r.ref.size());
   }
   // A long span after a short epoch: far events 1e9 ahead, then everything drained in order.
   for (int i = 0; i < 70000; ++i) push(now + 1e9 * (1 + expo(rng)));
-  while (!ref.empty()) pop();
+  now = r.pop(q, now);
   CHECK(q.empty());
 }
