@@ -116,7 +116,18 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    else if (!std::strcmp(argv[i], "--queues")) queues = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--queues")) {
+      queues = argv[i + 1];
+      for (std::size_t at = 0; at <= queues.size();) {  // each name must be one of the three
+        const std::size_t comma = std::min(queues.find(',', at), queues.size());
+        const std::string q = queues.substr(at, comma - at);
+        if (q != "ladder" && q != "dary" && q != "pairing") {
+          std::fprintf(stderr, "bench_hold: --queues: '%s' is not ladder, dary or pairing (comma-separated)\n", q.c_str());
+          return 2;
+        }
+        at = comma + 1;
+      }
+    }
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--min-ops")) min_ops = std::atof(argv[i + 1]);
     else {

@@ -586,8 +586,9 @@ class LadderEventQueue {
     // a long span must not extrapolate to buckets out of proportion to the events (a bucket
     // costs 4 bytes, and the empty ones are walked too).
     const double seen = static_cast<double>(epoch_inserts_);
+    const double bound = kMaxGrowth * std::max(seen, static_cast<double>(count));
     const double expected =
-        elapsed > 0 && live_ >= kSizeForInsertsAbove ? std::min(seen / elapsed * (hi - lo), kMaxGrowth * std::max(seen, static_cast<double>(count))) : 0.0;
+        elapsed > 0 && live_ >= kSizeForInsertsAbove ? std::min(seen / elapsed * (hi - lo), bound) : 0.0;
     epoch_inserts_ = 0;
     epoch_began_ = last_popped_;
     top_lo_ = std::numeric_limits<std::uint64_t>::max();

@@ -37,7 +37,7 @@ struct HugePageAllocator {
     void* raw = ::mmap(nullptr, rounded + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc();
     const auto base = reinterpret_cast<std::uintptr_t>(raw);
-    const std::uintptr_t aligned = (base + kHuge - 1) / kHuge * kHuge;
+    const std::uintptr_t aligned = round_up(base);
     if (aligned > base) ::munmap(raw, aligned - base);
     if (const std::size_t tail = base + rounded + kHuge - (aligned + rounded); tail > 0)
       ::munmap(reinterpret_cast<void*>(aligned + rounded), tail);
