@@ -2,6 +2,8 @@
 // simulations running side by side in threads.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 #include <vector>
 
@@ -188,6 +190,36 @@ TEST_CASE("Simulation: batched events run merged with queued ones, as if schedul
     std::size_t mismatches = 0;
     for (std::size_t i = 0; i < ref.size(); ++i) mismatches += order[i] != ref[i].n;
     INFO("batch of " << batch_size);
+    CHECK(mismatches == 0);
+  }
+}
+
+TEST_CASE("Simulation: a batch larger than the cache is ordered exactly, however its times are spread",
+          "[kernel][batch]") {
+  // Above EventBatch::kBlockedAbove the batch is split into blocks before it is distributed:
+  // spread times, times on a coarse grid (crowded buckets, ties broken by priority and order),
+  // and heavy-tailed times (blocks of very different sizes, most events in the first few).
+  const std::size_t n = 4 * tenure::core::EventBatch::kBlockedAbove + 123;
+  for (int shape = 0; shape < 3; ++shape) {
+    Simulation sim;
+    tenure::core::Stream s(tenure::core::StreamKey{11, static_cast<std::uint64_t>(shape), 0, 0});
+    std::vector<Scheduled> ref;
+    std::vector<Simulation::BatchItem> items;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const double u = s.uniform01();
+      const double t = shape == 0 ? 30.0 * u : shape == 1 ? std::floor(u * 200.0) / 8.0 : 1.0 / (1.0 - u) - 1.0;
+      const auto pr = static_cast<std::int16_t>(static_cast<int>(s.uniform01() * 3.0) - 1);
+      items.push_back({t, EventSpec{1, i, 0, pr}});
+      ref.push_back({t, pr, i});
+    }
+    sim.schedule_batch(items);
+    std::sort(ref.begin(), ref.end());
+    std::vector<std::uint32_t> order;
+    sim.run_until(std::numeric_limits<double>::max(), [&](Simulation&, const Event& e) { order.push_back(e.spec.target); });
+    REQUIRE(order.size() == ref.size());
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) mismatches += order[i] != ref[i].n;
+    INFO("shape " << shape);
     CHECK(mismatches == 0);
   }
 }
