@@ -216,6 +216,9 @@ struct World::Impl {
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
       // records ahead, which the hardware prefetcher cannot guess.
       if (i + kPassAhead < n_served) __builtin_prefetch(&s.acc.rec[ids[i + kPassAhead]]);
+      // And half as far ahead, from the record fetched then, its owner's entry of the care
+      // table (random: at 1e7 clients the table is 3 MiB, and the records' stream evicts it).
+      if (i + kPassAhead / 2 < n_served) __builtin_prefetch(&kc.managers[Care::owner_entry(s.acc.rec[ids[i + kPassAhead / 2]], kc)]);
       const std::uint32_t a = ids[i];
       if (!s.served(a)) continue;  // churned since the last pass: dropped from the list
       ids[kept++] = a;

@@ -54,11 +54,15 @@ struct Care {
             pass_managers.data(), pass_managers.size() - 1};
   }
 
+  // A client's entry in the month's table: its owner's, or the entry of clients without one.
+  [[gnu::always_inline]] static inline std::size_t owner_entry(const Account& x, const Month& k) {
+    return x.owner >= 0 ? static_cast<std::size_t>(x.owner) : k.nobody;
+  }
+
   // Whether the manager visits is a coin flip the processor cannot predict: both outcomes are
   // computed and the right one kept, without a branch. `growth` sums the value added.
   [[gnu::always_inline]] static inline void client_month(Account& x, double u_visit, const Month& k, double& growth) {
-    const std::size_t owner = x.owner >= 0 ? static_cast<std::size_t>(x.owner) : k.nobody;
-    const PassManager& pm = k.managers[owner];
+    const PassManager& pm = k.managers[owner_entry(x, k)];
     const bool visit = !(x.flags & kNoContact) && u_visit < pm.visit_p[x.satisfaction < k.at_risk];
     // Each field's two outcomes in a pair indexed by the decision: compilers keep a select
     // as a branch, but not an indexed load.
