@@ -187,6 +187,7 @@ struct World::Impl {
   // the compiler keeps them in registers, where it would otherwise reload them after every
   // store to a record (it cannot tell a record's doubles from the parameters').
   static constexpr std::size_t kPassAhead = 8;  // a client's work hides the fetch
+  static constexpr std::size_t kFetchOwnersFrom = 16384;  // managers: a care table of 512 KiB
   void month_pass(double dt) {
     s.settle_referrals();  // before any churn test reads who is referred
     const Care::Month kc = care.begin_month(dt);
@@ -211,6 +212,9 @@ struct World::Impl {
     const bool requests_on = s.arrivals.bound > 0;
     std::size_t firsts = 0;
     std::size_t kept = 0;
+    // A care table of half an L2 cache or less stays in it: no fetching ahead (instructions
+    // for nothing, 2% of a small model's).
+    const bool fetch_owners = s.managers.size() >= kFetchOwnersFrom;
     for (std::size_t i = 0; i < n_served; ++i) {
       if (i % Arrivals::kBlock == 0) s.arrivals.flush_block(firsts);
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
@@ -218,7 +222,7 @@ struct World::Impl {
       if (i + kPassAhead < n_served) __builtin_prefetch(&s.acc.rec[ids[i + kPassAhead]]);
       // And half as far ahead, from the record fetched then, its owner's entry of the care
       // table (random: at 1e7 clients the table is 3 MiB, and the records' stream evicts it).
-      if (i + kPassAhead / 2 < n_served) __builtin_prefetch(&kc.managers[Care::owner_entry(s.acc.rec[ids[i + kPassAhead / 2]], kc)]);
+      if (fetch_owners && i + kPassAhead / 2 < n_served) __builtin_prefetch(&kc.managers[Care::owner_entry(s.acc.rec[ids[i + kPassAhead / 2]], kc)]);
       const std::uint32_t a = ids[i];
       if (!s.served(a)) continue;  // churned since the last pass: dropped from the list
       ids[kept++] = a;
