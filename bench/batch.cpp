@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "args.hpp"
 #include "tenure/core/event_batch.hpp"
 #include "tenure/core/random.hpp"
 
@@ -23,15 +24,13 @@ using tenure::core::EventSpec;
 namespace {
 std::vector<std::size_t> parse_sizes(const std::string& s) {
   std::vector<std::size_t> out;
-  for (std::size_t at = 0; at <= s.size();) {
-    const std::size_t comma = std::min(s.find(',', at), s.size());
-    const double v = std::atof(s.substr(at, comma - at).c_str());
+  for (const auto& item : tenure::bench::comma_list(s)) {
+    const double v = std::atof(item.c_str());
     if (!(v >= 64 && v <= 1e9)) {
-      std::fprintf(stderr, "bench_batch: --sizes: '%s' is not a size from 64 to 1e9\n", s.substr(at, comma - at).c_str());
+      std::fprintf(stderr, "bench_batch: --sizes: '%s' is not a size from 64 to 1e9\n", item.c_str());
       std::exit(2);
     }
     out.push_back(static_cast<std::size_t>(v));
-    at = comma + 1;
   }
   return out;
 }

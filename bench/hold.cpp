@@ -17,6 +17,7 @@
 
 #include <boost/random/exponential_distribution.hpp>
 
+#include "args.hpp"
 #include "queues.hpp"
 #include "tenure/core/random.hpp"
 
@@ -86,14 +87,7 @@ double median_hold(std::size_t n, std::size_t ops, int reps, Gaps kind) {
 
 std::vector<std::size_t> parse_sizes(const char* s) {
   std::vector<std::size_t> out;
-  std::string str(s);
-  std::size_t pos = 0;
-  while (pos <= str.size()) {
-    auto comma = str.find(',', pos);
-    if (comma == std::string::npos) comma = str.size();
-    out.push_back(static_cast<std::size_t>(std::atof(str.substr(pos, comma - pos).c_str())));
-    pos = comma + 1;
-  }
+  for (const auto& item : tenure::bench::comma_list(s)) out.push_back(static_cast<std::size_t>(std::atof(item.c_str())));
   return out;
 }
 }  // namespace
@@ -118,15 +112,11 @@ int main(int argc, char** argv) {
     }
     else if (!std::strcmp(argv[i], "--queues")) {
       queues = argv[i + 1];
-      for (std::size_t at = 0; at <= queues.size();) {  // each name must be one of the three
-        const std::size_t comma = std::min(queues.find(',', at), queues.size());
-        const std::string q = queues.substr(at, comma - at);
+      for (const auto& q : tenure::bench::comma_list(queues))  // each name must be one of the three
         if (q != "ladder" && q != "dary" && q != "pairing") {
           std::fprintf(stderr, "bench_hold: --queues: '%s' is not ladder, dary or pairing (comma-separated)\n", q.c_str());
           return 2;
         }
-        at = comma + 1;
-      }
     }
     else if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--min-ops")) min_ops = std::atof(argv[i + 1]);
