@@ -215,11 +215,12 @@ struct World::Impl {
     // A care table of half an L2 cache or less stays in it: no fetching ahead (instructions
     // for nothing, 2% of a small model's).
     const bool fetch_owners = s.managers.size() >= kFetchOwnersFrom;
+    const std::size_t fetch_to = s.acc.beyond_cache() ? n_served : 0;  // likewise the records
     for (std::size_t i = 0; i < n_served; ++i) {
       if (i % Arrivals::kBlock == 0) s.arrivals.flush_block(firsts);
       // Clients are in id order, but spread over a table that is mostly prospects: fetch
       // records ahead, which the hardware prefetcher cannot guess.
-      if (i + kPassAhead < n_served) __builtin_prefetch(&s.acc.rec[ids[i + kPassAhead]]);
+      if (i + kPassAhead < fetch_to) __builtin_prefetch(&s.acc.rec[ids[i + kPassAhead]]);
       // And half as far ahead, from the record fetched then, its owner's entry of the care
       // table (random: at 1e7 clients the table is 3 MiB, and the records' stream evicts it).
       if (fetch_owners && i + kPassAhead / 2 < n_served) __builtin_prefetch(&kc.managers[Care::owner_entry(s.acc.rec[ids[i + kPassAhead / 2]], kc)]);
@@ -293,15 +294,8 @@ struct World::Impl {
   // --- events: each kind to the mechanism that owns it -------------------------------------
   // Inlined into both run loops (to the horizon, and up to a snapshot's day).
   static constexpr std::size_t kBatchAhead = 8;
-  [[gnu::always_inline]] inline void dispatch(const Event& e) {
-#ifndef NDEBUG
-    struct Check {  // after the event, in debug builds, where it is affordable
-      const Impl& w;
-      ~Check() noexcept(false) {
-        if (w.s.acc.size() <= 20000 && std::uncaught_exceptions() == 0) w.check_invariants();
-      }
-    } check{*this};
-#endif
+  // The events' records and managers, fetched ahead while this event runs.
+  [[gnu::always_inline]] inline void fetch_ahead() {
     // The next event is known already: start fetching its account while this one runs.
     if (s.sim.has_pending()) {
       if (const EventSpec next = s.sim.next_spec(); next.kind <= kChurn && next.target < s.acc.size()) {
@@ -323,6 +317,17 @@ struct World::Impl {
         const auto* m = reinterpret_cast<const char*>(&s.managers[static_cast<std::size_t>(o)]);
         __builtin_prefetch(m), __builtin_prefetch(m + 64);
       }
+  }
+  [[gnu::always_inline]] inline void dispatch(const Event& e) {
+#ifndef NDEBUG
+    struct Check {  // after the event, in debug builds, where it is affordable
+      const Impl& w;
+      ~Check() noexcept(false) {
+        if (w.s.acc.size() <= 20000 && std::uncaught_exceptions() == 0) w.check_invariants();
+      }
+    } check{*this};
+#endif
+    if (s.acc.beyond_cache()) fetch_ahead();  // (a smaller table stays in cache)
     switch (e.spec.kind) {
       case kProblem: requests.on_problem(e.spec.target); break;
       case kServiceDone: requests.on_service_done(e.spec.aux); break;

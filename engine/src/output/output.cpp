@@ -213,17 +213,24 @@ std::string csv(const Table& t) {
   std::string o;
   for (std::size_t c = 0; c < t.columns.size(); ++c) (o += c ? "," : "") += t.columns[c].name;
   o += '\n';
-  std::vector<std::string> quoted;
+  // Each text level quoted once; numbers written in place (no string per cell).
+  std::vector<std::vector<std::string>> levels(t.columns.size());
+  for (std::size_t c = 0; c < t.columns.size(); ++c)
+    for (const auto& l : t.columns[c].levels) levels[c].push_back(csv_text(l));
+  char buf[64];
+  const auto put = [&](const auto x) { o.append(buf, std::to_chars(buf, buf + sizeof buf, x).ptr); };
   const std::size_t n = t.rows();
   for (std::size_t row = 0; row < n; ++row) {
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       if (c) o += ',';
       const Column& col = t.columns[c];
       switch (col.kind) {
-        case K::Integer: o += std::to_string(col.integers[row]); break;
-        case K::Real: o += number(col.reals[row]); break;
+        case K::Integer: put(col.integers[row]); break;
+        case K::Real:
+          if (std::isfinite(col.reals[row])) put(col.reals[row]);  // as number(): NaN empty
+          break;
         case K::Boolean: o += col.integers[row] ? "true" : "false"; break;
-        case K::Text: o += csv_text(col.levels[static_cast<std::size_t>(col.codes[row])]); break;
+        case K::Text: o += levels[c][static_cast<std::size_t>(col.codes[row])]; break;
       }
     }
     o += '\n';

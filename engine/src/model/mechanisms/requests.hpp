@@ -118,7 +118,9 @@ struct Requests {
     if (rate < bound && draw(RequestDraw::Thinning) * bound >= rate) return;  // thinned away
     const double sat = acc.rec[a].satisfaction;
     bool quiet = false;
-    if (sat < p.service.satisfied_threshold) quiet = draw(RequestDraw::Voice) >= p.service.voice_probability;
+    // (A uniform is below 1: with a voice probability of 1 nobody goes quiet, and no draw.)
+    if (sat < p.service.satisfied_threshold && p.service.voice_probability < 1)
+      quiet = draw(RequestDraw::Voice) >= p.service.voice_probability;
     if (quiet) {
       // The client goes quiet: the damage stays until someone visits.
       acc.rec[a].silent += 1;
@@ -140,7 +142,7 @@ struct Requests {
     bool to_support = owner < 0;
     if (owner >= 0 && support_p > 0) to_support = draw(RequestDraw::Route) < support_p;
     // How long the client will wait for an answer (drawn only when it has to wait).
-    auto patience = [&] { return patience_days(draws_at(RequestDraw::Patience)); };
+    auto patience = [&] { return patience_days([&] { return draws_at(RequestDraw::Patience); }); };
     if (to_support) {
       if (servers_on_duty() > 0) {
         enqueue_support(a, service_factor([&] { return draws_at(RequestDraw::Service); }), patience);
@@ -178,10 +180,12 @@ struct Requests {
   }
 
   // A client's patience in days: exponential with mean service.patience (Erlang-A's
-  // abandonment); infinite when patience is 0 (nobody gives up).
-  double patience_days(KeyedDraws d) const {
+  // abandonment), drawn from `draws()` (the request's draws at RequestDraw::Patience); infinite
+  // when patience is 0 (nobody gives up: no draw taken, no key hashed).
+  template <class Draws>
+  double patience_days(Draws draws) const {
     const double mean = s.p.service.patience_days;
-    return mean > 0 ? -mean * std::log(d.uniform_open0()) : std::numeric_limits<double>::infinity();
+    return mean > 0 ? -mean * std::log(draws().uniform_open0()) : std::numeric_limits<double>::infinity();
   }
 
   void rebuild_support_free() {
