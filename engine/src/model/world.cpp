@@ -177,6 +177,7 @@ struct World::Impl {
     }
     s.arrivals.until = s.arrivals.window_to;
     ++s.month;
+    hint_ahead();  // the table may have grown past the cache
     market.next_month();
     if (now() + dt <= s.p.horizon_days + 1e-9) s.sim.schedule_in(dt, EventSpec{kMonthEnd, 0, 0, kPrioMonth});
   }
@@ -294,6 +295,15 @@ struct World::Impl {
   // --- events: each kind to the mechanism that owns it -------------------------------------
   // Inlined into both run loops (to the horizon, and up to a snapshot's day).
   static constexpr std::size_t kBatchAhead = 8;
+  // The queue's hint as an event nears its turn (a bucket's worth of events ahead): its record,
+  // and an answer's request, so that the owner's lines can be fetched from it one event ahead
+  // (fetch_ahead) without a miss on the request first. Only beyond the cache, like the rest.
+  static void soon(void* context, const EventSpec& e) {
+    const Impl& w = *static_cast<const Impl*>(context);
+    if (e.kind <= kChurn && e.target < w.s.acc.size()) __builtin_prefetch(&w.s.acc.rec[e.target]);
+    if (e.kind == kServiceDone && e.aux < w.requests.requests.size()) __builtin_prefetch(&w.requests.requests[e.aux]);
+  }
+  void hint_ahead() { s.sim.set_soon_hint(s.acc.beyond_cache() ? &Impl::soon : nullptr, this); }
   // The events' records and managers, fetched ahead while this event runs.
   [[gnu::always_inline]] inline void fetch_ahead() {
     // The next event is known already: start fetching its account while this one runs.
@@ -732,6 +742,7 @@ struct World::Impl {
       s.arrivals.set_bound(saved_bound);
     }
     if (saved_market != market_signature(p)) market.update();
+    hint_ahead();
   }
 
   // --- run -----------------------------------------------------------------------------------
@@ -739,6 +750,7 @@ struct World::Impl {
     if (started) return;
     validate(s.p);
     setup();
+    hint_ahead();
     started = true;
   }
   void advance(double day) {

@@ -322,6 +322,14 @@ class LadderEventQueue {
     const Node& node = nodes_[bottom_.top().slot];
     return EventSpec{node.kind, node.target, node.aux, 0};
   }
+  // A hint for each event as it enters Bottom, a few events before it is popped, with what
+  // the event says: the owner fetches what the event will touch while others run. A hint
+  // changes nothing in the queue or its order (the kernel gives kinds no meaning). Null: none.
+  using SoonHint = void (*)(void* context, const EventSpec& spec);
+  void set_soon_hint(SoonHint hint, void* context) {
+    soon_ = hint;
+    soon_context_ = context;
+  }
   // Sequence numbers for n events kept outside the queue (a Simulation's batches), so that they
   // order against this queue's events exactly as if each had been pushed here, in turn.
   std::uint64_t take_seqs(std::uint64_t n) {
@@ -380,8 +388,12 @@ class LadderEventQueue {
   // Replaces the contents with `img`. Pop order depends only on the (time, priority, sequence)
   // keys, never on how the rungs happened to be laid out, so the restored queue continues
   // exactly as the saved one would have.
+  // (The hint, set_soon_hint, is kept.)
   [[gnu::cold, gnu::noinline]] void restore(const QueueImage& img) {
+    const SoonHint hint = soon_;
+    void* const context = soon_context_;
     *this = LadderEventQueue{};
+    set_soon_hint(hint, context);
     std::uint32_t slots = 0;
     for (const auto& pe : img.events) {
       if (pe.slot >= kNil) throw Error("queue image: slot out of range");
@@ -501,6 +513,12 @@ class LadderEventQueue {
     return detail::Entry{nodes_[n].time, nodes_[n].order, n, 0, 0, 0};
   }
 
+  // Node n's key into Bottom, and its hint.
+  [[gnu::always_inline]] inline void into_bottom(std::uint32_t n) {
+    bottom_.push(key(n));
+    if (soon_) soon_(soon_context_, EventSpec{nodes_[n].kind, nodes_[n].target, nodes_[n].aux, 0});
+  }
+
   template <class Nodes>
   static void link(List& l, Nodes& nodes, std::uint32_t n) {
     nodes[n].next = l.head;
@@ -525,7 +543,7 @@ class LadderEventQueue {
         return;
       }
     }
-    bottom_.push(key(n));
+    into_bottom(n);
   }
 
   // Restores the invariant: when anything is pending, Bottom's top is the next live event.
@@ -612,7 +630,7 @@ class LadderEventQueue {
         link(r->buckets[static_cast<std::size_t>(r->index(std::bit_cast<double>(nodes_[n].time)))],
              nodes_, n);
       } else {
-        bottom_.push(key(n));
+        into_bottom(n);
       }
     }
     top_.clear();
@@ -638,7 +656,7 @@ class LadderEventQueue {
     for (std::uint32_t n = l.head; n != kNil;) {
       const std::uint32_t next = nodes_[n].next;
       if (live(n)) {
-        bottom_.push(key(n));
+        into_bottom(n);
       } else {
         release(n);
         --stale_;
@@ -680,6 +698,8 @@ class LadderEventQueue {
   std::size_t epoch_inserts_ = 0;
   std::uint64_t last_popped_ = 0, epoch_began_ = 0;
   detail::EntryHeap<4> bottom_;  // keys of the next bucket's events; slot = node index
+  SoonHint soon_ = nullptr;
+  void* soon_context_ = nullptr;
   std::size_t live_ = 0;
   std::size_t stale_ = 0;  // cancelled nodes not yet met and freed
 };

@@ -36,6 +36,9 @@ class Simulation {
     if (!(delay >= 0.0)) throw Error("event delay must be >= 0, got " + fmt(delay));
     return queue_.push(now_ + delay, spec);
   }
+  // A hint for each queued event a few events before it runs (LadderEventQueue::set_soon_hint):
+  // for fetching ahead what it will touch. Changes no result.
+  void set_soon_hint(EventQueue::SoonHint hint, void* context) { queue_.set_soon_hint(hint, context); }
   bool cancel(EventHandle h) { return queue_.cancel(h); }
   bool is_pending(EventHandle h) const { return queue_.is_pending(h); }
   // Moves a pending event to a new time, keeping what it says. The new handle replaces the old
