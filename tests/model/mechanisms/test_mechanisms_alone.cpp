@@ -3,6 +3,9 @@
 #include "fixture.hpp"
 #include "../helpers.hpp"
 
+#include <algorithm>
+#include <random>
+
 #include "../../../engine/src/model/mechanisms/acquisition.hpp"
 #include "../../../engine/src/model/mechanisms/care.hpp"
 #include "../../../engine/src/model/mechanisms/careers.hpp"
@@ -530,6 +533,31 @@ TEST_CASE("Requests alone: support is capacity in hours, a 10% cut of 5 staff le
   MonthRow row;
   requests.record(row);
   CHECK(row.support_capacity == Approx(4.5));
+}
+
+TEST_CASE("Requests alone: the support desk's earliest-free server is the one a pop and a push would give",
+          "[model][mechanism]") {
+  // later_top moves the served server down the heap in one sift. Against std::pop_heap and
+  // std::push_heap, over desks of 1 to 300 servers with ties in the free times (the index
+  // breaks them): the same server is on top after every request.
+  std::mt19937_64 rng(21);
+  for (std::uint32_t servers : {1u, 2u, 3u, 7u, 64u, 300u}) {
+    std::vector<std::pair<double, std::uint32_t>> heap, reference;
+    for (std::uint32_t i = 0; i < servers; ++i) heap.emplace_back(static_cast<double>(rng() % 4), i);
+    std::make_heap(heap.begin(), heap.end(), std::greater<>{});
+    reference = heap;
+    for (int request = 0; request < 20000; ++request) {
+      REQUIRE(heap.front() == reference.front());
+      // The next free time: later, often equal to another server's (whole days).
+      const double later = heap.front().first + static_cast<double>(rng() % 3);
+      const std::uint32_t best = heap.front().second;
+      Requests::later_top(heap, {later, best});
+      std::pop_heap(reference.begin(), reference.end(), std::greater<>{});
+      reference.back().first = later;
+      std::push_heap(reference.begin(), reference.end(), std::greater<>{});
+      REQUIRE(std::is_heap(heap.begin(), heap.end(), std::greater<>{}));
+    }
+  }
 }
 
 TEST_CASE("Support cuts: every step of the cut lengthens responses (no rounding to whole heads)", "[model][statistical]") {
