@@ -23,11 +23,15 @@
 
 namespace tenure::output {
 
-std::string number(double x) {
-  if (!std::isfinite(x)) return "";
+void append_number(std::string& out, double x) {
+  if (!std::isfinite(x)) return;
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, x).ptr);
+}
+std::string number(double x) {
+  std::string s;
+  append_number(s, x);
+  return s;
 }
 
 void write_atomically(const std::string& path, const std::string& text) {
@@ -217,18 +221,15 @@ std::string csv(const Table& t) {
   std::vector<std::vector<std::string>> levels(t.columns.size());
   for (std::size_t c = 0; c < t.columns.size(); ++c)
     for (const auto& l : t.columns[c].levels) levels[c].push_back(csv_text(l));
-  char buf[64];
-  const auto put = [&](const auto x) { o.append(buf, std::to_chars(buf, buf + sizeof buf, x).ptr); };
+  char buf[24];
   const std::size_t n = t.rows();
   for (std::size_t row = 0; row < n; ++row) {
     for (std::size_t c = 0; c < t.columns.size(); ++c) {
       if (c) o += ',';
       const Column& col = t.columns[c];
       switch (col.kind) {
-        case K::Integer: put(col.integers[row]); break;
-        case K::Real:
-          if (std::isfinite(col.reals[row])) put(col.reals[row]);  // as number(): NaN empty
-          break;
+        case K::Integer: o.append(buf, std::to_chars(buf, buf + sizeof buf, col.integers[row]).ptr); break;
+        case K::Real: append_number(o, col.reals[row]); break;
         case K::Boolean: o += col.integers[row] ? "true" : "false"; break;
         case K::Text: o += levels[c][static_cast<std::size_t>(col.codes[row])]; break;
       }

@@ -125,8 +125,10 @@ std::vector<std::string> write_run(const std::string& dir, const scenario::Scena
                                    const scenario::AttributionSet* attribution, const std::string& source,
                                    const Provenance* provenance = nullptr);
 
-// Text of a number that reads back to the same double (shortest round trip).
+// Text of a number that reads back to the same double (shortest round trip); empty when it is
+// not finite. append_number writes the same text at the end of `out`.
 std::string number(double x);
+void append_number(std::string& out, double x);
 // A number for people, in the terminal and the report: 1.23B, 4.56M, 78.9k (from 10,000), whole
 // from 100, three significant digits below; `missing` for NaN or an infinity.
 std::string human(double x, const char* missing = "");
