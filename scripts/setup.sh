@@ -6,7 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost-dev libboost-graph-dev
-  libeigen3-dev libyaml-cpp-dev catch2 libcli11-dev pybind11-dev nlohmann-json3-dev libqrencode-dev
+  libeigen3-dev libyaml-cpp-dev catch2 libcli11-dev pybind11-dev nlohmann-json3-dev libqrencode-dev zlib1g-dev
   chromium chromium-driver
 )
 

@@ -327,3 +327,23 @@ TEST_CASE("Steps: a lever changed for one quarter changes only what follows it",
   CHECK(moved.so_far[0].managers[0].new_business != same.so_far[0].managers[0].new_business);
   CHECK_THROWS_WITH(scenario::step(one, 5, q1, quarter / 2, o), Catch::Contains("outside day"));
 }
+
+TEST_CASE("Saved state: the checksum is CRC-32 (ISO-HDLC), so files written before still read", "[snapshot]") {
+  // The standard check value, and a large buffer against the byte-wise definition (reflected
+  // polynomial 0xEDB88320), which is what files of earlier builds carry.
+  CHECK(core::crc32("123456789") == 0xCBF43926u);
+  CHECK(core::crc32("") == 0u);
+  std::string big(100003, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+  std::uint32_t c = 0xFFFFFFFFu;
+  for (const unsigned char b : big) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+  }
+  CHECK(core::crc32(big) == (c ^ 0xFFFFFFFFu));
+  const std::string sealed = core::with_crc32(big);
+  CHECK(core::crc32_matches(sealed));
+  std::string damaged = sealed;
+  damaged[5000] ^= 1;
+  CHECK_FALSE(core::crc32_matches(damaged));
+}
