@@ -24,8 +24,9 @@ struct Care {
     double visit_p[2] = {0, 0}, boost = 0, deepen = 1;
   };
   // One entry per manager, and one more, never visiting, for clients without a manager: the
-  // visit is decided without a branch on the owner.
-  std::vector<PassManager> pass_managers;
+  // visit is decided without a branch on the owner. On huge pages when large (the pass reads
+  // it by owner, at random).
+  std::vector<PassManager, core::HugePageAllocator<PassManager>> pass_managers;
 
   // The month's constants, held in locals by the pass (see world.cpp).
   struct Month {
