@@ -26,10 +26,10 @@ namespace tenure::output {
 void append_number(std::string& out, double x) {
   if (!std::isfinite(x)) return;
   char buf[64];
-  // A whole number under 100,000 in magnitude (most counts and zeros in the tables): its
+  // A whole number under 100,000 in magnitude (the counts and zeros in real columns): its
   // shortest round trip is its digits (the exponent form is never shorter, and ties go to the
-  // digits), so the integer conversion writes the same text at a tenth of the cost. -0 is not
-  // taken: it is written "-0".
+  // digits), so the integer conversion writes the same text in fewer instructions (0.2% of the
+  // slice's command-line run). -0 is not taken: it is written "-0".
   if (std::fabs(x) < 1e5 && (x != 0 || !std::signbit(x))) {
     if (const auto i = static_cast<std::int32_t>(x); static_cast<double>(i) == x) {
       out.append(buf, std::to_chars(buf, buf + sizeof buf, i).ptr);
