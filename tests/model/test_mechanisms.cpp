@@ -193,6 +193,50 @@ TEST_CASE("Requests: candidates at each client form a Poisson stream, drawn mont
   CHECK(std::abs(var / mean - 1.0) < 4 * std::sqrt(2.0 / (k - 1)));
 }
 
+TEST_CASE("Requests: a month's candidates come at that month's bound, set by its demand", "[model][statistical]") {
+  // Regimes of demand 0.5 and 2, switching often. Each month's requests are Poisson(clients x
+  // rate x demand x month) for the regime of that month. (A bound taken from the month before
+  // would be exceeded in the month after each switch up: an error, not a count.)
+  auto p = quiet(2000, 0);
+  p.churn.base_rate = 0;
+  p.horizon_days = cal::years(8);
+  p.service.problem_rate = cal::per_year(6);
+  p.service.voice_probability = 1;
+  p.service.support_staff = 0;
+  p.market.model = {"markov", {}};
+  p.market.regimes = {{"slow", 1, 0.5, 0, 0}, {"busy", 1, 2.0, 0, 0}};
+  p.market.transition.resize(2, 2);
+  p.market.transition << 0.7, 0.3, 0.3, 0.7;
+  const auto r = model::simulate(p, 8, 0);
+  for (const int regime : {0, 1}) {
+    double seen = 0, expected = 0;
+    int months = 0;
+    for (const auto& m : r.months)
+      if (m.regime == regime) {
+        seen += static_cast<double>(m.requests), ++months;
+        expected += 2000 * p.service.problem_rate * p.market.regimes[static_cast<std::size_t>(regime)].demand * cal::kDaysPerMonth;
+      }
+    INFO("regime " << regime << ": " << months << " months, " << seen << " requests, expected " << expected);
+    REQUIRE(months >= 20);
+    CHECK(std::abs(seen - expected) < 4 * std::sqrt(expected));  // a sum of Poisson counts
+  }
+  // A regime the chain never enters changes no byte: its demand of 4 sets no month's bound.
+  // (With one bound for the whole run, the largest demand, every month's candidates would come
+  // four times as fast, thinned, and be different draws.)
+  auto q = p;
+  q.market.regimes.push_back({"never", 1, 4.0, 0, 0});
+  q.market.transition.resize(3, 3);
+  q.market.transition << 0.7, 0.3, 0.0, 0.3, 0.7, 0.0, 0.5, 0.5, 0.0;
+  const auto rq = model::simulate(q, 8, 0);
+  CHECK(rq.events == r.events);
+  REQUIRE(rq.months.size() == r.months.size());
+  for (std::size_t m = 0; m < r.months.size(); ++m) {
+    CHECK(rq.months[m].requests == r.months[m].requests);
+    CHECK(rq.months[m].value == r.months[m].value);
+    CHECK(rq.months[m].mean_satisfaction == r.months[m].mean_satisfaction);
+  }
+}
+
 TEST_CASE("Supervision: a client won back under notice does not leave at that notice's end",
           "[model][supervision]") {
   auto p = quiet(2000, 0);

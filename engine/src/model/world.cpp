@@ -62,7 +62,7 @@ const char* to_string(Cause c) {
 }
 
 namespace {
-constexpr std::string_view kStateMagic = "TENURE-WORLD-11";  // 11: records given back each quarter (a churn event carries the record's generation); 10: prospects pooled on the complete graph (no thresholds, a record only when won); 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
+constexpr std::string_view kStateMagic = "TENURE-WORLD-12";  // 12: request candidates at the month's bound (the header keeps the bound at a demand of 1); 11: records given back each quarter (a churn event carries the record's generation); 10: prospects pooled on the complete graph (no thresholds, a record only when won); 9: orders repeat and name rules (their schedule signature), managers' months; 8: strategies' memory, review ranks; 7: revenue of rushed deals; 6: former clients' voices; 5: managers' skills and leaders; 4: requests given up, referral links
 using core::Event;
 using core::Simulation;
 using core::StreamKey;
@@ -139,7 +139,8 @@ struct World::Impl {
     }
     for (auto& mg : s.managers) careers.snapshot_opening(mg);
 
-    s.arrivals.set_bound(Requests::thinning_bound(p));
+    market.setup();  // the first month's demand: its candidates' rate
+    s.arrivals.set_bound(Requests::month_bound(p, s.market.demand_mult));
     s.arrivals.until = std::min(cal::months(1), p.horizon_days);
     if (s.arrivals.bound > 0) {
       for (std::uint32_t a = 0; a < s.acc.size(); ++a)
@@ -153,7 +154,6 @@ struct World::Impl {
     conferences.schedule(-std::numeric_limits<double>::infinity());
     orders.schedule(-std::numeric_limits<double>::infinity());
     supervision.schedule_first();
-    market.setup();
   }
 
   // --- the month's end: the order of the month's work --------------------------------------
@@ -161,6 +161,9 @@ struct World::Impl {
     if (stop_flag && stop_flag->load(std::memory_order_relaxed)) [[unlikely]] throw Stopped();
     const double dt = cal::kDaysPerMonth;
     s.arrivals.window_to = std::min(now() + dt, s.p.horizon_days);
+    // The month ahead's market, drawn now: the pass draws its request candidates at its demand.
+    const MarketNow ahead = market.ahead();
+    if (const double b = Requests::month_bound(s.p, ahead.demand_mult); b != s.arrivals.bound) s.arrivals.set_bound(b);
     s.rng.start_month(static_cast<std::uint64_t>(s.month));
     s.sync_served();
     s.decide_all(DecisionMoment::Month);  // the strategies, for the month ahead
@@ -178,7 +181,7 @@ struct World::Impl {
     s.arrivals.until = s.arrivals.window_to;
     ++s.month;
     hint_ahead();  // the table may have grown past the cache
-    market.next_month();
+    market.enter(ahead);
     if (now() + dt <= s.p.horizon_days + 1e-9) s.sim.schedule_in(dt, EventSpec{kMonthEnd, 0, 0, kPrioMonth});
   }
 
@@ -481,7 +484,7 @@ struct World::Impl {
     // What the parameters fixed at the start.
     w.pod(p.accounts.initial_active), w.pod(p.accounts.initial_prospects), w.pod(initial_managers());
     w.pod<std::uint64_t>(p.organisation.positions.size()), w.pod(p.service.support_staff);
-    w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(s.arrivals.bound);
+    w.pod<std::uint64_t>(p.market.regimes.size()), w.pod(p.horizon_days), w.pod(Requests::month_bound(p, 1.0));
     w.str(schedule_signature(p, now())), w.str(schedule_signature(p, kWholeRun)), w.str(market_signature(p));
     s.sim.save(w);
     io_records(w, *this);
@@ -587,14 +590,15 @@ struct World::Impl {
     same(r.pod<std::int64_t>(), p.service.support_staff, "service.support_staff");
     same(r.pod<std::uint64_t>(), static_cast<std::uint64_t>(p.market.regimes.size()), "the number of market regimes");
     const double saved_horizon = r.pod<double>();
-    const double saved_bound = r.pod<double>();
+    const double saved_bound = r.pod<double>();  // the request rate's bound at a demand of 1
     const std::string saved_past = r.str(), saved_schedule = r.str(), saved_market = r.str();
 
-    // The kernel. When the fork changes what is scheduled, or the bound on the request rate,
-    // the pending events concerned are dropped here and scheduled again below.
+    // The kernel. When the fork changes what is scheduled, or what bounds the request rate
+    // (the rate, the head room for a cut, the market that sets the month's demand), the pending
+    // events concerned are dropped here and scheduled again below.
     const bool reschedule = saved_schedule != schedule_signature(p, kWholeRun);
-    const double bound = Requests::thinning_bound(p);
-    const bool redraw_requests = bound != saved_bound;
+    const bool market_changed = saved_market != market_signature(p);
+    const bool redraw_requests = Requests::month_bound(p, 1.0) != saved_bound || market_changed;
     s.sim.load(r, [&](core::QueueImage& img) {
       std::erase_if(img.events, [&](const core::QueueImage::Pending& e) {
         const auto k = e.event.spec.kind;
@@ -728,20 +732,18 @@ struct World::Impl {
     s.arrivals.until = p.horizon_days;
     for (const auto& e : s.sim.queue().pending())
       if (e.spec.kind == kMonthEnd) s.arrivals.until = std::min(s.arrivals.until, e.time);
-    if (redraw_requests) {
+    // The market now (a fork's new regimes and shocks take effect from the snapshot's day), and
+    // the month's bound from it: with nothing changed, the saved run's bound, bit for bit.
+    if (market_changed) market.update();
+    s.arrivals.set_bound(Requests::month_bound(p, s.market.demand_mult));
+    if (redraw_requests && s.arrivals.bound > 0) {
       // Request candidates are a Poisson stream per client: memoryless, so a new bound only
       // needs fresh candidates from now to the month's end, drawn for what they are for.
-      s.arrivals.set_bound(bound);
-      if (s.arrivals.bound > 0) {
-        for (std::uint32_t a = 0; a < acc.size(); ++a)
-          if (s.served(a))
-            s.arrivals.candidates(a, s.account_draws(a, Purpose("problem-fork"), acc.rec[a].problem_count), day, s.arrivals.until);
-        s.sim.schedule_batch(s.arrivals.drawn);
-      }
-    } else {
-      s.arrivals.set_bound(saved_bound);
+      for (std::uint32_t a = 0; a < acc.size(); ++a)
+        if (s.served(a))
+          s.arrivals.candidates(a, s.account_draws(a, Purpose("problem-fork"), acc.rec[a].problem_count), day, s.arrivals.until);
+      s.sim.schedule_batch(s.arrivals.drawn);
     }
-    if (saved_market != market_signature(p)) market.update();
     hint_ahead();
   }
 

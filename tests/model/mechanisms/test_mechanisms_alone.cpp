@@ -112,6 +112,35 @@ TEST_CASE("Requests alone: a neglectful owner ignores requests at its rate, scar
   CHECK(s.managers[0].busy_until == Approx(days * static_cast<double>(requests.requests.size())));
 }
 
+TEST_CASE("Requests alone: a month's bound is the rate itself unless support may be cut, and never below it",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.service.support_staff = 4;
+  MechanismFixture f(10, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Requests requests(s);
+  requests.setup();
+  for (const double demand : {0.0, 0.5, 1.0, 1.5, 2.7}) {
+    s.market.demand_mult = demand;
+    // No order can cut support: the bound is the rate bit for bit (nothing thinned, no draw).
+    CHECK(Requests::month_bound(s.p, demand) == requests.problem_rate());
+  }
+  // A scenario that orders a cut keeps the head room of one: the rate stays under the bound
+  // whatever fraction is cut, and reaches it at a cut of everything.
+  s.p.orders = {{100, OrderKind::CutSupport, 0.5, -1, -1}};
+  s.market.demand_mult = 1.5;
+  const double bound = Requests::month_bound(s.p, 1.5);
+  CHECK(bound == s.p.service.problem_rate * 1.5 * 1.5);
+  for (const double fraction : {0.0, 0.25, 0.5, 1.0}) {
+    Requests cut(s);
+    cut.setup();
+    cut.cut_support(fraction);
+    INFO("cut " << fraction);
+    CHECK(cut.problem_rate() <= bound);
+    if (fraction == 1.0) CHECK(cut.problem_rate() == bound);
+  }
+}
+
 TEST_CASE("Requests alone: a client facing a wait of W days gives up with probability 1 - exp(-W / patience)",
           "[model][mechanism]") {
   ModelParams p;
@@ -425,6 +454,35 @@ TEST_CASE("Market alone: a shock raises stress and demand and cuts acquisition w
   CHECK(s.market.stress == Approx(r.stress + 0.5));
   CHECK(s.market.demand_mult == Approx(r.demand * 1.5));
   CHECK(s.market.acquisition_mult == Approx(r.acquisition * (1 - 0.35)));
+}
+
+TEST_CASE("Market alone: the month ahead is drawn without touching the month that ends, and entered after it",
+          "[model][mechanism]") {
+  ModelParams p;
+  p.market.model = {"markov", {}};
+  p.market.regimes = {{"calm", 1, 0.5, 0, 0}, {"rush", 1, 2.0, 0.3, 0.1}};
+  p.market.transition.resize(2, 2);
+  p.market.transition << 0.0, 1.0, 1.0, 0.0;  // switches every month
+  MechanismFixture f(1, 1, 0, 7.0, p);
+  Shared& s = f.state();
+  Market market(s);
+  market.equip();
+  market.setup();
+  const MarketNow before = s.market;
+  const MarketNow ahead = market.ahead();
+  // The month's own work still sees the month that ends.
+  CHECK(s.market.regime == 0);
+  CHECK(s.market.demand_mult == before.demand_mult);
+  CHECK(ahead.regime == 1);
+  CHECK(ahead.demand_mult == 2.0);
+  CHECK(ahead.stress == 0.3);
+  market.enter(ahead);
+  CHECK(s.market.regime == 1);
+  CHECK(s.market.demand_mult == 2.0);
+  // What is entered is what update() computes for that regime then: one rule for both.
+  market.update();
+  CHECK(s.market.demand_mult == ahead.demand_mult);
+  CHECK(s.market.competitor == ahead.competitor);
 }
 
 TEST_CASE("Quarters alone: a panicking manager behind quota turns urgent and the book goes dark", "[model][mechanism]") {

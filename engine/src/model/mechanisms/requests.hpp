@@ -57,19 +57,20 @@ struct Requests {
   explicit Requests(Shared& shared)
       : s(shared), damping_per_day(1.0 / (cal::kDaysPerYear * s.p.service.tenure_damping_years)) {}
 
-  // The candidates' rate: the largest rate any regime, shock or cut can produce.
-  static double thinning_bound(const ModelParams& p) {
-    double demand_max = 1;
-    for (const auto& r : p.market.regimes) demand_max = std::max(demand_max, r.demand);
-    double shock_max = 0;
-    for (const auto& x : p.market.shocks) shock_max = std::max(shock_max, x.severity);
-    // A support cut raises the rate by half the fraction cut, and only scenarios that order
-    // a cut need the head room.
-    double cut_max = 0;
+  // The candidates' rate in a month of demand `demand_mult`: the largest rate that month can
+  // produce. The market moves at month ends only (market.hpp), so the month's demand is known
+  // when its candidates are drawn; a support cut can come at any moment, and only scenarios
+  // that order one (or a rule, which may) need its head room: it raises the rate by half the
+  // fraction cut. Written as problem_rate() is, so that the two are equal bit for bit when no
+  // support is cut (then nothing is thinned, and no draw is taken for it).
+  static double month_bound(const ModelParams& p, double demand_mult) {
+    const double bound = p.service.problem_rate * demand_mult * cut_room(p);
+    return bound > 0 ? bound : 0.0;  // no problems this month: none scheduled
+  }
+  static double cut_room(const ModelParams& p) {
     for (const auto& o : p.orders)
-      if (o.kind == OrderKind::CutSupport || o.kind == OrderKind::Rule) cut_max = 1.0;  // a rule may cut
-    const double bound = p.service.problem_rate * demand_max * (1.0 + shock_max) * (1.0 + 0.5 * cut_max);
-    return bound > 0 ? bound : 0.0;  // no problems at all: none scheduled
+      if (o.kind == OrderKind::CutSupport || o.kind == OrderKind::Rule) return 1.0 + 0.5 * 1.0;
+    return 1.0;
   }
 
   void setup() {
