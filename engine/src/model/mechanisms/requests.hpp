@@ -67,9 +67,11 @@ struct Requests {
     const double bound = p.service.problem_rate * demand_mult * cut_room(p);
     return bound > 0 ? bound : 0.0;  // no problems this month: none scheduled
   }
+  // The factor a support cut can put on the rate: problem_rate()'s 1 + 0.5 x the fraction cut,
+  // at a cut of everything, where an order may cut; else 1.
   static double cut_room(const ModelParams& p) {
     for (const auto& o : p.orders)
-      if (o.kind == OrderKind::CutSupport || o.kind == OrderKind::Rule) return 1.0 + 0.5 * 1.0;
+      if (o.kind == OrderKind::CutSupport || o.kind == OrderKind::Rule) return 1.5;
     return 1.0;
   }
 
