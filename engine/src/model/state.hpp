@@ -476,7 +476,10 @@ struct Shared {
   void release_records() {
     prune_books();
     std::size_t kept = 0;
-    for (const LeftRecord& l : left_records) {
+    const std::size_t fetch_to = acc.beyond_cache() ? left_records.size() : 0;
+    for (std::size_t i = 0; i < left_records.size(); ++i) {
+      if (i + kFilterAhead < fetch_to) __builtin_prefetch(&acc.rec[left_records[i + kFilterAhead].record]);
+      const LeftRecord l = left_records[i];
       if (l.month < month && acc.rec[l.record].open_requests == 0)
         free_records.push_back(l.record);
       else
@@ -498,13 +501,41 @@ struct Shared {
   template <class Keep>
   void keep_if(std::vector<std::uint32_t>& ids, Keep keep) {
     std::size_t kept = 0;
-    const std::size_t n = ids.size();
-    const std::size_t fetch_to = acc.beyond_cache() ? n : 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kFilterAhead < fetch_to) __builtin_prefetch(&acc.rec[ids[i + kFilterAhead]]);
-      if (keep(ids[i])) ids[kept++] = ids[i];
-    }
+    each_listed(ids, [&](std::uint32_t a) {
+      if (keep(a)) ids[kept++] = a;  // at or before the id read: the ids ahead stay as they were
+    });
     ids.resize(kept);
+  }
+  // Calls f(id) for each id of a list (a book, the client list), in order, fetching the
+  // records some ids ahead. f may rewrite the list at or before the id it is given.
+  template <class F>
+  void each_listed(const std::vector<std::uint32_t>& ids, F f) const {
+    each_in_lists(1, [&](std::size_t) -> const std::vector<std::uint32_t>& { return ids; },
+                  [&](std::size_t, std::uint32_t a) { f(a); }, [](std::size_t) {});
+  }
+  // Walks lists 0 to n - 1 (list_of(j): every manager's book, say) as one: f(j, id) for each
+  // id in order, then end_list(j) when list j is done. The records are fetched kFilterAhead
+  // ids ahead across the lists' ends, so that a walk over many short lists (books of a hundred
+  // clients) does not wait on the first ids of each. f may rewrite list j at or before the id
+  // it is given, and end_list may shorten list j; the lists ahead must stay as they are.
+  template <class ListOf, class F, class End>
+  void each_in_lists(std::size_t n, ListOf list_of, F f, End end_list) const {
+    const bool fetch = acc.beyond_cache();
+    std::size_t fj = 0, fk = 0;  // the next id to fetch: list fj, position fk
+    const auto fetch_next = [&] {
+      while (fj < n && fk >= list_of(fj).size()) ++fj, fk = 0;
+      if (fj < n) __builtin_prefetch(&acc.rec[list_of(fj)[fk++]]);
+    };
+    if (fetch)
+      for (std::size_t i = 0; i < kFilterAhead; ++i) fetch_next();
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::vector<std::uint32_t>& ids = list_of(j);
+      for (std::size_t k = 0; k < ids.size(); ++k) {
+        if (fetch) fetch_next();
+        f(j, ids[k]);
+      }
+      end_list(j);
+    }
   }
   // Merges the newly acquired into id order, once a month; the month's pass then drops the
   // churned (it reads every record anyway). Between syncs the list may hold churned clients
@@ -546,11 +577,20 @@ struct Shared {
   // that left or moved to another book (readers check). Pruned when the stale entries
   // outnumber the live ones (so appends stay O(1) amortised), before a conference picks from
   // it, at reviews and at the end: never in a pass over every book each month.
+  // Whether account a is still in manager i's book: served, and still its manager's.
+  bool in_book(std::size_t i, std::uint32_t a) const { return served(a) && acc.rec[a].owner == static_cast<std::int32_t>(i); }
   void prune_book(std::size_t i) {
-    keep_if(managers[i].book, [&](std::uint32_t a) { return served(a) && acc.rec[a].owner == static_cast<std::int32_t>(i); });
+    keep_if(managers[i].book, [&](std::uint32_t a) { return in_book(i, a); });
   }
+  // Every book, in one walk (Shared::each_in_lists).
   void prune_books() {
-    for (std::size_t i = 0; i < managers.size(); ++i) prune_book(i);
+    std::size_t kept = 0;
+    each_in_lists(
+        managers.size(), [&](std::size_t i) -> const std::vector<std::uint32_t>& { return managers[i].book; },
+        [&](std::size_t i, std::uint32_t a) {
+          if (in_book(i, a)) managers[i].book[kept++] = a;
+        },
+        [&](std::size_t i) { managers[i].book.resize(kept), kept = 0; });
   }
   void add_to_book(std::size_t i, std::uint32_t a) {
     Manager& m = managers[i];
@@ -561,9 +601,28 @@ struct Shared {
   }
   double book_value(const Manager& m) const {
     double v = 0;
-    for (auto a : m.book)
-      if (served(a) && acc.rec[a].owner == static_cast<std::int32_t>(&m - managers.data())) v += acc.rec[a].value;
+    each_client(m, [&](const Account& x) { v += x.value; });
     return v;
+  }
+  // book_value() of every active manager (0 for those who left), in one walk over every book.
+  std::vector<double> book_values() const {
+    std::vector<double> v(managers.size());
+    static const std::vector<std::uint32_t> none;
+    each_in_lists(
+        managers.size(), [&](std::size_t i) -> const std::vector<std::uint32_t>& { return managers[i].active ? managers[i].book : none; },
+        [&](std::size_t i, std::uint32_t a) {
+          if (in_book(i, a)) v[i] += acc.rec[a].value;
+        },
+        [](std::size_t) {});
+    return v;
+  }
+  // Calls f(record) for each client a manager owns, in the book's order.
+  template <class F>
+  void each_client(const Manager& m, F f) const {
+    const auto id = static_cast<std::size_t>(&m - managers.data());
+    each_listed(m.book, [&](std::uint32_t a) {
+      if (in_book(id, a)) f(acc.rec[a]);
+    });
   }
   // A book's value, recomputed only when the book changed since it was last computed: a lost
   // account's blame reads every manager's, and most books do not change between two losses.
@@ -603,8 +662,7 @@ struct Shared {
         : s(sh), m(mg), id(static_cast<std::int32_t>(i)), when(w) {}
     template <class F>
     void each_client(F f) const {
-      for (auto a : m.book)
-        if (s.served(a) && s.acc.rec[a].owner == id) f(s.acc.rec[a]);
+      s.each_client(m, f);
     }
     DecisionMoment moment() const override { return when; }
     double day() const override { return s.now(); }
@@ -692,10 +750,29 @@ struct Shared {
     for (int u = 0; u < 2; ++u)
       for (int c = 0; c < 2; ++c) m.service_days[u][c] = p.service.request_hours / m.farm_hours_per_day(u, c) * m.speed;
   }
-  // Every active manager decides.
+  // Every active manager decides. A decision reads lines spread over its manager (832 bytes)
+  // and its three strategy objects (each on the heap, behind the manager's pointers): with
+  // many managers each is a miss, one after another. So fetch a manager's lines some managers
+  // ahead, and half as far ahead, from the pointers fetched then, its strategies.
+  static constexpr std::size_t kDecideAhead = 4;
+  static constexpr std::size_t kFetchManagersFrom = 2048;  // 1.7 MiB of managers
+  static void fetch_decision(const Manager& m) {
+    const auto* c = reinterpret_cast<const char*>(&m);
+    __builtin_prefetch(c), __builtin_prefetch(c + 64), __builtin_prefetch(&m.row.hunt_share);
+    for (std::size_t o = offsetof(Manager, time); o < sizeof(Manager); o += 64) __builtin_prefetch(c + o);
+  }
   void decide_all(DecisionMoment when) {
-    for (std::size_t i = 0; i < managers.size(); ++i)
+    const std::size_t n = managers.size();
+    const bool fetch = n >= kFetchManagersFrom;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (fetch) {
+        if (i + kDecideAhead < n) fetch_decision(managers[i + kDecideAhead]);
+        if (i + kDecideAhead / 2 < n)
+          if (const Manager& f = managers[i + kDecideAhead / 2]; f.active)
+            __builtin_prefetch(f.time.get()), __builtin_prefetch(f.service.get()), __builtin_prefetch(f.pressure.get());
+      }
       if (managers[i].active) decide(managers[i], i, when);
+    }
   }
   // A manager as `spec` describes: competence and age drawn around the spec's when it gives a
   // spread (with the manager's own draws, so no other draw moves), exactly the spec's otherwise.

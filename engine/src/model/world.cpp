@@ -137,7 +137,7 @@ struct World::Impl {
       s.set_satisfaction(a, p.accounts.initial_satisfaction + p.accounts.satisfaction_sd * d.normal());
       s.acc.rec[a].acquired = -d.uniform01() * 5 * cal::kDaysPerYear;  // tenure up to five years
     }
-    for (auto& mg : s.managers) careers.snapshot_opening(mg);
+    careers.snapshot_openings();
 
     market.setup();  // the first month's demand: its candidates' rate
     s.arrivals.set_bound(Requests::month_bound(p, s.market.demand_mult));

@@ -102,7 +102,7 @@ struct Careers {
     m.urgent = false;
     const std::int64_t level = m.level;
     // The partial year counts: what was still held, of the year's opening book, at departure.
-    record_retention(m);
+    record_retention(m, retained_now(m));
     m.opening_value = 0;
     std::vector<std::uint32_t>().swap(m.opening_book);  // a departed manager keeps no book
     std::vector<std::uint32_t> book;
@@ -117,15 +117,15 @@ struct Careers {
     }
     teams_changed = true;
     auto& acc = s.acc;
-    for (std::uint32_t a : book) {
-      if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) continue;
+    s.each_listed(book, [&](std::uint32_t a) {
+      if (!s.served(a) || acc.rec[a].owner != static_cast<std::int32_t>(i)) return;
       KeyedDraws d = s.account_draws(a, Purpose("follow"), static_cast<std::uint64_t>(i));
       if (follows && acc.rec[a].state == State::Active && d.uniform01() < acc.rec[a].loyalty) {
         s.give_notice(a, 30.0, bit(Cause::ManagerExit));
-        continue;
+        return;
       }
       s.reassign(a, s.least_loaded(level));
-    }
+    });
   }
 
   std::size_t count_at(std::int64_t level) const { return s.members[static_cast<std::size_t>(level)].size(); }
@@ -260,11 +260,12 @@ struct Careers {
   void on_review() {
     auto& managers = s.managers;
     s.prune_books();
+    const std::vector<Retained> held = retained_all();
     for (std::size_t i = 0; i < managers.size(); ++i) {
       Manager& m = managers[i];
       if (!m.active) continue;
       ++m.row.reviews;
-      record_retention(m);
+      record_retention(m, held[i]);
     }
     // Dismissal and retirement open vacancies before promotions fill them (the bottom's are
     // hired after the promotions).
@@ -278,9 +279,11 @@ struct Careers {
     }
     // One snapshot of the year's numbers serves every promotion of this review.
     std::vector<CandidateRecord> records(managers.size());
+    const std::vector<Retained> kept = retained_all();
+    const std::vector<double> values = s.book_values();
     for (std::uint32_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
-      records[i] = {i, m.year_new, m.active ? retained_now(m) : 0.0, m.active ? s.book_value(m) : 0.0, m.competence, m.managing};
+      records[i] = {i, m.year_new, kept[i].value, values[i], m.competence, m.managing};
     }
     rank_by_the_rule(records);
     for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 1; --l)
@@ -293,10 +296,8 @@ struct Careers {
     in_review = false;
     while (static_cast<std::int64_t>(count_at(0)) < positions(0)) hire();
     teams();
-    for (auto& m : managers) {
-      m.year_new = 0;
-      snapshot_opening(m);
-    }
+    for (auto& m : managers) m.year_new = 0;
+    snapshot_openings();
     s.decide_all(DecisionMoment::Review);
     if (s.now() + cal::kDaysPerYear <= s.p.horizon_days + 1e-9)
       s.sim.schedule_in(cal::kDaysPerYear, EventSpec{kReview, 0, 0, kPrioReview});
@@ -442,41 +443,67 @@ struct Careers {
     const Account& x = s.acc.rec[a];
     return s.served(a) && x.owner == id && x.acquired <= m.opening_day;
   }
-  double retained_now(const Manager& m) const {
-    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
-    double v = 0;
-    for (auto a : m.opening_book)
-      if (held_since_opening(m, id, a)) v += s.acc.rec[a].value;
-    return v;
+  // What is still held of the opening book: its value and its clients, in one walk.
+  struct Retained {
+    double value = 0;
+    std::int64_t clients = 0;
+  };
+  void add_held(Retained& r, const Manager& m, std::size_t id, std::uint32_t a) const {
+    if (held_since_opening(m, static_cast<std::int32_t>(id), a)) r.value += s.acc.rec[a].value, ++r.clients;
   }
-  std::int64_t retained_clients_now(const Manager& m) const {
-    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
-    std::int64_t n = 0;
-    for (auto a : m.opening_book) n += held_since_opening(m, id, a);
-    return n;
+  Retained retained_now(const Manager& m) const {
+    const auto id = static_cast<std::size_t>(&m - s.managers.data());
+    Retained r;
+    s.each_listed(m.opening_book, [&](std::uint32_t a) { add_held(r, m, id, a); });
+    return r;
   }
-  // Closes a retention period (a review year, or the part of one before a departure).
-  void record_retention(Manager& m) {
+  // retained_now() of every active manager (nothing for those who left), in one walk over
+  // every opening book.
+  std::vector<Retained> retained_all() const {
+    const auto& managers = s.managers;
+    std::vector<Retained> r(managers.size());
+    static const std::vector<std::uint32_t> none;
+    s.each_in_lists(
+        managers.size(), [&](std::size_t i) -> const std::vector<std::uint32_t>& { return managers[i].active ? managers[i].opening_book : none; },
+        [&](std::size_t i, std::uint32_t a) { add_held(r[i], managers[i], i, a); }, [](std::size_t) {});
+    return r;
+  }
+  // Closes a retention period (a review year, or the part of one before a departure), with
+  // what is still held of the opening book.
+  void record_retention(Manager& m, const Retained& held) {
     // Exposure: each opening client for the part of a year the period lasted. A period cut
     // short by a departure loses fewer clients, and counts for less.
     m.row.opening_client_years +=
         static_cast<double>(m.opening_book.size()) * std::max(0.0, s.now() - m.opening_day) / cal::kDaysPerYear;
-    m.row.retained_value += retained_now(m);
+    m.row.retained_value += held.value;
     m.row.opening_value += m.opening_value;
-    m.row.retained_clients += retained_clients_now(m);
+    m.row.retained_clients += held.clients;
     m.row.opening_clients += static_cast<std::int64_t>(m.opening_book.size());
   }
-  // The book at the start of a retention period.
-  void snapshot_opening(Manager& m) {
+  // The book at the start of a retention period: of one manager (hired), or of every manager
+  // (at the review's end, in one walk over every book).
+  void start_opening(Manager& m) {
     m.opening_book.clear();
     m.opening_day = s.now();
-    const auto id = static_cast<std::int32_t>(&m - s.managers.data());
     m.opening_value = 0;
-    for (auto a : m.book)
-      if (s.served(a) && s.acc.rec[a].owner == id) {
-        m.opening_book.push_back(a);
-        m.opening_value += s.acc.rec[a].value;
-      }
+  }
+  void add_opening(Manager& m, std::size_t id, std::uint32_t a) {
+    if (s.in_book(id, a)) {
+      m.opening_book.push_back(a);
+      m.opening_value += s.acc.rec[a].value;
+    }
+  }
+  void snapshot_opening(Manager& m) {
+    start_opening(m);
+    const auto id = static_cast<std::size_t>(&m - s.managers.data());
+    s.each_listed(m.book, [&](std::uint32_t a) { add_opening(m, id, a); });
+  }
+  void snapshot_openings() {
+    auto& managers = s.managers;
+    for (auto& m : managers) start_opening(m);
+    s.each_in_lists(
+        managers.size(), [&](std::size_t i) -> const std::vector<std::uint32_t>& { return managers[i].book; },
+        [&](std::size_t i, std::uint32_t a) { add_opening(managers[i], i, a); }, [](std::size_t) {});
   }
 
   // Responsibility-weighted competence by level (Pluchino, Rapisarda and Garofalo 2010).

@@ -30,11 +30,11 @@ struct Quarters {
       m.urgent = true;
       // Clients notice the change and go dark.
       const auto id = static_cast<std::int32_t>(&m - s.managers.data());
-      for (auto a : m.book) {
-        if (!s.served(a) || acc.rec[a].owner != id) continue;
+      s.each_listed(m.book, [&](std::uint32_t a) {
+        if (!s.served(a) || acc.rec[a].owner != id) return;
         acc.rec[a].causes |= bit(Cause::QuarterEnd);
         s.set_satisfaction(a, acc.rec[a].satisfaction - m.pressure->go_dark_penalty());
-      }
+      });
     }
     // This window belongs to the quarter ending at now + window; the next one to the quarter after.
     const double next = cal::next_quarter_end(s.now() + p.organisation.urgency_window_days + 1.0) -
