@@ -232,3 +232,33 @@ TEST_CASE("Records: a churn event of a withdrawn notice does nothing in a record
     CHECK(reusing.records() < keeping.records());
   }
 }
+
+TEST_CASE("Careers: a manager who leaves at a review has that year's retention counted once", "[model][careers]") {
+  // The review closes every manager's retention year; a manager dismissed at that review must
+  // not have it closed a second time on leaving. Dismissal acts only at the review, so a run
+  // that dismisses everyone there and one that dismisses nobody agree on every retention
+  // record of the first year (neither reaches a second review).
+  auto p = small_params();
+  p.horizon_days = 365.25 + 20;
+  p.accounts.initial_active = 400;
+  p.organisation.exit_rate = 0;
+  p.organisation.dismissal_threshold = 0;
+  const auto kept = model::simulate(p, 5, 0);
+  p.organisation.dismissal_threshold = 2;  // above any competence
+  const auto dismissed = model::simulate(p, 5, 0);
+  const std::size_t initial = p.managers.size();
+  REQUIRE(kept.managers.size() >= initial);
+  REQUIRE(dismissed.managers.size() >= initial);
+  for (std::size_t i = 0; i < initial; ++i) {
+    const auto &k = kept.managers[i], &d = dismissed.managers[i];
+    INFO("manager " << d.name);
+    CHECK_FALSE(k.exited);
+    CHECK((d.exited && d.exit_reason == model::DepartureReason::Dismissed));
+    CHECK(k.opening_clients > 0);
+    CHECK(d.opening_clients == k.opening_clients);
+    CHECK(d.retained_clients == k.retained_clients);
+    CHECK(d.opening_client_years == k.opening_client_years);
+    CHECK(d.retained_value == k.retained_value);
+    CHECK(d.reviews == 1);
+  }
+}

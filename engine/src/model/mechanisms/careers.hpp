@@ -102,7 +102,9 @@ struct Careers {
     m.urgent = false;
     const std::int64_t level = m.level;
     // The partial year counts: what was still held, of the year's opening book, at departure.
-    record_retention(m, retained_now(m));
+    // At a review the review has just closed the year (until 2026-12 it was closed again here,
+    // doubling the year's record of everyone dismissed or retired).
+    if (!in_review) record_retention(m, retained_now(m));
     m.opening_value = 0;
     std::vector<std::uint32_t>().swap(m.opening_book);  // a departed manager keeps no book
     std::vector<std::uint32_t> book;
