@@ -281,11 +281,12 @@ struct Careers {
     }
     // One snapshot of the year's numbers serves every promotion of this review.
     std::vector<CandidateRecord> records(managers.size());
-    const std::vector<Retained> kept = retained_all();
+    // What each manager still holds of the opening book is what the retention records read
+    // above: a departure hands over or loses only the leaver's clients, and the leavers rank on 0.
     const std::vector<double> values = s.book_values();
     for (std::uint32_t i = 0; i < managers.size(); ++i) {
       const Manager& m = managers[i];
-      records[i] = {i, m.year_new, kept[i].value, values[i], m.competence, m.managing};
+      records[i] = {i, m.year_new, m.active && i < held.size() ? held[i].value : 0.0, values[i], m.competence, m.managing};
     }
     rank_by_the_rule(records);
     for (std::int64_t l = static_cast<std::int64_t>(s.p.organisation.positions.size()) - 1; l >= 1; --l)
