@@ -12,6 +12,8 @@ echo; echo "## PHOLD (ROSS semantics, sequential)"; echo
 ./build/bench/bench_phold --lps 1000 --events-per-lp 1 --remote 0.9 --events 2e7 --reps 5
 echo
 ./build/bench/bench_phold --lps 1000 --events-per-lp 10 --remote 0.9 --events 2e7 --reps 3 | tail -2
+echo; echo "## Memory (records on huge pages, read at random and in order)"; echo
+./build/bench/bench_memory
 echo; echo "## Model"; echo
 echo "| scenario | clients | horizon | replications | s per replication (median) | events per replication | events/s | peak RSS | accounts ever | records (clients; pooled prospects have none) | lost rows |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
