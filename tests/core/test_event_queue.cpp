@@ -1,6 +1,7 @@
 // The pending-event set: ordering, ties, cancellation, and agreement with a reference model.
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <limits>
 #include <map>
 #include <random>
@@ -333,4 +334,47 @@ TEST_CASE("LadderEventQueue: the soon hint sees each event before it is popped, 
   hinted.set_soon_hint(nullptr, nullptr);
   while (!hinted.empty()) hinted.pop();
   CHECK(seen.calls == calls);
+}
+
+TEST_CASE("BottomKeys: a sorted run below its bound, a heap above it, the same order either way", "[kernel]") {
+  // Sizes swept up past kSortedUpTo (to the heap) and down past kSortedFrom (back to the sorted
+  // run) again and again, with equal times (decided by the order) and random ones, pushes and
+  // pops mixed: every pop must be the least key pending, as a reference multiset says.
+  using tenure::core::detail::BottomKeys;
+  using tenure::core::detail::Entry;
+  std::mt19937_64 rng(23);
+  BottomKeys keys;
+  std::multimap<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t> ref;
+  std::uint64_t order = 0;
+  std::size_t pops = 0, crossings = 0;
+  bool above = false;
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t peak = BottomKeys::kSortedUpTo + 1 + rng() % 40, low = rng() % (BottomKeys::kSortedFrom + 1);
+    while (ref.size() < peak) {
+      // Times from a few values, so that ties are common; now and then a pop in between.
+      const std::uint64_t time = std::bit_cast<std::uint64_t>(static_cast<double>(rng() % 16));
+      const Entry e{time, ++order, static_cast<std::uint32_t>(order), 0, 0, 0};
+      keys.push(e);
+      ref.emplace(std::pair{e.time, e.order}, e.slot);
+      if (rng() % 4 == 0) {
+        REQUIRE(keys.top().slot == ref.begin()->second);
+        keys.pop(), ref.erase(ref.begin()), ++pops;
+      }
+    }
+    above |= keys.size() > BottomKeys::kSortedUpTo;
+    while (ref.size() > low) {
+      REQUIRE(keys.size() == ref.size());
+      REQUIRE(keys.top().slot == ref.begin()->second);
+      keys.pop(), ref.erase(ref.begin()), ++pops;
+    }
+    crossings += above;
+    above = false;
+  }
+  CHECK(crossings == 200);  // every round went past the sorted run's bound
+  CHECK(pops > 5000);
+  while (!ref.empty()) {
+    REQUIRE(keys.top().slot == ref.begin()->second);
+    keys.pop(), ref.erase(ref.begin());
+  }
+  CHECK(keys.empty());
 }

@@ -199,6 +199,61 @@ class EntryHeap {
   std::size_t n_ = 0;
 };
 
+// The ladder's Bottom: the next bucket's keys. A bucket holds a handful of events, so while
+// there are few (at most kSortedUpTo) they are kept sorted, the next last: a pop is a
+// decrement, and a push (most often an event due soon, such as an answer) moves only the keys
+// due before it. More keys than that go to a 4-ary heap, until it holds kSortedFrom or fewer
+// again (the gap keeps a Bottom near the bound from switching back and forth). Layout only:
+// the keys are a total order, so the next key is the same either way.
+class BottomKeys {
+ public:
+  static constexpr std::size_t kSortedUpTo = 32;
+  static constexpr std::size_t kSortedFrom = 8;
+
+  bool empty() const { return sorted_ ? n_ == 0 : heap_.empty(); }
+  std::size_t size() const { return sorted_ ? n_ : heap_.size(); }
+  const Entry& top() const { return sorted_ ? v_[n_ - 1] : heap_.top(); }
+  [[gnu::always_inline]] inline void push(const Entry& e) {
+    if (sorted_) [[likely]] {
+      if (n_ < kSortedUpTo) [[likely]] {
+        std::size_t i = n_++;
+        for (; i > 0 && less(v_[i - 1], e); --i) v_[i] = v_[i - 1];
+        v_[i] = e;
+        return;
+      }
+      to_heap();
+    }
+    heap_.push(e);
+  }
+  void pop() {
+    if (sorted_) [[likely]] {
+      --n_;
+      return;
+    }
+    heap_.pop();
+    if (heap_.size() <= kSortedFrom) to_sorted();
+  }
+
+ private:
+  [[gnu::noinline]] void to_heap() {
+    for (std::size_t i = 0; i < n_; ++i) heap_.push(v_[i]);
+    n_ = 0;
+    sorted_ = false;
+  }
+  [[gnu::noinline]] void to_sorted() {
+    n_ = heap_.size();
+    for (std::size_t i = n_; i-- > 0;) {  // popped in order: the next one last
+      v_[i] = heap_.top();
+      heap_.pop();
+    }
+    sorted_ = true;
+  }
+  std::array<Entry, kSortedUpTo> v_;  // sorted_: v_[0, n_), the greatest first
+  std::size_t n_ = 0;
+  bool sorted_ = true;
+  EntryHeap<4> heap_;  // !sorted_
+};
+
 }  // namespace detail
 
 // A plain d-ary heap with cancellation: the measured alternative to the ladder queue
@@ -265,7 +320,7 @@ class DaryEventQueue {
 
 // A ladder queue (Tang, Goh and Thng 2005): far-future events wait unsorted in Top; the
 // near future is spread over rungs of buckets, each bucket split into a finer rung when it
-// is crowded; only the next bucket is ordered, in a small d-ary heap (Bottom). Amortised O(1)
+// is crowded; only the next bucket is ordered, in Bottom (a short sorted run or a heap). Amortised O(1)
 // per event for the distributions simulations produce. Ties keep exact (time, priority,
 // sequence) order: equal times always land in the same bucket, and Bottom orders the full key.
 //
@@ -700,7 +755,7 @@ class LadderEventQueue {
   // last event popped, and that time when the epoch began (time bits).
   std::size_t epoch_inserts_ = 0;
   std::uint64_t last_popped_ = 0, epoch_began_ = 0;
-  detail::EntryHeap<4> bottom_;  // keys of the next bucket's events; slot = node index
+  detail::BottomKeys bottom_;  // keys of the next bucket's events; slot = node index
   SoonHint soon_ = nullptr;
   void* soon_context_ = nullptr;
   std::size_t live_ = 0;
