@@ -248,7 +248,7 @@ class BottomKeys {
     }
     sorted_ = true;
   }
-  std::array<Entry, kSortedUpTo> v_;  // sorted_: v_[0, n_), the greatest first
+  std::array<Entry, kSortedUpTo> v_{};  // sorted_: v_[0, n_), the greatest first
   std::size_t n_ = 0;
   bool sorted_ = true;
   EntryHeap<4> heap_;  // !sorted_
