@@ -189,15 +189,13 @@ def run_slice(args, out: list[str]) -> list[tuple[str, float]]:
              "final_mean_satisfaction": list(g.mean_satisfaction.last()),
              "mean_response_days": list(g.mean_response_days.mean())}
     events = res.events / n_fast
-    hand_rows = [json.loads(x) for x in subprocess.run([str(HAND), str(params_file), "--seed", "7", "--reps", str(n_fast)],
-                                                       capture_output=True, text=True, check=True).stdout.splitlines()]
     slice_peers.warm_numba(p)
     hand = lambda seed, reps, *extra: [json.loads(x) for x in subprocess.run(
         [str(HAND), str(params_file), "--seed", str(seed), "--reps", str(reps), *extra],
         capture_output=True, text=True, check=True).stdout.splitlines()]
     peers = {"SimPy + NumPy": [slice_peers.simpy_slice(p, 2000 + r) for r in range(n_simpy)],
              "Numba": [slice_peers.numba_slice(p, 3000 + r) for r in range(n_fast)],
-             "hand-written C++": hand_rows,
+             "hand-written C++": hand(7, n_fast),
              COMMITTED: hand(17, n_fast, "--events")}
     # Speed: rounds, each implementation in turn, one thread.
     per_round = 5 if args.quick else 20
