@@ -501,16 +501,19 @@ class LadderEventQueue {
     // Bucket k holds times with floor((t - start) x per_width) == k: a multiplication, not a
     // division, per event. Any index monotone in t keeps the queue exact; this one is.
     double start = 0, width = 1, per_width = 1;
+    double last = 0;              // nbuckets - 1, the clamp, as a double and as an index
+    std::int64_t last_index = 0;
     std::size_t cur = 0;          // buckets before cur are consumed
     std::size_t nbuckets = 0;
     std::vector<List, HugePageAllocator<List>> buckets;  // kept allocated; all empty when inactive
 
-    // Monotone in t; clamped to the last bucket so rounding can never index past the end.
+    // floor((t - start) x per_width), -1 below the rung, clamped to the last bucket so that
+    // rounding can never index past the end: monotone in t. At or above 0 the floor is the
+    // truncation a conversion to an integer makes, so no floor is computed.
     std::int64_t index(double t) const {
-      const double x = std::floor((t - start) * per_width);
+      const double x = (t - start) * per_width;
       if (x < 0) return -1;
-      const auto last = static_cast<double>(nbuckets - 1);
-      return static_cast<std::int64_t>(x < last ? x : last);
+      return x < last ? static_cast<std::int64_t>(x) : last_index;
     }
     // n events now, and `expected` more to be pushed into the rung's span while it lasts.
     void init(double lo, double hi, std::size_t n, std::size_t expected = 0) {
@@ -519,6 +522,8 @@ class LadderEventQueue {
       width = (hi - lo) / static_cast<double>(nb);
       per_width = 1.0 / width;
       nbuckets = nb + 1;
+      last_index = static_cast<std::int64_t>(nb);
+      last = static_cast<double>(nb);
       cur = 0;
       if (buckets.size() < nbuckets) {
         // An inactive rung's buckets are all empty: nothing to copy. A quarter spare, so that a
