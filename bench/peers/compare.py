@@ -3,7 +3,9 @@ Writes bench/RESULTS.md.
 
 The peers (bench/peers/), each as its own experts would write it:
 - (a) the M/M/c queue: tenure runs it as a scenario of its model (mmc.yaml: support staff with
-  exponential service); SimPy 4 as its documentation writes a queue (mmc_peers.py).
+  exponential service); SimPy 4 as its documentation writes a queue (mmc_peers.py); Cimba, a
+  discrete-event library in C, through the `cimba` package from PyPI, as its own benchmark
+  writes a queue (mmc_cimba.py).
 - (b) a slice of the account model (slice.yaml): SimPy 4 with NumPy, Numba, and a hand-written
   C++ program for this model alone (slice_peers.py, slice_hand.cpp), the last the reference
   for the limit. Beside them, not a peer but a measure: the same hand-written program carrying
@@ -33,8 +35,12 @@ salabim is not among the peers: every component it creates (one per request here
 own checks of the component's method signatures (`_check_overlapping_parameters`, two
 `inspect.signature` calls, unconditional in `Component.__init__` of salabim 26.0.9, with no
 setting to turn them off); the profile in issue 21 put 69% of its time there, so its ratio
-measured those checks rather than a simulation engine. No C or C++ discrete-event library installs from Debian's or PyPI's
-registries for a third peer of (a) (ns-2 is for networks).
+measured those checks rather than a simulation engine.
+
+The C peer of (a) is Cimba, a discrete-event library in C that installs from PyPI: the `cimba`
+package (pre-alpha) carries the C engine in its wheel. Debian has none for general models (ns-2
+and ns-3 are for networks). The wheel installs no C headers, so the peer is written in the
+package's Python, which it compiles with Numba into callbacks that the C engine runs.
 
 Usage: python3 bench/peers/compare.py [--quick] [--max-accounts 1e7] [--rounds 5]
 (--quick: fewer replications and sizes up to 1e5, for a smoke run.)
@@ -89,6 +95,7 @@ def erlang_c_w(lam: float, mu: float, c: int) -> float:
 def machine() -> str:
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = re.search(r"Model name:\s*(.*)", lscpu)
+    import cimba
     import numba
     import numpy
     import simpy
@@ -99,7 +106,7 @@ def machine() -> str:
     return (f"- CPU: {model.group(1) if model else 'unknown'}, {os.cpu_count()} cores (one used per timing)\n"
             f"- {platform.system()} {platform.release()}; Python {platform.python_version()}; {gxx}; {vg}\n"
             f"- tenure {tenure_version} (Release build); SimPy {simpy.__version__}; NumPy {numpy.__version__}; "
-            f"Numba {numba.__version__}\n"
+            f"Numba {numba.__version__}; Cimba {cimba.__version__} (the `cimba` package; its C engine {cimba.engine_version()})\n"
             f"- run on {datetime.date.today().isoformat()}")
 
 
@@ -114,6 +121,7 @@ def erlang_check(ws: list[float], closed: float) -> tuple[float, float, bool]:
 
 
 def run_mmc(args, out: list[str]) -> list[tuple[str, float]]:
+    import mmc_cimba
     import tenure
 
     lam, mu, c = 8.0, 1.0, 10
@@ -127,22 +135,29 @@ def run_mmc(args, out: list[str]) -> list[tuple[str, float]]:
         g = ts.assign(wn=ts.mean_response_days * ts.answered_requests).groupby("replication")
         return list(g.wn.sum() / g.answered_requests.sum())
 
-    t_w, t_secs, s_w, s_secs = [], [], [], []
+    mmc_cimba.cimba_mmc(lam, mu, c, horizon, warmup, 0, 1)  # compiles the model (Numba): not timed
+    t_w, t_secs, s_w, s_secs, c_w, c_secs = [], [], [], [], [], []
     for rnd in range(args.rounds):
         t0 = time.perf_counter()
         res = tenure.run(sc, replications=reps, threads=1, seed=100 + rnd)
         t_secs.append((time.perf_counter() - t0) / reps)
         t_w += tenure_w(res)
         t0 = time.perf_counter()
+        c_w += mmc_cimba.cimba_mmc(lam, mu, c, horizon, warmup, 500 + rnd, reps)
+        c_secs.append((time.perf_counter() - t0) / reps)
+        t0 = time.perf_counter()
         for r in range(2):
             s_w.append(mmc_peers.simpy_mmc(lam, mu, c, horizon, warmup, 1000 * rnd + r))
         s_secs.append((time.perf_counter() - t0) / 2)
     closed = erlang_c_w(lam, mu, c)
-    t_time, s_time = statistics.median(t_secs), statistics.median(s_secs)
+    t_time, s_time, c_time = statistics.median(t_secs), statistics.median(s_secs), statistics.median(c_secs)
     d, lo, hi = diff_interval(t_w, s_w)
     agree = lo <= 0 <= hi
+    cd, clo, chi = diff_interval(t_w, c_w)
+    c_agree = clo <= 0 <= chi
     tlo, thi, t_ok = erlang_check(t_w, closed)
     slo, shi, s_ok = erlang_check(s_w, closed)
+    elo, ehi, c_ok = erlang_check(c_w, closed)
     out.append(f"### (a) M/M/c: requests at a support desk of {c}\n")
     out.append(f"`bench/peers/mmc.yaml`: tenure's model with every request sent to {c} support staff who serve in an "
                f"exponential time (lambda = {lam:g} a day from 1,000 clients, mu = {mu:g} a day), "
@@ -155,10 +170,17 @@ def run_mmc(args, out: list[str]) -> list[tuple[str, float]]:
     out.append(f"| tenure | {len(t_w)} | {statistics.mean(t_w):.4f} | [{tlo:+.4f}, {thi:+.4f}] | | {t_time:.4f} | 1 |")
     out.append(f"| SimPy | {len(s_w)} | {statistics.mean(s_w):.4f} | [{slo:+.4f}, {shi:+.4f}] | [{lo:+.4f}, {hi:+.4f}] "
                f"{'ok' if agree else '**disagrees**'} | {s_time:.4f} | **{s_time / t_time:.1f}x** |")
+    out.append(f"| Cimba (C engine) | {len(c_w)} | {statistics.mean(c_w):.4f} | [{elo:+.4f}, {ehi:+.4f}] | "
+               f"[{clo:+.4f}, {chi:+.4f}] {'ok' if c_agree else '**disagrees**'} | {c_time:.4f} | **{c_time / t_time:.2f}x** |")
     out.append("")
-    if not (agree and t_ok and s_ok):
+    out.append(f"Speed: {args.rounds} rounds, each running tenure ({reps} replications), Cimba ({reps}) and SimPy (2) in "
+               "turn on one thread; medians over rounds of the seconds per replication, each call timed whole (tenure's "
+               "and Cimba's build their results tables). Cimba's model was compiled before the first round. Cimba runs "
+               "the queue alone; tenure runs its whole model around it.\n")
+    if not (agree and c_agree and t_ok and s_ok and c_ok):
         raise SystemExit("M/M/c: the outputs disagree; speed is not compared\n" + "\n".join(out))
-    return [("(a) M/M/c as a model scenario, SimPy", s_time / t_time)]
+    return [("(a) M/M/c as a model scenario, SimPy", s_time / t_time),
+            ("(a) M/M/c as a model scenario, Cimba (C engine)", c_time / t_time)]
 
 
 def callgrind_instructions(cmd_one: list[str], cmd_six: list[str]) -> float:
@@ -350,7 +372,10 @@ def run_scale(args, out: list[str]) -> None:
 
 # The peers, installed from PyPI when missing (the versions the last RESULTS.md names are
 # written into it by machine()).
-PEERS = {"simpy": "simpy>=4,<5", "numba": "numba", "scipy": "scipy", "matplotlib": "matplotlib"}
+# Cimba's Python interface is pre-alpha and changed its whole API from 0.5 to 0.9: the peer is
+# written for 0.9.
+PEERS = {"simpy": "simpy>=4,<5", "numba": "numba", "cimba": "cimba>=0.9.6,<0.10", "scipy": "scipy",
+         "matplotlib": "matplotlib"}
 
 
 def ensure_peers() -> None:
