@@ -356,10 +356,15 @@ struct Shared {
     }
   }
 
+  // Out of line, so that building the message does not widen the month's pass.
+  [[noreturn, gnu::cold, gnu::noinline]] static void too_many_notices(const Account& x) {
+    throw Error("account " + std::to_string(x.number) + " has given 65,535 notices: more than a run can count");
+  }
   // A client gives notice: it leaves after `lag` days (churn.hpp) unless won back.
   void give_notice(std::uint32_t a, double lag, std::uint32_t why) {
     Account& x = acc.rec[a];
-    if (x.notices == 0xffff) throw Error("account " + std::to_string(x.number) + " has given 65,535 notices: more than a run can count");
+    if (x.notices == 0xffff) [[unlikely]]
+      too_many_notices(x);
     x.state = State::Notice;
     x.causes |= why;
     x.flags &= static_cast<std::uint8_t>(~kSaveTried);

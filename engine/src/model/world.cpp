@@ -352,8 +352,11 @@ struct World::Impl {
       case kConference: conferences.on_conference(e.spec.aux); break;
       case kSupervision: supervision.on_supervision(); break;
       case kOrder: orders.on_order(e.spec.aux); break;
-      default: throw Error("unknown event kind " + std::to_string(e.spec.kind));
+      default: unknown_kind(e.spec.kind);
     }
+  }
+  [[noreturn, gnu::cold, gnu::noinline]] static void unknown_kind(std::uint32_t kind) {
+    throw Error("unknown event kind " + std::to_string(kind));
   }
   // Whether a pending event read from a snapshot points inside the world.
   bool valid_pending(const EventSpec& e, std::size_t accounts) const {

@@ -115,9 +115,8 @@ struct Requests {
     auto draw = [&](RequestDraw position) { return draws_at(position).uniform01(); };
     const double bound = s.arrivals.bound;
     const double rate = problem_rate();
-    if (rate > bound * (1 + 1e-12))
-      throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
-                  std::to_string(bound) + " at day " + std::to_string(s.now()));
+    if (rate > bound * (1 + 1e-12)) [[unlikely]]
+      rate_over_bound(rate, bound);
     if (rate < bound && draw(RequestDraw::Thinning) * bound >= rate) return;  // thinned away
     const double sat = acc.rec[a].satisfaction;
     bool quiet = false;
@@ -180,6 +179,12 @@ struct Requests {
     const double service_days = m.service_days[urgent][s.now() < m.coached_until] * service_factor([&] { return draws_at(RequestDraw::Service); });
     m.busy_until = start + service_days;
     add_request(a, owner, urgent, m.busy_until);
+  }
+
+  // Out of line, so that building the message does not widen every request's frame.
+  [[noreturn, gnu::cold, gnu::noinline]] void rate_over_bound(double rate, double bound) const {
+    throw Error("invariant violated: request rate " + std::to_string(rate) + " exceeds the thinning bound " +
+                std::to_string(bound) + " at day " + std::to_string(s.now()));
   }
 
   // A client's patience in days: exponential with mean service.patience (Erlang-A's
